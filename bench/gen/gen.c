@@ -1,0 +1,6 @@
+/* custos-gen - generator of realistic ISP logs (stub, being written) */
+int
+main(void)
+{
+	return 0;
+}
