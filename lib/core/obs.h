@@ -33,9 +33,16 @@ enum cs_src {
 const char *cs_src_name(enum cs_src s);
 
 /*
- * What the record says happened.  Bindings are keyed by obs.key: the
- * session (RADIUS: Acct-Unique-Session-Id or NAS + Acct-Session-Id) or the
- * lease (DHCP: server + address + client MAC/id).
+ * What the record says happened.  Bindings are keyed by obs.key, a text the
+ * parser builds (in its own buffer) so that every record about the same
+ * session or lease carries the same key:
+ *   RADIUS  "radius|<Acct-Unique-Session-Id>", or when absent
+ *           "radius|<NAS-IP-Address>|<NAS-Identifier>|<Acct-Session-Id>|<User-Name>"
+ *   DHCP    "dhcp|<ip>|<mac aa:bb:cc:dd:ee:ff>" for every DHCP source (dhcpd
+ *           syslog, dhcpd.leases, Kea, dnsmasq), so that the log and the
+ *           lease file of one server fold into the same binding; with no
+ *           MAC, "dhcp|<ip>|id:<client-id>".
+ *   SMTP    "smtp|<queue id>|<first-seen time in microseconds>"
  *
  *  OPEN    the key holds its addresses at .time (Start, Interim, DHCPACK,
  *          a lease row).  .start, when set, is an earlier known start
@@ -110,6 +117,7 @@ struct cs_obs {
 	struct cs_span unique_id;	/* Acct-Unique-Session-Id */
 	struct cs_span hostname;	/* DHCP client hostname */
 	struct cs_span client_id;	/* DHCP client identifier */
+	struct cs_span relay;		/* DHCP relay (giaddr) or interface */
 
 	struct cs_smtp *smtp;	/* CS_OBS_SMTP only */
 

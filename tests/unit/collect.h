@@ -25,7 +25,8 @@ struct tobs {
 	char addr[CS_OBS_MAXADDR][CS_ADDR_STRLEN];
 	char username[256], mac[CS_MAC_STRLEN], circuit_id[256],
 	    remote_id[256], nas_ip[64], nas_id[128], nas_port_id[128],
-	    session_id[128], unique_id[128], hostname[128], client_id[128];
+	    session_id[128], unique_id[128], hostname[128], client_id[128],
+	    relay[128];
 	char raw[4096];
 	unsigned long line;
 	/* SMTP */
@@ -100,6 +101,7 @@ collect_obs(void *arg, const struct cs_obs *o)
 	CCPY(t->unique_id, o->unique_id);
 	CCPY(t->hostname, o->hostname);
 	CCPY(t->client_id, o->client_id);
+	CCPY(t->relay, o->relay);
 	CCPY(t->raw, o->raw);
 	t->line = (unsigned long)o->line;
 	if (o->smtp) {
