@@ -33,7 +33,7 @@ struct tobs {
 	char queue_id[32], client_ip[CS_ADDR_STRLEN], client_host[128],
 	    sasl_username[256], message_id[256], from[256], helo[128];
 	int nrcpt;
-	char to[8][256], status[8][32], relay[8][128];
+	char to[8][256], status[8][32], rcpt_relay[8][128];
 };
 
 struct trej {
@@ -118,7 +118,7 @@ collect_obs(void *arg, const struct cs_obs *o)
 		for (i = 0; i < m->nrcpt && i < 8; i++) {
 			CCPY(t->to[i], m->rcpt[i].to);
 			CCPY(t->status[i], m->rcpt[i].status);
-			CCPY(t->relay[i], m->rcpt[i].relay);
+			CCPY(t->rcpt_relay[i], m->rcpt[i].relay);
 		}
 	}
 }
