@@ -27,7 +27,7 @@ T0=$(($(date +%s) - 3600))
 # the part of each binding in `dump --json` that does not depend on which
 # path a record was read from, sorted
 PROJ='[.. | objects | select(has("address") and has("start")) |
-    {address, start, end, end_known, u: .subscriber.username,
+    {address, start, end: .end, end_known, u: .subscriber.username,
      mac: .subscriber.mac}] | sort_by(.address, .start)'
 
 new_store s

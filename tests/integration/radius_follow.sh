@@ -238,7 +238,7 @@ if poll 10 who_is 100.64.0.77 $((T0 + 20)) '.matches | length == 1'; then
 	else
 		fail "escapes: user name decoded" \
 		    "got $(jq -c '.matches[0].subscriber.username' "$WORK/who.json");" \
-		    "detail: $(grep 'we.ird' "$DETAIL")"
+		    "detail: $(grep 'ird' "$DETAIL")"
 	fi
 else
 	fail "escapes: user name decoded" "timeout"
