@@ -452,7 +452,7 @@ append(struct rad *r, struct cs_span line, struct cs_span *copy)
 	if (line.len > sizeof(r->rec) - r->rec_len - sep) {
 		r->toobig = 1;
 		fault(r, r->hdr_line, "record",
-		    "record longer than the 65536-byte limit");
+		    "record longer than the maximum record size");
 		return 0;
 	}
 	if (sep)

@@ -553,6 +553,21 @@ test_not_accounting_and_no_address(void)
 	T_EQ_INT(c.nobs, 0);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nskip, 1);
+	/* 0.0.0.0 and the RFC 2865 "select" markers assign nothing */
+	run("Sun Nov 29 20:28:31 2026\n"
+	    "\tAcct-Status-Type = Start\n"
+	    "\tAcct-Session-Id = \"A\"\n"
+	    "\tFramed-IP-Address = 255.255.255.254\n\n", &tz_utc, 1);
+	T_EQ_INT(c.nobs, 0);
+	T_EQ_INT(c.nskip, 1);
+	/* tunnel accounting and Failed are valid but carry no binding */
+	run("Sun Nov 29 20:28:31 2026\n"
+	    "\tAcct-Status-Type = Failed\n"
+	    "\tAcct-Session-Id = \"A\"\n"
+	    "\tFramed-IP-Address = 100.64.0.1\n\n", &tz_utc, 1);
+	T_EQ_INT(c.nobs, 0);
+	T_EQ_INT(c.nrej, 0);
+	T_EQ_INT(c.nskip, 1);
 	/* a Stop without an address still ends the session */
 	run("Sun Nov 29 20:28:31 2026\n"
 	    "\tAcct-Status-Type = Stop\n"
