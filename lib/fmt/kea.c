@@ -944,6 +944,11 @@ log_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 		line.len--;
 	if (cs_span_trim(line).len == 0)
 		return;
+	if (line.len > CS_MAX_LINE) {
+		st->sink->reject(st->sink->arg, lineno, "line",
+		    "line longer than 65536 bytes", cs_span_make(line.p, 512));
+		return;
+	}
 	if (!parse_stamp(line, &c, &msg)) {
 		st->sink->reject(st->sink->arg, lineno, "header", "not a Kea "
 		    "log line (expected 'YYYY-MM-DD HH:MM:SS.mmm LEVEL "

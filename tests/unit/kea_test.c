@@ -728,6 +728,34 @@ test_log_detect(void)
 	    "2026-11-29 20:43:53.411 INFO  [named.x] y\n")), 0);
 }
 
+static void
+test_long_lines(void)
+{
+	static const char hdr[] = "address,hwaddr,client_id,valid_lifetime,"
+	    "expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n";
+	static const char row[] =
+	    "\n100.64.0.1,02:00:00:00:00:01,,60,1795985093,1,0,0,,0,\n";
+	size_t big = CS_MAX_LINE + 10, n = strlen(hdr);
+	char *text = malloc(n + big + sizeof(row));
+
+	T_CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	memcpy(text, hdr, n);
+	memset(text + n, 'a', big);
+	memcpy(text + n + big, row, sizeof(row));
+	run_text(&cs_fmt_kea_leases, text);
+	T_EQ_INT(c.nrej, 1);
+	T_EQ_INT(c.rej[0].line, 2);
+	T_EQ_STR(c.rej[0].field, "line");
+	T_EQ_INT(c.nobs, 1);	/* the next row still counts */
+	run_text(&cs_fmt_kea_log, text + n);
+	T_EQ_INT(c.nrej, 2);
+	T_EQ_STR(c.rej[0].field, "line");
+	T_EQ_STR(c.rej[1].field, "header");
+	free(text);
+}
+
 int
 main(void)
 {
@@ -745,5 +773,6 @@ main(void)
 	T_RUN(test_log_messages);
 	T_RUN(test_log_syslog_malformed);
 	T_RUN(test_log_detect);
+	T_RUN(test_long_lines);
 	return T_DONE();
 }
