@@ -49,7 +49,7 @@
 #define PF_QID_MAX 32			/* long queue ids are ~17 */
 #define PF_HOST_MAX 255
 #define PF_INST_MAX 64
-#define PF_NOTE_ROOM 80			/* raw bytes kept for the note */
+#define PF_NOTE_ROOM 128		/* raw bytes kept for the note */
 #define PF_IDLE_SHORT (3600 * CS_US)
 #define PF_IDLE_LONG (8 * 86400 * CS_US)	/* > maximal_queue_lifetime */
 #define PF_SWEEP_EVERY (60 * CS_US)
@@ -808,7 +808,8 @@ setcopy(char *dst, size_t n, struct cs_span v)
 {
 	size_t k = v.len < n - 1 ? v.len : n - 1;
 
-	memcpy(dst, v.p, k);
+	if (k)
+		memcpy(dst, v.p, k);
 	dst[k] = '\0';
 }
 
