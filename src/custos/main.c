@@ -1,16 +1,67 @@
 /* custos - main: dispatch to a subcommand */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "util/log.h"
+#include "util/time.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} cmds[] = {
+	{"ingest", cmd_ingest, "read RADIUS, DHCP and SMTP logs into the store"},
+	{"who", cmd_who, "which subscriber had an address at a moment"},
+	{"history", cmd_history, "a subscriber's bindings and mail in a window"},
+	{"dump", cmd_dump, "every binding and envelope in the store (JSON lines)"},
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: custos COMMAND [OPTIONS] [ARGS]\n\n"
+	    "custos keeps an ISP's subscriber-identity records (RADIUS, DHCP,\n"
+	    "SMTP) sealed per day and answers lawful requests about them.\n\n"
+	    "commands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\n'custos COMMAND --help' describes each command.\n"
+	    "Environment: CUSTOS_DATA, CUSTOS_KEYS (directories), CUSTOS_NOW\n"
+	    "(pretend the current time is this RFC 3339 instant).\n"
+	    "Defaults: data %s, keys %s.\n", DEFAULT_DATA, DEFAULT_KEYS);
+}
 
 int
 main(int argc, char **argv)
 {
+	size_t i;
+
 	cs_log_init("main");
 	if (argc < 2) {
-		fprintf(stderr, "usage: custos COMMAND [ARGS]\n");
+		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("custos %s\n", CUSTOS_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			cs_log_init(cmds[i].name);
+			return cmds[i].fn(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "custos: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
 	return 2;
 }

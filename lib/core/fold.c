@@ -1,0 +1,405 @@
+/* fold - observations to bindings: the in-memory map and merge driver */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fold.h"
+#include "util/xmalloc.h"
+
+#define MAP_LIMIT 262144	/* bindings kept in memory between checkpoints */
+#define NCAND 64
+
+struct cs_fold {
+	struct cs_store *s;	/* borrowed */
+	struct cs_binding **slot;	/* owned; open addressing by key */
+	size_t cap, count;
+	struct cs_reset *resets;	/* owned */
+	size_t nresets;
+	int resets_loaded;
+	struct cs_fold_stats st;
+	struct cs_buf json;
+};
+
+static uint64_t
+hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (uint8_t)p[i];
+		h *= 1099511628211ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+struct cs_fold *
+cs_fold_new(struct cs_store *s)
+{
+	struct cs_fold *f = cs_xcalloc(1, sizeof(*f));
+
+	f->s = s;
+	f->cap = 1024;
+	f->slot = cs_xcalloc(f->cap, sizeof(*f->slot));
+	cs_buf_init(&f->json, NULL, 0, 16 * 1024 * 1024);
+	return f;
+}
+
+static void
+map_clear(struct cs_fold *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->cap; i++) {
+		cs_binding_free(f->slot[i]);
+		f->slot[i] = NULL;
+	}
+	f->count = 0;
+}
+
+void
+cs_fold_free(struct cs_fold *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	map_clear(f);
+	free(f->slot);
+	for (i = 0; i < f->nresets; i++) {
+		free(f->resets[i].nas_key);
+		free(f->resets[i].raw);
+	}
+	free(f->resets);
+	cs_buf_release(&f->json);
+	free(f);
+}
+
+static size_t
+map_find(const struct cs_fold *f, struct cs_span key)
+{
+	size_t i = hash(key.p, key.len) & (f->cap - 1);
+
+	while (f->slot[i]) {
+		const char *k = f->slot[i]->key;
+		if (strlen(k) == key.len && memcmp(k, key.p, key.len) == 0)
+			break;
+		i = (i + 1) & (f->cap - 1);
+	}
+	return i;
+}
+
+static void
+map_grow(struct cs_fold *f)
+{
+	struct cs_binding **old = f->slot;
+	size_t oldcap = f->cap, i, j;
+
+	f->cap *= 2;
+	f->slot = cs_xcalloc(f->cap, sizeof(*f->slot));
+	for (i = 0; i < oldcap; i++) {
+		if (old[i] == NULL)
+			continue;
+		j = map_find(f, cs_span_cstr(old[i]->key));
+		f->slot[j] = old[i];
+	}
+	free(old);
+}
+
+static void
+load_resets(struct cs_fold *f)
+{
+	if (f->resets_loaded)
+		return;
+	cs_store_resets(f->s, &f->resets, &f->nresets);
+	f->resets_loaded = 1;
+}
+
+static void
+apply_resets(struct cs_fold *f, struct cs_binding *b)
+{
+	size_t i;
+	const char *nk = b->f[CS_F_NAS_KEY];
+
+	if (b->src != CS_SRC_RADIUS || nk == NULL)
+		return;
+	load_resets(f);
+	for (i = 0; i < f->nresets; i++)
+		if (strcmp(f->resets[i].nas_key, nk) == 0)
+			cs_binding_reset(b, f->resets[i].t, f->resets[i].raw,
+			    strlen(f->resets[i].raw));
+}
+
+static enum cs_err
+write_binding(struct cs_fold *f, struct cs_binding *b, struct cs_errbuf *eb)
+{
+	int first;
+	enum cs_err e;
+
+	apply_resets(f, b);
+	if (!b->dirty)
+		return CS_OK;
+	first = b->w_d0 > b->w_d1;
+	if ((e = cs_store_put_binding(f->s, b, eb)) != CS_OK)
+		return e;
+	if (first && b->created)
+		f->st.added++;
+	else
+		f->st.updated++;
+	return CS_OK;
+}
+
+/* load - the stored binding of key that o belongs to, or NULL */
+static struct cs_binding *
+load(struct cs_fold *f, const struct cs_obs *o, const struct cs_binding *not)
+{
+	struct cs_binding *cand[NCAND], *best = NULL;
+	int64_t days[3];
+	int nd = 0, i, k, n;
+
+	days[nd++] = cs_day_of(o->time);
+	days[nd++] = cs_day_of(o->time) - 1;
+	if (o->start != CS_TIME_NONE && cs_day_of(o->start) < days[1])
+		days[nd++] = cs_day_of(o->start);
+	for (i = 0; i < nd; i++) {
+		if (!cs_store_may_have(f->s, days[i]))
+			continue;
+		if (cs_store_find_key(f->s, days[i], o->key, cand, NCAND, &n) !=
+		    CS_OK)
+			continue;
+		for (k = 0; k < n; k++) {
+			if ((not && cand[k]->start == not->start) ||
+			    !cs_binding_accepts(cand[k], o) ||
+			    (best && best->start >= cand[k]->start)) {
+				cs_binding_free(cand[k]);
+				continue;
+			}
+			cs_binding_free(best);
+			best = cand[k];
+		}
+	}
+	return best;
+}
+
+static enum cs_err
+fold_smtp(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
+{
+	enum cs_err e;
+
+	cs_buf_reset(&f->json);
+	cs_smtp_json(o, &f->json);
+	if (cs_buf_error(&f->json) != CS_OK)
+		return cs_buf_error(&f->json);
+	e = cs_store_put_smtp(f->s, o->time, o->key, o->username,
+	    o->naddr ? &o->addr[0] : NULL, f->json.data, eb);
+	if (e == CS_OK)
+		f->st.smtp++;
+	return e;
+}
+
+static enum cs_err
+fold_reset(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
+{
+	struct cs_binding *cand[NCAND];
+	const int64_t *days;
+	size_t nd, i, j;
+	int n, k, r;
+	int64_t day = cs_day_of(o->time);
+
+	if (o->nas_key.len == 0)
+		return CS_OK;
+	load_resets(f);
+	for (i = 0; i < f->nresets; i++)
+		if (f->resets[i].t == o->time &&
+		    strlen(f->resets[i].nas_key) == o->nas_key.len &&
+		    memcmp(f->resets[i].nas_key, o->nas_key.p,
+		    o->nas_key.len) == 0)
+			return CS_OK;
+	r = cs_store_put_reset(f->s, o->nas_key, o->time, o->raw, eb);
+	if (r < 0)
+		return CS_EDB;
+	f->resets = cs_xreallocarray(f->resets, f->nresets + 1,
+	    sizeof(*f->resets));
+	f->resets[f->nresets].nas_key = cs_xstrndup(o->nas_key.p,
+	    o->nas_key.len);
+	f->resets[f->nresets].raw = cs_xstrndup(o->raw.p, o->raw.len);
+	f->resets[f->nresets].t = o->time;
+	f->nresets++;
+	f->st.resets++;
+	/* sessions already in memory */
+	for (i = 0; i < f->cap; i++)
+		if (f->slot[i])
+			apply_resets(f, f->slot[i]);
+	/* sessions still open in the store, on this day and before */
+	days = cs_store_days(f->s, &nd);
+	for (j = nd; j-- > 0;) {
+		if (days[j] > day)
+			continue;
+		if (days[j] < day - 400)
+			break;
+		if (cs_store_open_of_nas(f->s, days[j], o->nas_key, o->time,
+		    cand, NCAND, &n) != CS_OK)
+			continue;
+		for (k = 0; k < n; k++) {
+			struct cs_span key = cs_span_cstr(cand[k]->key);
+			size_t slot = map_find(f, key);
+			if (f->slot[slot]) {
+				cs_binding_free(cand[k]);
+				continue;
+			}
+			f->slot[slot] = cand[k];
+			f->count++;
+			apply_resets(f, cand[k]);
+			if (f->count * 2 > f->cap)
+				map_grow(f);
+		}
+	}
+	return CS_OK;
+}
+
+enum cs_err
+cs_fold_obs(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
+{
+	struct cs_binding *b, *nb;
+	size_t slot;
+	enum cs_err e;
+
+	if (o->kind == CS_OBS_SMTP)
+		return fold_smtp(f, o, eb);
+	if (o->kind == CS_OBS_NAS_RESET)
+		return fold_reset(f, o, eb);
+	if (o->key.len == 0 || o->time == CS_TIME_NONE)
+		return CS_EINVAL;
+	slot = map_find(f, o->key);
+	b = f->slot[slot];
+	if (b && cs_binding_accepts(b, o)) {
+		cs_binding_merge(b, o);
+		return CS_OK;
+	}
+	nb = load(f, o, b);
+	if (nb == NULL) {
+		if (o->kind == CS_OBS_CLOSE && o->start == CS_TIME_NONE) {
+			f->st.unmatched++;
+			return CS_OK;
+		}
+		nb = cs_binding_new(o->key, o->src);
+		nb->created = 1;
+	}
+	if (b) {
+		if ((e = write_binding(f, b, eb)) != CS_OK) {
+			cs_binding_free(nb);
+			return e;
+		}
+		cs_binding_free(b);
+		f->count--;
+	}
+	f->slot[slot] = nb;
+	f->count++;
+	cs_binding_merge(nb, o);
+	if (nb->created)
+		nb->dirty = 1;
+	if (f->count * 2 > f->cap)
+		map_grow(f);
+	return CS_OK;
+}
+
+enum cs_err
+cs_fold_checkpoint(struct cs_fold *f, struct cs_errbuf *eb)
+{
+	size_t i;
+	enum cs_err e;
+
+	for (i = 0; i < f->cap; i++)
+		if (f->slot[i] && (e = write_binding(f, f->slot[i], eb)) != CS_OK)
+			return e;
+	if ((e = cs_store_commit(f->s, eb)) != CS_OK)
+		return e;
+	if (f->count > MAP_LIMIT) {
+		map_clear(f);
+		cs_store_note_eviction(f->s);
+	}
+	return CS_OK;
+}
+
+const struct cs_fold_stats *
+cs_fold_stats(const struct cs_fold *f)
+{
+	return &f->st;
+}
+
+static void
+jstr(struct cs_buf *b, const char *name, struct cs_span v)
+{
+	cs_buf_appendf(b, ",\"%s\":", name);
+	if (v.len == 0)
+		cs_buf_puts(b, "null");
+	else
+		cs_buf_json_str(b, v.p, v.len);
+}
+
+static void
+jtime(struct cs_buf *b, const char *name, cs_time t)
+{
+	char ts[40];
+
+	if (t == CS_TIME_NONE) {
+		cs_buf_appendf(b, ",\"%s\":null", name);
+		return;
+	}
+	cs_time_format(t, ts);
+	cs_buf_appendf(b, ",\"%s\":\"%s\"", name, ts);
+}
+
+void
+cs_smtp_json(const struct cs_obs *o, struct cs_buf *b)
+{
+	const struct cs_smtp *m = o->smtp;
+	char ip[CS_ADDR_STRLEN];
+	struct cs_span raw = o->raw, line;
+	int i;
+
+	cs_buf_puts(b, "{\"source\":\"postfix\"");
+	jstr(b, "queue_id", m->queue_id);
+	jtime(b, "time", m->first != CS_TIME_NONE ? m->first : o->time);
+	jtime(b, "last", m->last);
+	jstr(b, "service", m->service);
+	cs_buf_puts(b, ",\"client\":{\"host\":");
+	if (m->client_host.len)
+		cs_buf_json_str(b, m->client_host.p, m->client_host.len);
+	else
+		cs_buf_puts(b, "null");
+	if (m->client_ip.family) {
+		cs_addr_format(&m->client_ip, ip);
+		cs_buf_appendf(b, ",\"ip\":\"%s\"}", ip);
+	} else {
+		cs_buf_puts(b, ",\"ip\":null}");
+	}
+	jstr(b, "sasl_method", m->sasl_method);
+	jstr(b, "sasl_username", m->sasl_username);
+	jstr(b, "message_id", m->message_id);
+	cs_buf_puts(b, ",\"from\":");
+	cs_buf_json_str(b, m->from.p ? m->from.p : "", m->from.len);
+	cs_buf_appendf(b, ",\"size\":%llu", (unsigned long long)m->size);
+	jstr(b, "helo", m->helo);
+	cs_buf_puts(b, ",\"recipients\":[");
+	for (i = 0; i < m->nrcpt && i < CS_SMTP_MAXRCPT; i++) {
+		const struct cs_smtp_rcpt *r = &m->rcpt[i];
+		cs_buf_puts(b, i ? ",{\"to\":" : "{\"to\":");
+		cs_buf_json_str(b, r->to.p ? r->to.p : "", r->to.len);
+		jstr(b, "orig_to", r->orig_to);
+		jstr(b, "relay", r->relay);
+		jstr(b, "status", r->status);
+		jstr(b, "dsn", r->dsn);
+		jtime(b, "time", r->time);
+		cs_buf_putc(b, '}');
+	}
+	cs_buf_puts(b, "],\"evidence\":[");
+	i = 0;
+	while (raw.len && cs_span_token(&raw, '\n', &line)) {
+		if (i++)
+			cs_buf_putc(b, ',');
+		cs_buf_json_str(b, line.p, line.len);
+		if (raw.p == NULL)
+			break;
+	}
+	cs_buf_puts(b, "]}");
+}

@@ -1,0 +1,314 @@
+/* keys - per-day keys in a private directory; tags and sealing */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/keys.h"
+#include "util/time.h"
+#include "util/xmalloc.h"
+
+struct cs_keys {
+	char *dir;		/* owned; absolute */
+	struct cs_daykey *days;	/* owned; sorted by day */
+	size_t n, cap;
+};
+
+void
+cs_day_name(int64_t day, char out[static 16])
+{
+	struct cs_civil c;
+
+	cs_civil_from_time(day * 86400 * CS_US, &c);
+	snprintf(out, 16, "%04d-%02d-%02d", c.year, c.mon, c.day);
+}
+
+enum cs_err
+cs_day_parse(const char *s, int64_t *day)
+{
+	struct cs_civil c = {0};
+	uint64_t y, m, d;
+	cs_time t;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return CS_EPARSE;
+	if (cs_parse_u64(cs_span_make(s, 4), 1970, 9999, &y) != CS_OK ||
+	    cs_parse_u64(cs_span_make(s + 5, 2), 1, 12, &m) != CS_OK ||
+	    cs_parse_u64(cs_span_make(s + 8, 2), 1, 31, &d) != CS_OK)
+		return CS_EPARSE;
+	c.year = (int)y;
+	c.mon = (int)m;
+	c.day = (int)d;
+	if (cs_time_from_civil_utc(&c, &t) != CS_OK)
+		return CS_EPARSE;
+	*day = t / CS_US / 86400;
+	return CS_OK;
+}
+
+/* inside - is path a (or equal to) dir? both resolved */
+static int
+inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strncmp(path, dir, n) != 0)
+		return 0;
+	return path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/');
+}
+
+enum cs_err
+cs_keys_open(const char *dir, const char *datadir, int create,
+    struct cs_keys **out, struct cs_errbuf *eb)
+{
+	char rk[PATH_MAX], rd[PATH_MAX], sub[PATH_MAX + 8];
+	struct stat st;
+	struct cs_keys *k;
+
+	if (sodium_init() < 0) {
+		cs_errbuf_set(eb, "libsodium failed to initialise");
+		return CS_ECRYPTO;
+	}
+	if (stat(dir, &st) != 0) {
+		if (errno != ENOENT || !create) {
+			cs_errbuf_set(eb, "key directory %s: %s (create it "
+			    "with mode 0700, or pass --keys DIR)", dir,
+			    strerror(errno));
+			return CS_EIO;
+		}
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			cs_errbuf_set(eb, "cannot create key directory %s: %s",
+			    dir, strerror(errno));
+			return CS_EIO;
+		}
+		if (stat(dir, &st) != 0)
+			return CS_EIO;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		cs_errbuf_set(eb, "key directory %s is not a directory", dir);
+		return CS_EINVAL;
+	}
+	if (st.st_mode & 077) {
+		cs_errbuf_set(eb, "key directory %s is accessible to group or "
+		    "others (mode %03o): run chmod 700 %s", dir,
+		    (unsigned)(st.st_mode & 0777), dir);
+		return CS_EPERM;
+	}
+	if (realpath(dir, rk) == NULL) {
+		cs_errbuf_set(eb, "key directory %s: %s", dir, strerror(errno));
+		return CS_EIO;
+	}
+	if (datadir && realpath(datadir, rd) != NULL &&
+	    (inside(rk, rd) || inside(rd, rk))) {
+		cs_errbuf_set(eb, "key directory %s lies inside the data "
+		    "directory %s (or contains it): keep keys apart from data "
+		    "and out of backups", rk, rd);
+		return CS_EPERM;
+	}
+	snprintf(sub, sizeof(sub), "%s/days", rk);
+	if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
+		cs_errbuf_set(eb, "cannot create %s: %s", sub, strerror(errno));
+		return CS_EIO;
+	}
+	k = cs_xcalloc(1, sizeof(*k));
+	k->dir = cs_xstrdup(rk);
+	*out = k;
+	return CS_OK;
+}
+
+void
+cs_keys_free(struct cs_keys *k)
+{
+	if (k == NULL)
+		return;
+	if (k->days) {
+		sodium_memzero(k->days, k->cap * sizeof(*k->days));
+		sodium_free(k->days);
+	}
+	free(k->dir);
+	free(k);
+}
+
+static void
+derive(struct cs_daykey *dk, int64_t day, const uint8_t master[32])
+{
+	dk->day = day;
+	crypto_generichash(dk->tag_key, sizeof(dk->tag_key),
+	    (const uint8_t *)"custos tag v1", 13, master, 32);
+	crypto_generichash(dk->seal_key, sizeof(dk->seal_key),
+	    (const uint8_t *)"custos seal v1", 14, master, 32);
+}
+
+static enum cs_err
+load_or_create(struct cs_keys *k, int64_t day, int create,
+    uint8_t master[32], struct cs_errbuf *eb)
+{
+	char name[16], path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+	int fd;
+	ssize_t n;
+
+	cs_day_name(day, name);
+	snprintf(path, sizeof(path), "%s/days/%s.key", k->dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, master, 32);
+		close(fd);
+		if (n != 32) {
+			cs_errbuf_set(eb, "key file %s is damaged", path);
+			return CS_ECRYPTO;
+		}
+		return CS_OK;
+	}
+	if (errno != ENOENT) {
+		cs_errbuf_set(eb, "key file %s: %s", path, strerror(errno));
+		return CS_EIO;
+	}
+	if (!create)
+		return CS_ENOENT;
+	randombytes_buf(master, 32);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, master, 32) != 32 || fsync(fd) != 0) {
+		cs_errbuf_set(eb, "cannot write key file %s: %s", tmp,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return CS_EIO;
+	}
+	close(fd);
+	/* link() fails if another process created the day's key first */
+	if (link(tmp, path) != 0) {
+		unlink(tmp);
+		if (errno == EEXIST)
+			return load_or_create(k, day, 0, master, eb);
+		cs_errbuf_set(eb, "cannot create key file %s: %s", path,
+		    strerror(errno));
+		return CS_EIO;
+	}
+	unlink(tmp);
+	snprintf(tmp, sizeof(tmp), "%s/days", k->dir);
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return CS_OK;
+}
+
+enum cs_err
+cs_keys_day(struct cs_keys *k, int64_t day, int create,
+    const struct cs_daykey **out, struct cs_errbuf *eb)
+{
+	uint8_t master[32];
+	size_t lo = 0, hi = k->n, mid;
+	enum cs_err e;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (k->days[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < k->n && k->days[lo].day == day) {
+		*out = &k->days[lo];
+		return CS_OK;
+	}
+	if ((e = load_or_create(k, day, create, master, eb)) != CS_OK)
+		return e;
+	if (k->n == k->cap) {
+		size_t ncap = k->cap ? k->cap * 2 : 16;
+		struct cs_daykey *nd = sodium_malloc(ncap * sizeof(*nd));
+		if (nd == NULL) {
+			sodium_memzero(master, sizeof(master));
+			return CS_ENOMEM;
+		}
+		if (k->n)
+			memcpy(nd, k->days, k->n * sizeof(*nd));
+		if (k->days) {
+			sodium_memzero(k->days, k->cap * sizeof(*k->days));
+			sodium_free(k->days);
+		}
+		k->days = nd;
+		k->cap = ncap;
+	}
+	memmove(&k->days[lo + 1], &k->days[lo], (k->n - lo) * sizeof(*k->days));
+	derive(&k->days[lo], day, master);
+	sodium_memzero(master, sizeof(master));
+	k->n++;
+	*out = &k->days[lo];
+	return CS_OK;
+}
+
+int64_t
+cs_tag(const struct cs_daykey *dk, uint8_t domain, const void *p, size_t n)
+{
+	uint8_t h[8], small[256];
+	uint64_t v;
+
+	if (n + 1 <= sizeof(small)) {
+		small[0] = domain;
+		memcpy(small + 1, p, n);
+		crypto_shorthash(h, small, n + 1, dk->tag_key);
+	} else {
+		crypto_generichash_state st;
+		uint8_t k32[32], full[32];
+		memcpy(k32, dk->tag_key, 16);
+		memcpy(k32 + 16, dk->tag_key, 16);
+		crypto_generichash_init(&st, k32, 32, 32);
+		crypto_generichash_update(&st, &domain, 1);
+		crypto_generichash_update(&st, p, n);
+		crypto_generichash_final(&st, full, 32);
+		memcpy(h, full, 8);
+	}
+	memcpy(&v, h, 8);
+	return (int64_t)(v >> 1);	/* non-negative: readable in SQL */
+}
+
+void
+cs_seal(const struct cs_daykey *dk, int64_t ad, const void *p, size_t n,
+    struct cs_buf *out)
+{
+	uint8_t nonce[24], stackbuf[4096], *c;
+	unsigned long long clen;
+
+	randombytes_buf(nonce, sizeof(nonce));
+	c = n + 16 <= sizeof(stackbuf) ? stackbuf : cs_xmalloc(n + 16);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(c, &clen, p, n,
+	    (const uint8_t *)&ad, sizeof(ad), NULL, nonce, dk->seal_key);
+	cs_buf_append(out, nonce, sizeof(nonce));
+	cs_buf_append(out, c, (size_t)clen);
+	if (c != stackbuf)
+		free(c);
+}
+
+enum cs_err
+cs_unseal(const struct cs_daykey *dk, int64_t ad, const void *c, size_t n,
+    struct cs_buf *out)
+{
+	const uint8_t *cb = c;
+	unsigned long long mlen;
+	uint8_t stackbuf[4096], *m;
+	enum cs_err e = CS_OK;
+
+	if (n < CS_SEAL_OVERHEAD)
+		return CS_ECRYPTO;
+	m = n <= sizeof(stackbuf) ? stackbuf : cs_xmalloc(n);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(m, &mlen, NULL, cb + 24,
+	    n - 24, (const uint8_t *)&ad, sizeof(ad), cb, dk->seal_key) != 0)
+		e = CS_ECRYPTO;
+	else
+		cs_buf_append(out, m, (size_t)mlen);
+	if (m != stackbuf) {
+		sodium_memzero(m, n);
+		free(m);
+	} else {
+		sodium_memzero(m, (size_t)n);
+	}
+	return e;
+}

@@ -1,0 +1,68 @@
+/*
+ * keys - the key directory: one 32-byte random key per UTC day, and what
+ * is derived from it (row tags and sealing).
+ *
+ * Layout: KEYS/days/YYYY-MM-DD.key (mode 0600) under a KEYS directory of
+ * mode 0700 that must not lie inside the data directory, so that a backup
+ * of the data alone is unreadable once a day's key is destroyed (the
+ * retention issue destroys keys; nothing here does).
+ *
+ * Tags are SipHash-2-4 (libsodium crypto_shorthash) under a per-day subkey:
+ * 64-bit values that let SQLite index addresses and identities without
+ * storing them in plaintext.  Sealing is XChaCha20-Poly1305 under another
+ * per-day subkey, with a random nonce and the row's uid as associated data.
+ * Not thread-safe; keys are wiped when the key set is freed.
+ */
+#ifndef CS_KEYS_H
+#define CS_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+#define CS_SEAL_OVERHEAD 40	/* nonce 24 + tag 16 */
+
+struct cs_daykey {
+	int64_t day;			/* days since epoch */
+	uint8_t tag_key[16];		/* SipHash key for tags */
+	uint8_t seal_key[32];		/* XChaCha20-Poly1305 key */
+};
+
+struct cs_keys;
+
+/*
+ * cs_keys_open - open (creating when create is set) the key directory.
+ * Refuses a directory that is group/world accessible or lies inside
+ * datadir.  eb says what to do.
+ */
+enum cs_err cs_keys_open(const char *dir, const char *datadir, int create,
+    struct cs_keys **out, struct cs_errbuf *eb);
+/* cs_keys_free - wipe and free; NULL is a no-op */
+void cs_keys_free(struct cs_keys *k);
+/*
+ * cs_keys_day - the key of a day; creates it when create is set and it
+ * does not exist (CS_ENOENT otherwise).  The pointer stays valid until
+ * cs_keys_free.
+ */
+enum cs_err cs_keys_day(struct cs_keys *k, int64_t day, int create,
+    const struct cs_daykey **out, struct cs_errbuf *eb);
+
+/* cs_tag - 63-bit keyed tag of (domain byte, bytes) */
+int64_t cs_tag(const struct cs_daykey *dk, uint8_t domain, const void *p,
+    size_t n);
+
+/* cs_seal - append nonce||ciphertext of p to out (bound to ad) */
+void cs_seal(const struct cs_daykey *dk, int64_t ad, const void *p, size_t n,
+    struct cs_buf *out);
+/* cs_unseal - decrypt into out; CS_ECRYPTO if tampered or wrong key */
+enum cs_err cs_unseal(const struct cs_daykey *dk, int64_t ad, const void *c,
+    size_t n, struct cs_buf *out);
+
+/* cs_day_name - "YYYY-MM-DD" of a day number */
+void cs_day_name(int64_t day, char out[static 16]);
+/* cs_day_parse - "YYYY-MM-DD" to a day number */
+enum cs_err cs_day_parse(const char *s, int64_t *day);
+
+#endif

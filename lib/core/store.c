@@ -1,0 +1,1460 @@
+/* store - day partitions in SQLite, sealed rows, offsets and quarantine */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/store.h"
+#include "util/xmalloc.h"
+
+#define LOOKBACK_DAYS 400	/* open sessions are looked for this far back */
+#define MAXCAND 256		/* candidates per probe */
+
+/* tag domains */
+#define D_ADDR 'a'
+#define D_KEY 'k'
+#define D_USER 'u'
+#define D_MAC 'm'
+#define D_NAS 'n'
+#define D_UID 'i'
+#define D_SMTP 's'
+#define D_CHECK 'c'
+
+enum {
+	ST_UPSERT, ST_DELETE, ST_BYKEY, ST_PLEN, ST_COVER, ST_OPENADDR,
+	ST_NEXT, ST_BYNAS, ST_RESET, ST_SMTP, ST_BYUSER, ST_BYMAC,
+	ST_SMTP_USER, ST_SMTP_IP, ST_MAX
+};
+
+static const char *const sql_text[ST_MAX] = {
+	[ST_UPSERT] = "INSERT OR REPLACE INTO binding(uid, addr_tag, fam, plen,"
+	    " start, end, end_known, src, key_tag, user_tag, mac_tag, nas_tag,"
+	    " sealed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_DELETE] = "DELETE FROM binding WHERE uid = ?",
+	[ST_BYKEY] = "SELECT uid, key_tag, sealed FROM binding WHERE key_tag = ?",
+	[ST_PLEN] = "INSERT OR IGNORE INTO plen(fam, plen) VALUES(?, ?)",
+	[ST_COVER] = "SELECT uid, key_tag, sealed FROM binding WHERE addr_tag = ?"
+	    " AND start <= ? AND (end_known = 0 OR end > ?)",
+	[ST_OPENADDR] = "SELECT uid, key_tag, sealed FROM binding WHERE"
+	    " addr_tag = ? AND start <= ? AND end_known = 0",
+	[ST_NEXT] = "SELECT min(start) FROM binding WHERE addr_tag = ? AND"
+	    " start > ?",
+	[ST_BYNAS] = "SELECT uid, key_tag, sealed FROM binding WHERE nas_tag = ?"
+	    " AND end_known = 0 AND start < ?",
+	[ST_RESET] = "INSERT OR IGNORE INTO nas_reset(uid, nas_tag, time, sealed)"
+	    " VALUES(?,?,?,?)",
+	[ST_SMTP] = "INSERT OR REPLACE INTO smtp(uid, time, user_tag, ip_tag,"
+	    " sealed) VALUES(?,?,?,?,?)",
+	[ST_BYUSER] = "SELECT uid, key_tag, sealed FROM binding WHERE user_tag = ?",
+	[ST_BYMAC] = "SELECT uid, key_tag, sealed FROM binding WHERE mac_tag = ?",
+	[ST_SMTP_USER] = "SELECT uid, time, sealed FROM smtp WHERE user_tag = ?",
+	[ST_SMTP_IP] = "SELECT uid, time, sealed FROM smtp WHERE ip_tag = ? AND"
+	    " time >= ? AND time < ?",
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
+    "CREATE TABLE IF NOT EXISTS binding(uid INTEGER PRIMARY KEY,"
+    " addr_tag INTEGER NOT NULL, fam INTEGER NOT NULL, plen INTEGER NOT NULL,"
+    " start INTEGER NOT NULL, end INTEGER, end_known INTEGER NOT NULL,"
+    " src INTEGER NOT NULL, key_tag INTEGER NOT NULL, user_tag INTEGER,"
+    " mac_tag INTEGER, nas_tag INTEGER, sealed BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS binding_addr ON binding(addr_tag, start);"
+    "CREATE INDEX IF NOT EXISTS binding_key ON binding(key_tag);"
+    "CREATE INDEX IF NOT EXISTS binding_user ON binding(user_tag)"
+    " WHERE user_tag IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS binding_mac ON binding(mac_tag)"
+    " WHERE mac_tag IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS binding_nas ON binding(nas_tag)"
+    " WHERE end_known = 0 AND nas_tag IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS plen(fam INTEGER, plen INTEGER,"
+    " PRIMARY KEY(fam, plen)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS nas_reset(uid INTEGER PRIMARY KEY,"
+    " nas_tag INTEGER, time INTEGER, sealed BLOB);"
+    "CREATE TABLE IF NOT EXISTS smtp(uid INTEGER PRIMARY KEY, time INTEGER,"
+    " user_tag INTEGER, ip_tag INTEGER, sealed BLOB);"
+    "CREATE INDEX IF NOT EXISTS smtp_user ON smtp(user_tag)"
+    " WHERE user_tag IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS smtp_ip ON smtp(ip_tag, time)"
+    " WHERE ip_tag IS NOT NULL;";
+
+static const char state_schema[] =
+    "CREATE TABLE IF NOT EXISTS file(path TEXT PRIMARY KEY, fp BLOB NOT NULL,"
+    " fp_len INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER NOT NULL,"
+    " format TEXT, updated INTEGER);"
+    "CREATE INDEX IF NOT EXISTS file_fp ON file(fp, fp_len);"
+    "CREATE TABLE IF NOT EXISTS quarantine(id INTEGER PRIMARY KEY,"
+    " day INTEGER NOT NULL, file TEXT NOT NULL, fp BLOB NOT NULL,"
+    " line INTEGER NOT NULL, field TEXT, reason TEXT, sealed BLOB,"
+    " UNIQUE(fp, line));";
+
+struct day {
+	int64_t day;
+	sqlite3 *db;		/* owned */
+	const struct cs_daykey *dk;	/* borrowed from keys */
+	int in_txn;
+	int created;		/* the file did not exist before this run */
+	int bad;		/* key missing: unreadable */
+	uint8_t plen_seen[2][129];
+	sqlite3_stmt *st[ST_MAX];	/* owned; prepared lazily */
+};
+
+struct cs_store {
+	char *datadir;		/* owned */
+	char daysdir[PATH_MAX];
+	enum cs_store_mode mode;
+	struct cs_keys *keys;	/* owned */
+	sqlite3 *state;		/* owned; NULL until needed */
+	struct day **open;	/* owned; sorted by day */
+	size_t nopen, capopen;
+	int64_t *days;		/* owned; existing partitions, sorted */
+	size_t ndays, capdays;
+	int evicted;
+	int unreadable;
+	struct cs_buf scratch, sealbuf;
+};
+
+int64_t
+cs_day_of(cs_time t)
+{
+	int64_t s = t / CS_US;
+
+	if (t < 0 && t % CS_US)
+		s--;
+	return s >= 0 ? s / 86400 : (s - 86399) / 86400;
+}
+
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] == '/' || tmp[i] == '\0') {
+			char c = tmp[i];
+			tmp[i] = '\0';
+			if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+				return -1;
+			tmp[i] = c;
+		}
+	}
+	return 0;
+}
+
+static void
+days_add(struct cs_store *s, int64_t day)
+{
+	size_t lo = 0, hi = s->ndays, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (s->days[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->ndays && s->days[lo] == day)
+		return;
+	if (s->ndays == s->capdays) {
+		s->capdays = s->capdays ? s->capdays * 2 : 64;
+		s->days = cs_xreallocarray(s->days, s->capdays, sizeof(*s->days));
+	}
+	memmove(&s->days[lo + 1], &s->days[lo],
+	    (s->ndays - lo) * sizeof(*s->days));
+	s->days[lo] = day;
+	s->ndays++;
+}
+
+static int
+days_has(const struct cs_store *s, int64_t day)
+{
+	size_t lo = 0, hi = s->ndays, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (s->days[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->ndays && s->days[lo] == day;
+}
+
+static void
+scan_days(struct cs_store *s)
+{
+	DIR *d = opendir(s->daysdir);
+	struct dirent *de;
+	int64_t day;
+	char name[16];
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (n != 13 || strcmp(de->d_name + 10, ".db") != 0)
+			continue;
+		memcpy(name, de->d_name, 10);
+		name[10] = '\0';
+		if (cs_day_parse(name, &day) == CS_OK)
+			days_add(s, day);
+	}
+	closedir(d);
+}
+
+enum cs_err
+cs_store_open(const char *datadir, const char *keysdir,
+    enum cs_store_mode mode, struct cs_store **out, struct cs_errbuf *eb)
+{
+	struct cs_store *s;
+	struct stat st;
+	enum cs_err e;
+
+	if (mode == CS_STORE_RW) {
+		if (mkdir_p(datadir, 0700) != 0) {
+			cs_errbuf_set(eb, "cannot create data directory %s: %s",
+			    datadir, strerror(errno));
+			return CS_EIO;
+		}
+	} else if (stat(datadir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		cs_errbuf_set(eb, "data directory %s does not exist (ingest "
+		    "something first, or pass --data DIR)", datadir);
+		return CS_ENOENT;
+	}
+	s = cs_xcalloc(1, sizeof(*s));
+	s->datadir = cs_xstrdup(datadir);
+	s->mode = mode;
+	snprintf(s->daysdir, sizeof(s->daysdir), "%s/days", datadir);
+	if (mode == CS_STORE_RW && mkdir(s->daysdir, 0700) != 0 &&
+	    errno != EEXIST) {
+		cs_errbuf_set(eb, "cannot create %s: %s", s->daysdir,
+		    strerror(errno));
+		free(s->datadir);
+		free(s);
+		return CS_EIO;
+	}
+	e = cs_keys_open(keysdir, datadir, mode == CS_STORE_RW, &s->keys, eb);
+	if (e != CS_OK) {
+		free(s->datadir);
+		free(s);
+		return e;
+	}
+	cs_buf_init(&s->scratch, NULL, 0, 64 * 1024 * 1024);
+	cs_buf_init(&s->sealbuf, NULL, 0, 64 * 1024 * 1024);
+	scan_days(s);
+	*out = s;
+	return CS_OK;
+}
+
+static void
+day_close(struct day *d)
+{
+	int i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(d->st[i]);
+	if (d->db) {
+		if (d->in_txn)
+			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(d->db);
+	}
+	free(d);
+}
+
+void
+cs_store_close(struct cs_store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nopen; i++)
+		day_close(s->open[i]);
+	free(s->open);
+	free(s->days);
+	if (s->state)
+		sqlite3_close(s->state);
+	cs_keys_free(s->keys);
+	cs_buf_release(&s->scratch);
+	cs_buf_release(&s->sealbuf);
+	free(s->datadir);
+	free(s);
+}
+
+/*
+ * day_get - the handle of a day.  In RW mode a missing partition is created
+ * when create is set; in RO mode (or without create) a missing one gives
+ * NULL.  A partition whose key is gone is marked bad and gives NULL.
+ */
+static struct day *
+day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
+{
+	size_t lo = 0, hi = s->nopen, mid;
+	struct day *d;
+	char name[16], path[PATH_MAX + 32];
+	int exists, flags, rc;
+	enum cs_err e;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (s->open[mid]->day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->nopen && s->open[lo]->day == day) {
+		d = s->open[lo];
+		return d->bad ? NULL : d;
+	}
+	exists = days_has(s, day);
+	if (!exists && (!create || s->mode != CS_STORE_RW))
+		return NULL;
+	d = cs_xcalloc(1, sizeof(*d));
+	d->day = day;
+	d->created = !exists;
+	e = cs_keys_day(s->keys, day, s->mode == CS_STORE_RW, &d->dk, eb);
+	if (e != CS_OK) {
+		d->bad = 1;
+		s->unreadable++;
+	} else {
+		cs_day_name(day, name);
+		snprintf(path, sizeof(path), "%s/%s.db", s->daysdir, name);
+		flags = s->mode == CS_STORE_RW ?
+		    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
+		    SQLITE_OPEN_READONLY;
+		rc = sqlite3_open_v2(path, &d->db, flags | SQLITE_OPEN_NOMUTEX,
+		    NULL);
+		if (rc != SQLITE_OK) {
+			cs_errbuf_set(eb, "%s: %s", path, d->db ?
+			    sqlite3_errmsg(d->db) : "cannot open");
+			sqlite3_close(d->db);
+			d->db = NULL;
+			d->bad = 1;
+		} else {
+			sqlite3_busy_timeout(d->db, 10000);
+			sqlite3_exec(d->db, "PRAGMA cache_size=-32768", NULL,
+			    NULL, NULL);
+			if (s->mode == CS_STORE_RW) {
+				sqlite3_exec(d->db, "PRAGMA journal_mode=WAL;"
+				    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+				if (sqlite3_exec(d->db, schema, NULL, NULL,
+				    NULL) != SQLITE_OK) {
+					cs_errbuf_set(eb, "%s: %s", path,
+					    sqlite3_errmsg(d->db));
+					d->bad = 1;
+				}
+				days_add(s, day);
+			}
+		}
+	}
+	if (s->nopen == s->capopen) {
+		s->capopen = s->capopen ? s->capopen * 2 : 32;
+		s->open = cs_xreallocarray(s->open, s->capopen, sizeof(*s->open));
+	}
+	memmove(&s->open[lo + 1], &s->open[lo],
+	    (s->nopen - lo) * sizeof(*s->open));
+	s->open[lo] = d;
+	s->nopen++;
+	return d->bad ? NULL : d;
+}
+
+static sqlite3_stmt *
+stmt(struct day *d, int which)
+{
+	if (d->st[which] == NULL &&
+	    sqlite3_prepare_v3(d->db, sql_text[which], -1,
+	    SQLITE_PREPARE_PERSISTENT, &d->st[which], NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_reset(d->st[which]);
+	sqlite3_clear_bindings(d->st[which]);
+	return d->st[which];
+}
+
+static enum cs_err
+begin(struct day *d, struct cs_errbuf *eb)
+{
+	if (d->in_txn)
+		return CS_OK;
+	if (sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		cs_errbuf_set(eb, "cannot begin: %s", sqlite3_errmsg(d->db));
+		return CS_EDB;
+	}
+	d->in_txn = 1;
+	return CS_OK;
+}
+
+static size_t
+addr_bytes(const struct cs_addr *a)
+{
+	return (size_t)(a->plen + 7) / 8;
+}
+
+static int64_t
+addr_tag(const struct cs_daykey *dk, const struct cs_addr *a)
+{
+	uint8_t buf[18];
+	size_t n = addr_bytes(a);
+
+	buf[0] = a->family;
+	buf[1] = a->plen;
+	memcpy(buf + 2, a->a, n);
+	return cs_tag(dk, D_ADDR, buf, n + 2);
+}
+
+static int64_t
+uid_of(const struct cs_daykey *dk, const char *key, const struct cs_addr *a,
+    cs_time start)
+{
+	uint8_t buf[512];
+	size_t kl = strlen(key), n = 0;
+
+	if (kl > 400)
+		kl = 400;
+	memcpy(buf, key, kl);
+	n = kl;
+	buf[n++] = 0;
+	if (a) {
+		buf[n++] = a->family;
+		buf[n++] = a->plen;
+		memcpy(buf + n, a->a, 16);
+		n += 16;
+	}
+	memcpy(buf + n, &start, 8);
+	n += 8;
+	return cs_tag(dk, D_UID, buf, n);
+}
+
+static int
+bind_tag_or_null(sqlite3_stmt *st, int col, int have, int64_t v)
+{
+	return have ? sqlite3_bind_int64(st, col, v) : sqlite3_bind_null(st, col);
+}
+
+/* delete_rows - remove rows of b written with start in day */
+static enum cs_err
+delete_rows(struct cs_store *s, struct cs_binding *b, int64_t day,
+    cs_time start, struct cs_errbuf *eb)
+{
+	struct day *d = day_get(s, day, 0, eb);
+	sqlite3_stmt *st;
+	int i, n = b->naddr ? b->naddr : 1;
+	enum cs_err e;
+
+	if (d == NULL)
+		return CS_OK;
+	if ((e = begin(d, eb)) != CS_OK)
+		return e;
+	for (i = 0; i < n; i++) {
+		st = stmt(d, ST_DELETE);
+		if (st == NULL)
+			return CS_EDB;
+		sqlite3_bind_int64(st, 1, uid_of(d->dk, b->key,
+		    b->naddr ? &b->addr[i] : NULL, start));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			cs_errbuf_set(eb, "delete: %s", sqlite3_errmsg(d->db));
+			return CS_EDB;
+		}
+	}
+	return CS_OK;
+}
+
+enum cs_err
+cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
+    struct cs_errbuf *eb)
+{
+	int64_t d0, d1, day, ktag, utag = 0, mtag = 0, ntag = 0, old0, old1;
+	cs_time end, oldstart;
+	enum cs_end_known known;
+	struct day *d;
+	sqlite3_stmt *st;
+	int i, nrows;
+	enum cs_err e;
+
+	cs_binding_days(b, &d0, &d1);
+	end = cs_binding_end(b, &known);
+	old0 = b->w_d0;
+	old1 = b->w_d1;
+	oldstart = b->w_start;
+	b->w_start = b->start;
+	b->w_d0 = d0;
+	b->w_d1 = d1;
+	cs_buf_reset(&s->scratch);
+	cs_binding_encode(b, &s->scratch);
+	if (cs_buf_error(&s->scratch) != CS_OK)
+		return cs_buf_error(&s->scratch);
+	nrows = b->naddr ? b->naddr : 1;
+	for (day = d0; day <= d1; day++) {
+		d = day_get(s, day, 1, eb);
+		if (d == NULL)
+			return CS_EIO;
+		if ((e = begin(d, eb)) != CS_OK)
+			return e;
+		ktag = cs_tag(d->dk, D_KEY, b->key, strlen(b->key));
+		if (b->f[CS_F_USERNAME])
+			utag = cs_tag(d->dk, D_USER, b->f[CS_F_USERNAME],
+			    strlen(b->f[CS_F_USERNAME]));
+		if (b->has_mac)
+			mtag = cs_tag(d->dk, D_MAC, b->mac, 6);
+		if (b->f[CS_F_NAS_KEY])
+			ntag = cs_tag(d->dk, D_NAS, b->f[CS_F_NAS_KEY],
+			    strlen(b->f[CS_F_NAS_KEY]));
+		cs_buf_reset(&s->sealbuf);
+		cs_seal(d->dk, ktag ^ day, s->scratch.data, s->scratch.len,
+		    &s->sealbuf);
+		for (i = 0; i < nrows; i++) {
+			const struct cs_addr *a = b->naddr ? &b->addr[i] : NULL;
+			st = stmt(d, ST_UPSERT);
+			if (st == NULL)
+				goto dberr;
+			sqlite3_bind_int64(st, 1, uid_of(d->dk, b->key, a,
+			    b->start));
+			sqlite3_bind_int64(st, 2, a ? addr_tag(d->dk, a) : 0);
+			sqlite3_bind_int(st, 3, a ? a->family : 0);
+			sqlite3_bind_int(st, 4, a ? a->plen : 0);
+			sqlite3_bind_int64(st, 5, b->start);
+			if (known == CS_END_OPEN)
+				sqlite3_bind_null(st, 6);
+			else
+				sqlite3_bind_int64(st, 6, end);
+			sqlite3_bind_int(st, 7, (int)known);
+			sqlite3_bind_int(st, 8, b->src);
+			sqlite3_bind_int64(st, 9, ktag);
+			bind_tag_or_null(st, 10, b->f[CS_F_USERNAME] != NULL,
+			    utag);
+			bind_tag_or_null(st, 11, b->has_mac, mtag);
+			bind_tag_or_null(st, 12, b->f[CS_F_NAS_KEY] != NULL &&
+			    b->src == CS_SRC_RADIUS, ntag);
+			sqlite3_bind_blob(st, 13, s->sealbuf.data,
+			    (int)s->sealbuf.len, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				goto dberr;
+			if (a && !d->plen_seen[a->family == 6][a->plen]) {
+				st = stmt(d, ST_PLEN);
+				if (st == NULL)
+					goto dberr;
+				sqlite3_bind_int(st, 1, a->family);
+				sqlite3_bind_int(st, 2, a->plen);
+				if (sqlite3_step(st) != SQLITE_DONE)
+					goto dberr;
+				d->plen_seen[a->family == 6][a->plen] = 1;
+			}
+		}
+	}
+	/* remove copies the binding no longer has */
+	if (old0 <= old1) {
+		for (day = old0; day <= old1; day++) {
+			if (oldstart == b->start && day >= d0 && day <= d1)
+				continue;
+			if ((e = delete_rows(s, b, day, oldstart, eb)) != CS_OK)
+				return e;
+		}
+	}
+	b->dirty = 0;
+	return CS_OK;
+dberr:
+	cs_errbuf_set(eb, "write: %s", sqlite3_errmsg(d->db));
+	return CS_EDB;
+}
+
+/* decode_row - unseal and decode one row's blob */
+static struct cs_binding *
+decode_row(struct cs_store *s, struct day *d, sqlite3_stmt *st)
+{
+	int64_t ktag = sqlite3_column_int64(st, 1);
+	const void *blob = sqlite3_column_blob(st, 2);
+	int n = sqlite3_column_bytes(st, 2);
+	struct cs_binding *b = NULL;
+
+	cs_buf_reset(&s->scratch);
+	if (blob == NULL || cs_unseal(d->dk, ktag ^ d->day, blob, (size_t)n,
+	    &s->scratch) != CS_OK)
+		return NULL;
+	if (cs_binding_decode(s->scratch.data, s->scratch.len, &b) != CS_OK)
+		return NULL;
+	sodium_memzero(s->scratch.data, s->scratch.len);
+	return b;
+}
+
+static int
+same_binding(const struct cs_binding *a, const struct cs_binding *b)
+{
+	return a->start == b->start && strcmp(a->key, b->key) == 0;
+}
+
+/* collect - run st, decode rows, skip duplicates of the same binding */
+static int
+collect(struct cs_store *s, struct day *d, sqlite3_stmt *st,
+    struct cs_binding **out, int max, int n)
+{
+	struct cs_binding *b;
+	int i;
+
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		b = decode_row(s, d, st);
+		if (b == NULL)
+			continue;
+		for (i = 0; i < n; i++)
+			if (same_binding(out[i], b))
+				break;
+		if (i < n || n >= max) {
+			cs_binding_free(b);
+			continue;
+		}
+		out[n++] = b;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+enum cs_err
+cs_store_find_key(struct cs_store *s, int64_t day, struct cs_span key,
+    struct cs_binding **out, int max, int *n)
+{
+	struct day *d = day_get(s, day, 0, NULL);
+	sqlite3_stmt *st;
+	int i, m;
+
+	*n = 0;
+	if (d == NULL)
+		return CS_OK;
+	st = stmt(d, ST_BYKEY);
+	if (st == NULL)
+		return CS_EDB;
+	sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_KEY, key.p, key.len));
+	m = collect(s, d, st, out, max, 0);
+	/* drop tag collisions */
+	for (i = 0; i < m;) {
+		if (strlen(out[i]->key) != key.len ||
+		    memcmp(out[i]->key, key.p, key.len) != 0) {
+			cs_binding_free(out[i]);
+			out[i] = out[--m];
+		} else {
+			i++;
+		}
+	}
+	*n = m;
+	return CS_OK;
+}
+
+int
+cs_store_may_have(struct cs_store *s, int64_t day)
+{
+	struct day *d;
+
+	if (!days_has(s, day))
+		return 0;
+	d = day_get(s, day, 0, NULL);
+	if (d == NULL)
+		return 0;
+	return !d->created || s->evicted;
+}
+
+void
+cs_store_note_eviction(struct cs_store *s)
+{
+	s->evicted = 1;
+}
+
+enum cs_err
+cs_store_open_of_nas(struct cs_store *s, int64_t day, struct cs_span nas_key,
+    cs_time before, struct cs_binding **out, int max, int *n)
+{
+	struct day *d = day_get(s, day, 0, NULL);
+	sqlite3_stmt *st;
+	int i, m;
+
+	*n = 0;
+	if (d == NULL)
+		return CS_OK;
+	st = stmt(d, ST_BYNAS);
+	if (st == NULL)
+		return CS_EDB;
+	sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_NAS, nas_key.p, nas_key.len));
+	sqlite3_bind_int64(st, 2, before);
+	m = collect(s, d, st, out, max, 0);
+	for (i = 0; i < m;) {
+		const char *nk = out[i]->f[CS_F_NAS_KEY];
+		if (nk == NULL || strlen(nk) != nas_key.len ||
+		    memcmp(nk, nas_key.p, nas_key.len) != 0) {
+			cs_binding_free(out[i]);
+			out[i] = out[--m];
+		} else {
+			i++;
+		}
+	}
+	*n = m;
+	return CS_OK;
+}
+
+/* resets are sealed as "nas_key\0raw" */
+int
+cs_store_put_reset(struct cs_store *s, struct cs_span nas_key, cs_time t,
+    struct cs_span raw, struct cs_errbuf *eb)
+{
+	struct day *d = day_get(s, cs_day_of(t), 1, eb);
+	sqlite3_stmt *st;
+	int64_t uid, ntag;
+	uint8_t ubuf[264];
+	size_t kl = nas_key.len > 255 ? 255 : nas_key.len;
+
+	if (d == NULL || begin(d, eb) != CS_OK)
+		return -1;
+	memcpy(ubuf, nas_key.p, kl);
+	memcpy(ubuf + kl, &t, 8);
+	uid = cs_tag(d->dk, D_UID, ubuf, kl + 8);
+	ntag = cs_tag(d->dk, D_NAS, nas_key.p, nas_key.len);
+	cs_buf_reset(&s->scratch);
+	cs_buf_append(&s->scratch, nas_key.p, nas_key.len);
+	cs_buf_putc(&s->scratch, '\0');
+	cs_buf_append(&s->scratch, raw.p, raw.len);
+	cs_buf_reset(&s->sealbuf);
+	cs_seal(d->dk, uid, s->scratch.data, s->scratch.len, &s->sealbuf);
+	st = stmt(d, ST_RESET);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, ntag);
+	sqlite3_bind_int64(st, 3, t);
+	sqlite3_bind_blob(st, 4, s->sealbuf.data, (int)s->sealbuf.len,
+	    SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		cs_errbuf_set(eb, "reset: %s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return sqlite3_changes(d->db) > 0;
+}
+
+enum cs_err
+cs_store_resets(struct cs_store *s, struct cs_reset **out, size_t *n)
+{
+	struct cs_reset *r = NULL;
+	size_t cnt = 0, cap = 0, i;
+	sqlite3_stmt *st;
+	struct day *d;
+
+	for (i = 0; i < s->ndays; i++) {
+		d = day_get(s, s->days[i], 0, NULL);
+		if (d == NULL)
+			continue;
+		if (sqlite3_prepare_v2(d->db, "SELECT uid, time, sealed FROM "
+		    "nas_reset", -1, &st, NULL) != SQLITE_OK)
+			continue;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const void *blob = sqlite3_column_blob(st, 2);
+			int bn = sqlite3_column_bytes(st, 2);
+			size_t kl;
+			cs_buf_reset(&s->scratch);
+			if (blob == NULL || cs_unseal(d->dk,
+			    sqlite3_column_int64(st, 0), blob, (size_t)bn,
+			    &s->scratch) != CS_OK)
+				continue;
+			if (cnt == cap) {
+				cap = cap ? cap * 2 : 16;
+				r = cs_xreallocarray(r, cap, sizeof(*r));
+			}
+			kl = strlen(s->scratch.data);
+			r[cnt].nas_key = cs_xstrdup(s->scratch.data);
+			r[cnt].raw = kl < s->scratch.len ?
+			    cs_xstrdup(s->scratch.data + kl + 1) : cs_xstrdup("");
+			r[cnt].t = sqlite3_column_int64(st, 1);
+			cnt++;
+		}
+		sqlite3_finalize(st);
+	}
+	*out = r;
+	*n = cnt;
+	return CS_OK;
+}
+
+/* smtp rows are sealed as "user\0ip\0json" */
+enum cs_err
+cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
+    struct cs_span user, const struct cs_addr *ip, const char *json,
+    struct cs_errbuf *eb)
+{
+	struct day *d = day_get(s, cs_day_of(t), 1, eb);
+	char ipt[CS_ADDR_STRLEN] = "";
+	sqlite3_stmt *st;
+	int64_t uid;
+	enum cs_err e;
+
+	if (d == NULL)
+		return CS_EIO;
+	if ((e = begin(d, eb)) != CS_OK)
+		return e;
+	uid = cs_tag(d->dk, D_SMTP, key.p, key.len);
+	if (ip && ip->family)
+		cs_addr_format(ip, ipt);
+	cs_buf_reset(&s->scratch);
+	cs_buf_append(&s->scratch, user.p, user.len);
+	cs_buf_putc(&s->scratch, '\0');
+	cs_buf_puts(&s->scratch, ipt);
+	cs_buf_putc(&s->scratch, '\0');
+	cs_buf_puts(&s->scratch, json);
+	cs_buf_reset(&s->sealbuf);
+	cs_seal(d->dk, uid, s->scratch.data, s->scratch.len, &s->sealbuf);
+	st = stmt(d, ST_SMTP);
+	if (st == NULL)
+		return CS_EDB;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, t);
+	bind_tag_or_null(st, 3, user.len > 0,
+	    user.len ? cs_tag(d->dk, D_USER, user.p, user.len) : 0);
+	bind_tag_or_null(st, 4, ip && ip->family,
+	    ip && ip->family ? addr_tag(d->dk, ip) : 0);
+	sqlite3_bind_blob(st, 5, s->sealbuf.data, (int)s->sealbuf.len,
+	    SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		cs_errbuf_set(eb, "smtp: %s", sqlite3_errmsg(d->db));
+		return CS_EDB;
+	}
+	return CS_OK;
+}
+
+enum cs_err
+cs_store_commit(struct cs_store *s, struct cs_errbuf *eb)
+{
+	size_t i;
+	struct day *d;
+
+	for (i = 0; i < s->nopen; i++) {
+		d = s->open[i];
+		if (!d->in_txn)
+			continue;
+		if (sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			cs_errbuf_set(eb, "commit: %s", sqlite3_errmsg(d->db));
+			return CS_EDB;
+		}
+		d->in_txn = 0;
+	}
+	return CS_OK;
+}
+
+/* ---- state.db ---- */
+
+static enum cs_err
+state_db(struct cs_store *s)
+{
+	char path[PATH_MAX + 16];
+
+	if (s->state)
+		return CS_OK;
+	snprintf(path, sizeof(path), "%s/state.db", s->datadir);
+	if (sqlite3_open_v2(path, &s->state, s->mode == CS_STORE_RW ?
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,
+	    NULL) != SQLITE_OK) {
+		sqlite3_close(s->state);
+		s->state = NULL;
+		return CS_EDB;
+	}
+	sqlite3_busy_timeout(s->state, 10000);
+	if (s->mode == CS_STORE_RW) {
+		sqlite3_exec(s->state, "PRAGMA journal_mode=WAL;"
+		    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+		if (sqlite3_exec(s->state, state_schema, NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			return CS_EDB;
+	}
+	return CS_OK;
+}
+
+enum cs_err
+cs_store_file_get(struct cs_store *s, const char *path,
+    const struct cs_fileinfo *probe_path, const struct cs_fileinfo *probe_fp,
+    struct cs_fileinfo *out)
+{
+	sqlite3_stmt *st;
+	enum cs_err e = CS_ENOENT;
+
+	if (state_db(s) != CS_OK)
+		return CS_EDB;
+	(void)probe_path;
+	if (sqlite3_prepare_v2(s->state, "SELECT fp, fp_len, offset, line FROM "
+	    "file WHERE path = ?", -1, &st, NULL) != SQLITE_OK)
+		return CS_EDB;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == 32) {
+		memcpy(out->fp, sqlite3_column_blob(st, 0), 32);
+		out->fp_len = sqlite3_column_int64(st, 1);
+		out->offset = sqlite3_column_int64(st, 2);
+		out->line = sqlite3_column_int64(st, 3);
+		e = CS_OK;
+	}
+	sqlite3_finalize(st);
+	if (e == CS_OK || probe_fp == NULL)
+		return e;
+	if (sqlite3_prepare_v2(s->state, "SELECT fp, fp_len, offset, line FROM "
+	    "file WHERE fp = ? AND fp_len = ? ORDER BY offset DESC LIMIT 1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return CS_EDB;
+	sqlite3_bind_blob(st, 1, probe_fp->fp, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, probe_fp->fp_len);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		memcpy(out->fp, sqlite3_column_blob(st, 0), 32);
+		out->fp_len = sqlite3_column_int64(st, 1);
+		out->offset = sqlite3_column_int64(st, 2);
+		out->line = sqlite3_column_int64(st, 3);
+		e = CS_OK;
+	}
+	sqlite3_finalize(st);
+	return e;
+}
+
+enum cs_err
+cs_store_file_set(struct cs_store *s, const char *path,
+    const struct cs_fileinfo *fi, const char *format)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (state_db(s) != CS_OK)
+		return CS_EDB;
+	if (sqlite3_prepare_v2(s->state, "INSERT OR REPLACE INTO file(path, fp,"
+	    " fp_len, offset, line, format, updated) VALUES(?,?,?,?,?,?,?)", -1,
+	    &st, NULL) != SQLITE_OK)
+		return CS_EDB;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, fi->fp, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, fi->fp_len);
+	sqlite3_bind_int64(st, 4, fi->offset);
+	sqlite3_bind_int64(st, 5, fi->line);
+	sqlite3_bind_text(st, 6, format, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, cs_time_now() / CS_US);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CS_OK : CS_EDB;
+}
+
+enum cs_err
+cs_store_quarantine(struct cs_store *s, const char *file,
+    const uint8_t fp[32], uint64_t line, const char *field,
+    const char *reason, struct cs_span raw)
+{
+	const struct cs_daykey *dk;
+	int64_t today = cs_day_of(cs_time_now());
+	sqlite3_stmt *st;
+	int rc;
+
+	if (state_db(s) != CS_OK)
+		return CS_EDB;
+	if (cs_keys_day(s->keys, today, 1, &dk, NULL) != CS_OK)
+		return CS_ECRYPTO;
+	cs_buf_reset(&s->sealbuf);
+	cs_seal(dk, (int64_t)line, raw.p, raw.len, &s->sealbuf);
+	if (sqlite3_prepare_v2(s->state, "INSERT OR IGNORE INTO quarantine(day,"
+	    " file, fp, line, field, reason, sealed) VALUES(?,?,?,?,?,?,?)", -1,
+	    &st, NULL) != SQLITE_OK)
+		return CS_EDB;
+	sqlite3_bind_int64(st, 1, today);
+	sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, fp, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)line);
+	sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, s->sealbuf.data, (int)s->sealbuf.len,
+	    SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CS_OK : CS_EDB;
+}
+
+/* ---- read side ---- */
+
+static void
+hit_push(struct cs_hit **h, size_t *n, size_t *cap, struct cs_binding *b,
+    int ai)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*h = cs_xreallocarray(*h, *cap, sizeof(**h));
+	}
+	(*h)[*n].b = b;
+	(*h)[*n].end = cs_binding_end(b, &(*h)[*n].end_known);
+	(*h)[*n].addr_index = ai;
+	(*n)++;
+}
+
+static int
+hit_has(const struct cs_hit *h, size_t n, const struct cs_binding *b)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (same_binding(h[i].b, b))
+			return 1;
+	return 0;
+}
+
+static int
+covers(const struct cs_hit *h, cs_time t)
+{
+	return h->b->start <= t &&
+	    (h->end_known == CS_END_OPEN || h->end > t);
+}
+
+/* plens - prefix lengths present in a day for a family */
+static int
+plens(struct day *d, int fam, int maxlen, int out[129])
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(d->db, "SELECT plen FROM plen WHERE fam = ? "
+	    "ORDER BY plen DESC", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int(st, 1, fam);
+	while (sqlite3_step(st) == SQLITE_ROW && n < 129) {
+		int p = sqlite3_column_int(st, 0);
+		if (p <= maxlen)
+			out[n++] = p;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int
+match_addr(const struct cs_binding *b, const struct cs_addr *a)
+{
+	int i;
+
+	for (i = 0; i < b->naddr; i++)
+		if (cs_addr_contains(&b->addr[i], a))
+			return i;
+	return -1;
+}
+
+static void
+probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a,
+    cs_time t, int open_only, struct cs_hit **h, size_t *n, size_t *cap)
+{
+	struct day *d = day_get(s, day, 0, NULL);
+	struct cs_binding *cand[MAXCAND];
+	int pl[129], np, i, k, m;
+	sqlite3_stmt *st;
+
+	if (d == NULL)
+		return;
+	np = plens(d, a->family, a->plen, pl);
+	for (i = 0; i < np; i++) {
+		struct cs_addr p = cs_addr_truncate(a, pl[i]);
+		st = stmt(d, open_only ? ST_OPENADDR : ST_COVER);
+		if (st == NULL)
+			return;
+		sqlite3_bind_int64(st, 1, addr_tag(d->dk, &p));
+		sqlite3_bind_int64(st, 2, t);
+		if (!open_only)
+			sqlite3_bind_int64(st, 3, t);
+		m = collect(s, d, st, cand, MAXCAND, 0);
+		for (k = 0; k < m; k++) {
+			int ai = match_addr(cand[k], a);
+			if (ai < 0 || hit_has(*h, *n, cand[k])) {
+				cs_binding_free(cand[k]);
+				continue;
+			}
+			hit_push(h, n, cap, cand[k], ai);
+			if (!covers(&(*h)[*n - 1], t)) {
+				cs_binding_free(cand[k]);
+				(*n)--;
+			}
+		}
+	}
+}
+
+/* next_start - earliest start after t of another binding on prefix p */
+static cs_time
+next_start(struct cs_store *s, const struct cs_addr *p, cs_time after,
+    cs_time limit)
+{
+	int64_t day, last = cs_day_of(limit);
+	cs_time best = CS_TIME_NONE;
+	sqlite3_stmt *st;
+	struct day *d;
+
+	if (last > cs_day_of(after) + 2)
+		last = cs_day_of(after) + 2;
+	for (day = cs_day_of(after); day <= last; day++) {
+		d = day_get(s, day, 0, NULL);
+		if (d == NULL)
+			continue;
+		st = stmt(d, ST_NEXT);
+		if (st == NULL)
+			continue;
+		sqlite3_bind_int64(st, 1, addr_tag(d->dk, p));
+		sqlite3_bind_int64(st, 2, after);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			cs_time v = sqlite3_column_int64(st, 0);
+			if (best == CS_TIME_NONE || v < best)
+				best = v;
+		}
+		sqlite3_reset(st);
+		if (best != CS_TIME_NONE)
+			break;
+	}
+	return best;
+}
+
+static int
+hit_cmp(const void *x, const void *y)
+{
+	const struct cs_hit *a = x, *b = y;
+
+	if (a->b->start != b->b->start)
+		return a->b->start < b->b->start ? -1 : 1;
+	return strcmp(a->b->key, b->b->key);
+}
+
+enum cs_err
+cs_store_who(struct cs_store *s, const struct cs_addr *a, cs_time t,
+    struct cs_hit **out, size_t *n, struct cs_errbuf *eb)
+{
+	struct cs_hit *h = NULL;
+	size_t cnt = 0, cap = 0, i, j;
+	int64_t day = cs_day_of(t), d;
+
+	s->unreadable = 0;
+	probe_day(s, day, a, t, 0, &h, &cnt, &cap);
+	for (i = 0; i < s->ndays; i++) {
+		d = s->days[s->ndays - 1 - i];
+		if (d >= day)
+			continue;
+		if (d < day - LOOKBACK_DAYS)
+			break;
+		probe_day(s, d, a, t, 1, &h, &cnt, &cap);
+	}
+	/*
+	 * A binding whose end was not observed is superseded by a later
+	 * binding of the same prefix that started by t: the address changed
+	 * hands, so the earlier holder's end is at most that start.
+	 */
+	for (i = 0; i < cnt; i++) {
+		struct cs_addr *pi = &h[i].b->addr[h[i].addr_index];
+		if (h[i].end_known == CS_END_OBSERVED)
+			continue;
+		for (j = 0; j < cnt; j++) {
+			struct cs_addr *pj = &h[j].b->addr[h[j].addr_index];
+			if (j != i && h[j].b->start > h[i].b->start &&
+			    h[j].b->start <= t &&
+			    memcmp(pi, pj, sizeof(*pi)) == 0)
+				break;
+		}
+		if (j < cnt) {
+			cs_binding_free(h[i].b);
+			h[i] = h[--cnt];
+			i--;
+		}
+	}
+	/* trim the unobserved ends of the rest the same way */
+	for (i = 0; i < cnt; i++) {
+		cs_time ns;
+		if (h[i].end_known == CS_END_OBSERVED)
+			continue;
+		ns = next_start(s, &h[i].b->addr[h[i].addr_index],
+		    h[i].b->start, h[i].end_known == CS_END_OPEN ?
+		    t + 2 * 86400 * CS_US : h[i].end);
+		if (ns != CS_TIME_NONE && ns > t &&
+		    (h[i].end_known == CS_END_OPEN || ns < h[i].end)) {
+			h[i].end = ns;
+			h[i].end_known = CS_END_INFERRED;
+		}
+	}
+	if (cnt > 1)
+		qsort(h, cnt, sizeof(*h), hit_cmp);
+	(void)eb;
+	*out = h;
+	*n = cnt;
+	return CS_OK;
+}
+
+static int
+binding_is(const struct cs_binding *b, const char *sub, int ismac,
+    const uint8_t mac[6])
+{
+	if (b->f[CS_F_USERNAME] && strcmp(b->f[CS_F_USERNAME], sub) == 0)
+		return 1;
+	return ismac && b->has_mac && memcmp(b->mac, mac, 6) == 0;
+}
+
+enum cs_err
+cs_store_history(struct cs_store *s, const char *sub, cs_time from,
+    cs_time to, struct cs_hit **out, size_t *n, struct cs_errbuf *eb)
+{
+	struct cs_hit *h = NULL;
+	size_t cnt = 0, cap = 0, i;
+	struct cs_binding *cand[MAXCAND];
+	uint8_t mac[6];
+	int ismac, m, k, pass;
+	int64_t day, last = cs_day_of(to);
+	struct day *d;
+	sqlite3_stmt *st;
+
+	ismac = cs_mac_parse(cs_span_cstr(sub), mac) == CS_OK;
+	s->unreadable = 0;
+	for (i = 0; i < s->ndays; i++) {
+		day = s->days[i];
+		if (day > last)
+			break;
+		if (day < cs_day_of(from) - LOOKBACK_DAYS)
+			continue;
+		d = day_get(s, day, 0, NULL);
+		if (d == NULL)
+			continue;
+		for (pass = 0; pass < 2; pass++) {
+			if (pass == 1 && !ismac)
+				break;
+			st = stmt(d, pass == 0 ? ST_BYUSER : ST_BYMAC);
+			if (st == NULL)
+				continue;
+			if (pass == 0)
+				sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_USER,
+				    sub, strlen(sub)));
+			else
+				sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_MAC,
+				    mac, 6));
+			m = collect(s, d, st, cand, MAXCAND, 0);
+			for (k = 0; k < m; k++) {
+				struct cs_hit tmp;
+				if (!binding_is(cand[k], sub, ismac, mac) ||
+				    hit_has(h, cnt, cand[k])) {
+					cs_binding_free(cand[k]);
+					continue;
+				}
+				tmp.b = cand[k];
+				tmp.end = cs_binding_end(cand[k], &tmp.end_known);
+				if (cand[k]->start >= to ||
+				    (tmp.end_known != CS_END_OPEN &&
+				    tmp.end <= from)) {
+					cs_binding_free(cand[k]);
+					continue;
+				}
+				hit_push(&h, &cnt, &cap, cand[k], 0);
+			}
+		}
+	}
+	if (cnt > 1)
+		qsort(h, cnt, sizeof(*h), hit_cmp);
+	(void)eb;
+	*out = h;
+	*n = cnt;
+	return CS_OK;
+}
+
+static void
+mail_push(struct cs_mail **m, size_t *n, size_t *cap, cs_time t,
+    const char *json)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*m)[i].t == t && strcmp((*m)[i].json, json) == 0)
+			return;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*m = cs_xreallocarray(*m, *cap, sizeof(**m));
+	}
+	(*m)[*n].t = t;
+	(*m)[*n].json = cs_xstrdup(json);
+	(*n)++;
+}
+
+/* unseal_mail - split "user\0ip\0json"; returns json or NULL */
+static const char *
+unseal_mail(struct cs_store *s, struct day *d, sqlite3_stmt *st,
+    const char **user, const char **ip)
+{
+	const void *blob = sqlite3_column_blob(st, 2);
+	int bn = sqlite3_column_bytes(st, 2);
+	size_t ul, il;
+
+	cs_buf_reset(&s->scratch);
+	if (blob == NULL || cs_unseal(d->dk, sqlite3_column_int64(st, 0), blob,
+	    (size_t)bn, &s->scratch) != CS_OK)
+		return NULL;
+	ul = strlen(s->scratch.data);
+	if (ul + 1 >= s->scratch.len)
+		return NULL;
+	il = strlen(s->scratch.data + ul + 1);
+	if (ul + il + 2 > s->scratch.len)
+		return NULL;
+	*user = s->scratch.data;
+	*ip = s->scratch.data + ul + 1;
+	return s->scratch.data + ul + il + 2;
+}
+
+static int
+mail_cmp(const void *x, const void *y)
+{
+	const struct cs_mail *a = x, *b = y;
+
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return strcmp(a->json, b->json);
+}
+
+enum cs_err
+cs_store_mail(struct cs_store *s, const char *user, const struct cs_hit *hits,
+    size_t nhits, cs_time from, cs_time to, struct cs_mail **out, size_t *n)
+{
+	struct cs_mail *m = NULL;
+	size_t cnt = 0, cap = 0, i, k;
+	int64_t day;
+	struct day *d;
+	sqlite3_stmt *st;
+	const char *u, *ip, *json;
+	char want[CS_ADDR_STRLEN];
+
+	for (day = cs_day_of(from); day <= cs_day_of(to); day++) {
+		if (!days_has(s, day))
+			continue;
+		d = day_get(s, day, 0, NULL);
+		if (d == NULL)
+			continue;
+		if (user && *user) {
+			st = stmt(d, ST_SMTP_USER);
+			if (st == NULL)
+				continue;
+			sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_USER, user,
+			    strlen(user)));
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				cs_time t = sqlite3_column_int64(st, 1);
+				json = unseal_mail(s, d, st, &u, &ip);
+				if (json && strcmp(u, user) == 0 && t >= from &&
+				    t < to)
+					mail_push(&m, &cnt, &cap, t, json);
+			}
+			sqlite3_reset(st);
+		}
+		for (i = 0; i < nhits; i++) {
+			const struct cs_binding *b = hits[i].b;
+			cs_time lo = b->start > from ? b->start : from;
+			cs_time hi = hits[i].end_known == CS_END_OPEN ? to :
+			    (hits[i].end < to ? hits[i].end : to);
+			for (k = 0; k < (size_t)b->naddr; k++) {
+				if (!cs_addr_is_host(&b->addr[k]))
+					continue;
+				cs_addr_format(&b->addr[k], want);
+				st = stmt(d, ST_SMTP_IP);
+				if (st == NULL)
+					continue;
+				sqlite3_bind_int64(st, 1, addr_tag(d->dk,
+				    &b->addr[k]));
+				sqlite3_bind_int64(st, 2, lo);
+				sqlite3_bind_int64(st, 3, hi);
+				while (sqlite3_step(st) == SQLITE_ROW) {
+					cs_time t = sqlite3_column_int64(st, 1);
+					json = unseal_mail(s, d, st, &u, &ip);
+					if (json && strcmp(ip, want) == 0)
+						mail_push(&m, &cnt, &cap, t, json);
+				}
+				sqlite3_reset(st);
+			}
+		}
+	}
+	if (cnt > 1)
+		qsort(m, cnt, sizeof(*m), mail_cmp);
+	*out = m;
+	*n = cnt;
+	return CS_OK;
+}
+
+enum cs_err
+cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
+    struct cs_mail **mail, size_t *nmail)
+{
+	struct cs_hit *h = NULL;
+	struct cs_mail *m = NULL;
+	size_t cnt = 0, cap = 0, mcnt = 0, mcap = 0, i, j;
+	struct day *d;
+	sqlite3_stmt *st;
+	struct cs_binding *b;
+	const char *u, *ip, *json;
+
+	for (i = 0; i < s->ndays; i++) {
+		d = day_get(s, s->days[i], 0, NULL);
+		if (d == NULL)
+			continue;
+		if (sqlite3_prepare_v2(d->db, "SELECT uid, key_tag, sealed FROM "
+		    "binding", -1, &st, NULL) == SQLITE_OK) {
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				b = decode_row(s, d, st);
+				if (b == NULL)
+					continue;
+				for (j = 0; j < cnt; j++)
+					if (same_binding(h[j].b, b))
+						break;
+				if (j < cnt) {
+					cs_binding_free(b);
+					continue;
+				}
+				hit_push(&h, &cnt, &cap, b, 0);
+			}
+			sqlite3_finalize(st);
+		}
+		if (sqlite3_prepare_v2(d->db, "SELECT uid, time, sealed FROM "
+		    "smtp", -1, &st, NULL) == SQLITE_OK) {
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				json = unseal_mail(s, d, st, &u, &ip);
+				if (json)
+					mail_push(&m, &mcnt, &mcap,
+					    sqlite3_column_int64(st, 1), json);
+			}
+			sqlite3_finalize(st);
+		}
+	}
+	if (cnt > 1)
+		qsort(h, cnt, sizeof(*h), hit_cmp);
+	if (mcnt > 1)
+		qsort(m, mcnt, sizeof(*m), mail_cmp);
+	*out = h;
+	*n = cnt;
+	*mail = m;
+	*nmail = mcnt;
+	return CS_OK;
+}
+
+const int64_t *
+cs_store_days(struct cs_store *s, size_t *n)
+{
+	*n = s->ndays;
+	return s->days;
+}
+
+int
+cs_store_unreadable(struct cs_store *s)
+{
+	return s->unreadable;
+}
+
+void
+cs_hits_free(struct cs_hit *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cs_binding_free(h[i].b);
+	free(h);
+}
+
+void
+cs_mail_free(struct cs_mail *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(m[i].json);
+	free(m);
+}

@@ -1,0 +1,136 @@
+/*
+ * store - the identity store: one SQLite file per UTC day under
+ * DATA/days/YYYY-MM-DD.db, sealed under that day's key (core/keys.h), plus
+ * DATA/state.db for ingest offsets and the quarantine.
+ *
+ * A binding is written into every day partition its interval covers (a
+ * "segment" per day, each carrying the whole sealed binding), so a day can
+ * later be destroyed whole and every remaining day still answers for
+ * itself.  Plaintext columns are times and 63-bit keyed tags only; the
+ * addresses, identities and evidence are inside the sealed blob.
+ *
+ * Writers (ingest) hold one open transaction per touched day and commit
+ * them together with cs_store_commit().  Readers open days read-only.
+ * Not thread-safe: one store per thread.
+ */
+#ifndef CS_STORE_H
+#define CS_STORE_H
+
+#include <stdint.h>
+
+#include "core/binding.h"
+#include "core/keys.h"
+#include "util/err.h"
+
+struct cs_store;
+
+enum cs_store_mode { CS_STORE_RO = 0, CS_STORE_RW = 1 };
+
+/* cs_store_open - open DATA and KEYS (created in RW mode) */
+enum cs_err cs_store_open(const char *datadir, const char *keysdir,
+    enum cs_store_mode mode, struct cs_store **out, struct cs_errbuf *eb);
+/* cs_store_close - roll back anything uncommitted and free */
+void cs_store_close(struct cs_store *s);
+
+/* ---- write side ---- */
+
+/* cs_store_put_binding - write b's segments; removes stale copies */
+enum cs_err cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
+    struct cs_errbuf *eb);
+/*
+ * cs_store_find_key - bindings of key with a segment in day (decoded; the
+ * caller frees each).  *n receives the count, at most max.
+ */
+enum cs_err cs_store_find_key(struct cs_store *s, int64_t day,
+    struct cs_span key, struct cs_binding **out, int max, int *n);
+/* cs_store_may_have - 0 when day certainly holds nothing this run missed */
+int cs_store_may_have(struct cs_store *s, int64_t day);
+/* cs_store_note_eviction - the caller dropped bindings from memory */
+void cs_store_note_eviction(struct cs_store *s);
+/* cs_store_open_of_nas - open RADIUS bindings of a NAS in day, started before t */
+enum cs_err cs_store_open_of_nas(struct cs_store *s, int64_t day,
+    struct cs_span nas_key, cs_time before, struct cs_binding **out, int max,
+    int *n);
+
+struct cs_reset {
+	char *nas_key;	/* owned */
+	cs_time t;
+	char *raw;	/* owned */
+};
+/* cs_store_put_reset - record a NAS reset; 0 if it was already known */
+int cs_store_put_reset(struct cs_store *s, struct cs_span nas_key, cs_time t,
+    struct cs_span raw, struct cs_errbuf *eb);
+/* cs_store_resets - every NAS reset in the store (caller frees array+items) */
+enum cs_err cs_store_resets(struct cs_store *s, struct cs_reset **out,
+    size_t *n);
+
+/*
+ * cs_store_put_smtp - one SMTP envelope: the JSON text of the record, the
+ * SASL user and client address it is indexed by (either may be empty).
+ */
+enum cs_err cs_store_put_smtp(struct cs_store *s, cs_time t,
+    struct cs_span key, struct cs_span user, const struct cs_addr *ip,
+    const char *json, struct cs_errbuf *eb);
+
+/* cs_store_commit - commit every open day transaction */
+enum cs_err cs_store_commit(struct cs_store *s, struct cs_errbuf *eb);
+
+/* ---- ingest bookkeeping (state.db) ---- */
+
+struct cs_fileinfo {
+	uint8_t fp[32];		/* SHA-256 of the first fp_len bytes */
+	int64_t fp_len;
+	int64_t offset;		/* committed: resume here */
+	int64_t line;		/* line number at offset */
+};
+/* cs_store_file_get - by path (when fp matches) or by fp; CS_ENOENT if new */
+enum cs_err cs_store_file_get(struct cs_store *s, const char *path,
+    const struct cs_fileinfo *probe_path, const struct cs_fileinfo *probe_fp,
+    struct cs_fileinfo *out);
+enum cs_err cs_store_file_set(struct cs_store *s, const char *path,
+    const struct cs_fileinfo *fi, const char *format);
+/* cs_store_quarantine - keep a rejected record (sealed) */
+enum cs_err cs_store_quarantine(struct cs_store *s, const char *file,
+    const uint8_t fp[32], uint64_t line, const char *field,
+    const char *reason, struct cs_span raw);
+
+/* ---- read side ---- */
+
+struct cs_hit {
+	struct cs_binding *b;	/* owned by the hit */
+	cs_time end;		/* end as answered (maybe trimmed) */
+	enum cs_end_known end_known;
+	int addr_index;		/* which of b->addr matched */
+};
+
+/* cs_store_who - bindings covering address a at t (hits owned by caller) */
+enum cs_err cs_store_who(struct cs_store *s, const struct cs_addr *a,
+    cs_time t, struct cs_hit **out, size_t *n, struct cs_errbuf *eb);
+/* cs_store_history - bindings of a username or MAC overlapping [from, to) */
+enum cs_err cs_store_history(struct cs_store *s, const char *subscriber,
+    cs_time from, cs_time to, struct cs_hit **out, size_t *n,
+    struct cs_errbuf *eb);
+/* SMTP envelope as stored */
+struct cs_mail {
+	cs_time t;
+	char *json;	/* owned */
+};
+/* cs_store_mail - envelopes by SASL user, or from addresses during hits */
+enum cs_err cs_store_mail(struct cs_store *s, const char *user,
+    const struct cs_hit *hits, size_t nhits, cs_time from, cs_time to,
+    struct cs_mail **out, size_t *n);
+/* cs_store_dump - every binding and envelope, in canonical order */
+enum cs_err cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
+    struct cs_mail **mail, size_t *nmail);
+/* cs_store_days - the day partitions present (sorted), count in *n */
+const int64_t *cs_store_days(struct cs_store *s, size_t *n);
+/* cs_store_unreadable - days skipped by the last query (no key) */
+int cs_store_unreadable(struct cs_store *s);
+
+void cs_hits_free(struct cs_hit *h, size_t n);
+void cs_mail_free(struct cs_mail *m, size_t n);
+
+/* cs_day_of - UTC day number of an instant */
+int64_t cs_day_of(cs_time t);
+
+#endif

@@ -1,0 +1,440 @@
+/* cmd_query - custos who, history, dump */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+/* parse_addr_port - "ADDR", "ADDR:PORT", "[V6]:PORT", "V6" */
+static int
+parse_addr_port(const char *s, struct cs_addr *a, int *port)
+{
+	struct cs_span sp = cs_span_cstr(s), host = sp;
+	long colon = -1, i;
+	uint64_t v;
+
+	*port = -1;
+	if (sp.len && sp.p[0] == '[') {
+		long close = cs_span_chr(sp, ']');
+		if (close < 0)
+			return -1;
+		host = cs_span_make(sp.p + 1, (size_t)close - 1);
+		if ((size_t)close + 1 < sp.len) {
+			if (sp.p[close + 1] != ':')
+				return -1;
+			if (cs_parse_u64(cs_span_skip(sp, (size_t)close + 2), 0,
+			    65535, &v) != CS_OK)
+				return -1;
+			*port = (int)v;
+		}
+	} else {
+		for (i = 0; i < (long)sp.len; i++)
+			if (sp.p[i] == ':') {
+				if (colon >= 0) {
+					colon = -2;	/* IPv6: several colons */
+					break;
+				}
+				colon = i;
+			}
+		if (colon >= 0) {
+			host = cs_span_make(sp.p, (size_t)colon);
+			if (cs_parse_u64(cs_span_skip(sp, (size_t)colon + 1), 0,
+			    65535, &v) != CS_OK)
+				return -1;
+			*port = (int)v;
+		}
+	}
+	if (cs_addr_parse(host, a) != CS_OK)
+		return -1;
+	return 0;
+}
+
+static void
+who_usage(FILE *f)
+{
+	fprintf(f, "usage: custos who ADDRESS[:PORT] --at TIME [--data DIR] "
+	    "[--keys DIR] [--json]\n"
+	    "       custos who --batch FILE [--json] [--stats]\n\n"
+	    "Every binding that covers ADDRESS at TIME: the subscriber (user name,\n"
+	    "MAC, circuit id, NAS), the address or prefix, when the binding began\n"
+	    "and ended and how the end is known (observed in the logs, inferred\n"
+	    "from a lease time or a NAS reboot, or still open), the source, and\n"
+	    "the verbatim log records as evidence.  An IPv6 address is found\n"
+	    "inside a framed or delegated prefix.\n\n"
+	    "  ADDRESS[:PORT]  IPv4 (100.64.12.34, 100.64.12.34:5000) or IPv6\n"
+	    "                  (2001:db8::1, [2001:db8::1]:5000); the port is\n"
+	    "                  recorded in the query (ports matter behind CGNAT)\n"
+	    "  --at TIME       RFC 3339 with Z or an offset, e.g.\n"
+	    "                  2026-11-29T21:00:00Z; a time without a zone is refused\n"
+	    "  --batch FILE    answer many queries, one 'ADDRESS TIME' per line\n"
+	    "                  ('-' for stdin), one JSON object per line on stdout\n"
+	    "  --stats         with --batch: latency p50/p99/max and rate on stderr\n"
+	    "  --json          the documented JSON shape (docs/json.md)\n"
+	    "  --data, --keys  as for ingest\n\n"
+	    "No match prints an empty list and exits 0; errors exit non-zero.\n");
+}
+
+static void
+who_render(const char *q, const struct cs_addr *a, int port, cs_time t,
+    const struct cs_hit *h, size_t n, int json, struct cs_buf *b)
+{
+	char ts[40], as[CS_ADDR_STRLEN];
+	size_t i;
+
+	cs_time_format(t, ts);
+	cs_addr_format(a, as);
+	if (json) {
+		cs_buf_appendf(b, "{\"query\":{\"address\":\"%s\",\"port\":", as);
+		if (port >= 0)
+			cs_buf_appendf(b, "%d", port);
+		else
+			cs_buf_puts(b, "null");
+		cs_buf_appendf(b, ",\"at\":\"%s\"},\"matches\":[", ts);
+		for (i = 0; i < n; i++) {
+			if (i)
+				cs_buf_putc(b, ',');
+			hit_json(&h[i], b);
+		}
+		cs_buf_puts(b, "]}\n");
+		return;
+	}
+	(void)q;
+	cs_buf_appendf(b, "%s at %s: %zu match%s\n", as, ts, n,
+	    n == 1 ? "" : "es");
+	for (i = 0; i < n; i++) {
+		cs_buf_putc(b, '\n');
+		hit_text(&h[i], b);
+	}
+}
+
+static int
+cmp_d(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int
+who_batch(struct cs_store *s, const char *path, int json, int stats)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, nq = 0, qcap = 0;
+	ssize_t len;
+	double *lat = NULL, t0, total0 = now_us();
+	struct cs_buf b;
+	int bad = 0;
+	unsigned long lineno = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "custos: who: %s: cannot open\n", path);
+		return 1;
+	}
+	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
+	while ((len = getline(&line, &cap, f)) > 0) {
+		struct cs_span sp = cs_span_trim(cs_span_make(line,
+		    (size_t)len - (line[len - 1] == '\n'))), aw, tw;
+		struct cs_addr a;
+		struct cs_hit *h;
+		struct cs_errbuf eb = {""};
+		size_t n;
+		int port;
+		cs_time t;
+		char as[128];
+
+		lineno++;
+		if (sp.len == 0 || sp.p[0] == '#')
+			continue;
+		if (!cs_span_word(&sp, &aw) || !cs_span_word(&sp, &tw) ||
+		    aw.len >= sizeof(as)) {
+			fprintf(stderr, "custos: who: %s:%lu: want 'ADDRESS "
+			    "TIME'\n", path, lineno);
+			bad++;
+			continue;
+		}
+		memcpy(as, aw.p, aw.len);
+		as[aw.len] = '\0';
+		if (parse_addr_port(as, &a, &port) != 0 ||
+		    cs_time_parse_rfc3339(tw, &t, &eb) != CS_OK) {
+			fprintf(stderr, "custos: who: %s:%lu: bad address or "
+			    "time %s\n", path, lineno, eb.msg);
+			bad++;
+			continue;
+		}
+		t0 = now_us();
+		if (cs_store_who(s, &a, t, &h, &n, &eb) != CS_OK) {
+			fprintf(stderr, "custos: who: %s\n", eb.msg);
+			bad++;
+			continue;
+		}
+		if (nq == qcap) {
+			qcap = qcap ? qcap * 2 : 1024;
+			lat = cs_xreallocarray(lat, qcap, sizeof(*lat));
+		}
+		lat[nq++] = now_us() - t0;
+		cs_buf_reset(&b);
+		who_render(as, &a, port, t, h, n, json, &b);
+		fputs(b.data, stdout);
+		cs_hits_free(h, n);
+	}
+	if (stats && nq) {
+		double total = (now_us() - total0) / 1e6;
+		qsort(lat, nq, sizeof(*lat), cmp_d);
+		fprintf(stderr, "queries %zu p50 %.0fus p99 %.0fus max %.0fus "
+		    "rate %.0f/s\n", nq, lat[nq / 2], lat[(nq * 99) / 100],
+		    lat[nq - 1], total > 0 ? (double)nq / total : 0.0);
+	}
+	free(lat);
+	free(line);
+	cs_buf_release(&b);
+	if (f != stdin)
+		fclose(f);
+	return bad ? 1 : 0;
+}
+
+int
+cmd_who(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"keys", required_argument, NULL, 'k'},
+		{"at", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"batch", required_argument, NULL, 'b'},
+		{"stats", no_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct dirs d;
+	struct cs_store *s;
+	struct cs_addr a;
+	struct cs_hit *h;
+	struct cs_errbuf eb = {""};
+	struct cs_buf b;
+	const char *at = NULL, *batch = NULL;
+	int c, json = 0, stats = 0, port, rc;
+	size_t n;
+	cs_time t;
+
+	dirs_default(&d);
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': d.data = optarg; break;
+		case 'k': d.keys = optarg; break;
+		case 't': at = optarg; break;
+		case 'j': json = 1; break;
+		case 'b': batch = optarg; break;
+		case 's': stats = 1; break;
+		case 'h': who_usage(stdout); return 0;
+		default: who_usage(stderr); return 2;
+		}
+	}
+	if (batch) {
+		s = open_store(&d, CS_STORE_RO);
+		rc = who_batch(s, batch, json, stats);
+		cs_store_close(s);
+		return rc;
+	}
+	if (optind != argc - 1 || at == NULL) {
+		fprintf(stderr, "custos: who: need ADDRESS and --at TIME\n\n");
+		who_usage(stderr);
+		return 2;
+	}
+	if (parse_addr_port(argv[optind], &a, &port) != 0) {
+		fprintf(stderr, "custos: who: '%s' is not an IPv4/IPv6 address "
+		    "(optionally with :PORT)\n", argv[optind]);
+		return 2;
+	}
+	t = parse_time_arg("--at", at);
+	s = open_store(&d, CS_STORE_RO);
+	if (cs_store_who(s, &a, t, &h, &n, &eb) != CS_OK) {
+		fprintf(stderr, "custos: who: %s\n", eb.msg);
+		cs_store_close(s);
+		return 1;
+	}
+	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
+	who_render(argv[optind], &a, port, t, h, n, json, &b);
+	fputs(b.data, stdout);
+	if (cs_store_unreadable(s))
+		fprintf(stderr, "custos: who: %d day partitions could not be "
+		    "read (their keys are gone)\n", cs_store_unreadable(s));
+	cs_buf_release(&b);
+	cs_hits_free(h, n);
+	cs_store_close(s);
+	return 0;
+}
+
+static void
+history_usage(FILE *f)
+{
+	fprintf(f, "usage: custos history SUBSCRIBER --from T1 --to T2 "
+	    "[--data DIR] [--keys DIR] [--json]\n\n"
+	    "The bindings (addresses held, when, evidence) and the SMTP envelopes\n"
+	    "of a subscriber between T1 and T2.  SUBSCRIBER is a user name (as in\n"
+	    "RADIUS User-Name or SASL) or a MAC address in any spelling.  Mail is\n"
+	    "matched by SASL user name, and by client address while the\n"
+	    "subscriber held it.  Times are RFC 3339 with Z or an offset.\n\n"
+	    "JSON: {\"query\":{\"subscriber\":..,\"from\":..,\"to\":..},\n"
+	    "       \"bindings\":[match...], \"smtp\":[envelope...]}\n");
+}
+
+int
+cmd_history(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"keys", required_argument, NULL, 'k'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct dirs d;
+	struct cs_store *s;
+	struct cs_hit *h;
+	struct cs_mail *m;
+	struct cs_errbuf eb = {""};
+	struct cs_buf b;
+	const char *from = NULL, *to = NULL, *sub;
+	char ts[40], te[40];
+	int c, json = 0;
+	size_t n, nm, i;
+	cs_time t1, t2;
+
+	dirs_default(&d);
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': d.data = optarg; break;
+		case 'k': d.keys = optarg; break;
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': history_usage(stdout); return 0;
+		default: history_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1 || from == NULL || to == NULL) {
+		fprintf(stderr, "custos: history: need SUBSCRIBER, --from and "
+		    "--to\n\n");
+		history_usage(stderr);
+		return 2;
+	}
+	sub = argv[optind];
+	t1 = parse_time_arg("--from", from);
+	t2 = parse_time_arg("--to", to);
+	if (t2 <= t1) {
+		fprintf(stderr, "custos: history: --to must be after --from\n");
+		return 2;
+	}
+	s = open_store(&d, CS_STORE_RO);
+	if (cs_store_history(s, sub, t1, t2, &h, &n, &eb) != CS_OK) {
+		fprintf(stderr, "custos: history: %s\n", eb.msg);
+		cs_store_close(s);
+		return 1;
+	}
+	cs_store_mail(s, sub, h, n, t1, t2, &m, &nm);
+	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
+	cs_time_format(t1, ts);
+	cs_time_format(t2, te);
+	if (json) {
+		cs_buf_puts(&b, "{\"query\":{\"subscriber\":");
+		cs_buf_json_str(&b, sub, strlen(sub));
+		cs_buf_appendf(&b, ",\"from\":\"%s\",\"to\":\"%s\"},"
+		    "\"bindings\":[", ts, te);
+		for (i = 0; i < n; i++) {
+			if (i)
+				cs_buf_putc(&b, ',');
+			hit_json(&h[i], &b);
+		}
+		cs_buf_puts(&b, "],\"smtp\":[");
+		for (i = 0; i < nm; i++)
+			cs_buf_appendf(&b, "%s%s", i ? "," : "", m[i].json);
+		cs_buf_puts(&b, "]}\n");
+	} else {
+		cs_buf_appendf(&b, "%s from %s to %s: %zu binding%s, %zu mail "
+		    "envelope%s\n", sub, ts, te, n, n == 1 ? "" : "s", nm,
+		    nm == 1 ? "" : "s");
+		for (i = 0; i < n; i++) {
+			cs_buf_putc(&b, '\n');
+			hit_text(&h[i], &b);
+		}
+		for (i = 0; i < nm; i++)
+			cs_buf_appendf(&b, "\n  mail %s\n", m[i].json);
+	}
+	fputs(b.data, stdout);
+	cs_buf_release(&b);
+	cs_hits_free(h, n);
+	cs_mail_free(m, nm);
+	cs_store_close(s);
+	return 0;
+}
+
+int
+cmd_dump(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"keys", required_argument, NULL, 'k'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct dirs d;
+	struct cs_store *s;
+	struct cs_hit *h;
+	struct cs_mail *m;
+	struct cs_buf b;
+	size_t n, nm, i;
+	int c;
+
+	dirs_default(&d);
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': d.data = optarg; break;
+		case 'k': d.keys = optarg; break;
+		case 'j': break;
+		case 'h':
+			printf("usage: custos dump [--data DIR] [--keys DIR] "
+			    "[--json]\n\nEvery binding, then every SMTP "
+			    "envelope, one JSON object per line, in a canonical\n"
+			    "order (start time, then key): for audits and for "
+			    "comparing two stores.\n");
+			return 0;
+		default: return 2;
+		}
+	}
+	s = open_store(&d, CS_STORE_RO);
+	cs_store_dump(s, &h, &n, &m, &nm);
+	cs_buf_init(&b, NULL, 0, 64 * 1024 * 1024);
+	for (i = 0; i < n; i++) {
+		cs_buf_reset(&b);
+		cs_buf_puts(&b, "{\"binding\":");
+		hit_json(&h[i], &b);
+		cs_buf_puts(&b, ",\"key\":");
+		cs_buf_json_str(&b, h[i].b->key, strlen(h[i].b->key));
+		cs_buf_puts(&b, "}\n");
+		fputs(b.data, stdout);
+	}
+	for (i = 0; i < nm; i++)
+		printf("{\"smtp\":%s}\n", m[i].json);
+	cs_buf_release(&b);
+	cs_hits_free(h, n);
+	cs_mail_free(m, nm);
+	cs_store_close(s);
+	return 0;
+}
