@@ -449,7 +449,8 @@ append(struct rad *r, struct cs_span line, struct cs_span *copy)
 
 	if (r->toobig)
 		return 0;
-	if (line.len > sizeof(r->rec) - r->rec_len - sep) {
+	/* rec_len <= sizeof(rec) always, so the subtraction cannot wrap */
+	if (sep + line.len > sizeof(r->rec) - r->rec_len) {
 		r->toobig = 1;
 		fault(r, r->hdr_line, "record",
 		    "record longer than the maximum record size");

@@ -701,6 +701,36 @@ test_record_too_long(void)
 }
 
 static void
+test_record_exactly_full(void)
+{
+	/* header + '\n' + one attribute line fill the buffer to the byte */
+	const char *hdr = "Sun Nov 29 20:28:31 2026\n";
+	size_t fill = CS_MAX_RECORD - strlen(hdr), len;
+	char *text = malloc(CS_MAX_RECORD + 512);
+
+	T_CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	len = (size_t)snprintf(text, 64, "%s\tClass = 0x", hdr);
+	memset(text + len, 'a', fill - (len - strlen(hdr)));
+	len = strlen(hdr) + fill;
+	/* one more line does not fit: the record is rejected, nothing spills */
+	snprintf(text + len, 512, "\n\tAcct-Status-Type = Start\n\n%s",
+	    GOOD_B);
+	run(text, &tz_utc, 1);
+	T_EQ_INT(c.nrej, 1);
+	T_EQ_STR(c.rej[0].field, "record");
+	T_EQ_INT(c.nobs, 1);
+	/* exactly full and nothing more is still a record (not accounting) */
+	snprintf(text + len, 512, "\n\n%s", GOOD_B);
+	run(text, &tz_utc, 1);
+	T_EQ_INT(c.nrej, 0);
+	T_EQ_INT(c.nskip, 1);
+	T_EQ_INT(c.nobs, 1);
+	free(text);
+}
+
+static void
 test_detect(void)
 {
 	char *text = collect_file("tests/data/radius/run1-detail-20261129");
@@ -742,6 +772,7 @@ main(void)
 	T_RUN(test_no_trailing_blank_line);
 	T_RUN(test_pending_offset);
 	T_RUN(test_record_too_long);
+	T_RUN(test_record_exactly_full);
 	T_RUN(test_detect);
 	return T_DONE();
 }
