@@ -156,8 +156,9 @@ key_at(struct cs_span s)
 
 /*
  * kv_next - next "key=value" of a ", "-separated list.  A value ends at
- * the first ", " followed by another key; "status=" takes the rest of the
- * line (its text may hold anything).  Returns 0 at the end, -1 on a
+ * the first ", " followed by another key (for "<address>", the first
+ * ">, key="); "status=" takes the rest of the line (its text may hold
+ * anything).  Returns 0 at the end, -1 on a
  * malformed key.
  */
 static int
@@ -181,6 +182,7 @@ kv_next(struct cs_span *s, struct cs_span *k, struct cs_span *v)
 	}
 	for (j = 0; j + 1 < rest.len; j++) {
 		if (rest.p[j] == ',' && rest.p[j + 1] == ' ' &&
+		    (rest.p[0] != '<' || (j > 0 && rest.p[j - 1] == '>')) &&
 		    key_at(cs_span_skip(rest, j + 2))) {
 			*v = cs_span_make(rest.p, j);
 			*s = cs_span_skip(rest, j + 2);

@@ -763,6 +763,83 @@ test_content_reject(void)
 	T_EQ_INT(R.pending, UINT64_MAX);
 }
 
+/* other reject forms: MAIL stage (no recipient), milter, DATA stage */
+static void
+test_reject_forms(void)
+{
+	feed("Nov 29 10:00:00 vm postfix/smtpd[1]: NOQUEUE: reject: MAIL from "
+	     "b[192.0.2.1]: 553 5.7.1 <s@x>: Sender address rejected; "
+	     "from=<s@x> proto=ESMTP helo=<b>\n"
+	     "Nov 29 10:00:01 vm postfix/smtpd[1]: NOQUEUE: milter-reject: RCPT "
+	     "from b[2001:db8::1]: 550 5.7.1 Service unavailable; Client host "
+	     "[2001:db8::1] blocked; from=<s@x> to=<t@vm> proto=ESMTP "
+	     "helo=<b>\n"
+	     "Nov 29 10:00:02 vm postfix/smtpd[1]: AB0010: client=b[192.0.2.1]\n"
+	     "Nov 29 10:00:03 vm postfix/smtpd[1]: AB0010: reject: DATA from "
+	     "b[192.0.2.1]: 550 5.5.3 <DATA>: Data command rejected: "
+	     "Multi-recipient bounce; from=<> to=<t@vm> proto=ESMTP helo=<b>\n",
+	    0);
+	T_EQ_INT(R.nobs, 3);
+	T_EQ_INT(R.nrej, 0);
+	T_EQ_STR(R.obs[0].queue_id, "NOQUEUE");
+	T_EQ_STR(R.obs[0].key, "smtp|NOQUEUE|1795946400000000|1");
+	T_EQ_STR(R.obs[0].from, "s@x");
+	T_EQ_INT(R.obs[0].nrcpt, 0);
+	T_EQ_STR(R.obs[1].key, "smtp|NOQUEUE|1795946401000000|2");
+	T_EQ_STR(R.obs[1].addr[0], "2001:db8::1");
+	T_EQ_STR(R.obs[1].to[0], "t@vm");
+	T_EQ_STR(R.obs[1].status[0], "reject");
+	T_EQ_STR(R.obs[1].dsn[0], "5.7.1");
+	/* a rejected DATA ends the message: no "removed" will come */
+	T_EQ_STR(R.obs[2].queue_id, "AB0010");
+	T_EQ_STR(R.obs[2].to[0], "t@vm");
+	T_EQ_STR(R.obs[2].status[0], "reject");
+	T_EQ_STR(R.obs[2].dsn[0], "5.5.3");
+	T_EQ_INT(R.pending, UINT64_MAX);
+}
+
+/* sender-chosen text that looks like the next field does not split it */
+static void
+test_quoted_addresses(void)
+{
+	feed("Nov 29 10:00:00 vm postfix/qmgr[3]: AB0011: "
+	     "from=<\"a, size=1\"@x>, size=7, nrcpt=1 (queue active)\n"
+	     "Nov 29 10:00:00 vm postfix/local[4]: AB0011: "
+	     "to=<\"b, relay=evil\"@vm>, relay=local, delay=0, "
+	     "delays=0/0/0/0, dsn=2.0.0, status=sent (delivered, to=<z>)\n"
+	     "Nov 29 10:00:00 vm postfix/qmgr[3]: AB0011: removed\n", 0);
+	T_EQ_INT(R.nobs, 1);
+	T_EQ_INT(R.nrej, 0);
+	T_EQ_STR(R.obs[0].from, "\"a, size=1\"@x");
+	T_EQ_INT(R.obs[0].size, 7);
+	T_EQ_STR(R.obs[0].to[0], "\"b, relay=evil\"@vm");
+	T_EQ_STR(R.obs[0].relay[0], "local");
+	T_EQ_STR(R.obs[0].status[0], "sent");
+}
+
+/* past 65536 pending messages the oldest is emitted as it stands */
+static void
+test_pending_limit(void)
+{
+	struct cs_buf b;
+	size_t second = 0;
+	int i;
+
+	cs_buf_init(&b, NULL, 0, 16u << 20);
+	for (i = 0; i <= 65536; i++) {
+		if (i == 1)
+			second = b.len;
+		cs_buf_appendf(&b, "Nov 29 10:00:00 vm postfix/pickup[1]: "
+		    "%X: uid=0 from=<root>\n", 0x100000 + i);
+	}
+	T_EQ_INT(cs_buf_error(&b), CS_OK);
+	feed(b.data, 0);
+	cs_buf_release(&b);
+	T_EQ_INT(R.nobs, 1);
+	T_EQ_STR(R.obs[0].queue_id, "100000");
+	T_EQ_INT(R.pending, second);
+}
+
 int
 main(void)
 {
@@ -784,5 +861,8 @@ main(void)
 	T_RUN(test_two_hosts);
 	T_RUN(test_abandoned);
 	T_RUN(test_content_reject);
+	T_RUN(test_reject_forms);
+	T_RUN(test_quoted_addresses);
+	T_RUN(test_pending_limit);
 	return T_DONE();
 }
