@@ -72,6 +72,7 @@ lease_end(cs_time t, int64_t secs)
 	return t + secs * CS_US;
 }
 
+/* hexval - value of one hex digit, or -1 */
 static int
 hexval(char c)
 {
@@ -176,6 +177,7 @@ struct msgctx {
 	struct cs_errbuf *eb;
 };
 
+/* fail - report a malformed message: the field at fault and why */
 static enum cs_err
 fail(struct msgctx *c, const char *field, const char *reason)
 {
@@ -248,6 +250,7 @@ lease_duration(struct msgctx *c, struct cs_span more, int64_t *secs)
 	return CS_OK;
 }
 
+/* msg_emit - fill the common fields of a dhcpd observation and report it */
 static void
 msg_emit(struct msgctx *c, enum cs_obs_kind kind, const struct cs_addr *ip,
     const uint8_t mac[static 6], int64_t secs, struct cs_obs *o)
@@ -414,6 +417,7 @@ msg_hook(struct msgctx *c, struct cs_span verb, struct cs_span s)
 	return CS_OK;
 }
 
+/* cs_dhcpd_msg - one dhcpd syslog message; see the header comment */
 enum cs_err
 cs_dhcpd_msg(const struct cs_syslog_hdr *h, const struct cs_fmt_opts *o,
     struct cs_span raw, uint64_t lineno, struct cs_sink *sink,
@@ -487,6 +491,7 @@ struct lex {
 	size_t i;
 };
 
+/* is_blank - blank or line end, as the lease journal lexer sees it */
 static int
 is_blank(char c)
 {
@@ -590,12 +595,14 @@ struct stmt {
 	struct cs_span v[MAXTOK];
 };
 
+/* stmt_is - token i of the statement is the word w */
 static int
 stmt_is(const struct stmt *s, int i, const char *w)
 {
 	return i < s->n && s->t[i] == T_WORD && cs_span_eq(s->v[i], w);
 }
 
+/* bad - remember the first error of a lease block */
 static void
 bad(struct lease *l, const char *field, const char *reason)
 {
@@ -605,6 +612,7 @@ bad(struct lease *l, const char *field, const char *reason)
 	}
 }
 
+/* num - decimal number within [min, max] as an int */
 static int
 num(struct cs_span s, uint64_t min, uint64_t max, int *out)
 {
@@ -683,6 +691,7 @@ opt_value(enum tok t, struct cs_span v, char out[static OPT_MAX],
 	return 0;
 }
 
+/* stmt_time - a starts/ends/tstp statement into *t */
 static void
 stmt_time(struct lease *l, const struct stmt *s, const char *field,
     cs_time *t, int *has)
@@ -938,6 +947,7 @@ is_lease_head(struct cs_span s)
 	    (s.len == 5 || is_blank(s.p[5]) || s.p[5] == '{');
 }
 
+/* leases_line - one journal line: track braces, buffer lease blocks */
 static void
 leases_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 {
@@ -1045,6 +1055,7 @@ leases_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 		st->mode = st->opened ? L_SKIP : L_STMT;
 }
 
+/* leases_flush - at the real end, report a block never closed */
 static void
 leases_flush(void *arg, int final)
 {
@@ -1067,6 +1078,7 @@ leases_flush(void *arg, int final)
 	st->mode = L_TOP;
 }
 
+/* leases_pending - offset of the first line of an unfinished lease block */
 static uint64_t
 leases_pending(void *arg)
 {
@@ -1075,6 +1087,7 @@ leases_pending(void *arg)
 	return st->mode == L_LEASE ? st->start_off : UINT64_MAX;
 }
 
+/* leases_open - new journal reader reporting to sink */
 static void *
 leases_open(const struct cs_fmt_opts *o, struct cs_sink *sink)
 {
@@ -1087,6 +1100,7 @@ leases_open(const struct cs_fmt_opts *o, struct cs_sink *sink)
 	return st;
 }
 
+/* leases_close - free a journal reader */
 static void
 leases_close(void *arg)
 {
@@ -1098,6 +1112,7 @@ leases_close(void *arg)
 	free(st);
 }
 
+/* leases_detect - the dhcpd.leases(5) banner or a "lease <ip> {" line */
 static int
 leases_detect(struct cs_span head)
 {

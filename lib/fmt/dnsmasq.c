@@ -20,6 +20,7 @@
 #define KEY_MAX (sizeof("dhcp||") + CS_ADDR_STRLEN + CS_MAC_STRLEN)
 #define LEASE_SECS_INF 0xffffffffLL	/* DHCP "infinite" lease time */
 
+/* all_digits - s is a non-empty run of decimal digits */
 static int
 all_digits(struct cs_span s)
 {
@@ -31,6 +32,7 @@ all_digits(struct cs_span s)
 	return s.len > 0;
 }
 
+/* fail - report a malformed message: the field at fault and why */
 static enum cs_err
 fail(const char **field, struct cs_errbuf *eb, const char *f,
     const char *reason)
@@ -40,6 +42,7 @@ fail(const char **field, struct cs_errbuf *eb, const char *f,
 	return CS_EPARSE;
 }
 
+/* cs_dnsmasq_msg - one dnsmasq DHCP syslog message; see the header comment */
 enum cs_err
 cs_dnsmasq_msg(const struct cs_syslog_hdr *h, const struct cs_fmt_opts *o,
     struct cs_span raw, uint64_t lineno, struct cs_sink *sink,

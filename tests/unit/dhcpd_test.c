@@ -2,113 +2,12 @@
  * dhcpd_test - ISC dhcpd syslog messages (through the syslog format) and
  * the dhcpd.leases journal, checked against what a person reads in the
  * sample files of tests/data/dhcp/isc.
- *
- * Uses its own small collector (lc_*): tests/unit/collect.h does not
- * compile yet (struct tobs declares "relay" twice).
  */
 #include <stdlib.h>
 
 #include "t.h"
+#include "collect.h"
 #include "fmt/fmt.h"
-
-#define LC_MAX 64
-
-struct lobs {
-	enum cs_obs_kind kind;
-	enum cs_src src;
-	char time[40], start[40], until[40];
-	char key[128], nas_key[64], addr[CS_ADDR_STRLEN], mac[CS_MAC_STRLEN];
-	char hostname[300], circuit_id[300], remote_id[300], client_id[800];
-	char relay[128], raw[2048];
-	unsigned long line;
-};
-
-struct lrej {
-	unsigned long line;
-	char field[64], reason[256], raw[2048];
-};
-
-struct lc {
-	int nobs, nrej, nskip;
-	struct lobs obs[LC_MAX];
-	struct lrej rej[LC_MAX];
-};
-
-static void
-lc_cpy(char *dst, size_t n, struct cs_span s)
-{
-	size_t k = s.len < n - 1 ? s.len : n - 1;
-
-	if (k)
-		memcpy(dst, s.p, k);
-	dst[k] = '\0';
-}
-
-#define LCPY(d, s) lc_cpy((d), sizeof(d), (s))
-
-static void
-lc_time(char out[40], cs_time t)
-{
-	if (t == CS_TIME_NONE)
-		out[0] = '\0';
-	else
-		cs_time_format(t, out);
-}
-
-static void
-lc_obs(void *arg, const struct cs_obs *o)
-{
-	struct lc *c = arg;
-	struct lobs *t;
-
-	if (c->nobs >= LC_MAX)
-		return;
-	t = &c->obs[c->nobs++];
-	memset(t, 0, sizeof(*t));
-	t->kind = o->kind;
-	t->src = o->src;
-	lc_time(t->time, o->time);
-	lc_time(t->start, o->start);
-	lc_time(t->until, o->until);
-	LCPY(t->key, o->key);
-	LCPY(t->nas_key, o->nas_key);
-	if (o->naddr > 0)
-		cs_addr_format(&o->addr[0], t->addr);
-	if (o->has_mac)
-		cs_mac_format(o->mac, t->mac);
-	LCPY(t->hostname, o->hostname);
-	LCPY(t->circuit_id, o->circuit_id);
-	LCPY(t->remote_id, o->remote_id);
-	LCPY(t->client_id, o->client_id);
-	LCPY(t->relay, o->relay);
-	LCPY(t->raw, o->raw);
-	t->line = (unsigned long)o->line;
-}
-
-static void
-lc_reject(void *arg, uint64_t line, const char *field, const char *reason,
-    struct cs_span raw)
-{
-	struct lc *c = arg;
-	struct lrej *r;
-
-	if (c->nrej >= LC_MAX)
-		return;
-	r = &c->rej[c->nrej++];
-	r->line = (unsigned long)line;
-	snprintf(r->field, sizeof(r->field), "%s", field ? field : "");
-	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
-	LCPY(r->raw, raw);
-}
-
-static void
-lc_skip(void *arg, const char *what)
-{
-	struct lc *c = arg;
-
-	(void)what;
-	c->nskip++;
-}
 
 static struct cs_tz tz;
 
@@ -125,14 +24,31 @@ lc_opts(int64_t lease_time)
 	return o;
 }
 
-/* lc_run - feed text line by line; *pending gets pending_offset at end */
-static void
-lc_run(struct lc *c, const struct cs_fmt *f, const struct cs_fmt_opts *o,
-    const char *text, int final, uint64_t *pending)
+/* lc_find - the nth (0-based) observation of kind with key, or NULL */
+static const struct tobs *
+lc_find(const struct collect *c, enum cs_obs_kind kind, const char *key,
+    int nth)
 {
-	struct cs_sink sink = {c, lc_obs, lc_reject, lc_skip};
+	int i;
+
+	for (i = 0; i < c->nobs; i++)
+		if (c->obs[i].kind == kind && strcmp(c->obs[i].key, key) == 0 &&
+		    nth-- == 0)
+			return &c->obs[i];
+	return NULL;
+}
+
+/*
+ * lc_pending - feed text to f like collect_run but stop before the flush:
+ * where a re-read would have to start
+ */
+static uint64_t
+lc_pending(struct collect *c, const struct cs_fmt *f,
+    const struct cs_fmt_opts *o, const char *text)
+{
+	struct cs_sink sink = {c, collect_obs, collect_reject, collect_skip};
 	struct cs_span s = cs_span_cstr(text);
-	uint64_t lineno = 0, off = 0;
+	uint64_t lineno = 0, off = 0, pend;
 	void *st;
 
 	memset(c, 0, sizeof(*c));
@@ -144,49 +60,14 @@ lc_run(struct lc *c, const struct cs_fmt *f, const struct cs_fmt_opts *o,
 		off += n + (nl < 0 ? 0 : 1);
 		s = cs_span_skip(s, n + (nl < 0 ? 0 : 1));
 	}
-	if (pending)
-		*pending = f->pending_offset(st);
-	f->flush(st, final);
+	pend = f->pending_offset(st);
 	f->close(st);
+	return pend;
 }
 
-static char *
-lc_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
-		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-/* lc_find - the nth (0-based) observation of kind with key, or NULL */
-static const struct lobs *
-lc_find(const struct lc *c, enum cs_obs_kind kind, const char *key, int nth)
-{
-	int i;
-
-	for (i = 0; i < c->nobs; i++)
-		if (c->obs[i].kind == kind && strcmp(c->obs[i].key, key) == 0 &&
-		    nth-- == 0)
-			return &c->obs[i];
-	return NULL;
-}
-
+/* lc_count - observations of kind */
 static int
-lc_count(const struct lc *c, enum cs_obs_kind kind)
+lc_count(const struct collect *c, enum cs_obs_kind kind)
 {
 	int i, n = 0;
 
@@ -194,8 +75,6 @@ lc_count(const struct lc *c, enum cs_obs_kind kind)
 		n += c->obs[i].kind == kind;
 	return n;
 }
-
-/* ---- dhcpd syslog ---- */
 
 #define K_C2 "dhcp|100.64.0.100|02:00:00:00:00:22"
 #define K_C1 "dhcp|100.64.0.101|02:00:00:00:00:11"
@@ -205,16 +84,16 @@ lc_count(const struct lc *c, enum cs_obs_kind kind)
 static void
 test_syslog_sample(void)
 {
-	static struct lc c;
+	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(60);
-	char *text = lc_file("tests/data/dhcp/isc/syslog-dhcpd-traditional.log");
-	const struct lobs *b;
+	char *text = collect_file("tests/data/dhcp/isc/syslog-dhcpd-traditional.log");
+	const struct tobs *b;
 	int i;
 
 	T_CHECK(text != NULL);
 	if (text == NULL)
 		return;
-	lc_run(&c, &cs_fmt_syslog, &o, text, 1, NULL);
+	collect_run(&c, &cs_fmt_syslog, &o, text, 1);
 	free(text);
 	T_EQ_INT(c.nrej, 0);
 	/* 8 DHCPACK + 8 LEASE-COMMIT lines open, 3 DHCPRELEASE close */
@@ -233,7 +112,7 @@ test_syslog_sample(void)
 		T_EQ_STR(b->relay, "100.64.1.1");
 		T_EQ_STR(b->hostname, "cr1-laptop");
 		T_EQ_STR(b->nas_key, "vm");
-		T_EQ_STR(b->addr, "100.64.1.100");
+		T_EQ_STR(b->addr[0], "100.64.1.100");
 		T_EQ_STR(b->mac, "02:00:00:00:01:01");
 		T_EQ_STR(b->raw, "Nov 29 20:30:40 vm dhcpd[10869]: DHCPACK on "
 				 "100.64.1.100 to 02:00:00:00:01:01 (cr1-laptop) "
@@ -289,7 +168,7 @@ test_syslog_sample(void)
 static void
 test_syslog_header_forms(void)
 {
-	static struct lc c;
+	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(0);
 	const char *text =
 	    "2026-11-29T20:30:40.773840+00:00 vm dhcpd[10869]: DHCPACK on "
@@ -299,7 +178,7 @@ test_syslog_header_forms(void)
 	    "100.64.1.1\n";
 	int i;
 
-	lc_run(&c, &cs_fmt_syslog, &o, text, 1, NULL);
+	collect_run(&c, &cs_fmt_syslog, &o, text, 1);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nobs, 2);
 	for (i = 0; i < c.nobs && i < 2; i++) {
@@ -317,7 +196,7 @@ test_syslog_header_forms(void)
 static void
 test_syslog_messages(void)
 {
-	static struct lc c;
+	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(3600);
 	const char *text =
 	    /* 1: DHCPINFORM reply: nothing leased */
@@ -351,9 +230,9 @@ test_syslog_messages(void)
 	    "Nov 29 20:40:07 vm dhcpd[1]: DHCPINFORM from 100.64.0.9 via br0\n"
 	    "Nov 29 20:40:07 vm dhcpd[1]: Server starting service.\n"
 	    "Nov 29 20:40:07 vm dhcpd[1]: \n";
-	const struct lobs *b;
+	const struct tobs *b;
 
-	lc_run(&c, &cs_fmt_syslog, &o, text, 1, NULL);
+	collect_run(&c, &cs_fmt_syslog, &o, text, 1);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nobs, 5);
 	T_EQ_INT(c.nskip, 8);
@@ -390,7 +269,7 @@ test_syslog_messages(void)
 static void
 test_syslog_malformed(void)
 {
-	static struct lc c;
+	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(60);
 	const char *text =
 	    "Nov 29 20:30:40 vm dhcpd[1]: DHCPACK on 100.64.0.300 to "
@@ -421,7 +300,7 @@ test_syslog_malformed(void)
 	};
 	size_t i;
 
-	lc_run(&c, &cs_fmt_syslog, &o, text, 1, NULL);
+	collect_run(&c, &cs_fmt_syslog, &o, text, 1);
 	T_EQ_INT(c.nrej, 12);
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]) &&
 	    (int)i < c.nrej; i++) {
@@ -443,11 +322,10 @@ test_syslog_malformed(void)
 static void
 test_leases_sample(void)
 {
-	static struct lc c;
+	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(0);
-	char *text = lc_file("tests/data/dhcp/isc/dhcpd.leases.final");
-	const struct lobs *b;
-	uint64_t pend = 0;
+	char *text = collect_file("tests/data/dhcp/isc/dhcpd.leases.final");
+	const struct tobs *b;
 	int i;
 
 	T_CHECK(text != NULL);
@@ -455,9 +333,9 @@ test_leases_sample(void)
 		return;
 	T_EQ_INT(cs_fmt_dhcpd_leases.detect(cs_span_cstr(text)), 90);
 	T_CHECK(cs_fmt_detect(cs_span_cstr(text)) == &cs_fmt_dhcpd_leases);
-	lc_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1, &pend);
+	T_EQ_INT(lc_pending(&c, &cs_fmt_dhcpd_leases, &o, text), UINT64_MAX);
+	collect_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1);
 	free(text);
-	T_EQ_INT(pend, UINT64_MAX);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nobs, 12);
 	T_EQ_INT(lc_count(&c, CS_OBS_OPEN), 8);
@@ -486,7 +364,7 @@ test_leases_sample(void)
 		T_EQ_STR(b->circuit_id, "down0");
 		T_EQ_STR(b->hostname, "cr1-laptop");
 		T_EQ_STR(b->mac, "02:00:00:00:01:01");
-		T_EQ_STR(b->addr, "100.64.1.100");
+		T_EQ_STR(b->addr[0], "100.64.1.100");
 	}
 	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 1);
 	T_CHECK(b != NULL);
@@ -536,7 +414,7 @@ test_leases_sample(void)
 static void
 test_leases_variants(void)
 {
-	static struct lc c;
+	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(0);
 	const char *text =
 	    "# db-time-format local, option 82 in hex, a string with braces\n"
@@ -574,9 +452,9 @@ test_leases_variants(void)
 	    "  tstp 1 2026/11/30 00:01:00;\n"
 	    "  binding state released;\n"
 	    "  hardware ethernet 02:00:00:00:02:05;\n}\n";
-	const struct lobs *b;
+	const struct tobs *b;
 
-	lc_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1, NULL);
+	collect_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nobs, 3);
 	T_EQ_INT(c.nskip, 4);
@@ -609,7 +487,7 @@ test_leases_variants(void)
 static void
 test_leases_malformed(void)
 {
-	static struct lc c;
+	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(0);
 	const char *text =
 	    "lease 100.64.3.1 {\n  starts 0 2026/13/29 20:30:40;\n"
@@ -640,14 +518,15 @@ test_leases_malformed(void)
 		"lease", "lease",
 	};
 	static const unsigned long lines[] = {1, 6, 11, 16, 21, 34};
-	uint64_t pend = 0;
 	size_t i;
 
-	lc_run(&c, &cs_fmt_dhcpd_leases, &o, text, 0, &pend);
 	/* the last block is pending: re-reading starts at its first line */
-	T_EQ_INT(pend, (uint64_t)(strstr(text, "lease 100.64.3.8") - text));
+	T_EQ_INT(lc_pending(&c, &cs_fmt_dhcpd_leases, &o, text),
+	    (uint64_t)(strstr(text, "lease 100.64.3.8") - text));
 	T_EQ_INT(c.nrej, 5);
-	lc_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1, NULL);
+	collect_run(&c, &cs_fmt_dhcpd_leases, &o, text, 0);
+	T_EQ_INT(c.nrej, 5);	/* not the end yet: nothing more to say */
+	collect_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1);
 	T_EQ_INT(c.nrej, 6);
 	for (i = 0; i < 6 && (int)i < c.nrej; i++) {
 		T_EQ_STR(c.rej[i].field, fields[i]);
@@ -665,7 +544,7 @@ test_leases_malformed(void)
 static void
 test_leases_huge(void)
 {
-	static struct lc c;
+	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(0);
 	const char *good = "lease 100.64.4.2 {\n  starts 0 2026/11/29 "
 			   "20:30:40;\n  binding state active;\n  hardware "
@@ -681,7 +560,7 @@ test_leases_huge(void)
 		n += (size_t)snprintf(text + n, cap - n,
 		    "  set v%zu = \"%040zu\";\n", i, i);
 	n += (size_t)snprintf(text + n, cap - n, "}\n%s", good);
-	lc_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1, NULL);
+	collect_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1);
 	free(text);
 	T_EQ_INT(c.nrej, 1);
 	T_EQ_STR(c.rej[0].field, "lease");
