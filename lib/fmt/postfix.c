@@ -12,9 +12,10 @@
  *   QID: message-id=<id>                                     cleanup
  *   QID: from=<x>, size=N, nrcpt=N (queue active)            qmgr
  *   QID: to=<x>, [orig_to=<y>,] relay=R, ..., dsn=D, status=S (text)
- *   QID: reject: RCPT from host[ip]: CODE DSN text; from=<x> to=<y> proto=P helo=<h>
+ *   QID: reject: RCPT from host[ip]: CODE DSN text; from=<x> to=<y>
+ *       proto=P helo=<h>                                 a refused recipient
  *   QID: removed                                             qmgr: closes
- *   NOQUEUE: reject: RCPT from ...                           one envelope at once
+ *   NOQUEUE: reject: RCPT from ...                    one envelope at once
  *
  * Other lines that name a pending queue id (bounce notices, "host said",
  * header_checks actions) join the message's raw evidence but are reported
@@ -130,12 +131,14 @@ struct line {
 
 /* ---- small text helpers ---- */
 
+/* is_lower - a-z or _, the letters of a key */
 static int
 is_lower(char c)
 {
 	return (c >= 'a' && c <= 'z') || c == '_';
 }
 
+/* is_alnum - ASCII letter or digit */
 static int
 is_alnum(char c)
 {
@@ -218,18 +221,21 @@ word_ok(struct cs_span w, size_t max, int (*ok)(char))
 	return 1;
 }
 
+/* status_char - a byte of "sent", "deferred", ... */
 static int
 status_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || c == '-' || c == '_';
 }
 
+/* dsn_char - a byte of "2.0.0" */
 static int
 dsn_char(char c)
 {
 	return (c >= '0' && c <= '9') || c == '.';
 }
 
+/* proto_char - a byte of "ESMTP", "SMTP", ... */
 static int
 proto_char(char c)
 {
@@ -285,6 +291,7 @@ bad:
 
 /* ---- line parsers: fill struct line, change no state ---- */
 
+/* parse_client_line - "client=host[ip][, sasl_method=M, sasl_username=U]" */
 static enum cs_err
 parse_client_line(struct cs_span s, struct line *l, const char **field,
     struct cs_errbuf *eb)
@@ -340,7 +347,10 @@ parse_pickup(struct cs_span s, struct line *l, const char **field,
 	return CS_OK;
 }
 
-/* "from=<x>, size=N, nrcpt=N (queue active)" or "from=<x>, status=expired, ..." */
+/*
+ * parse_qmgr - "from=<x>, size=N, nrcpt=N (queue active)", or
+ * "from=<x>, status=expired, returned to sender"
+ */
 static enum cs_err
 parse_qmgr(struct cs_span s, struct line *l, const char **field,
     struct cs_errbuf *eb)
@@ -385,7 +395,10 @@ parse_qmgr(struct cs_span s, struct line *l, const char **field,
 	return CS_OK;
 }
 
-/* "to=<x>, [orig_to=<y>,] relay=R, delay=.., delays=.., dsn=D, status=S (text)" */
+/*
+ * parse_delivery - "to=<x>, [orig_to=<y>,] relay=R, delay=.., delays=..,
+ * dsn=D, status=S (text)"
+ */
 static enum cs_err
 parse_delivery(struct cs_span s, struct line *l, const char **field,
     struct cs_errbuf *eb)
@@ -572,7 +585,7 @@ badclient:
 	return CS_EPARSE;
 }
 
-/* service - "submission/smtpd" from "postfix/submission/smtpd"; "" for RFC 5424 */
+/* service_of - "submission/smtpd" of "postfix/submission/smtpd"; or "" */
 static struct cs_span
 service_of(struct cs_span prog)
 {
@@ -583,6 +596,7 @@ service_of(struct cs_span prog)
 	return cs_span_skip(prog, (size_t)sl + 1);
 }
 
+/* instance_of - "postfix" or "postfix-out": the queue id namespace */
 static struct cs_span
 instance_of(struct cs_span prog)
 {
@@ -617,6 +631,18 @@ qid_split(struct cs_span s, struct cs_span *qid, struct cs_span *rest)
 	return i > PF_QID_MAX ? -1 : 1;
 }
 
+/* after_word - what follows "reject: " or "milter-reject: " */
+static struct cs_span
+after_word(struct cs_span s)
+{
+	long sp = cs_span_chr(s, ' ');
+
+	if (sp < 0)
+		return cs_span_skip(s, s.len);
+	return cs_span_skip(s, (size_t)sp + 1);
+}
+
+/* parse_line - classify and parse the text after "QID: " */
 static enum cs_err
 parse_line(struct cs_span rest, struct line *l, const char **field,
     struct cs_errbuf *eb)
@@ -648,8 +674,7 @@ parse_line(struct cs_span rest, struct line *l, const char **field,
 	    cs_span_starts(rest, "milter-reject: ")) {
 		enum cs_err e;
 		l->kind = K_REJECT;
-		e = parse_reject(cs_span_skip(rest, (size_t)cs_span_chr(rest, ' ') + 1),
-		    l, field, eb);
+		e = parse_reject(after_word(rest), l, field, eb);
 		if (e == CS_ESKIP)
 			l->kind = K_OTHER;
 		return e == CS_ESKIP ? CS_OK : e;
@@ -673,6 +698,7 @@ parse_line(struct cs_span rest, struct line *l, const char **field,
 
 /* ---- pending messages ---- */
 
+/* hash_of - FNV-1a */
 static uint32_t
 hash_of(const char *p, size_t n)
 {
@@ -686,6 +712,7 @@ hash_of(const char *p, size_t n)
 	return h;
 }
 
+/* find - the pending message with this identity, or NULL */
 static struct msg *
 find(struct cs_postfix *pf, const char *id, size_t idlen, uint32_t h)
 {
@@ -700,6 +727,7 @@ find(struct cs_postfix *pf, const char *id, size_t idlen, uint32_t h)
 	return NULL;
 }
 
+/* grow - double the hash table, up to PF_HASH_MAX buckets */
 static void
 grow(struct cs_postfix *pf)
 {
@@ -721,6 +749,7 @@ grow(struct cs_postfix *pf)
 	pf->nbucket = n;
 }
 
+/* msg_bytes - memory m holds, for the PF_MAXBYTES budget */
 static size_t
 msg_bytes(const struct msg *m)
 {
@@ -728,6 +757,7 @@ msg_bytes(const struct msg *m)
 	    (size_t)m->rcap * sizeof(struct prcpt);
 }
 
+/* msg_free - release m (already unlinked) */
 static void
 msg_free(struct msg *m)
 {
@@ -787,6 +817,7 @@ put(struct msg *m, struct cs_span v)
 	return f;
 }
 
+/* get - a stored field as a span, valid until m is freed */
 static struct cs_span
 get(const struct msg *m, struct fld f)
 {
@@ -795,6 +826,7 @@ get(const struct msg *m, struct fld f)
 	return cs_span_make(m->vals.data + f.off, f.len);
 }
 
+/* fld_eq - stored field equals v (as put() would store it) */
 static int
 fld_eq(const struct msg *m, struct fld f, struct cs_span v)
 {
@@ -805,6 +837,7 @@ fld_eq(const struct msg *m, struct fld f, struct cs_span v)
 	return s.len == v.len && (v.len == 0 || memcmp(s.p, v.p, v.len) == 0);
 }
 
+/* setcopy - v into a fixed array, cut to fit, NUL-terminated */
 static void
 setcopy(char *dst, size_t n, struct cs_span v)
 {
@@ -815,6 +848,7 @@ setcopy(char *dst, size_t n, struct cs_span v)
 	dst[k] = '\0';
 }
 
+/* add_raw - append a line to the evidence, or count it as dropped */
 static void
 add_raw(struct msg *m, struct cs_span raw)
 {
@@ -891,6 +925,7 @@ emit(struct cs_postfix *pf, struct msg *m)
 	msg_free(m);
 }
 
+/* msg_new - start a pending message, making room first */
 static struct msg *
 msg_new(struct cs_postfix *pf, const char *id, size_t idlen, size_t qidoff,
     uint32_t h, const struct cs_syslog_hdr *hdr, uint64_t lineno,
@@ -1037,6 +1072,7 @@ stale(const struct cs_postfix *pf, const struct msg *m)
 	return m->nrcpt > 0 && !deferred;
 }
 
+/* sweep - emit every stale message */
 static void
 sweep(struct cs_postfix *pf)
 {
@@ -1087,8 +1123,7 @@ noqueue(struct cs_postfix *pf, const struct cs_syslog_hdr *h,
 	    !cs_span_starts(rest, "milter-reject: "))
 		return CS_ESKIP;
 	memset(&l, 0, sizeof(l));
-	e = parse_reject(cs_span_skip(rest, (size_t)cs_span_chr(rest, ' ') + 1), &l,
-	    field, eb);
+	e = parse_reject(after_word(rest), &l, field, eb);
 	if (e != CS_OK)
 		return e;
 	if (!l.has_from && !l.has_to)
@@ -1131,6 +1166,7 @@ noqueue(struct cs_postfix *pf, const struct cs_syslog_hdr *h,
 
 /* ---- the exported interface (fmt.h) ---- */
 
+/* cs_postfix_new - correlator state reporting to sink (borrowed) */
 struct cs_postfix *
 cs_postfix_new(const struct cs_fmt_opts *o, struct cs_sink *sink)
 {
@@ -1144,6 +1180,7 @@ cs_postfix_new(const struct cs_fmt_opts *o, struct cs_sink *sink)
 	return pf;
 }
 
+/* cs_postfix_msg - one postfix line; CS_OK, CS_ESKIP or CS_EPARSE */
 enum cs_err
 cs_postfix_msg(struct cs_postfix *pf, const struct cs_syslog_hdr *h,
     struct cs_span raw, uint64_t lineno, uint64_t off, const char **field,
@@ -1231,6 +1268,7 @@ cs_postfix_msg(struct cs_postfix *pf, const struct cs_syslog_hdr *h,
 	return (l.kind == K_OTHER || l.kind == K_NOTIFY) ? CS_ESKIP : CS_OK;
 }
 
+/* cs_postfix_flush - final: emit every pending message as it stands */
 void
 cs_postfix_flush(struct cs_postfix *pf, int final)
 {
@@ -1240,6 +1278,7 @@ cs_postfix_flush(struct cs_postfix *pf, int final)
 		emit(pf, pf->head);
 }
 
+/* cs_postfix_pending_offset - offset of the oldest pending first line */
 uint64_t
 cs_postfix_pending_offset(struct cs_postfix *pf)
 {
@@ -1256,6 +1295,7 @@ cs_postfix_pending_offset(struct cs_postfix *pf)
 	return min;
 }
 
+/* cs_postfix_free - release everything; pending messages are dropped */
 void
 cs_postfix_free(struct cs_postfix *pf)
 {

@@ -484,7 +484,7 @@ test_interrupted(void)
 	T_EQ_INT(R.obs[1].line, 5);
 }
 
-/* two messages at once: each gets only its own lines */
+/* two messages at once: each keeps only its own lines */
 static void
 test_interleaved(void)
 {
