@@ -86,7 +86,8 @@ test_syslog_sample(void)
 {
 	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(60);
-	char *text = collect_file("tests/data/dhcp/isc/syslog-dhcpd-traditional.log");
+	char *text =
+	    collect_file("tests/data/dhcp/isc/syslog-dhcpd-traditional.log");
 	const struct tobs *b;
 	int i;
 
@@ -114,9 +115,9 @@ test_syslog_sample(void)
 		T_EQ_STR(b->nas_key, "vm");
 		T_EQ_STR(b->addr[0], "100.64.1.100");
 		T_EQ_STR(b->mac, "02:00:00:00:01:01");
-		T_EQ_STR(b->raw, "Nov 29 20:30:40 vm dhcpd[10869]: DHCPACK on "
-				 "100.64.1.100 to 02:00:00:00:01:01 (cr1-laptop) "
-				 "via 100.64.1.1");
+		T_EQ_STR(b->raw, "Nov 29 20:30:40 vm dhcpd[10869]: DHCPACK "
+				 "on 100.64.1.100 to 02:00:00:00:01:01 "
+				 "(cr1-laptop) via 100.64.1.1");
 		T_EQ_INT(b->line, 53);
 	}
 	/* a direct client: relay is the interface */

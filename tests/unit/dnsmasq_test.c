@@ -59,8 +59,9 @@ test_sample(void)
 {
 	static struct collect c;
 	struct cs_fmt_opts o = lc_opts(120);
-	char *text =
-	    collect_file("tests/data/dhcp/dnsmasq/syslog-dnsmasq-traditional.log");
+	const char *path =
+	    "tests/data/dhcp/dnsmasq/syslog-dnsmasq-traditional.log";
+	char *text = collect_file(path);
 	const struct tobs *b;
 	int i;
 
