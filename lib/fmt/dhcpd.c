@@ -939,6 +939,17 @@ block_add(struct leases_st *st, const char *p, size_t n, int nl)
 	return 0;
 }
 
+/* pending_raw - the text of an unfinished block, without its last '\n' */
+static struct cs_span
+pending_raw(const struct leases_st *st)
+{
+	size_t n = st->raw.len;
+
+	if (n && st->raw.data[n - 1] == '\n')
+		n--;
+	return cs_span_make(st->raw.data, n);
+}
+
 /* is_lease_head - "lease" as a whole word at s */
 static int
 is_lease_head(struct cs_span s)
@@ -964,7 +975,7 @@ leases_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 		if (st->mode == L_LEASE)
 			st->sink->reject(st->sink->arg, st->start_line, "lease",
 			    "lease block not closed before the next lease",
-			    cs_span_make(st->raw.data, st->raw.len));
+			    pending_raw(st));
 		else
 			st->sink->skip(st->sink->arg,
 			    "dhcpd-leases: unterminated statement");
@@ -1041,9 +1052,12 @@ leases_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 				cs_buf_reset(&st->raw);
 			} else if (ch == ';' && !st->opened) {
 				st->mode = L_TOP;
-				st->sink->reject(st->sink->arg, lineno, "lease",
-				    "expected '{' after the lease address",
-				    line);
+				if (block_add(st, line.p + from, i - from, 0))
+					st->sink->reject(st->sink->arg,
+					    st->start_line, "lease",
+					    "expected '{' after the lease "
+					    "address", pending_raw(st));
+				cs_buf_reset(&st->raw);
 			}
 			break;
 		default:
@@ -1064,12 +1078,9 @@ leases_flush(void *arg, int final)
 	if (!final || st->mode == L_TOP)
 		return;
 	if (st->mode == L_LEASE) {
-		/* drop the '\n' added after the last line */
-		if (st->raw.len && st->raw.data[st->raw.len - 1] == '\n')
-			st->raw.len--;
 		st->sink->reject(st->sink->arg, st->start_line, "lease",
 		    "lease block not closed at the end of the file",
-		    cs_span_make(st->raw.data, st->raw.len));
+		    pending_raw(st));
 	} else {
 		st->sink->skip(st->sink->arg,
 		    "dhcpd-leases: unterminated statement");

@@ -535,10 +535,33 @@ test_leases_malformed(void)
 		T_CHECK(strncmp(c.rej[i].raw, "lease 100.64.3.", 15) == 0);
 		T_CHECK(strstr(c.rej[i].reason, "100.64") == NULL);
 	}
+	/* the cut block is kept as written, without a newline added */
+	T_EQ_STR(c.rej[4].raw, "lease 100.64.3.5 {\n  starts 0 2026/11/29 "
+			       "20:30:40;\n  binding sta");
 	T_EQ_INT(c.nobs, 2);
 	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.3.6|02:00:00:00:03:06",
 	    0) != NULL);
 	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.3.7|02:00:00:00:03:07",
+	    0) != NULL);
+}
+
+static void
+test_leases_no_brace(void)
+{
+	static struct collect c;
+	struct cs_fmt_opts o = lc_opts(0);
+	const char *text =
+	    "lease 100.64.5.1\n  ;\n"
+	    "lease 100.64.5.2 { starts 0 2026/11/29 20:30:40; binding state "
+	    "active; hardware ethernet 02:00:00:00:05:02; }\n";
+
+	collect_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1);
+	T_EQ_INT(c.nrej, 1);
+	T_EQ_STR(c.rej[0].field, "lease");
+	T_EQ_INT(c.rej[0].line, 1);
+	T_EQ_STR(c.rej[0].raw, "lease 100.64.5.1\n  ;");
+	T_EQ_INT(c.nobs, 1);
+	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.5.2|02:00:00:00:05:02",
 	    0) != NULL);
 }
 
@@ -592,6 +615,7 @@ main(void)
 	T_RUN(test_leases_sample);
 	T_RUN(test_leases_variants);
 	T_RUN(test_leases_malformed);
+	T_RUN(test_leases_no_brace);
 	T_RUN(test_leases_huge);
 	T_RUN(test_leases_detect);
 	return T_DONE();
