@@ -54,6 +54,7 @@
 #define PF_IDLE_SHORT (3600 * CS_US)
 #define PF_IDLE_LONG (8 * 86400 * CS_US)	/* > maximal_queue_lifetime */
 #define PF_SWEEP_EVERY (60 * CS_US)
+#define PF_TAIL_TRIES 16			/* "; from=<" candidates per reject */
 #define PF_HASH_MIN 256
 #define PF_HASH_MAX (1u << 17)
 
@@ -88,6 +89,7 @@ struct msg {
 	cs_time first, last;
 	uint64_t off, line;	/* first line: byte offset, number */
 	int nrcpt, rcap;
+	int ndeferred;		/* recipients whose status is "deferred" */
 	struct prcpt *rcpt;	/* owned; rcap entries */
 	uint64_t ndropped;	/* recipients beyond CS_SMTP_MAXRCPT */
 	uint64_t rawdrop;	/* lines not kept in raw */
@@ -518,15 +520,22 @@ parse_reject(struct cs_span s, struct line *l, const char **field,
 	struct cs_span stage, head = s, rest, reason, w1, w2;
 	size_t i;
 	long e;
-	int smtpd, found = 0;
+	int smtpd, found = 0, tries = 0;
 
 	if (!cs_span_cut(s, " ", &stage, &rest))
 		return CS_ESKIP;
 	smtpd = stage.len > 0 && stage.p[0] >= 'A' && stage.p[0] <= 'Z';
 	for (i = 0; i + 1 < s.len; i++) {
+		struct cs_span t;
 		if (s.p[i] != ';' || s.p[i + 1] != ' ')
 			continue;
-		if (parse_tail(cs_span_skip(s, i + 2), l)) {
+		t = cs_span_skip(s, i + 2);
+		if (!cs_span_starts(t, "from=<") && !cs_span_starts(t, "to=<") &&
+		    !cs_span_starts(t, "proto="))
+			continue;
+		if (++tries > PF_TAIL_TRIES)
+			break;	/* each try may scan the line: stay linear */
+		if (parse_tail(t, l)) {
 			head = cs_span_make(s.p, i);
 			found = 1;
 			break;
@@ -1037,6 +1046,8 @@ apply(struct cs_postfix *pf, struct msg *m, const struct line *l,
 		r = rcpt_slot(pf, m, l->to, l->orig_to,
 		    l->kind == K_DELIVERY);
 		if (r != NULL) {
+			if (strcmp(r->status, "deferred") == 0)
+				m->ndeferred--;
 			if (l->kind == K_REJECT) {
 				setcopy(r->status, sizeof(r->status),
 				    cs_span_cstr("reject"));
@@ -1046,6 +1057,8 @@ apply(struct cs_postfix *pf, struct msg *m, const struct line *l,
 				if (!fld_eq(m, r->relay, l->relay))
 					r->relay = put(m, l->relay);
 			}
+			if (strcmp(r->status, "deferred") == 0)
+				m->ndeferred++;
 			setcopy(r->dsn, sizeof(r->dsn), l->dsn);
 			r->time = h->time;
 		}
@@ -1058,7 +1071,6 @@ static int
 stale(const struct cs_postfix *pf, const struct msg *m)
 {
 	cs_time idle = pf->now - m->last;
-	int i, deferred = 0;
 
 	if (idle > PF_IDLE_LONG)
 		return 1;
@@ -1066,10 +1078,7 @@ stale(const struct cs_postfix *pf, const struct msg *m)
 		return 0;
 	if (!m->active)
 		return 1;	/* abandoned before the queue manager saw it */
-	for (i = 0; i < m->nrcpt; i++)
-		if (strcmp(m->rcpt[i].status, "deferred") == 0)
-			deferred = 1;
-	return m->nrcpt > 0 && !deferred;
+	return m->nrcpt > 0 && m->ndeferred == 0;
 }
 
 /* sweep - emit every stale message */

@@ -840,6 +840,30 @@ test_pending_limit(void)
 	T_EQ_INT(R.pending, second);
 }
 
+/* a reject line with many false tails is refused, in linear time */
+static void
+test_reject_many_tails(void)
+{
+	struct cs_buf b;
+	int i;
+
+	cs_buf_init(&b, NULL, 0, 4 << 20);
+	for (i = 0; i < 50; i++) {
+		int k;
+		cs_buf_puts(&b, "Nov 29 10:00:00 vm postfix/smtpd[1]: NOQUEUE: "
+				"reject: RCPT from a[192.0.2.1]: 550 5.7.1 x");
+		for (k = 0; k < 3000; k++)
+			cs_buf_puts(&b, "; from=<>>>>>> to=<");
+		cs_buf_putc(&b, '\n');
+	}
+	T_EQ_INT(cs_buf_error(&b), CS_OK);
+	feed(b.data, 1);
+	cs_buf_release(&b);
+	T_EQ_INT(R.nobs, 0);
+	T_EQ_INT(R.nrej, 50);
+	T_EQ_STR(R.rej[0].field, "reject");
+}
+
 int
 main(void)
 {
@@ -864,5 +888,6 @@ main(void)
 	T_RUN(test_reject_forms);
 	T_RUN(test_quoted_addresses);
 	T_RUN(test_pending_limit);
+	T_RUN(test_reject_many_tails);
 	return T_DONE();
 }
