@@ -245,7 +245,7 @@ cs_binding_reset(struct cs_binding *b, cs_time t, const char *raw,
 
 enum {
 	T_KEY = 1, T_SRC, T_START, T_LAST, T_CLOSE, T_UNTIL, T_RESET,
-	T_ADDR, T_MAC, T_WSTART, T_WD0, T_WD1,
+	T_ADDR, T_MAC, T_WSTART, T_WD0, T_WD1, T_LAST_IS_FIRST,
 	T_FIELD = 32,		/* + field index */
 	T_EV = 64,		/* + evidence index */
 };
@@ -289,6 +289,12 @@ cs_binding_encode(const struct cs_binding *b, struct cs_buf *out)
 	for (i = 0; i < CS_EV_MAX; i++) {
 		if (b->ev[i].t == CS_TIME_NONE)
 			continue;
+		/* the latest record is often the first: store it once */
+		if (i == CS_EV_LAST && b->ev[i].t == b->ev[CS_EV_FIRST].t &&
+		    strcmp(b->ev[i].raw, b->ev[CS_EV_FIRST].raw) == 0) {
+			put_time(out, T_LAST_IS_FIRST, b->ev[i].t);
+			continue;
+		}
 		{
 			size_t n = strlen(b->ev[i].raw);
 			uint8_t tag = (uint8_t)(T_EV + i);
@@ -352,6 +358,15 @@ cs_binding_decode(const void *data, size_t n, struct cs_binding **out)
 		case T_WSTART: ok = get_time(p, len, &b->w_start); break;
 		case T_WD0: ok = get_time(p, len, &b->w_d0); break;
 		case T_WD1: ok = get_time(p, len, &b->w_d1); break;
+		case T_LAST_IS_FIRST:
+			ok = get_time(p, len, &b->ev[CS_EV_LAST].t) &&
+			    b->ev[CS_EV_FIRST].raw != NULL;
+			if (ok) {
+				free(b->ev[CS_EV_LAST].raw);
+				b->ev[CS_EV_LAST].raw =
+				    cs_xstrdup(b->ev[CS_EV_FIRST].raw);
+			}
+			break;
 		case T_ADDR:
 			ok = len == sizeof(struct cs_addr) &&
 			    b->naddr < CS_OBS_MAXADDR;

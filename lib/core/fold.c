@@ -320,6 +320,12 @@ cs_fold_checkpoint(struct cs_fold *f, struct cs_errbuf *eb)
 	return CS_OK;
 }
 
+size_t
+cs_fold_size(const struct cs_fold *f)
+{
+	return f->count;
+}
+
 const struct cs_fold_stats *
 cs_fold_stats(const struct cs_fold *f)
 {

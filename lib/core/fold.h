@@ -33,6 +33,9 @@ enum cs_err cs_fold_obs(struct cs_fold *f, const struct cs_obs *o,
 /* cs_fold_checkpoint - write what changed and commit the store */
 enum cs_err cs_fold_checkpoint(struct cs_fold *f, struct cs_errbuf *eb);
 const struct cs_fold_stats *cs_fold_stats(const struct cs_fold *f);
+/* cs_fold_size - bindings held in memory; checkpoint past CS_FOLD_FLUSH */
+size_t cs_fold_size(const struct cs_fold *f);
+#define CS_FOLD_FLUSH 200000
 
 /* cs_smtp_json - the JSON text stored for an SMTP envelope */
 void cs_smtp_json(const struct cs_obs *o, struct cs_buf *out);

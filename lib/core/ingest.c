@@ -361,7 +361,8 @@ pump(struct ingest *g, struct src *f)
 		g->st->bytes += (uint64_t)r;
 		feed(g, f, 0);
 		progress(g, f, 0);
-		if (since(&g->last_cp) >= 1.0)
+		if (since(&g->last_cp) >= (g->o->follow ? 1.0 : 5.0) ||
+		    cs_fold_size(g->fold) > CS_FOLD_FLUSH)
 			checkpoint(g, f, safe_offset(f));
 		if (g->err != CS_OK)
 			return -1;

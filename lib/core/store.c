@@ -33,26 +33,32 @@ enum {
 };
 
 static const char *const sql_text[ST_MAX] = {
-	[ST_UPSERT] = "INSERT OR REPLACE INTO binding(uid, addr_tag, fam, plen,"
+	[ST_UPSERT] = "INSERT INTO binding(addr_tag, fam, plen,"
 	    " start, end, end_known, src, key_tag, user_tag, mac_tag, nas_tag,"
-	    " sealed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_DELETE] = "DELETE FROM binding WHERE uid = ?",
-	[ST_BYKEY] = "SELECT uid, key_tag, sealed FROM binding WHERE key_tag = ?",
+	    " sealed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key_tag,"
+	    " addr_tag, start) DO UPDATE SET fam = excluded.fam,"
+	    " plen = excluded.plen, end = excluded.end,"
+	    " end_known = excluded.end_known, src = excluded.src,"
+	    " user_tag = excluded.user_tag, mac_tag = excluded.mac_tag,"
+	    " nas_tag = excluded.nas_tag, sealed = excluded.sealed",
+	[ST_DELETE] = "DELETE FROM binding WHERE key_tag = ? AND addr_tag = ?"
+	    " AND start = ?",
+	[ST_BYKEY] = "SELECT id, key_tag, sealed FROM binding WHERE key_tag = ?",
 	[ST_PLEN] = "INSERT OR IGNORE INTO plen(fam, plen) VALUES(?, ?)",
-	[ST_COVER] = "SELECT uid, key_tag, sealed FROM binding WHERE addr_tag = ?"
+	[ST_COVER] = "SELECT id, key_tag, sealed FROM binding WHERE addr_tag = ?"
 	    " AND start <= ? AND (end_known = 0 OR end > ?)",
-	[ST_OPENADDR] = "SELECT uid, key_tag, sealed FROM binding WHERE"
+	[ST_OPENADDR] = "SELECT id, key_tag, sealed FROM binding WHERE"
 	    " addr_tag = ? AND start <= ? AND end_known = 0",
 	[ST_NEXT] = "SELECT min(start) FROM binding WHERE addr_tag = ? AND"
 	    " start > ?",
-	[ST_BYNAS] = "SELECT uid, key_tag, sealed FROM binding WHERE nas_tag = ?"
+	[ST_BYNAS] = "SELECT id, key_tag, sealed FROM binding WHERE nas_tag = ?"
 	    " AND end_known = 0 AND start < ?",
 	[ST_RESET] = "INSERT OR IGNORE INTO nas_reset(uid, nas_tag, time, sealed)"
 	    " VALUES(?,?,?,?)",
 	[ST_SMTP] = "INSERT OR REPLACE INTO smtp(uid, time, user_tag, ip_tag,"
 	    " sealed) VALUES(?,?,?,?,?)",
-	[ST_BYUSER] = "SELECT uid, key_tag, sealed FROM binding WHERE user_tag = ?",
-	[ST_BYMAC] = "SELECT uid, key_tag, sealed FROM binding WHERE mac_tag = ?",
+	[ST_BYUSER] = "SELECT id, key_tag, sealed FROM binding WHERE user_tag = ?",
+	[ST_BYMAC] = "SELECT id, key_tag, sealed FROM binding WHERE mac_tag = ?",
 	[ST_SMTP_USER] = "SELECT uid, time, sealed FROM smtp WHERE user_tag = ?",
 	[ST_SMTP_IP] = "SELECT uid, time, sealed FROM smtp WHERE ip_tag = ? AND"
 	    " time >= ? AND time < ?",
@@ -60,13 +66,14 @@ static const char *const sql_text[ST_MAX] = {
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
-    "CREATE TABLE IF NOT EXISTS binding(uid INTEGER PRIMARY KEY,"
+    "CREATE TABLE IF NOT EXISTS binding(id INTEGER PRIMARY KEY,"
     " addr_tag INTEGER NOT NULL, fam INTEGER NOT NULL, plen INTEGER NOT NULL,"
     " start INTEGER NOT NULL, end INTEGER, end_known INTEGER NOT NULL,"
     " src INTEGER NOT NULL, key_tag INTEGER NOT NULL, user_tag INTEGER,"
     " mac_tag INTEGER, nas_tag INTEGER, sealed BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS binding_addr ON binding(addr_tag, start);"
-    "CREATE INDEX IF NOT EXISTS binding_key ON binding(key_tag);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS binding_key ON binding(key_tag,"
+    " addr_tag, start);"
     "CREATE INDEX IF NOT EXISTS binding_user ON binding(user_tag)"
     " WHERE user_tag IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS binding_mac ON binding(mac_tag)"
@@ -344,11 +351,15 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 			d->bad = 1;
 		} else {
 			sqlite3_busy_timeout(d->db, 10000);
-			sqlite3_exec(d->db, "PRAGMA cache_size=-32768", NULL,
-			    NULL, NULL);
+			sqlite3_exec(d->db, s->mode == CS_STORE_RW ?
+			    "PRAGMA cache_size=-131072" : "PRAGMA cache_size=-8192",
+			    NULL, NULL, NULL);
 			if (s->mode == CS_STORE_RW) {
 				sqlite3_exec(d->db, "PRAGMA journal_mode=WAL;"
-				    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+				    "PRAGMA synchronous=NORMAL;"
+				    "PRAGMA wal_autocheckpoint=16384;"
+				    "PRAGMA temp_store=MEMORY", NULL, NULL,
+				    NULL);
 				if (sqlite3_exec(d->db, schema, NULL, NULL,
 				    NULL) != SQLITE_OK) {
 					cs_errbuf_set(eb, "%s: %s", path,
@@ -413,29 +424,6 @@ addr_tag(const struct cs_daykey *dk, const struct cs_addr *a)
 	return cs_tag(dk, D_ADDR, buf, n + 2);
 }
 
-static int64_t
-uid_of(const struct cs_daykey *dk, const char *key, const struct cs_addr *a,
-    cs_time start)
-{
-	uint8_t buf[512];
-	size_t kl = strlen(key), n = 0;
-
-	if (kl > 400)
-		kl = 400;
-	memcpy(buf, key, kl);
-	n = kl;
-	buf[n++] = 0;
-	if (a) {
-		buf[n++] = a->family;
-		buf[n++] = a->plen;
-		memcpy(buf + n, a->a, 16);
-		n += 16;
-	}
-	memcpy(buf + n, &start, 8);
-	n += 8;
-	return cs_tag(dk, D_UID, buf, n);
-}
-
 static int
 bind_tag_or_null(sqlite3_stmt *st, int col, int have, int64_t v)
 {
@@ -460,8 +448,11 @@ delete_rows(struct cs_store *s, struct cs_binding *b, int64_t day,
 		st = stmt(d, ST_DELETE);
 		if (st == NULL)
 			return CS_EDB;
-		sqlite3_bind_int64(st, 1, uid_of(d->dk, b->key,
-		    b->naddr ? &b->addr[i] : NULL, start));
+		sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_KEY, b->key,
+		    strlen(b->key)));
+		sqlite3_bind_int64(st, 2, b->naddr ? addr_tag(d->dk,
+		    &b->addr[i]) : 0);
+		sqlite3_bind_int64(st, 3, start);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			cs_errbuf_set(eb, "delete: %s", sqlite3_errmsg(d->db));
 			return CS_EDB;
@@ -518,25 +509,23 @@ cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
 			st = stmt(d, ST_UPSERT);
 			if (st == NULL)
 				goto dberr;
-			sqlite3_bind_int64(st, 1, uid_of(d->dk, b->key, a,
-			    b->start));
-			sqlite3_bind_int64(st, 2, a ? addr_tag(d->dk, a) : 0);
-			sqlite3_bind_int(st, 3, a ? a->family : 0);
-			sqlite3_bind_int(st, 4, a ? a->plen : 0);
-			sqlite3_bind_int64(st, 5, b->start);
+			sqlite3_bind_int64(st, 1, a ? addr_tag(d->dk, a) : 0);
+			sqlite3_bind_int(st, 2, a ? a->family : 0);
+			sqlite3_bind_int(st, 3, a ? a->plen : 0);
+			sqlite3_bind_int64(st, 4, b->start);
 			if (known == CS_END_OPEN)
-				sqlite3_bind_null(st, 6);
+				sqlite3_bind_null(st, 5);
 			else
-				sqlite3_bind_int64(st, 6, end);
-			sqlite3_bind_int(st, 7, (int)known);
-			sqlite3_bind_int(st, 8, b->src);
-			sqlite3_bind_int64(st, 9, ktag);
-			bind_tag_or_null(st, 10, b->f[CS_F_USERNAME] != NULL,
+				sqlite3_bind_int64(st, 5, end);
+			sqlite3_bind_int(st, 6, (int)known);
+			sqlite3_bind_int(st, 7, b->src);
+			sqlite3_bind_int64(st, 8, ktag);
+			bind_tag_or_null(st, 9, b->f[CS_F_USERNAME] != NULL,
 			    utag);
-			bind_tag_or_null(st, 11, b->has_mac, mtag);
-			bind_tag_or_null(st, 12, b->f[CS_F_NAS_KEY] != NULL &&
+			bind_tag_or_null(st, 10, b->has_mac, mtag);
+			bind_tag_or_null(st, 11, b->f[CS_F_NAS_KEY] != NULL &&
 			    b->src == CS_SRC_RADIUS, ntag);
-			sqlite3_bind_blob(st, 13, s->sealbuf.data,
+			sqlite3_bind_blob(st, 12, s->sealbuf.data,
 			    (int)s->sealbuf.len, SQLITE_STATIC);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				goto dberr;
@@ -1387,7 +1376,7 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 		d = day_get(s, s->days[i], 0, NULL);
 		if (d == NULL)
 			continue;
-		if (sqlite3_prepare_v2(d->db, "SELECT uid, key_tag, sealed FROM "
+		if (sqlite3_prepare_v2(d->db, "SELECT id, key_tag, sealed FROM "
 		    "binding", -1, &st, NULL) == SQLITE_OK) {
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				b = decode_row(s, d, st);

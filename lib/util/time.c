@@ -248,7 +248,7 @@ cs_tz_init(struct cs_tz *tz, const char *name, struct cs_errbuf *eb)
 	}
 	if (strcmp(name, "UTC") == 0 || strcmp(name, "Etc/UTC") == 0 ||
 	    strcmp(name, "GMT") == 0 || strcmp(name, "Z") == 0) {
-		strcpy(tz->name, "UTC");
+		snprintf(tz->name, sizeof(tz->name), "UTC");
 		tz->utc = 1;
 		return CS_OK;
 	}

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "util/log.h"
@@ -41,6 +42,7 @@ main(int argc, char **argv)
 	size_t i;
 
 	cs_log_init("main");
+	umask(077);	/* everything custos writes is for its owner only */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
