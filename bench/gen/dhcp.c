@@ -24,10 +24,10 @@ online_time(const struct gen *g, struct sub *s)
 	uint64_t u = rng_below(&s->rng, 1000);
 
 	if (g->profile == PROF_HOTSPOT) {
-		if (u < 850)
-			d = rng_logu(&s->rng, L * 3 / 100, L * 8 / 10);
+		if (u < 850)	/* gone before the first renewal */
+			d = rng_logu(&s->rng, L * 3 / 100, L * 45 / 100);
 		else
-			d = rng_logu(&s->rng, L * 8 / 10, 3 * L);
+			d = rng_logu(&s->rng, L / 2, 2 * L);
 	} else if (u < 350) {
 		d = rng_logu(&s->rng, L / 10, L);
 	} else if (u < 800) {
@@ -398,8 +398,12 @@ kea_connect(struct gen *g, struct sub *s, int64_t t)
 	struct pool *p = &g->kea_pool;
 	int32_t idx, me = (int32_t)(s - g->subs), want = -1;
 
+	/*
+	 * Kea deletes a reclaimed lease after hold-reclaimed-time (1 h):
+	 * a client back later gets the next address of the iterator.
+	 */
 	s->flags &= (uint16_t)~F_HADLEASE;
-	if (s->prev >= 0 && p->holder[s->prev] == -1)
+	if (s->prev >= 0 && p->holder[s->prev] == -1 && t - s->off_since < 3600)
 		want = s->prev;
 	idx = pool_take(p, want, me);
 	if (idx < 0) {
@@ -438,6 +442,7 @@ go_offline(struct gen *g, struct sub *s, int64_t t, int64_t end_us)
 	pool_free(pool_of(g, s), s->addr);
 	s->addr = -1;
 	s->state = ST_OFF;
+	s->off_since = t;
 	wheel_at(&g->w, node_main(g, s), t + offline_time(g, s),
 	    EV_DHCP_CONNECT);
 }

@@ -40,6 +40,8 @@ usage(FILE *f)
 	    "that come and\n"
 	    "                    go within a lease (many bindings, few lines "
 	    "each)\n"
+	    "  --no-pre          do not write pre.csv (saves time and disk for "
+	    "big runs)\n"
 	    "  --help\n"
 	    "Writes DIR/radius/detail-YYYYMMDD, DIR/dhcpd/syslog, "
 	    "DIR/kea/kea-leases4.csv,\n"
@@ -96,6 +98,7 @@ parse_args(struct gen *g, int argc, char **argv)
 	    {"interim", required_argument, NULL, 'i'},
 	    {"lease-time", required_argument, NULL, 'l'},
 	    {"profile", required_argument, NULL, 'p'},
+	    {"no-pre", no_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -183,6 +186,9 @@ parse_args(struct gen *g, int argc, char **argv)
 				    "home or hotspot\n");
 				return -1;
 			}
+			break;
+		case 'P':
+			g->no_pre = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -343,7 +349,8 @@ setup_pools(struct gen *g)
 	if (pool_init(&g->ppp_fix, POOL_FIXED, block, g->nfix) != 0)
 		goto full;
 	block += pool_blocks(g->ppp_fix.size);
-	sz = g->nkind[K_DHCPD] + g->nkind[K_DHCPD] / 8 + 16;
+	/* dhcpd: a tight pool, so that addresses change hands */
+	sz = g->nkind[K_DHCPD] - g->nkind[K_DHCPD] / 7 + 16;
 	if (pool_init(&g->dhcpd_pool, POOL_FIFO, block, sz) != 0)
 		goto full;
 	block += pool_blocks(g->dhcpd_pool.size);
@@ -571,9 +578,11 @@ main(int argc, char **argv)
 		open_or_die(g, &g->mail, "mail", "mail.log");
 	open_or_die(g, &g->truth, NULL, "truth.csv");
 	OUT_LIT(&g->truth, "source,address,start,end,username,mac\n");
-	open_or_die(g, &g->pre, NULL, "pre.csv");
-	OUT_LIT(&g->pre, "source,event,time_epoch,address,username,mac,"
-			 "session\n");
+	if (!g->no_pre) {
+		open_or_die(g, &g->pre, NULL, "pre.csv");
+		OUT_LIT(&g->pre, "source,event,time_epoch,address,username,"
+				 "mac,session\n");
+	}
 
 	setup_subs(g);
 	setup_pools(g);

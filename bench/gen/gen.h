@@ -221,6 +221,7 @@ struct sub {
 	int64_t start_us;	/* current holding: start (µs) */
 	int64_t end_plan;	/* planned end of the online period (s) */
 	int64_t last_us;	/* DHCP: last ACK (µs); Kea: cltt (µs) */
+	int64_t off_since;	/* DHCP: when the last holding ended (s) */
 	int64_t next_tick;	/* PPPoE: next interim (s) */
 	uint32_t acct_sid;	/* Acct-Session-Id */
 	uint64_t uniq[2];	/* Acct-Unique-Session-Id */
@@ -309,6 +310,7 @@ struct gen {
 	char tz[64];
 	int only;		/* enum only */
 	int profile;		/* enum profile */
+	int no_pre;		/* --no-pre: skip pre.csv */
 	int64_t interim;	/* s */
 	int64_t lease;		/* s */
 

@@ -363,7 +363,10 @@ sub_remote(const struct sub *s, char *buf, size_t cap)
 			buf[0] = '\0';
 		return;
 	}
-	cput_u(cput_str(buf, "CPE-SERIAL-"), s->num, 6);
+	cput_str(buf, "HWTC");
+	for (int i = 0; i < 8; i++)
+		buf[4 + i] = "0123456789ABCDEF"[(mix(s->num) >> (4 * i)) & 15];
+	buf[12] = '\0';
 }
 
 void
@@ -420,7 +423,7 @@ pre_row(struct gen *g, const char *src, const char *event, int64_t t,
 {
 	struct out *o = &g->pre;
 
-	if (!src_written(g, src))
+	if (!src_written(g, src) || g->no_pre)
 		return;
 	out_str(o, src);
 	out_c(o, ',');
