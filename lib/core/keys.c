@@ -15,7 +15,9 @@
 
 struct cs_keys {
 	char *dir;		/* owned; absolute */
-	struct cs_daykey *days;	/* owned; sorted by day */
+	struct cs_daykey **days;	/* owned, each sodium_malloc'ed so that
+					   pointers handed out stay valid;
+					   sorted by day */
 	size_t n, cap;
 };
 
@@ -123,12 +125,13 @@ cs_keys_open(const char *dir, const char *datadir, int create,
 void
 cs_keys_free(struct cs_keys *k)
 {
+	size_t i;
+
 	if (k == NULL)
 		return;
-	if (k->days) {
-		sodium_memzero(k->days, k->cap * sizeof(*k->days));
-		sodium_free(k->days);
-	}
+	for (i = 0; i < k->n; i++)
+		sodium_free(k->days[i]);	/* wipes before freeing */
+	free(k->days);
 	free(k->dir);
 	free(k);
 }
@@ -208,40 +211,36 @@ cs_keys_day(struct cs_keys *k, int64_t day, int create,
 	size_t lo = 0, hi = k->n, mid;
 	enum cs_err e;
 
+	struct cs_daykey *dk;
+
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (k->days[mid].day < day)
+		if (k->days[mid]->day < day)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < k->n && k->days[lo].day == day) {
-		*out = &k->days[lo];
+	if (lo < k->n && k->days[lo]->day == day) {
+		*out = k->days[lo];
 		return CS_OK;
 	}
 	if ((e = load_or_create(k, day, create, master, eb)) != CS_OK)
 		return e;
+	dk = sodium_malloc(sizeof(*dk));
+	if (dk == NULL) {
+		sodium_memzero(master, sizeof(master));
+		return CS_ENOMEM;
+	}
 	if (k->n == k->cap) {
-		size_t ncap = k->cap ? k->cap * 2 : 16;
-		struct cs_daykey *nd = sodium_malloc(ncap * sizeof(*nd));
-		if (nd == NULL) {
-			sodium_memzero(master, sizeof(master));
-			return CS_ENOMEM;
-		}
-		if (k->n)
-			memcpy(nd, k->days, k->n * sizeof(*nd));
-		if (k->days) {
-			sodium_memzero(k->days, k->cap * sizeof(*k->days));
-			sodium_free(k->days);
-		}
-		k->days = nd;
-		k->cap = ncap;
+		k->cap = k->cap ? k->cap * 2 : 16;
+		k->days = cs_xreallocarray(k->days, k->cap, sizeof(*k->days));
 	}
 	memmove(&k->days[lo + 1], &k->days[lo], (k->n - lo) * sizeof(*k->days));
-	derive(&k->days[lo], day, master);
+	derive(dk, day, master);
 	sodium_memzero(master, sizeof(master));
+	k->days[lo] = dk;
 	k->n++;
-	*out = &k->days[lo];
+	*out = dk;
 	return CS_OK;
 }
 
