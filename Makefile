@@ -44,7 +44,7 @@ REPLAY_BINS := $(FUZZ_SRCS:fuzz/%.c=$(O)/replay/%)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(O)/bench/%)
 
-.PHONY: all deps test demo fuzz bench clean format checksrc
+.PHONY: all deps test demo fuzz bench clean format checksrc golden-update
 all: $(O)/custos $(O)/custos-gen $(UNIT_BINS) $(REPLAY_BINS) $(BENCH_BINS)
 
 deps:
@@ -85,7 +85,8 @@ demo: deps
 	@O=$(O) ./scripts/demo
 
 # libFuzzer builds: clang only
-FUZZ_CFLAGS := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib
+FUZZ_CFLAGS := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -D_GNU_SOURCE -Ilib
 fuzz: $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 build/fuzz/%: fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
@@ -93,6 +94,9 @@ build/fuzz/%: fuzz/%.c $(LIB_SRCS)
 
 bench: all
 	@O=$(O) ./bench/run
+
+golden-update: all
+	@O=$(O) ./tests/golden/update
 
 format:
 	clang-format -i $(LIB_SRCS) $(APP_SRCS) lib/*/*.h src/custos/*.h
