@@ -139,6 +139,12 @@ else
 	fail "ipv6: address outside the /56 has no match"
 	show_who
 fi
+if who_is 100.64.12.34 "$(date +%s)" "$OPEN_ALICE"; then
+	pass "start: open binding matches now"
+else
+	fail "start: open binding matches now"
+	show_who
+fi
 if who_is 100.64.12.34 $((T0 - 1)) '.matches | length == 0'; then
 	pass "start: nothing before the start"
 else
@@ -203,7 +209,8 @@ else
 	show_who
 fi
 if who_is 100.64.12.34 $((T0 + 499)) "$CLOSED_ALICE" &&
-    who_is 100.64.12.34 $((T0 + 500)) '.matches | length == 0'; then
+    who_is 100.64.12.34 $((T0 + 500)) '.matches | length == 0' &&
+    who_is 100.64.12.34 "$(date +%s)" '.matches | length == 0'; then
 	pass "stop: interval is [start, end)"
 else
 	fail "stop: interval is [start, end)"

@@ -151,7 +151,8 @@ fi
 # one more run to completion: nothing left to add
 ingest b
 rc=$?
-if [ $rc -eq 0 ] && jq -e '.bindings_added == 0 and .bindings_updated == 0 and .smtp == 0' \
+if [ $rc -eq 0 ] &&
+    jq -e '.bindings_added == 0 and .bindings_updated == 0 and .smtp == 0' \
     "$WORK/b.out" >/dev/null 2>&1; then
 	pass "kill -9: a further run adds nothing"
 else
@@ -173,8 +174,8 @@ ingest a
 rc=$?
 dump_json a "$WORK/a2.json"
 if [ $rc -eq 0 ] &&
-    jq -e '.bindings_added == 0 and .bindings_updated == 0 and .smtp == 0' "$WORK/a.out" \
-    >/dev/null 2>&1 &&
+    jq -e '.bindings_added == 0 and .bindings_updated == 0 and .smtp == 0' \
+    "$WORK/a.out" >/dev/null 2>&1 &&
     cmp -s "$WORK/a1.json" "$WORK/a2.json"; then
 	pass "idempotent: ingesting again changes nothing"
 else
