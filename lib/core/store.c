@@ -961,6 +961,64 @@ cs_store_quarantine(struct cs_store *s, const char *file,
 	return rc == SQLITE_DONE ? CS_OK : CS_EDB;
 }
 
+enum cs_err
+cs_store_quarantined(struct cs_store *s, struct cs_qrec **out, size_t *n)
+{
+	struct cs_qrec *q = NULL;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *st;
+	const struct cs_daykey *dk;
+
+	*out = NULL;
+	*n = 0;
+	if (state_db(s) != CS_OK)
+		return CS_OK;	/* nothing ingested yet */
+	if (sqlite3_prepare_v2(s->state, "SELECT day, file, line, field, "
+	    "reason, sealed FROM quarantine ORDER BY id", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return CS_OK;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(st, 5);
+		int bn = sqlite3_column_bytes(st, 5);
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			q = cs_xreallocarray(q, cap, sizeof(*q));
+		}
+		q[cnt].day = sqlite3_column_int64(st, 0);
+		q[cnt].file = cs_xstrdup((const char *)sqlite3_column_text(st, 1));
+		q[cnt].line = sqlite3_column_int64(st, 2);
+		q[cnt].field = cs_xstrdup((const char *)sqlite3_column_text(st,
+		    3));
+		q[cnt].reason = cs_xstrdup((const char *)sqlite3_column_text(st,
+		    4));
+		q[cnt].raw = NULL;
+		cs_buf_reset(&s->scratch);
+		if (blob && cs_keys_day(s->keys, q[cnt].day, 0, &dk, NULL) ==
+		    CS_OK && cs_unseal(dk, q[cnt].line, blob, (size_t)bn,
+		    &s->scratch) == CS_OK)
+			q[cnt].raw = cs_xstrndup(s->scratch.data, s->scratch.len);
+		cnt++;
+	}
+	sqlite3_finalize(st);
+	*out = q;
+	*n = cnt;
+	return CS_OK;
+}
+
+void
+cs_qrecs_free(struct cs_qrec *q, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(q[i].file);
+		free(q[i].field);
+		free(q[i].reason);
+		free(q[i].raw);
+	}
+	free(q);
+}
+
 /* ---- read side ---- */
 
 static void

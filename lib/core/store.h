@@ -94,6 +94,19 @@ enum cs_err cs_store_quarantine(struct cs_store *s, const char *file,
     const uint8_t fp[32], uint64_t line, const char *field,
     const char *reason, struct cs_span raw);
 
+/* one quarantined record, as listed by cs_store_quarantined */
+struct cs_qrec {
+	int64_t day;		/* day it was quarantined */
+	char *file;		/* owned */
+	int64_t line;
+	char *field, *reason;	/* owned */
+	char *raw;		/* owned; NULL if its day key is gone */
+};
+/* cs_store_quarantined - every quarantined record, oldest first */
+enum cs_err cs_store_quarantined(struct cs_store *s, struct cs_qrec **out,
+    size_t *n);
+void cs_qrecs_free(struct cs_qrec *q, size_t n);
+
 /* ---- read side ---- */
 
 struct cs_hit {

@@ -438,3 +438,76 @@ cmd_dump(int argc, char **argv)
 	cs_store_close(s);
 	return 0;
 }
+
+int
+cmd_quarantine(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"keys", required_argument, NULL, 'k'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct dirs d;
+	struct cs_store *s;
+	struct cs_qrec *q;
+	struct cs_buf b;
+	size_t n, i;
+	int c, json = 0;
+	char day[16];
+
+	dirs_default(&d);
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': d.data = optarg; break;
+		case 'k': d.keys = optarg; break;
+		case 'j': json = 1; break;
+		case 'h':
+			printf("usage: custos quarantine [--data DIR] [--keys DIR] "
+			    "[--json]\n\nThe records ingest rejected: file, line, "
+			    "the field at fault, why,\nand the verbatim record "
+			    "(sealed under the key of the day it was\n"
+			    "quarantined; null once that key is gone).  JSON: one "
+			    "object per line\n{\"day\",\"file\",\"line\","
+			    "\"field\",\"reason\",\"record\"}.\n");
+			return 0;
+		default: return 2;
+		}
+	}
+	s = open_store(&d, CS_STORE_RO);
+	cs_store_quarantined(s, &q, &n);
+	cs_buf_init(&b, NULL, 0, 64 * 1024 * 1024);
+	for (i = 0; i < n; i++) {
+		cs_buf_reset(&b);
+		cs_day_name(q[i].day, day);
+		if (json) {
+			cs_buf_appendf(&b, "{\"day\":\"%s\",\"file\":", day);
+			cs_buf_json_str(&b, q[i].file, strlen(q[i].file));
+			cs_buf_appendf(&b, ",\"line\":%lld,\"field\":",
+			    (long long)q[i].line);
+			cs_buf_json_str(&b, q[i].field, strlen(q[i].field));
+			cs_buf_puts(&b, ",\"reason\":");
+			cs_buf_json_str(&b, q[i].reason, strlen(q[i].reason));
+			cs_buf_puts(&b, ",\"record\":");
+			if (q[i].raw)
+				cs_buf_json_str(&b, q[i].raw, strlen(q[i].raw));
+			else
+				cs_buf_puts(&b, "null");
+			cs_buf_puts(&b, "}\n");
+		} else {
+			cs_buf_appendf(&b, "%s:%lld: %s: %s (quarantined %s)\n",
+			    q[i].file, (long long)q[i].line, q[i].field,
+			    q[i].reason, day);
+			if (q[i].raw)
+				cs_buf_appendf(&b, "    | %s\n", q[i].raw);
+		}
+		fputs(b.data, stdout);
+	}
+	if (!json && n == 0)
+		printf("no quarantined records\n");
+	cs_buf_release(&b);
+	cs_qrecs_free(q, n);
+	cs_store_close(s);
+	return 0;
+}

@@ -17,6 +17,7 @@ static const struct {
 	{"who", cmd_who, "which subscriber had an address at a moment"},
 	{"history", cmd_history, "a subscriber's bindings and mail in a window"},
 	{"dump", cmd_dump, "every binding and envelope in the store (JSON lines)"},
+	{"quarantine", cmd_quarantine, "the records ingest rejected, and why"},
 };
 
 static void
