@@ -557,6 +557,7 @@ main(int argc, char **argv)
 	rng_seed(&g->irng, g->seed, 2);
 	rng_seed(&g->arng, g->seed, 3);
 	g->dhcpd_pid = 700 + (uint32_t)rng_below(&g->arng, 2000);
+	g->qid = 1 + (uint32_t)rng_below(&g->arng, 1u << 20);
 	g->sys_sec = INT64_MIN;
 
 	if (mkdirs(g->outdir) != 0) {
