@@ -102,7 +102,7 @@ holding_row(struct gen *g, struct sub *s, int64_t end_us)
 
 /* ---- dhcpd syslog lines ---- */
 
-/* tail - " (hostname) via X" or " via X" */
+/* via - " (hostname) via X" or " via X" */
 static void
 via(struct gen *g, const struct sub *s, int with_host)
 {

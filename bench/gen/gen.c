@@ -119,7 +119,8 @@ parse_args(struct gen *g, int argc, char **argv)
 		case 'o':
 			if (snprintf(g->outdir, sizeof(g->outdir), "%s",
 			    optarg) >= (int)sizeof(g->outdir)) {
-				fprintf(stderr, "custos-gen: --out: too long\n");
+				fprintf(stderr, "custos-gen: --out: "
+				    "too long\n");
 				return -1;
 			}
 			break;

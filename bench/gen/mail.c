@@ -134,7 +134,8 @@ rcpt_line(struct gen *g, struct rng *r, int64_t t, const char *q,
 		out_str(o, p->ip);
 		OUT_LIT(o, "]:25: Connection timed out)");
 	} else {
-		OUT_LIT(o, ", dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as ");
+		OUT_LIT(o, ", dsn=2.0.0, status=sent (250 2.0.0 Ok: "
+			   "queued as ");
 		out_hex(o, rng_next(r) & 0xffffffffffULL, 10, 1);
 		out_c(o, ')');
 	}
