@@ -88,10 +88,11 @@ else
 fi
 
 # --- store B: killed again and again ------------------------------------------
-# Each run resumes the last.  The kills come at changing fractions of the
-# clean run's time: some before the first commit, some after one or
-# more, the last late enough for a run to end by itself, which stops the
-# loop.  After each kill the store must open, and at least once it must
+# Each run resumes the last.  The kills come at growing fractions of the
+# clean run's time (small ones first, so that at least two land even if
+# that time was measured on a busy machine): some before the first
+# commit, some after one or more, the last late enough for a run to end
+# by itself, which stops the loop.  After each kill the store must open, and at least once it must
 # hold part of the bindings: a kill that landed between commits.
 new_store b
 total=$(wc -l <"$WORK/a1.json")
@@ -100,8 +101,8 @@ killed=0
 partial=0
 done_rc=""
 while [ $k -lt 30 ]; do
-	set -- 15 70 35 90 50 120
-	shift $((k % 6))
+	set -- 10 25 40 55 70 85 100 130
+	shift $((k % 8))
 	d=$((el * $1 / 100))
 	cd "$GEN" || break
 	# shellcheck disable=SC2086 # ARGS is a list of words
