@@ -18,14 +18,14 @@ fd_obs(void *arg, const struct cs_obs *o)
 	int i;
 
 	(void)arg;
-	if (o->kind < CS_OBS_OPEN || o->kind > CS_OBS_SMTP)
+	if (o->kind < CS_OBS_OPEN || o->kind > CS_OBS_RELEASED)
 		abort();
 	if (o->naddr < 0 || o->naddr > CS_OBS_MAXADDR)
 		abort();
 	if (o->time == CS_TIME_NONE)
 		abort();
-	if ((o->kind == CS_OBS_OPEN || o->kind == CS_OBS_CLOSE) &&
-	    o->key.len == 0)
+	if ((o->kind == CS_OBS_OPEN || o->kind == CS_OBS_CLOSE ||
+	    o->kind == CS_OBS_RELEASED) && o->key.len == 0)
 		abort();
 	if (o->kind == CS_OBS_SMTP && o->smtp == NULL)
 		abort();

@@ -5,7 +5,7 @@
 #include "core/binding.h"
 #include "util/xmalloc.h"
 
-#define GRACE (120 * CS_US)	/* clock slack between records of one lease */
+#define GRACE (60 * CS_US)	/* clock slack between records of one lease */
 
 struct cs_binding *
 cs_binding_new(struct cs_span key, enum cs_src src)
@@ -16,7 +16,7 @@ cs_binding_new(struct cs_span key, enum cs_src src)
 	b->key = cs_xstrndup(key.p, key.len);
 	b->src = (uint8_t)src;
 	b->start = b->last_seen = b->close_at = b->until = b->reset_at =
-	    CS_TIME_NONE;
+	    b->released_at = CS_TIME_NONE;
 	b->w_start = CS_TIME_NONE;
 	b->w_d0 = 1;
 	b->w_d1 = 0;
@@ -63,7 +63,12 @@ cs_binding_end(const struct cs_binding *b, enum cs_end_known *known)
 	}
 	if (b->until != CS_TIME_NONE) {
 		*known = CS_END_INFERRED;
-		return b->until;
+		return b->released_at != CS_TIME_NONE &&
+		    b->released_at > b->until ? b->released_at : b->until;
+	}
+	if (b->released_at != CS_TIME_NONE) {
+		*known = CS_END_INFERRED;
+		return b->released_at;
 	}
 	*known = CS_END_OPEN;
 	return CS_TIME_NONE;
@@ -106,18 +111,33 @@ cs_binding_accepts(const struct cs_binding *b, const struct cs_obs *o)
 	if (is_radius(b))
 		return 1;
 	lo = o->start != CS_TIME_NONE ? o->start : o->time;
+	if (o->kind == CS_OBS_RELEASED) {
+		end = b->close_at != CS_TIME_NONE ? b->close_at :
+		    b->until != CS_TIME_NONE ? b->until : INT64_MAX - GRACE;
+		return o->time >= b->start - GRACE && o->time <= end + GRACE;
+	}
 	if (o->kind == CS_OBS_CLOSE) {
+		/*
+		 * A close with a known start (a lease-file block) belongs here
+		 * only if that start lies within this binding; without one, a
+		 * close must fall within the binding or just after its end.
+		 */
 		if (b->close_at != CS_TIME_NONE)
-			return o->time <= b->close_at + GRACE &&
-			    o->time >= b->start - GRACE;
-		end = b->until != CS_TIME_NONE ? b->until : INT64_MAX - GRACE;
+			end = b->close_at;
+		else
+			end = b->until != CS_TIME_NONE ? b->until :
+			    INT64_MAX - GRACE;
+		if (o->start != CS_TIME_NONE)
+			return o->start >= b->start - GRACE && o->start <= end;
 		return o->time >= b->start - GRACE && o->time <= end + GRACE;
 	}
 	hi = o->until != CS_TIME_NONE ? o->until : o->time;
 	end = cs_binding_end(b, &k);
 	if (k == CS_END_OPEN)
 		end = INT64_MAX - GRACE;
-	return lo <= end && hi >= b->start - GRACE;
+	if (b->released_at != CS_TIME_NONE && b->close_at == CS_TIME_NONE)
+		end = b->released_at;	/* a later grant is a new binding */
+	return lo <= end && hi >= b->start;
 }
 
 static void
@@ -186,6 +206,8 @@ cs_binding_merge(struct cs_binding *b, const struct cs_obs *o)
 		tmax(b, &b->until, o->until);
 	else if (o->kind == CS_OBS_CLOSE)
 		tmin(b, &b->close_at, o->time);
+	else if (o->kind == CS_OBS_RELEASED)
+		tmin(b, &b->released_at, o->time);
 	for (i = 0; i < o->naddr; i++) {
 		for (j = 0; j < b->naddr; j++)
 			if (memcmp(&b->addr[j], &o->addr[i],
@@ -217,7 +239,7 @@ cs_binding_merge(struct cs_binding *b, const struct cs_obs *o)
 	set_ev(b, CS_EV_FIRST, o->time, o->raw.p, o->raw.len, 0);
 	if (o->kind == CS_OBS_OPEN)
 		set_ev(b, CS_EV_LAST, o->time, o->raw.p, o->raw.len, 1);
-	else if (o->kind == CS_OBS_CLOSE)
+	else
 		set_ev(b, CS_EV_CLOSE, o->time, o->raw.p, o->raw.len, 0);
 }
 
@@ -245,7 +267,7 @@ cs_binding_reset(struct cs_binding *b, cs_time t, const char *raw,
 
 enum {
 	T_KEY = 1, T_SRC, T_START, T_LAST, T_CLOSE, T_UNTIL, T_RESET,
-	T_ADDR, T_MAC, T_WSTART, T_WD0, T_WD1, T_LAST_IS_FIRST,
+	T_ADDR, T_MAC, T_WSTART, T_WD0, T_WD1, T_LAST_IS_FIRST, T_RELEASED,
 	T_FIELD = 32,		/* + field index */
 	T_EV = 64,		/* + evidence index */
 };
@@ -278,6 +300,8 @@ cs_binding_encode(const struct cs_binding *b, struct cs_buf *out)
 	put_time(out, T_CLOSE, b->close_at);
 	put_time(out, T_UNTIL, b->until);
 	put_time(out, T_RESET, b->reset_at);
+	if (b->released_at != CS_TIME_NONE)
+		put_time(out, T_RELEASED, b->released_at);
 	for (i = 0; i < b->naddr; i++)
 		put(out, T_ADDR, &b->addr[i], sizeof(b->addr[i]));
 	if (b->has_mac)
@@ -355,6 +379,7 @@ cs_binding_decode(const void *data, size_t n, struct cs_binding **out)
 		case T_CLOSE: ok = get_time(p, len, &b->close_at); break;
 		case T_UNTIL: ok = get_time(p, len, &b->until); break;
 		case T_RESET: ok = get_time(p, len, &b->reset_at); break;
+		case T_RELEASED: ok = get_time(p, len, &b->released_at); break;
 		case T_WSTART: ok = get_time(p, len, &b->w_start); break;
 		case T_WD0: ok = get_time(p, len, &b->w_d0); break;
 		case T_WD1: ok = get_time(p, len, &b->w_d1); break;

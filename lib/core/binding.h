@@ -40,6 +40,7 @@ struct cs_binding {
 	char *key;		/* owned */
 	uint8_t src;		/* enum cs_src */
 	cs_time start, last_seen, close_at, until, reset_at;
+	cs_time released_at;	/* given up at some time not before this */
 	int naddr;
 	struct cs_addr addr[CS_OBS_MAXADDR];
 	int has_mac;

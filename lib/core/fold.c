@@ -148,6 +148,27 @@ write_binding(struct cs_fold *f, struct cs_binding *b, struct cs_errbuf *eb)
 	return CS_OK;
 }
 
+/*
+ * better - of two bindings that both accept o, the one o's start falls in:
+ * the latest that began by then, else the earliest.
+ */
+static int
+better(const struct cs_binding *x, const struct cs_binding *best,
+    const struct cs_obs *o)
+{
+	cs_time lo = o->start != CS_TIME_NONE ? o->start : o->time;
+
+	if (best == NULL)
+		return 1;
+	if (x->start <= lo && best->start <= lo)
+		return x->start > best->start;
+	if (x->start <= lo)
+		return 1;
+	if (best->start <= lo)
+		return 0;
+	return x->start < best->start;
+}
+
 /* load - the stored binding of key that o belongs to, or NULL */
 static struct cs_binding *
 load(struct cs_fold *f, const struct cs_obs *o, const struct cs_binding *not)
@@ -169,7 +190,7 @@ load(struct cs_fold *f, const struct cs_obs *o, const struct cs_binding *not)
 		for (k = 0; k < n; k++) {
 			if ((not && cand[k]->start == not->start) ||
 			    !cs_binding_accepts(cand[k], o) ||
-			    (best && best->start >= cand[k]->start)) {
+			    !better(cand[k], best, o)) {
 				cs_binding_free(cand[k]);
 				continue;
 			}
@@ -277,7 +298,8 @@ cs_fold_obs(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 	}
 	nb = load(f, o, b);
 	if (nb == NULL) {
-		if (o->kind == CS_OBS_CLOSE && o->start == CS_TIME_NONE) {
+		if ((o->kind == CS_OBS_CLOSE || o->kind == CS_OBS_RELEASED) &&
+		    o->start == CS_TIME_NONE) {
 			f->st.unmatched++;
 			return CS_OK;
 		}

@@ -51,6 +51,10 @@ const char *cs_src_name(enum cs_src s);
  *  CLOSE   the key stopped holding its addresses at .time (Stop,
  *          DHCPRELEASE, Kea valid_lifetime=0 or state=2, dnsmasq del).
  *          .start as for OPEN (Stop: time - Acct-Session-Time).
+ *  RELEASED  the key gave its addresses up at some time not before .time,
+ *          which the record does not tell (a Kea lease-file release row
+ *          keeps the last renewal's time): the end stays inferred, but a
+ *          later OPEN of the key starts a new binding.
  *  NAS_RESET  Accounting-On/Off: every open session of NAS .nas_key
  *          that started before .time ends at .time (inferred).
  *  SMTP    one correlated Postfix envelope (.smtp).
@@ -60,6 +64,7 @@ enum cs_obs_kind {
 	CS_OBS_CLOSE,
 	CS_OBS_NAS_RESET,
 	CS_OBS_SMTP,
+	CS_OBS_RELEASED,
 };
 
 #define CS_OBS_MAXADDR 4

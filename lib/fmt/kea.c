@@ -7,12 +7,17 @@
  * last row for an address wins.  Columns are found by header name (Kea
  * versions add columns).  Per row, cltt = expire - valid_lifetime:
  *   state 0, valid_lifetime > 0   OPEN at cltt, until expire
- *   valid_lifetime 0, state 0     CLOSE at expire: Kea deleted the lease
- *                                 (a release).  Kea writes the deleted
+ *   valid_lifetime 0, state 0     a release, but Kea writes the deleted
  *                                 lease with its old cltt, so expire here
  *                                 is the last renewal, not the release
- *                                 itself; the log's DHCP4_RELEASE has the
- *                                 exact time.
+ *                                 (the log's DHCP4_RELEASE has the exact
+ *                                 time, seconds later).  Taking it as an
+ *                                 observed end would claim the lease ended
+ *                                 before it did, so the row is RELEASED
+ *                                 at cltt: the lease keeps its inferred
+ *                                 end (the previous row's expire) unless
+ *                                 the log gives the release, and a later
+ *                                 grant starts a new binding.
  *   state 2 (expired-reclaimed)   CLOSE at expire, .start = cltt
  *   state 1 (declined)            CLOSE at cltt; Kea clears the client's
  *                                 identity on decline, so a declined row
@@ -520,7 +525,7 @@ lease_row(struct leases_st *st, struct cs_span line, uint64_t lineno)
 		return;
 	}
 	if (valid == 0) {
-		o.kind = CS_OBS_CLOSE;
+		o.kind = CS_OBS_RELEASED;
 		o.time = expire_us;
 	} else if (state == ST_RECLAIMED) {
 		o.kind = CS_OBS_CLOSE;
