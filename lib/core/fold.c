@@ -1,4 +1,5 @@
 /* fold - observations to bindings: the in-memory map and merge driver */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,16 +206,24 @@ static enum cs_err
 fold_smtp(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 {
 	enum cs_err e;
+	char qbuf[320];
+	struct cs_span qid = {qbuf, 0}, q = o->smtp->queue_id;
 
 	cs_buf_reset(&f->json);
 	cs_smtp_json(o, &f->json);
 	if (cs_buf_error(&f->json) != CS_OK)
 		return cs_buf_error(&f->json);
-	e = cs_store_put_smtp(f->s, o->time, o->key, o->username,
+	if (q.len && !cs_span_eq(q, "NOQUEUE") && q.len + o->nas_key.len + 2 <
+	    sizeof(qbuf)) {
+		int n = snprintf(qbuf, sizeof(qbuf), "%.*s|%.*s",
+		    (int)o->nas_key.len, o->nas_key.p, (int)q.len, q.p);
+		qid.len = n > 0 ? (size_t)n : 0;
+	}
+	e = cs_store_put_smtp(f->s, o->time, o->key, qid, o->username,
 	    o->naddr ? &o->addr[0] : NULL, f->json.data, eb);
 	if (e == CS_OK)
 		f->st.smtp++;
-	return e;
+	return e == CS_ESKIP ? CS_OK : e;
 }
 
 static enum cs_err

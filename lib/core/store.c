@@ -29,7 +29,7 @@
 enum {
 	ST_UPSERT, ST_DELETE, ST_BYKEY, ST_PLEN, ST_COVER, ST_OPENADDR,
 	ST_NEXT, ST_BYNAS, ST_RESET, ST_SMTP, ST_BYUSER, ST_BYMAC,
-	ST_SMTP_USER, ST_SMTP_IP, ST_MAX
+	ST_SMTP_USER, ST_SMTP_IP, ST_SMTP_QID, ST_SMTP_DEL, ST_MAX
 };
 
 static const char *const sql_text[ST_MAX] = {
@@ -56,10 +56,13 @@ static const char *const sql_text[ST_MAX] = {
 	[ST_RESET] = "INSERT OR IGNORE INTO nas_reset(uid, nas_tag, time, sealed)"
 	    " VALUES(?,?,?,?)",
 	[ST_SMTP] = "INSERT OR REPLACE INTO smtp(uid, time, user_tag, ip_tag,"
-	    " sealed) VALUES(?,?,?,?,?)",
+	    " qid_tag, sealed) VALUES(?,?,?,?,?,?)",
 	[ST_BYUSER] = "SELECT id, key_tag, sealed FROM binding WHERE user_tag = ?",
 	[ST_BYMAC] = "SELECT id, key_tag, sealed FROM binding WHERE mac_tag = ?",
 	[ST_SMTP_USER] = "SELECT uid, time, sealed FROM smtp WHERE user_tag = ?",
+	[ST_SMTP_QID] = "SELECT uid, length(sealed) FROM smtp WHERE qid_tag = ?"
+	    " AND time >= ? AND time <= ?",
+	[ST_SMTP_DEL] = "DELETE FROM smtp WHERE uid = ?",
 	[ST_SMTP_IP] = "SELECT uid, time, sealed FROM smtp WHERE ip_tag = ? AND"
 	    " time >= ? AND time < ?",
 };
@@ -85,7 +88,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS nas_reset(uid INTEGER PRIMARY KEY,"
     " nas_tag INTEGER, time INTEGER, sealed BLOB);"
     "CREATE TABLE IF NOT EXISTS smtp(uid INTEGER PRIMARY KEY, time INTEGER,"
-    " user_tag INTEGER, ip_tag INTEGER, sealed BLOB);"
+    " user_tag INTEGER, ip_tag INTEGER, qid_tag INTEGER, sealed BLOB);"
+    "CREATE INDEX IF NOT EXISTS smtp_qid ON smtp(qid_tag)"
+    " WHERE qid_tag IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS smtp_user ON smtp(user_tag)"
     " WHERE user_tag IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS smtp_ip ON smtp(ip_tag, time)"
@@ -768,15 +773,51 @@ cs_store_resets(struct cs_store *s, struct cs_reset **out, size_t *n)
 }
 
 /* smtp rows are sealed as "user\0ip\0json" */
+/*
+ * smtp_seen - is a copy of the same message (same server and queue id,
+ * within an hour, on the same day) already stored, at least as complete?
+ * A shorter copy is removed so that the fuller one replaces it.  A message
+ * re-read from its middle after a resume is such a shorter copy.
+ */
+static int
+smtp_seen(struct day *d, int64_t qtag, cs_time t, size_t len)
+{
+	sqlite3_stmt *st, *del;
+	int64_t victim[8];
+	int nv = 0, seen = 0, i;
+
+	st = stmt(d, ST_SMTP_QID);
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, qtag);
+	sqlite3_bind_int64(st, 2, t - 3600 * CS_US);
+	sqlite3_bind_int64(st, 3, t + 3600 * CS_US);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if ((size_t)sqlite3_column_int64(st, 1) >= len)
+			seen = 1;
+		else if (nv < 8)
+			victim[nv++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	for (i = 0; !seen && i < nv; i++) {
+		if ((del = stmt(d, ST_SMTP_DEL)) == NULL)
+			break;
+		sqlite3_bind_int64(del, 1, victim[i]);
+		sqlite3_step(del);
+		sqlite3_reset(del);
+	}
+	return seen;
+}
+
 enum cs_err
 cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
-    struct cs_span user, const struct cs_addr *ip, const char *json,
-    struct cs_errbuf *eb)
+    struct cs_span qid, struct cs_span user, const struct cs_addr *ip,
+    const char *json, struct cs_errbuf *eb)
 {
 	struct day *d = day_get(s, cs_day_of(t), 1, eb);
 	char ipt[CS_ADDR_STRLEN] = "";
 	sqlite3_stmt *st;
-	int64_t uid;
+	int64_t uid, qtag = 0;
 	enum cs_err e;
 
 	if (d == NULL)
@@ -794,6 +835,11 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	cs_buf_puts(&s->scratch, json);
 	cs_buf_reset(&s->sealbuf);
 	cs_seal(d->dk, uid, s->scratch.data, s->scratch.len, &s->sealbuf);
+	if (qid.len) {
+		qtag = cs_tag(d->dk, D_SMTP, qid.p, qid.len);
+		if (smtp_seen(d, qtag, t, s->sealbuf.len))
+			return CS_ESKIP;	/* a fuller copy is stored */
+	}
 	st = stmt(d, ST_SMTP);
 	if (st == NULL)
 		return CS_EDB;
@@ -803,7 +849,8 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	    user.len ? cs_tag(d->dk, D_USER, user.p, user.len) : 0);
 	bind_tag_or_null(st, 4, ip && ip->family,
 	    ip && ip->family ? addr_tag(d->dk, ip) : 0);
-	sqlite3_bind_blob(st, 5, s->sealbuf.data, (int)s->sealbuf.len,
+	bind_tag_or_null(st, 5, qid.len > 0, qtag);
+	sqlite3_bind_blob(st, 6, s->sealbuf.data, (int)s->sealbuf.len,
 	    SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		cs_errbuf_set(eb, "smtp: %s", sqlite3_errmsg(d->db));

@@ -67,10 +67,13 @@ enum cs_err cs_store_resets(struct cs_store *s, struct cs_reset **out,
 /*
  * cs_store_put_smtp - one SMTP envelope: the JSON text of the record, the
  * SASL user and client address it is indexed by (either may be empty).
+ * qid ("server|queue id", empty for NOQUEUE rejects) names the message:
+ * of two copies of one message within an hour, the fuller one is kept
+ * (CS_ESKIP when the one given is not stored for that reason).
  */
 enum cs_err cs_store_put_smtp(struct cs_store *s, cs_time t,
-    struct cs_span key, struct cs_span user, const struct cs_addr *ip,
-    const char *json, struct cs_errbuf *eb);
+    struct cs_span key, struct cs_span qid, struct cs_span user,
+    const struct cs_addr *ip, const char *json, struct cs_errbuf *eb);
 
 /* cs_store_commit - commit every open day transaction */
 enum cs_err cs_store_commit(struct cs_store *s, struct cs_errbuf *eb);
