@@ -420,7 +420,7 @@ follow_step(struct ingest *g, struct src *f)
 		if (stat(f->path, &sb) != 0)
 			return;		/* not there yet */
 		if (src_open(g, f) != CS_OK) {
-			cs_log_warnx("ingest: %s", g->eb.msg);
+			cs_log_warnx("%s", g->eb.msg);
 			return;
 		}
 		if (f->fmt == NULL) {	/* still empty: try again later */
@@ -501,7 +501,7 @@ cs_ingest_run(struct cs_store *s, const struct cs_ingest_opts *o,
 					cs_errbuf_set(eb, "%s", g.eb.msg);
 					break;
 				}
-				cs_log_warnx("ingest: %s", g.eb.msg);
+				cs_log_warnx("%s", g.eb.msg);
 				e = fe;
 			}
 		}

@@ -9,7 +9,7 @@ static const char *const names[CS_SRC_MAX] = {
 	[CS_SRC_DHCPD] = "dhcpd",
 	[CS_SRC_DHCPD_LEASES] = "dhcpd-leases",
 	[CS_SRC_KEA_LEASES] = "kea-leases",
-	[CS_SRC_KEA_LOG] = "kea",
+	[CS_SRC_KEA_LOG] = "kea-log",
 	[CS_SRC_DNSMASQ] = "dnsmasq",
 	[CS_SRC_POSTFIX] = "postfix",
 };

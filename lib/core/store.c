@@ -1220,7 +1220,6 @@ cs_store_who(struct cs_store *s, const struct cs_addr *a, cs_time t,
 	size_t cnt = 0, cap = 0, i, j;
 	int64_t day = cs_day_of(t), d;
 
-	s->unreadable = 0;
 	probe_day(s, day, a, t, 0, &h, &cnt, &cap);
 	for (i = 0; i < s->ndays; i++) {
 		d = s->days[s->ndays - 1 - i];
@@ -1297,7 +1296,6 @@ cs_store_history(struct cs_store *s, const char *sub, cs_time from,
 	sqlite3_stmt *st;
 
 	ismac = cs_mac_parse(cs_span_cstr(sub), mac) == CS_OK;
-	s->unreadable = 0;
 	for (i = 0; i < s->ndays; i++) {
 		day = s->days[i];
 		if (day > last)

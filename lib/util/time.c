@@ -235,6 +235,14 @@ cs_tz_init(struct cs_tz *tz, const char *name, struct cs_errbuf *eb)
 		name = getenv("TZ");
 		if (name && *name == ':')
 			name++;
+		if (name && strcmp(name, "/etc/localtime") == 0)
+			name = NULL;	/* the system zone, spelled as a path */
+		if (name && (name[0] == '/' || strstr(name, ".."))) {
+			cs_errbuf_set(eb, "the TZ environment variable ('%s') is "
+			    "not an IANA zone name: pass --tz ZONE (e.g. "
+			    "America/New_York)", name);
+			return CS_EINVAL;
+		}
 	}
 	if (name == NULL || *name == '\0') {
 		/* the system zone: glibc reads /etc/localtime with TZ unset */

@@ -221,5 +221,10 @@ cmd_ingest(int argc, char **argv)
 		summary_json(&st);
 	if (!quiet)
 		summary_text(&st);
+	if (stop_flag && !o.follow) {
+		fprintf(stderr, "custos: ingest: interrupted; what was read is "
+		    "committed: run the same command again to resume\n");
+		return 1;
+	}
 	return e == CS_OK ? 0 : 1;
 }

@@ -71,7 +71,8 @@ who_usage(FILE *f)
 	    "  --at TIME       RFC 3339 with Z or an offset, e.g.\n"
 	    "                  2026-11-29T21:00:00Z; a time without a zone is refused\n"
 	    "  --batch FILE    answer many queries, one 'ADDRESS TIME' per line\n"
-	    "                  ('-' for stdin), one JSON object per line on stdout\n"
+	    "                  ('-' for stdin); with --json one JSON object per\n"
+	    "                  line on stdout, else the text answers in turn\n"
 	    "  --stats         with --batch: latency p50/p99/max and rate on stderr\n"
 	    "  --json          the documented JSON shape (docs/json.md)\n"
 	    "  --data, --keys  as for ingest\n\n"
@@ -170,8 +171,9 @@ who_batch(struct cs_store *s, const char *path, int json, int stats)
 		as[aw.len] = '\0';
 		if (parse_addr_port(as, &a, &port) != 0 ||
 		    cs_time_parse_rfc3339(tw, &t, &eb) != CS_OK) {
-			fprintf(stderr, "custos: who: %s:%lu: bad address or "
-			    "time %s\n", path, lineno, eb.msg);
+			fprintf(stderr, "custos: who: %s:%lu: %s\n", path,
+			    lineno, eb.msg[0] ? eb.msg : "not an IPv4/IPv6 "
+			    "address (optionally with :PORT)");
 			bad++;
 			continue;
 		}
@@ -191,6 +193,9 @@ who_batch(struct cs_store *s, const char *path, int json, int stats)
 		fputs(b.data, stdout);
 		cs_hits_free(h, n);
 	}
+	if (cs_store_unreadable(s))
+		fprintf(stderr, "custos: who: some day partitions could not be "
+		    "read (their keys are gone); answers cover the rest\n");
 	if (stats && nq) {
 		double total = (now_us() - total0) / 1e6;
 		qsort(lat, nq, sizeof(*lat), cmp_d);
@@ -377,6 +382,9 @@ cmd_history(int argc, char **argv)
 			cs_buf_appendf(&b, "\n  mail %s\n", m[i].json);
 	}
 	fputs(b.data, stdout);
+	if (cs_store_unreadable(s))
+		fprintf(stderr, "custos: history: %d day partitions could not "
+		    "be read (their keys are gone)\n", cs_store_unreadable(s));
 	cs_buf_release(&b);
 	cs_hits_free(h, n);
 	cs_mail_free(m, nm);
@@ -432,6 +440,9 @@ cmd_dump(int argc, char **argv)
 	}
 	for (i = 0; i < nm; i++)
 		printf("{\"smtp\":%s}\n", m[i].json);
+	if (cs_store_unreadable(s))
+		fprintf(stderr, "custos: dump: %d day partitions could not be "
+		    "read (their keys are gone)\n", cs_store_unreadable(s));
 	cs_buf_release(&b);
 	cs_hits_free(h, n);
 	cs_mail_free(m, nm);
