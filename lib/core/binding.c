@@ -14,6 +14,7 @@ cs_binding_new(struct cs_span key, enum cs_src src)
 	int i;
 
 	b->key = cs_xstrndup(key.p, key.len);
+	b->keylen = key.len;
 	b->src = (uint8_t)src;
 	b->start = b->last_seen = b->close_at = b->until = b->reset_at =
 	    b->released_at = CS_TIME_NONE;

@@ -38,6 +38,7 @@ struct cs_evidence {
 
 struct cs_binding {
 	char *key;		/* owned */
+	size_t keylen;		/* strlen(key) */
 	uint8_t src;		/* enum cs_src */
 	cs_time start, last_seen, close_at, until, reset_at;
 	cs_time released_at;	/* given up at some time not before this */

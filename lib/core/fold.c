@@ -81,8 +81,8 @@ map_find(const struct cs_fold *f, struct cs_span key)
 	size_t i = hash(key.p, key.len) & (f->cap - 1);
 
 	while (f->slot[i]) {
-		const char *k = f->slot[i]->key;
-		if (strlen(k) == key.len && memcmp(k, key.p, key.len) == 0)
+		const struct cs_binding *b = f->slot[i];
+		if (b->keylen == key.len && memcmp(b->key, key.p, key.len) == 0)
 			break;
 		i = (i + 1) & (f->cap - 1);
 	}

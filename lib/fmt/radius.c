@@ -351,10 +351,16 @@ unquote(struct cs_span v, char *out, size_t cap, size_t *outlen)
 static const struct attr_def *
 find_def(struct cs_span name)
 {
+	enum { NDEFS = sizeof(attr_defs) / sizeof(attr_defs[0]) };
+	static size_t lens[NDEFS];	/* computed once: names are constant */
 	size_t i;
 
-	for (i = 0; i < sizeof(attr_defs) / sizeof(attr_defs[0]); i++)
-		if (cs_span_eq(name, attr_defs[i].name))
+	if (lens[0] == 0)
+		for (i = 0; i < NDEFS; i++)
+			lens[i] = strlen(attr_defs[i].name);
+	for (i = 0; i < NDEFS; i++)
+		if (name.len == lens[i] && name.p[0] == attr_defs[i].name[0] &&
+		    memcmp(name.p, attr_defs[i].name, name.len) == 0)
 			return &attr_defs[i];
 	return NULL;
 }

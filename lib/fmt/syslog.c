@@ -247,9 +247,14 @@ syslog_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 		break;
 	}
 	if (e == CS_ESKIP) {
-		snprintf(what, sizeof(what), "%s: message not used",
-		    family_name(fam));
-		st->sink->skip(st->sink->arg, what);
+		static const char *const unused[] = {
+			[FAM_NONE] = "other: message not used",
+			[FAM_DHCPD] = "dhcpd: message not used",
+			[FAM_KEA] = "kea: message not used",
+			[FAM_DNSMASQ] = "dnsmasq: message not used",
+			[FAM_POSTFIX] = "postfix: message not used",
+		};
+		st->sink->skip(st->sink->arg, unused[fam]);
 	} else if (e != CS_OK) {
 		st->sink->reject(st->sink->arg, lineno, field,
 		    eb.msg[0] ? eb.msg : cs_strerror(e), line);

@@ -1,30 +1,6 @@
 /* span - bounded text views and the one integer parser */
 #include "util/span.h"
 
-int
-cs_span_eq(struct cs_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len == n && memcmp(s.p, lit, n) == 0;
-}
-
-int
-cs_span_starts(struct cs_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len >= n && memcmp(s.p, lit, n) == 0;
-}
-
-int
-cs_span_ends(struct cs_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len >= n && memcmp(s.p + s.len - n, lit, n) == 0;
-}
-
 long
 cs_span_find(struct cs_span s, const char *lit)
 {

@@ -31,12 +31,34 @@ cs_span_cstr(const char *s)
 	return cs_span_make(s, strlen(s));
 }
 
-/* cs_span_eq - span equals the C string lit */
-int cs_span_eq(struct cs_span s, const char *lit);
-/* cs_span_starts - span begins with lit */
-int cs_span_starts(struct cs_span s, const char *lit);
-/* cs_span_ends - span ends with lit */
-int cs_span_ends(struct cs_span s, const char *lit);
+/*
+ * cs_span_eq, cs_span_starts, cs_span_ends - compare with a C string; inline
+ * so that the length of a literal is computed by the compiler (these sit
+ * on every parser's hot path).
+ */
+static inline int
+cs_span_eq(struct cs_span s, const char *lit)
+{
+	size_t n = __builtin_strlen(lit);
+
+	return s.len == n && (n == 0 || memcmp(s.p, lit, n) == 0);
+}
+
+static inline int
+cs_span_starts(struct cs_span s, const char *lit)
+{
+	size_t n = __builtin_strlen(lit);
+
+	return s.len >= n && (n == 0 || memcmp(s.p, lit, n) == 0);
+}
+
+static inline int
+cs_span_ends(struct cs_span s, const char *lit)
+{
+	size_t n = __builtin_strlen(lit);
+
+	return s.len >= n && (n == 0 || memcmp(s.p + s.len - n, lit, n) == 0);
+}
 /* cs_span_find - offset of lit in s, or -1 */
 long cs_span_find(struct cs_span s, const char *lit);
 /* cs_span_chr - offset of c in s, or -1 */
