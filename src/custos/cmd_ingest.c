@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "core/cfg.h"
 #include "core/ingest.h"
 #include "util/log.h"
 
@@ -45,7 +46,10 @@ usage(FILE *f)
 	    "                      the year that puts them at most a day ahead of now\n"
 	    "  --lease-time SECS   DHCP lease time when the log does not say\n"
 	    "                      (dhcpd and dnsmasq syslog lines); the lease then\n"
-	    "                      ends at ACK + SECS unless renewed (end 'inferred')\n"
+	    "                      ends at ACK + SECS unless renewed (end 'inferred');\n"
+	    "                      default: dhcp_lease_time in the configuration\n"
+	    "  --config FILE       configuration file ($CUSTOS_CONFIG, else\n"
+	    "                      /etc/custos/custos.conf; see custos config)\n"
 	    "  --follow            keep reading as files grow; survives rotation\n"
 	    "                      by rename and copytruncate; stop with SIGTERM\n"
 	    "  --quiet             no progress or summary on stderr\n"
@@ -139,9 +143,13 @@ cmd_ingest(int argc, char **argv)
 		{"follow", no_argument, NULL, 'F'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"json", no_argument, NULL, 'j'},
+		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	struct cs_config cfg;
+	const char *cfgpath = NULL;
+	int lease_given = 0;
 	struct cs_ingest_opts o;
 	struct cs_ingest_stats st;
 	struct cs_errbuf eb = {""};
@@ -186,7 +194,9 @@ cmd_ingest(int argc, char **argv)
 				return 2;
 			}
 			o.lease_time = (int64_t)v;
+			lease_given = 1;
 			break;
+		case 'c': cfgpath = optarg; break;
 		case 'F': o.follow = 1; break;
 		case 'q': quiet = 1; break;
 		case 'j': json = 1; break;
@@ -194,6 +204,12 @@ cmd_ingest(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (cs_cfg_load(cfgpath, &cfg, &eb) != CS_OK) {
+		fprintf(stderr, "custos: ingest: %s\n", eb.msg);
+		return 1;
+	}
+	if (!lease_given)
+		o.lease_time = (int64_t)cfg.dhcp_lease_time;
 	if (optind >= argc) {
 		fprintf(stderr, "custos: ingest: no files given\n\n");
 		usage(stderr);

@@ -18,6 +18,7 @@ static const struct {
 	{"history", cmd_history, "a subscriber's bindings and mail in a window"},
 	{"dump", cmd_dump, "every binding and envelope in the store (JSON lines)"},
 	{"quarantine", cmd_quarantine, "the records ingest rejected, and why"},
+	{"config", cmd_config, "check and print the configuration file"},
 };
 
 static void
@@ -32,7 +33,8 @@ usage(FILE *f)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\n'custos COMMAND --help' describes each command.\n"
-	    "Environment: CUSTOS_DATA, CUSTOS_KEYS (directories), CUSTOS_NOW\n"
+	    "Environment: CUSTOS_DATA, CUSTOS_KEYS (directories), CUSTOS_CONFIG\n"
+	    "(configuration file), CUSTOS_NOW\n"
 	    "(pretend the current time is this RFC 3339 instant).\n"
 	    "Defaults: data %s, keys %s.\n", DEFAULT_DATA, DEFAULT_KEYS);
 }
