@@ -162,6 +162,8 @@ commit(struct gen *g, struct sub *s, int64_t t, uint32_t ip)
 	struct out *o = &g->syslog;
 	char buf[64];
 
+	if (g->profile == PROF_HOTSPOT)
+		return;		/* a hotspot runs dhcpd without the hook */
 	dline(g, t, "LEASE-COMMIT ip=");
 	out_ip4(o, ip);
 	OUT_LIT(o, " mac=");

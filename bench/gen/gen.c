@@ -477,6 +477,8 @@ write_readme(struct gen *g)
 	fprintf(f, "interim: %lld\n", (long long)g->interim);
 	fprintf(f, "profile: %s\n", g->profile == PROF_HOTSPOT ? "hotspot" :
 	    "home");
+	fprintf(f, "dhcpd-hook: %s\n", g->profile == PROF_HOTSPOT ? "none" :
+	    "on-commit");
 	if (g->w_radius) {
 		tz_utc(g->reboot_off, &lt);
 		snprintf(b1, sizeof(b1), "%04d-%02d-%02dT%02d:%02d:%02dZ",
@@ -510,10 +512,10 @@ write_readme(struct gen *g)
 	    "reboot\n"
 	    "  dhcpd/syslog            Debian 12 /var/log/syslog of host "
 	    "dhcp1 (ISC dhcpd\n"
-	    "                          4.4.3 with an `on commit` LEASE-COMMIT "
-	    "log hook, no\n"
-	    "                          expiry hook: expiry is silent; lease "
-	    "time above)\n"
+	    "                          4.4.3; the `on commit` LEASE-COMMIT "
+	    "log hook as\n"
+	    "                          dhcpd-hook says; no expiry hook: "
+	    "expiry is silent)\n"
 	    "  kea/kea-leases4.csv     Kea 2.2 memfile lease file "
 	    "(append-only journal)\n"
 	    "  mail/mail.log           Postfix 3.7 on host mx1, traditional "
