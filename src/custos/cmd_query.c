@@ -9,6 +9,8 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
+static double now_us(void);
+
 /* parse_addr_port - "ADDR", "ADDR:PORT", "[V6]:PORT", "V6" */
 static int
 parse_addr_port(const char *s, struct cs_addr *a, int *port)
@@ -56,9 +58,12 @@ parse_addr_port(const char *s, struct cs_addr *a, int *port)
 static void
 who_usage(FILE *f)
 {
-	fprintf(f, "usage: custos who ADDRESS[:PORT] --at TIME [--data DIR] "
-	    "[--keys DIR] [--json]\n"
-	    "       custos who --batch FILE [--json] [--stats]\n\n"
+	fprintf(f, "usage: custos who ADDRESS[:PORT] --at TIME [--case ID] "
+	    "[--by NAME] [--json]\n"
+	    "                  [--proto tcp|udp] [--dst IP[:PORT]] "
+	    "[--skew SECONDS]\n"
+	    "                  [--data DIR] [--keys DIR] [--config FILE]\n"
+	    "       custos who --batch FILE [--case ID] [--json] [--stats]\n\n"
 	    "Every binding that covers ADDRESS at TIME: the subscriber (user name,\n"
 	    "MAC, circuit id, NAS), the address or prefix, when the binding began\n"
 	    "and ended and how the end is known (observed in the logs, inferred\n"
@@ -75,13 +80,23 @@ who_usage(FILE *f)
 	    "                  line on stdout, else the text answers in turn\n"
 	    "  --stats         with --batch: latency p50/p99/max and rate on stderr\n"
 	    "  --json          the documented JSON shape (docs/json.md)\n"
-	    "  --data, --keys  as for ingest\n\n"
-	    "No match prints an empty list and exits 0; errors exit non-zero.\n");
+	    "  --case ID       the legal case this lookup is made under; the\n"
+	    "                  case decides what may be shown (a subpoena sees\n"
+	    "                  basic subscriber information only).  Without it,\n"
+	    "                  lookups need allow_operator_lookups in the config\n"
+	    "  --by NAME       who is asking (default $CUSTOS_USER); audited\n"
+	    "  --proto, --dst, --skew\n"
+	    "                  behind CGNAT: the protocol, the destination the\n"
+	    "                  requester saw, and the tolerance for their clock\n"
+	    "  --data, --keys, --config  as for ingest\n\n"
+	    "No match prints an empty list and exits 0; a refusal names the rule\n"
+	    "and exits 3; other errors exit 1 (2 for bad usage).\n");
 }
 
 static void
 who_render(const char *q, const struct cs_addr *a, int port, cs_time t,
-    const struct cs_hit *h, size_t n, int json, struct cs_buf *b)
+    const struct cs_hit *h, size_t n, int json, unsigned cats,
+    struct cs_buf *b)
 {
 	char ts[40], as[CS_ADDR_STRLEN];
 	size_t i;
@@ -98,7 +113,7 @@ who_render(const char *q, const struct cs_addr *a, int port, cs_time t,
 		for (i = 0; i < n; i++) {
 			if (i)
 				cs_buf_putc(b, ',');
-			hit_json(&h[i], b);
+			hit_json(&h[i], b, cats);
 		}
 		cs_buf_puts(b, "]}\n");
 		return;
@@ -108,8 +123,47 @@ who_render(const char *q, const struct cs_addr *a, int port, cs_time t,
 	    n == 1 ? "" : "es");
 	for (i = 0; i < n; i++) {
 		cs_buf_putc(b, '\n');
-		hit_text(&h[i], b);
+		hit_text(&h[i], b, cats);
 	}
+}
+
+/*
+ * answer_who - one who query under authority: NAT first when a port or
+ * destination is given, else (or with no NAT record) the bindings.
+ */
+static int
+answer_who(struct cs_store *s, struct lookup *l, const char *text,
+    struct nat_query *q, int json, struct cs_buf *b, double *us)
+{
+	struct cs_errbuf eb = {""};
+	struct cs_hit *h;
+	size_t n = 0;
+	long nn = -1;
+	int rc;
+	double t0 = now_us();
+
+	snprintf(l->subject, sizeof(l->subject), "%s", text);
+	l->from = l->to = q->t;
+	if ((rc = lookup_begin(l)) != 0)
+		return rc;
+	if (q->port >= 0 || q->dst || q->proto)
+		nn = who_nat(s, l, q, json, b);
+	if (nn < 0) {
+		if (cs_store_who(s, &q->addr, q->t, &h, &n, &eb) != CS_OK) {
+			fprintf(stderr, "custos: who: %s\n", eb.msg);
+			lookup_end(l, 0);
+			return 1;
+		}
+		who_render(text, &q->addr, q->port, q->t, h, n, json, l->cats,
+		    b);
+		cs_hits_free(h, n);
+	} else {
+		n = (size_t)nn;
+	}
+	if (us)
+		*us = now_us() - t0;
+	lookup_end(l, n);
+	return 0;
 }
 
 static int
@@ -130,13 +184,14 @@ now_us(void)
 }
 
 static int
-who_batch(struct cs_store *s, const char *path, int json, int stats)
+who_batch(struct cs_store *s, struct lookup *l, struct nat_query *base,
+    const char *path, int json, int stats)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0, nq = 0, qcap = 0;
 	ssize_t len;
-	double *lat = NULL, t0, total0 = now_us();
+	double *lat = NULL, total0 = now_us();
 	struct cs_buf b;
 	int bad = 0;
 	unsigned long lineno = 0;
@@ -150,9 +205,7 @@ who_batch(struct cs_store *s, const char *path, int json, int stats)
 		struct cs_span sp = cs_span_trim(cs_span_make(line,
 		    (size_t)len - (line[len - 1] == '\n'))), aw, tw;
 		struct cs_addr a;
-		struct cs_hit *h;
 		struct cs_errbuf eb = {""};
-		size_t n;
 		int port;
 		cs_time t;
 		char as[128];
@@ -177,21 +230,26 @@ who_batch(struct cs_store *s, const char *path, int json, int stats)
 			bad++;
 			continue;
 		}
-		t0 = now_us();
-		if (cs_store_who(s, &a, t, &h, &n, &eb) != CS_OK) {
-			fprintf(stderr, "custos: who: %s\n", eb.msg);
-			bad++;
-			continue;
+		{
+			struct nat_query q = *base;
+			double us = 0;
+			int rc;
+			q.addr = a;
+			q.port = port;
+			q.t = t;
+			cs_buf_reset(&b);
+			rc = answer_who(s, l, as, &q, json, &b, &us);
+			if (rc != 0) {
+				bad++;
+				continue;
+			}
+			if (nq == qcap) {
+				qcap = qcap ? qcap * 2 : 1024;
+				lat = cs_xreallocarray(lat, qcap, sizeof(*lat));
+			}
+			lat[nq++] = us;
+			fputs(b.data, stdout);
 		}
-		if (nq == qcap) {
-			qcap = qcap ? qcap * 2 : 1024;
-			lat = cs_xreallocarray(lat, qcap, sizeof(*lat));
-		}
-		lat[nq++] = now_us() - t0;
-		cs_buf_reset(&b);
-		who_render(as, &a, port, t, h, n, json, &b);
-		fputs(b.data, stdout);
-		cs_hits_free(h, n);
 	}
 	if (cs_store_unreadable(s))
 		fprintf(stderr, "custos: who: some day partitions could not be "
@@ -221,21 +279,31 @@ cmd_who(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"batch", required_argument, NULL, 'b'},
 		{"stats", no_argument, NULL, 's'},
+		{"case", required_argument, NULL, 'C'},
+		{"by", required_argument, NULL, 'B'},
+		{"config", required_argument, NULL, 'c'},
+		{"proto", required_argument, NULL, 'P'},
+		{"dst", required_argument, NULL, 'D'},
+		{"skew", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dirs d;
 	struct cs_store *s;
-	struct cs_addr a;
-	struct cs_hit *h;
-	struct cs_errbuf eb = {""};
 	struct cs_buf b;
+	struct lookup l;
+	struct nat_query q;
 	const char *at = NULL, *batch = NULL;
-	int c, json = 0, stats = 0, port, rc;
-	size_t n;
-	cs_time t;
+	int c, json = 0, stats = 0, rc;
+	uint64_t v;
 
 	dirs_default(&d);
+	memset(&l, 0, sizeof(l));
+	memset(&q, 0, sizeof(q));
+	l.dirs = &d;
+	l.kind = "who";
+	q.skew = -1;
+	q.port = -1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': d.data = optarg; break;
@@ -244,13 +312,35 @@ cmd_who(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'b': batch = optarg; break;
 		case 's': stats = 1; break;
+		case 'C': l.case_id = optarg; break;
+		case 'B': l.actor = optarg; break;
+		case 'c': l.config = optarg; break;
+		case 'P':
+			if (strcmp(optarg, "tcp") != 0 &&
+			    strcmp(optarg, "udp") != 0) {
+				fprintf(stderr, "custos: who: --proto is tcp or "
+				    "udp\n");
+				return 2;
+			}
+			q.proto = optarg;
+			break;
+		case 'D': q.dst = optarg; break;
+		case 'S':
+			if (cs_parse_u64(cs_span_cstr(optarg), 0, 3600, &v) !=
+			    CS_OK) {
+				fprintf(stderr, "custos: who: --skew wants "
+				    "seconds (0..3600)\n");
+				return 2;
+			}
+			q.skew = (int64_t)v;
+			break;
 		case 'h': who_usage(stdout); return 0;
 		default: who_usage(stderr); return 2;
 		}
 	}
 	if (batch) {
 		s = open_store(&d, CS_STORE_RO);
-		rc = who_batch(s, batch, json, stats);
+		rc = who_batch(s, &l, &q, batch, json, stats);
 		cs_store_close(s);
 		return rc;
 	}
@@ -259,40 +349,39 @@ cmd_who(int argc, char **argv)
 		who_usage(stderr);
 		return 2;
 	}
-	if (parse_addr_port(argv[optind], &a, &port) != 0) {
+	if (parse_addr_port(argv[optind], &q.addr, &q.port) != 0) {
 		fprintf(stderr, "custos: who: '%s' is not an IPv4/IPv6 address "
 		    "(optionally with :PORT)\n", argv[optind]);
 		return 2;
 	}
-	t = parse_time_arg("--at", at);
+	q.t = parse_time_arg("--at", at);
 	s = open_store(&d, CS_STORE_RO);
-	if (cs_store_who(s, &a, t, &h, &n, &eb) != CS_OK) {
-		fprintf(stderr, "custos: who: %s\n", eb.msg);
-		cs_store_close(s);
-		return 1;
-	}
 	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
-	who_render(argv[optind], &a, port, t, h, n, json, &b);
-	fputs(b.data, stdout);
+	rc = answer_who(s, &l, argv[optind], &q, json, &b, NULL);
+	if (rc == 0)
+		fputs(b.data, stdout);
 	if (cs_store_unreadable(s))
 		fprintf(stderr, "custos: who: %d day partitions could not be "
 		    "read (their keys are gone)\n", cs_store_unreadable(s));
 	cs_buf_release(&b);
-	cs_hits_free(h, n);
 	cs_store_close(s);
-	return 0;
+	return rc;
 }
 
 static void
 history_usage(FILE *f)
 {
 	fprintf(f, "usage: custos history SUBSCRIBER --from T1 --to T2 "
-	    "[--data DIR] [--keys DIR] [--json]\n\n"
+	    "[--case ID] [--by NAME]\n"
+	    "                      [--data DIR] [--keys DIR] [--config FILE] "
+	    "[--json]\n\n"
 	    "The bindings (addresses held, when, evidence) and the SMTP envelopes\n"
 	    "of a subscriber between T1 and T2.  SUBSCRIBER is a user name (as in\n"
 	    "RADIUS User-Name or SASL) or a MAC address in any spelling.  Mail is\n"
 	    "matched by SASL user name, and by client address while the\n"
-	    "subscriber held it.  Times are RFC 3339 with Z or an offset.\n\n"
+	    "subscriber held it.  Times are RFC 3339 with Z or an offset.\n"
+	    "--case, --by and --config as for who: a subpoena's case sees no\n"
+	    "mail and no verbatim records.\n\n"
 	    "JSON: {\"query\":{\"subscriber\":..,\"from\":..,\"to\":..},\n"
 	    "       \"bindings\":[match...], \"smtp\":[envelope...]}\n");
 }
@@ -306,26 +395,36 @@ cmd_history(int argc, char **argv)
 		{"from", required_argument, NULL, 'f'},
 		{"to", required_argument, NULL, 't'},
 		{"json", no_argument, NULL, 'j'},
+		{"case", required_argument, NULL, 'C'},
+		{"by", required_argument, NULL, 'B'},
+		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dirs d;
+	struct lookup l;
 	struct cs_store *s;
 	struct cs_hit *h;
-	struct cs_mail *m;
+	struct cs_mail *m = NULL;
 	struct cs_errbuf eb = {""};
 	struct cs_buf b;
 	const char *from = NULL, *to = NULL, *sub;
 	char ts[40], te[40];
-	int c, json = 0;
-	size_t n, nm, i;
+	int c, json = 0, rc;
+	size_t n, nm = 0, i;
 	cs_time t1, t2;
 
 	dirs_default(&d);
+	memset(&l, 0, sizeof(l));
+	l.dirs = &d;
+	l.kind = "history";
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': d.data = optarg; break;
 		case 'k': d.keys = optarg; break;
+		case 'C': l.case_id = optarg; break;
+		case 'B': l.actor = optarg; break;
+		case 'c': l.config = optarg; break;
 		case 'f': from = optarg; break;
 		case 't': to = optarg; break;
 		case 'j': json = 1; break;
@@ -346,13 +445,20 @@ cmd_history(int argc, char **argv)
 		fprintf(stderr, "custos: history: --to must be after --from\n");
 		return 2;
 	}
+	snprintf(l.subject, sizeof(l.subject), "%s", sub);
+	l.from = t1;
+	l.to = t2;
+	if ((rc = lookup_begin(&l)) != 0)
+		return rc;
 	s = open_store(&d, CS_STORE_RO);
 	if (cs_store_history(s, sub, t1, t2, &h, &n, &eb) != CS_OK) {
 		fprintf(stderr, "custos: history: %s\n", eb.msg);
 		cs_store_close(s);
+		lookup_end(&l, 0);
 		return 1;
 	}
-	cs_store_mail(s, sub, h, n, t1, t2, &m, &nm);
+	if (l.cats & CAT_SMTP)
+		cs_store_mail(s, sub, h, n, t1, t2, &m, &nm);
 	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
 	cs_time_format(t1, ts);
 	cs_time_format(t2, te);
@@ -364,7 +470,7 @@ cmd_history(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			if (i)
 				cs_buf_putc(&b, ',');
-			hit_json(&h[i], &b);
+			hit_json(&h[i], &b, l.cats);
 		}
 		cs_buf_puts(&b, "],\"smtp\":[");
 		for (i = 0; i < nm; i++)
@@ -376,7 +482,7 @@ cmd_history(int argc, char **argv)
 		    nm == 1 ? "" : "s");
 		for (i = 0; i < n; i++) {
 			cs_buf_putc(&b, '\n');
-			hit_text(&h[i], &b);
+			hit_text(&h[i], &b, l.cats);
 		}
 		for (i = 0; i < nm; i++)
 			cs_buf_appendf(&b, "\n  mail %s\n", m[i].json);
@@ -386,6 +492,7 @@ cmd_history(int argc, char **argv)
 		fprintf(stderr, "custos: history: %d day partitions could not "
 		    "be read (their keys are gone)\n", cs_store_unreadable(s));
 	cs_buf_release(&b);
+	lookup_end(&l, n + nm);
 	cs_hits_free(h, n);
 	cs_mail_free(m, nm);
 	cs_store_close(s);
@@ -405,7 +512,7 @@ cmd_dump(int argc, char **argv)
 	struct dirs d;
 	struct cs_store *s;
 	struct cs_hit *h;
-	struct cs_mail *m;
+	struct cs_mail *m = NULL;
 	struct cs_buf b;
 	size_t n, nm, i;
 	int c;
@@ -432,7 +539,7 @@ cmd_dump(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		cs_buf_reset(&b);
 		cs_buf_puts(&b, "{\"binding\":");
-		hit_json(&h[i], &b);
+		hit_json(&h[i], &b, CAT_ALL);
 		cs_buf_puts(&b, ",\"key\":");
 		cs_buf_json_str(&b, h[i].b->key, strlen(h[i].b->key));
 		cs_buf_puts(&b, "}\n");

@@ -75,7 +75,7 @@ known_name(enum cs_end_known k)
 }
 
 void
-hit_json(const struct cs_hit *h, struct cs_buf *b)
+hit_json(const struct cs_hit *h, struct cs_buf *b, unsigned cats)
 {
 	const struct cs_binding *x = h->b;
 	char mac[CS_MAC_STRLEN], addr[CS_ADDR_STRLEN], ts[40];
@@ -119,7 +119,7 @@ hit_json(const struct cs_hit *h, struct cs_buf *b)
 	cs_buf_appendf(b, "\"end_known\":\"%s\",\"source\":\"%s\","
 	    "\"evidence\":[", known_name(h->end_known),
 	    cs_src_name((enum cs_src)x->src));
-	for (i = 0; i < CS_EV_MAX; i++) {
+	for (i = 0; i < CS_EV_MAX && (cats & CAT_EVIDENCE); i++) {
 		int j;
 		if (x->ev[i].t == CS_TIME_NONE)
 			continue;
@@ -137,7 +137,7 @@ hit_json(const struct cs_hit *h, struct cs_buf *b)
 }
 
 void
-hit_text(const struct cs_hit *h, struct cs_buf *b)
+hit_text(const struct cs_hit *h, struct cs_buf *b, unsigned cats)
 {
 	const struct cs_binding *x = h->b;
 	char mac[CS_MAC_STRLEN], addr[CS_ADDR_STRLEN], ts[40], te[40];
@@ -173,6 +173,8 @@ hit_text(const struct cs_hit *h, struct cs_buf *b)
 	cs_buf_appendf(b, "\n  held       %s .. %s  (end %s)  source %s\n",
 	    ts, te, known_name(h->end_known),
 	    cs_src_name((enum cs_src)x->src));
+	if (!(cats & CAT_EVIDENCE))
+		return;
 	cs_buf_puts(b, "  evidence\n");
 	for (i = 0; i < CS_EV_MAX; i++) {
 		struct cs_span r, line;
