@@ -18,7 +18,7 @@ fd_obs(void *arg, const struct cs_obs *o)
 	int i;
 
 	(void)arg;
-	if (o->kind < CS_OBS_OPEN || o->kind > CS_OBS_RELEASED)
+	if (o->kind < CS_OBS_OPEN || o->kind > CS_OBS_NAT)
 		abort();
 	if (o->naddr < 0 || o->naddr > CS_OBS_MAXADDR)
 		abort();
@@ -28,6 +28,8 @@ fd_obs(void *arg, const struct cs_obs *o)
 	    o->kind == CS_OBS_RELEASED) && o->key.len == 0)
 		abort();
 	if (o->kind == CS_OBS_SMTP && o->smtp == NULL)
+		abort();
+	if (o->kind == CS_OBS_NAT && o->nat == NULL)
 		abort();
 	for (i = 0; i < o->naddr; i++) {
 		if (o->addr[i].family != 4 && o->addr[i].family != 6)

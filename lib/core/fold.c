@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/fold.h"
+#include "core/nat.h"
 #include "util/xmalloc.h"
 
 #define MAP_LIMIT 262144	/* bindings kept in memory between checkpoints */
@@ -295,6 +296,10 @@ cs_fold_obs(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 
 	if (o->kind == CS_OBS_SMTP)
 		return fold_smtp(f, o, eb);
+	if (o->kind == CS_OBS_NAT) {
+		f->st.nat++;
+		return cs_nat_fold(f->s, o, eb);
+	}
 	if (o->kind == CS_OBS_NAS_RESET)
 		return fold_reset(f, o, eb);
 	if (o->key.len == 0 || o->time == CS_TIME_NONE)

@@ -21,6 +21,7 @@ struct cs_fold_stats {
 	uint64_t smtp;		/* SMTP envelopes stored */
 	uint64_t resets;	/* new NAS resets */
 	uint64_t unmatched;	/* closes with no matching open and no start */
+	uint64_t nat;		/* NAT records */
 };
 
 struct cs_fold;

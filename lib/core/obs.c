@@ -12,6 +12,10 @@ static const char *const names[CS_SRC_MAX] = {
 	[CS_SRC_KEA_LOG] = "kea-log",
 	[CS_SRC_DNSMASQ] = "dnsmasq",
 	[CS_SRC_POSTFIX] = "postfix",
+	[CS_SRC_IPFIX] = "ipfix",
+	[CS_SRC_CONNTRACK] = "conntrack",
+	[CS_SRC_NATMAP] = "nat-map",
+	[CS_SRC_NATLOG] = "nat-syslog",
 };
 
 const char *

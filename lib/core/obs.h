@@ -26,6 +26,10 @@ enum cs_src {
 	CS_SRC_KEA_LOG = 5,	/* Kea DHCP4 log lines (file or syslog) */
 	CS_SRC_DNSMASQ = 6,	/* dnsmasq DHCP syslog lines */
 	CS_SRC_POSTFIX = 7,	/* Postfix logs (syslog or maillog_file) */
+	CS_SRC_IPFIX = 8,	/* IPFIX NAT events (RFC 8158) */
+	CS_SRC_CONNTRACK = 9,	/* netfilter conntrack -E / ulogd2 JSON */
+	CS_SRC_NATMAP = 10,	/* deterministic NAT mapping (RFC 7422) */
+	CS_SRC_NATLOG = 11,	/* vendor NAT syslog (Juniper, Cisco) */
 	CS_SRC_MAX
 };
 
@@ -65,6 +69,7 @@ enum cs_obs_kind {
 	CS_OBS_NAS_RESET,
 	CS_OBS_SMTP,
 	CS_OBS_RELEASED,
+	CS_OBS_NAT,	/* a NAT record (.nat): session, binding or port block */
 };
 
 #define CS_OBS_MAXADDR 4
@@ -94,6 +99,12 @@ struct cs_smtp {
 	int nrcpt;
 	struct cs_smtp_rcpt rcpt[CS_SMTP_MAXRCPT];
 };
+
+/*
+ * A NAT record (CS_OBS_NAT), defined by the CGNAT module (core/nat.h);
+ * opaque here.
+ */
+struct cs_nat;
 
 struct cs_obs {
 	enum cs_obs_kind kind;
@@ -125,6 +136,7 @@ struct cs_obs {
 	struct cs_span relay;		/* DHCP relay (giaddr) or interface */
 
 	struct cs_smtp *smtp;	/* CS_OBS_SMTP only */
+	const struct cs_nat *nat;	/* CS_OBS_NAT only */
 
 	/*
 	 * The verbatim source record(s), as evidence.  For a multi-line

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/nat.h"
 #include "core/store.h"
 #include "util/xmalloc.h"
 
@@ -129,6 +130,7 @@ struct cs_store {
 	size_t ndays, capdays;
 	int evicted;
 	int unreadable;
+	void *nat;		/* owned by core/nat.c */
 	struct cs_buf scratch, sealbuf;
 };
 
@@ -292,6 +294,7 @@ cs_store_close(struct cs_store *s)
 
 	if (s == NULL)
 		return;
+	cs_nat_close(s);
 	for (i = 0; i < s->nopen; i++)
 		day_close(s->open[i]);
 	free(s->open);
@@ -864,7 +867,10 @@ cs_store_commit(struct cs_store *s, struct cs_errbuf *eb)
 {
 	size_t i;
 	struct day *d;
+	enum cs_err e;
 
+	if ((e = cs_nat_commit(s, eb)) != CS_OK)
+		return e;
 	for (i = 0; i < s->nopen; i++) {
 		d = s->open[i];
 		if (!d->in_txn)
@@ -1516,6 +1522,30 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 	*mail = m;
 	*nmail = mcnt;
 	return CS_OK;
+}
+
+const char *
+cs_store_datadir(const struct cs_store *s)
+{
+	return s->datadir;
+}
+
+struct cs_keys *
+cs_store_keys(struct cs_store *s)
+{
+	return s->keys;
+}
+
+int
+cs_store_writable(const struct cs_store *s)
+{
+	return s->mode == CS_STORE_RW;
+}
+
+void **
+cs_store_nat_slot(struct cs_store *s)
+{
+	return &s->nat;
 }
 
 const int64_t *

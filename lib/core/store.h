@@ -146,6 +146,14 @@ int cs_store_unreadable(struct cs_store *s);
 void cs_hits_free(struct cs_hit *h, size_t n);
 void cs_mail_free(struct cs_mail *m, size_t n);
 
+/* cs_store_datadir, cs_store_keys - what the store was opened on */
+const char *cs_store_datadir(const struct cs_store *s);
+struct cs_keys *cs_store_keys(struct cs_store *s);
+/* cs_store_writable - opened for writing */
+int cs_store_writable(const struct cs_store *s);
+/* cs_store_nat_slot - where the NAT module keeps its state (core/nat.h) */
+void **cs_store_nat_slot(struct cs_store *s);
+
 /* cs_day_of - UTC day number of an instant */
 int64_t cs_day_of(cs_time t);
 

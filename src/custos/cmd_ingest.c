@@ -72,7 +72,8 @@ summary_json(const struct cs_ingest_stats *st)
 	cs_buf_appendf(&b, "{\"files\":%llu,\"bytes\":%llu,\"lines\":%llu,"
 	    "\"records\":%llu,\"observations\":%llu,\"bindings_added\":%llu,"
 	    "\"bindings_updated\":%llu,\"smtp\":%llu,\"nas_resets\":%llu,"
-	    "\"unmatched_closes\":%llu,\"skipped\":%llu,\"rejected\":%llu,"
+	    "\"unmatched_closes\":%llu,\"nat_records\":%llu,"
+	    "\"skipped\":%llu,\"rejected\":%llu,"
 	    "\"seconds\":%.3f,\"skipped_by\":{",
 	    (unsigned long long)st->files, (unsigned long long)st->bytes,
 	    (unsigned long long)st->lines, (unsigned long long)st->records,
@@ -82,6 +83,7 @@ summary_json(const struct cs_ingest_stats *st)
 	    (unsigned long long)st->fold.smtp,
 	    (unsigned long long)st->fold.resets,
 	    (unsigned long long)st->fold.unmatched,
+	    (unsigned long long)st->fold.nat,
 	    (unsigned long long)st->skipped, (unsigned long long)st->rejected,
 	    st->seconds);
 	for (i = 0; i < st->nskip; i++) {
