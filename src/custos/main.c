@@ -19,6 +19,7 @@ static const struct {
 	{"dump", cmd_dump, "every binding and envelope in the store (JSON lines)"},
 	{"quarantine", cmd_quarantine, "the records ingest rejected, and why"},
 	{"config", cmd_config, "check and print the configuration file"},
+	{"audit", cmd_audit, "verify and show the audit trail"},
 };
 
 static void
