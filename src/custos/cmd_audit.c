@@ -287,25 +287,9 @@ cmd_audit(int argc, char **argv)
 	int opt, json = 0;
 
 	dirs_default(&d);
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(sub, "verify") != 0 && strcmp(sub, "show") != 0 &&
-	    strcmp(sub, "note") != 0) {
-		fprintf(stderr, "custos: audit: unknown subcommand '%s'\n\n",
-		    sub);
-		usage(stderr);
-		return 2;
-	}
+	/* options may come before or after the subcommand */
 	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'c': case_id = optarg; break;
 		case 'j': json = 1; break;
@@ -319,8 +303,26 @@ cmd_audit(int argc, char **argv)
 			return 2;
 		}
 	}
-	argc -= optind + 1;
-	argv += optind + 1;
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	sub = argv[0];
+	argc--;
+	argv++;
+	if (strcmp(sub, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(sub, "verify") != 0 && strcmp(sub, "show") != 0 &&
+	    strcmp(sub, "note") != 0) {
+		fprintf(stderr, "custos: audit: unknown subcommand '%s'\n\n",
+		    sub);
+		usage(stderr);
+		return 2;
+	}
 	if (strcmp(sub, "note") == 0) {
 		if (argc != 1 || json) {
 			fprintf(stderr, "custos: audit note: one TEXT "
