@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/audit.h"
@@ -579,6 +580,45 @@ key_create(struct cs_audit *a, struct cs_errbuf *eb)
 
 /* ---- open and close ---- */
 
+/* is_wal - sqlite3_exec callback: did journal_mode answer "wal"? */
+static int
+is_wal(void *arg, int n, char **v, char **names)
+{
+	(void)names;
+	*(int *)arg = n == 1 && v[0] != NULL && strcmp(v[0], "wal") == 0;
+	return 0;
+}
+
+/*
+ * setup - WAL mode, full sync (an entry must survive a power cut once
+ * appended) and the schema.  Switching to WAL does not wait on the busy
+ * handler, so writers racing to create the trail retry here, for at most
+ * about ten seconds like every other lock wait.
+ */
+static int
+setup(sqlite3 *db)
+{
+	struct timespec pause = {0, 10 * 1000 * 1000};
+	int i, rc = SQLITE_BUSY, wal = 0;
+
+	for (i = 0; i < 1000; i++) {
+		if (i > 0)
+			nanosleep(&pause, NULL);
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", is_wal, &wal,
+		    NULL);
+		if (rc == SQLITE_OK && !wal)
+			rc = SQLITE_BUSY;
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL,
+			    NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+	}
+	return rc;
+}
+
 /* cs_audit_open - open (creating in write mode) DATA/audit.db */
 enum cs_err
 cs_audit_open(const char *datadir, const char *keysdir, int write,
@@ -645,11 +685,7 @@ cs_audit_open(const char *datadir, const char *keysdir, int write,
 	}
 	sqlite3_busy_timeout(a->db, 10000);
 	if (write) {
-		/* an audit entry must survive a power cut once appended */
-		if (sqlite3_exec(a->db, "PRAGMA journal_mode=WAL;"
-		    "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(a->db, schema, NULL, NULL, NULL) !=
-		    SQLITE_OK) {
+		if (setup(a->db) != SQLITE_OK) {
 			cs_errbuf_set(eb, "%s: %s", path,
 			    sqlite3_errmsg(a->db));
 			e = CS_EDB;
