@@ -264,11 +264,49 @@ cs_binding_reset(struct cs_binding *b, cs_time t, const char *raw,
 	return changed;
 }
 
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *c = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+int64_t
+cs_binding_sig(const struct cs_binding *b)
+{
+	uint64_t h = 1469598103934665603ULL;
+	int i;
+
+	h = fnv(h, &b->start, sizeof(b->start));
+	h = fnv(h, &b->close_at, sizeof(b->close_at));
+	h = fnv(h, &b->until, sizeof(b->until));
+	h = fnv(h, &b->reset_at, sizeof(b->reset_at));
+	h = fnv(h, &b->released_at, sizeof(b->released_at));
+	h = fnv(h, &b->naddr, sizeof(b->naddr));
+	h = fnv(h, b->addr, sizeof(b->addr[0]) * (size_t)b->naddr);
+	h = fnv(h, &b->has_mac, sizeof(b->has_mac));
+	h = fnv(h, b->mac, 6);
+	for (i = 0; i < CS_F_MAX; i++)
+		h = b->f[i] ? fnv(h, b->f[i], strlen(b->f[i]) + 1) :
+		    fnv(h, "", 1);
+	h = fnv(h, &b->ev[CS_EV_FIRST].t, sizeof(cs_time));
+	h = fnv(h, &b->ev[CS_EV_CLOSE].t, sizeof(cs_time));
+	h = fnv(h, &b->ev[CS_EV_RESET].t, sizeof(cs_time));
+	return (int64_t)(h >> 1);
+}
+
 /* ---- serialisation: [u8 tag][u32 len][bytes] ... ---- */
 
 enum {
 	T_KEY = 1, T_SRC, T_START, T_LAST, T_CLOSE, T_UNTIL, T_RESET,
 	T_ADDR, T_MAC, T_WSTART, T_WD0, T_WD1, T_LAST_IS_FIRST, T_RELEASED,
+	T_WSIG,
 	T_FIELD = 32,		/* + field index */
 	T_EV = 64,		/* + evidence index */
 };
@@ -314,6 +352,9 @@ cs_binding_encode(const struct cs_binding *b, struct cs_buf *out)
 	for (i = 0; i < CS_EV_MAX; i++) {
 		if (b->ev[i].t == CS_TIME_NONE)
 			continue;
+		/* once closed, the latest holding record adds nothing */
+		if (i == CS_EV_LAST && b->ev[CS_EV_CLOSE].t != CS_TIME_NONE)
+			continue;
 		/* the latest record is often the first: store it once */
 		if (i == CS_EV_LAST && b->ev[i].t == b->ev[CS_EV_FIRST].t &&
 		    strcmp(b->ev[i].raw, b->ev[CS_EV_FIRST].raw) == 0) {
@@ -333,6 +374,7 @@ cs_binding_encode(const struct cs_binding *b, struct cs_buf *out)
 	put_time(out, T_WSTART, b->w_start);
 	put_time(out, T_WD0, b->w_d0);
 	put_time(out, T_WD1, b->w_d1);
+	put_time(out, T_WSIG, b->w_sig);
 }
 
 static int
@@ -384,6 +426,7 @@ cs_binding_decode(const void *data, size_t n, struct cs_binding **out)
 		case T_WSTART: ok = get_time(p, len, &b->w_start); break;
 		case T_WD0: ok = get_time(p, len, &b->w_d0); break;
 		case T_WD1: ok = get_time(p, len, &b->w_d1); break;
+		case T_WSIG: ok = get_time(p, len, &b->w_sig); break;
 		case T_LAST_IS_FIRST:
 			ok = get_time(p, len, &b->ev[CS_EV_LAST].t) &&
 			    b->ev[CS_EV_FIRST].raw != NULL;

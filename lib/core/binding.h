@@ -51,6 +51,7 @@ struct cs_binding {
 	/* where it was last written, so stale copies can be removed */
 	cs_time w_start;
 	int64_t w_d0, w_d1;	/* day range; w_d0 > w_d1 when never written */
+	int64_t w_sig;		/* cs_binding_sig when last written */
 	/* in memory only */
 	int dirty;		/* changed since last write */
 	int created;		/* created in this run (not loaded) */
@@ -76,6 +77,13 @@ void cs_binding_merge(struct cs_binding *b, const struct cs_obs *o);
 /* cs_binding_reset - apply a NAS reset at t (evidence raw); 1 if changed */
 int cs_binding_reset(struct cs_binding *b, cs_time t, const char *raw,
     size_t rawlen);
+
+/*
+ * cs_binding_sig - a digest of everything but the latest-record evidence
+ * and last-seen time: when it is unchanged, copies of the binding in
+ * earlier days need not be rewritten.
+ */
+int64_t cs_binding_sig(const struct cs_binding *b);
 
 /* cs_binding_encode - serialise (for sealing) */
 void cs_binding_encode(const struct cs_binding *b, struct cs_buf *out);

@@ -30,7 +30,7 @@
 enum {
 	ST_UPSERT, ST_DELETE, ST_BYKEY, ST_PLEN, ST_COVER, ST_OPENADDR,
 	ST_NEXT, ST_BYNAS, ST_RESET, ST_SMTP, ST_BYUSER, ST_BYMAC,
-	ST_SMTP_USER, ST_SMTP_IP, ST_SMTP_QID, ST_SMTP_DEL, ST_MAX
+	ST_SMTP_USER, ST_SMTP_IP, ST_SMTP_QID, ST_SMTP_DEL, ST_SIBLING, ST_MAX
 };
 
 static const char *const sql_text[ST_MAX] = {
@@ -44,26 +44,28 @@ static const char *const sql_text[ST_MAX] = {
 	    " nas_tag = excluded.nas_tag, sealed = excluded.sealed",
 	[ST_DELETE] = "DELETE FROM binding WHERE key_tag = ? AND addr_tag = ?"
 	    " AND start = ?",
-	[ST_BYKEY] = "SELECT id, key_tag, sealed FROM binding WHERE key_tag = ?",
+	[ST_BYKEY] = "SELECT id, key_tag, sealed, start FROM binding WHERE key_tag = ?",
 	[ST_PLEN] = "INSERT OR IGNORE INTO plen(fam, plen) VALUES(?, ?)",
-	[ST_COVER] = "SELECT id, key_tag, sealed FROM binding WHERE addr_tag = ?"
+	[ST_COVER] = "SELECT id, key_tag, sealed, start FROM binding WHERE addr_tag = ?"
 	    " AND start <= ? AND (end_known = 0 OR end > ?)",
-	[ST_OPENADDR] = "SELECT id, key_tag, sealed FROM binding WHERE"
+	[ST_OPENADDR] = "SELECT id, key_tag, sealed, start FROM binding WHERE"
 	    " addr_tag = ? AND start <= ? AND end_known = 0",
 	[ST_NEXT] = "SELECT min(start) FROM binding WHERE addr_tag = ? AND"
 	    " start > ?",
-	[ST_BYNAS] = "SELECT id, key_tag, sealed FROM binding WHERE nas_tag = ?"
+	[ST_BYNAS] = "SELECT id, key_tag, sealed, start FROM binding WHERE nas_tag = ?"
 	    " AND end_known = 0 AND start < ?",
 	[ST_RESET] = "INSERT OR IGNORE INTO nas_reset(uid, nas_tag, time, sealed)"
 	    " VALUES(?,?,?,?)",
 	[ST_SMTP] = "INSERT OR REPLACE INTO smtp(uid, time, user_tag, ip_tag,"
 	    " qid_tag, sealed) VALUES(?,?,?,?,?,?)",
-	[ST_BYUSER] = "SELECT id, key_tag, sealed FROM binding WHERE user_tag = ?",
-	[ST_BYMAC] = "SELECT id, key_tag, sealed FROM binding WHERE mac_tag = ?",
+	[ST_BYUSER] = "SELECT id, key_tag, sealed, start FROM binding WHERE user_tag = ?",
+	[ST_BYMAC] = "SELECT id, key_tag, sealed, start FROM binding WHERE mac_tag = ?",
 	[ST_SMTP_USER] = "SELECT uid, time, sealed FROM smtp WHERE user_tag = ?",
 	[ST_SMTP_QID] = "SELECT uid, length(sealed) FROM smtp WHERE qid_tag = ?"
 	    " AND time >= ? AND time <= ?",
 	[ST_SMTP_DEL] = "DELETE FROM smtp WHERE uid = ?",
+	[ST_SIBLING] = "SELECT sealed FROM binding WHERE key_tag = ? AND"
+	    " start = ? AND sealed IS NOT NULL LIMIT 1",
 	[ST_SMTP_IP] = "SELECT uid, time, sealed FROM smtp WHERE ip_tag = ? AND"
 	    " time >= ? AND time < ?",
 };
@@ -74,7 +76,7 @@ static const char schema[] =
     " addr_tag INTEGER NOT NULL, fam INTEGER NOT NULL, plen INTEGER NOT NULL,"
     " start INTEGER NOT NULL, end INTEGER, end_known INTEGER NOT NULL,"
     " src INTEGER NOT NULL, key_tag INTEGER NOT NULL, user_tag INTEGER,"
-    " mac_tag INTEGER, nas_tag INTEGER, sealed BLOB NOT NULL);"
+    " mac_tag INTEGER, nas_tag INTEGER, sealed BLOB);"
     "CREATE INDEX IF NOT EXISTS binding_addr ON binding(addr_tag, start);"
     "CREATE UNIQUE INDEX IF NOT EXISTS binding_key ON binding(key_tag,"
     " addr_tag, start);"
@@ -474,6 +476,7 @@ cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
     struct cs_errbuf *eb)
 {
 	int64_t d0, d1, day, ktag, utag = 0, mtag = 0, ntag = 0, old0, old1;
+	int64_t sig, from;
 	cs_time end, oldstart;
 	enum cs_end_known known;
 	struct day *d;
@@ -486,15 +489,27 @@ cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
 	old0 = b->w_d0;
 	old1 = b->w_d1;
 	oldstart = b->w_start;
+	sig = cs_binding_sig(b);
+	/*
+	 * Only the latest record or last-seen time changed (an Interim, a
+	 * renewal): the copies in earlier days stay as they are, and only the
+	 * last day written and any new days get the new state.  Readers take
+	 * the latest day's copy as the binding's state.
+	 */
+	from = d0;
+	if (old0 <= old1 && oldstart == b->start && sig == b->w_sig &&
+	    old1 >= d0 && old1 <= d1)
+		from = old1;
 	b->w_start = b->start;
 	b->w_d0 = d0;
 	b->w_d1 = d1;
+	b->w_sig = sig;
 	cs_buf_reset(&s->scratch);
 	cs_binding_encode(b, &s->scratch);
 	if (cs_buf_error(&s->scratch) != CS_OK)
 		return cs_buf_error(&s->scratch);
 	nrows = b->naddr ? b->naddr : 1;
-	for (day = d0; day <= d1; day++) {
+	for (day = from; day <= d1; day++) {
 		d = day_get(s, day, 1, eb);
 		if (d == NULL)
 			return CS_EIO;
@@ -533,8 +548,13 @@ cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
 			bind_tag_or_null(st, 10, b->has_mac, mtag);
 			bind_tag_or_null(st, 11, b->f[CS_F_NAS_KEY] != NULL &&
 			    b->src == CS_SRC_RADIUS, ntag);
-			sqlite3_bind_blob(st, 12, s->sealbuf.data,
-			    (int)s->sealbuf.len, SQLITE_STATIC);
+			/* the sealed state once per binding and day: the
+			   other addresses' rows point to it by key and start */
+			if (i == 0)
+				sqlite3_bind_blob(st, 12, s->sealbuf.data,
+				    (int)s->sealbuf.len, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, 12);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				goto dberr;
 			if (a && !d->plen_seen[a->family == 6][a->plen]) {
@@ -565,7 +585,11 @@ dberr:
 	return CS_EDB;
 }
 
-/* decode_row - unseal and decode one row's blob */
+/*
+ * decode_row - unseal and decode one row's blob (columns id, key_tag,
+ * sealed, start); a row without a blob shares that of its binding's first
+ * address row.
+ */
 static struct cs_binding *
 decode_row(struct cs_store *s, struct day *d, sqlite3_stmt *st)
 {
@@ -573,10 +597,28 @@ decode_row(struct cs_store *s, struct day *d, sqlite3_stmt *st)
 	const void *blob = sqlite3_column_blob(st, 2);
 	int n = sqlite3_column_bytes(st, 2);
 	struct cs_binding *b = NULL;
+	sqlite3_stmt *sib = NULL;
+	enum cs_err e;
 
+	if (blob == NULL) {
+		sib = stmt(d, ST_SIBLING);
+		if (sib == NULL)
+			return NULL;
+		sqlite3_bind_int64(sib, 1, ktag);
+		sqlite3_bind_int64(sib, 2, sqlite3_column_int64(st, 3));
+		if (sqlite3_step(sib) != SQLITE_ROW) {
+			sqlite3_reset(sib);
+			return NULL;
+		}
+		blob = sqlite3_column_blob(sib, 0);
+		n = sqlite3_column_bytes(sib, 0);
+	}
 	cs_buf_reset(&s->scratch);
-	if (blob == NULL || cs_unseal(d->dk, ktag ^ d->day, blob, (size_t)n,
-	    &s->scratch) != CS_OK)
+	e = blob == NULL ? CS_ECRYPTO : cs_unseal(d->dk, ktag ^ d->day, blob,
+	    (size_t)n, &s->scratch);
+	if (sib)
+		sqlite3_reset(sib);
+	if (e != CS_OK)
 		return NULL;
 	if (cs_binding_decode(s->scratch.data, s->scratch.len, &b) != CS_OK)
 		return NULL;
@@ -1485,7 +1527,7 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 		d = day_get(s, s->days[i], 0, NULL);
 		if (d == NULL)
 			continue;
-		if (sqlite3_prepare_v2(d->db, "SELECT id, key_tag, sealed FROM "
+		if (sqlite3_prepare_v2(d->db, "SELECT id, key_tag, sealed, start FROM "
 		    "binding", -1, &st, NULL) == SQLITE_OK) {
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				b = decode_row(s, d, st);
@@ -1495,7 +1537,11 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 					if (same_binding(h[j].b, b))
 						break;
 				if (j < cnt) {
-					cs_binding_free(b);
+					/* days ascend: the later copy is newer */
+					cs_binding_free(h[j].b);
+					h[j].b = b;
+					h[j].end = cs_binding_end(b,
+					    &h[j].end_known);
 					continue;
 				}
 				hit_push(&h, &cnt, &cap, b, 0);
