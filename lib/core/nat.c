@@ -432,7 +432,7 @@ cs_nat_who(struct cs_store *s, const struct cs_addr *pub, int port,
 {
 	struct natst *st = state(s);
 	struct cs_nat_rec *v = NULL;
-	size_t nv = 0, i, j, k;
+	size_t nv = 0, i, k;
 	cs_time lo = t - skew * CS_US, hi = t + skew * CS_US;
 	enum cs_err e;
 
@@ -448,17 +448,15 @@ cs_nat_who(struct cs_store *s, const struct cs_addr *pub, int port,
 	if (nv > 1)
 		qsort(v, nv, sizeof(*v), cmp_rec);
 	for (i = 0; i < nv; i++) {
+		cs_time next;
 		if (v[i].kind != CS_NAT_SESSION || v[i].end_known ==
 		    CS_END_OBSERVED)
 			continue;
-		for (j = i + 1; j < nv; j++)
-			if (v[j].kind == CS_NAT_SESSION &&
-			    v[j].port_lo == v[i].port_lo &&
-			    v[j].proto == v[i].proto && v[j].start > v[i].start)
-				break;
-		if (j < nv && (v[i].end_known == CS_END_OPEN ||
-		    v[j].start < v[i].end)) {
-			v[i].end = v[j].start;
+		if (cs_natdb_next_start(st->db, &v[i], &next, eb) != CS_OK ||
+		    next == CS_TIME_NONE)
+			continue;
+		if (v[i].end_known == CS_END_OPEN || next < v[i].end) {
+			v[i].end = next;
 			v[i].end_known = CS_END_INFERRED;
 		}
 	}

@@ -195,6 +195,12 @@ enum cs_err cs_natdb_commit(struct cs_natdb *db, struct cs_errbuf *eb);
 enum cs_err cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub,
     int port, int proto, cs_time lo, cs_time hi, struct cs_nat_rec **out,
     size_t *n, int *any, struct cs_errbuf *eb);
+/*
+ * cs_natdb_next_start - start of the next session on r's public port and
+ * protocol after r's start (that day and the next), or CS_TIME_NONE
+ */
+enum cs_err cs_natdb_next_start(struct cs_natdb *db,
+    const struct cs_nat_rec *r, cs_time *next, struct cs_errbuf *eb);
 /* cs_nat_same - same identity (kind, proto, tuples, link) */
 int cs_nat_same(const struct cs_nat_rec *a, const struct cs_nat_rec *b);
 

@@ -31,7 +31,10 @@
 #define MAX_ROWS 4096		/* rows read per query */
 #define MAX_EVLEN 16384		/* evidence bytes kept per record */
 
-enum { Q_PUT_S, Q_PUT_B, Q_SESS, Q_SESS_ANY, Q_BLK, Q_HAS_S, Q_HAS_B, Q_MAX };
+enum {
+	Q_PUT_S, Q_PUT_B, Q_SESS, Q_SESS_ANY, Q_BLK, Q_HAS_S, Q_HAS_B, Q_NEXT,
+	Q_MAX
+};
 
 static const char *const sql_text[Q_MAX] = {
 	"INSERT OR REPLACE INTO sess(uid,ptag,port,start,end,ek,proto,src,"
@@ -49,6 +52,8 @@ static const char *const sql_text[Q_MAX] = {
 	" ORDER BY start LIMIT 4096",
 	"SELECT 1 FROM sess WHERE ptag=? LIMIT 1",
 	"SELECT 1 FROM blk WHERE ptag=? LIMIT 1",
+	"SELECT min(start) FROM sess WHERE ptag=?1 AND port=?2 AND start>?3"
+	" AND (proto=?4 OR ?4=0 OR proto=0)",
 };
 
 static const char schema[] =
@@ -593,6 +598,31 @@ cs_natdb_find_open(struct cs_natdb *db, const struct cs_nat_rec *r,
 	}
 	cs_nat_recs_free(v, n);
 	return best == SIZE_MAX ? CS_ENOENT : CS_OK;
+}
+
+enum cs_err
+cs_natdb_next_start(struct cs_natdb *db, const struct cs_nat_rec *r,
+    cs_time *next, struct cs_errbuf *eb)
+{
+	int64_t day, d0 = cs_day_of(r->start);
+	struct natday *d;
+	sqlite3_stmt *st;
+
+	*next = CS_TIME_NONE;
+	for (day = d0; day <= d0 + 1 && *next == CS_TIME_NONE; day++) {
+		if ((d = day_get(db, day, eb)) == NULL ||
+		    (st = stmt(d, Q_NEXT)) == NULL)
+			continue;
+		sqlite3_bind_int64(st, 1, pub_tag(d->dk, &r->pub));
+		sqlite3_bind_int(st, 2, r->port_lo);
+		sqlite3_bind_int64(st, 3, r->start);
+		sqlite3_bind_int(st, 4, r->proto);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_type(st, 0) != SQLITE_NULL)
+			*next = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return CS_OK;
 }
 
 void

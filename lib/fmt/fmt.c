@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fmt/fmt.h"
+#include "fmt/ipfix.h"
 
 static const struct cs_fmt *const formats[] = {
 	&cs_fmt_radius,
@@ -9,6 +10,8 @@ static const struct cs_fmt *const formats[] = {
 	&cs_fmt_kea_leases,
 	&cs_fmt_kea_log,
 	&cs_fmt_syslog,
+	&cs_fmt_conntrack,
+	&cs_fmt_ulogd_json,
 	NULL,
 };
 
