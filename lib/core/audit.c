@@ -69,6 +69,7 @@ struct row {
 	int well_formed;	/* every column has its type and size */
 };
 
+/* put_u64 - hash 8 bytes big-endian */
 static void
 put_u64(crypto_hash_sha256_state *st, uint64_t v)
 {
@@ -82,6 +83,7 @@ put_u64(crypto_hash_sha256_state *st, uint64_t v)
 	crypto_hash_sha256_update(st, b, sizeof(b));
 }
 
+/* put_field - hash a length (8 bytes big-endian) and the bytes */
 static void
 put_field(crypto_hash_sha256_state *st, const void *p, size_t n)
 {
@@ -90,6 +92,7 @@ put_field(crypto_hash_sha256_state *st, const void *p, size_t n)
 		crypto_hash_sha256_update(st, p, n);
 }
 
+/* put_int - hash an integer as an 8-byte field */
 static void
 put_int(crypto_hash_sha256_state *st, int64_t v)
 {
@@ -120,6 +123,7 @@ entry_hash(const struct row *r, int64_t seq, uint8_t out[static 32])
 	crypto_hash_sha256_final(&st, out);
 }
 
+/* hex32 - lower-case hex of a hash */
 static void
 hex32(const uint8_t h[static 32], char out[static 65])
 {
@@ -193,6 +197,7 @@ struct jp {
 	int depth;
 };
 
+/* j_ws - skip JSON blanks */
 static void
 j_ws(struct jp *j)
 {
@@ -201,6 +206,7 @@ j_ws(struct jp *j)
 		j->p++;
 }
 
+/* j_hex4 - the four hex digits of a \u escape */
 static int
 j_hex4(struct jp *j, unsigned *v)
 {
@@ -260,6 +266,7 @@ j_utf8(struct jp *j)
 	return 1;
 }
 
+/* j_string - a string: escapes, no control bytes, UTF-8, paired surrogates */
 static int
 j_string(struct jp *j)
 {
@@ -304,6 +311,7 @@ j_string(struct jp *j)
 	return 0;
 }
 
+/* j_digits - one or more decimal digits */
 static int
 j_digits(struct jp *j)
 {
@@ -314,6 +322,7 @@ j_digits(struct jp *j)
 	return j->p > start;
 }
 
+/* j_number - -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static int
 j_number(struct jp *j)
 {
@@ -338,6 +347,7 @@ j_number(struct jp *j)
 	return 1;
 }
 
+/* j_lit - true, false or null */
 static int
 j_lit(struct jp *j, const char *lit)
 {
@@ -720,6 +730,7 @@ cs_audit_has_key(const struct cs_audit *a)
 
 /* ---- append ---- */
 
+/* seal_ad - associated data of a detail: the domain and seq */
 static void
 seal_ad(int64_t seq, uint8_t ad[static 30])
 {
@@ -771,7 +782,7 @@ unseal(const struct cs_audit *a, int64_t seq, const uint8_t *c, size_t n)
 	return m;
 }
 
-/* last - the last entry's seq and hash (seq 0: none) */
+/* last_entry - seq and hash of the one row of sql (seq 0: none) */
 static enum cs_err
 last_entry(sqlite3 *db, const char *sql, int64_t *seq, uint8_t hash[32],
     int *hash_ok)
@@ -933,6 +944,7 @@ fail:
 
 /* ---- reading ---- */
 
+/* col_dup - a text column, owned ("" for NULL) */
 static char *
 col_dup(sqlite3_stmt *st, int i)
 {

@@ -37,16 +37,19 @@ static const char usage_text[] =
     "               {\"text\": TEXT}), e.g. a call or a decision made outside\n"
     "               custos\n"
     "\n"
-    "  --case ID    show: only this case's entries; note: the case it is about\n"
-    "  --json       show: one object per line: {\"seq\", \"time\", \"actor\",\n"
-    "               \"action\", \"case\" (null for none), \"detail\" (the JSON\n"
-    "               detail or null), \"hash\" (hex)}\n"
-    "  --by NAME    note: who writes it (default $CUSTOS_USER, else the login)\n"
+    "  --case ID    show: only this case's entries; note: the case it is\n"
+    "               about\n"
+    "  --json       show: one object per line: {\"seq\", \"time\",\n"
+    "               \"actor\", \"action\", \"case\" (null for none),\n"
+    "               \"detail\" (the JSON detail or null), \"hash\" (hex)}\n"
+    "  --by NAME    note: who writes it (default $CUSTOS_USER, else the\n"
+    "               login)\n"
     "  --data DIR   data directory (default $CUSTOS_DATA, else %s)\n"
     "  --keys DIR   key directory (default $CUSTOS_KEYS, else %s)\n"
     "\n"
     "Exit status: 0 success, 1 damaged trail or failure, 2 usage.\n";
 
+/* usage - the help text, with the default directories */
 static void
 usage(FILE *f)
 {
@@ -85,6 +88,7 @@ put_detail(struct cs_buf *b, const char *d)
 		    *p);
 }
 
+/* entry_json - one entry as a JSON line (--json) */
 static void
 entry_json(struct cs_buf *b, const struct cs_audit_entry *e)
 {
@@ -111,6 +115,7 @@ entry_json(struct cs_buf *b, const struct cs_audit_entry *e)
 	cs_buf_appendf(b, ",\"hash\":\"%s\"}\n", e->hash);
 }
 
+/* entry_text - one entry as a line of text */
 static void
 entry_text(struct cs_buf *b, const struct cs_audit_entry *e)
 {
@@ -131,6 +136,7 @@ entry_text(struct cs_buf *b, const struct cs_audit_entry *e)
 	cs_buf_putc(b, '\n');
 }
 
+/* open_trail - open the trail, or say why not (NULL) */
 static struct cs_audit *
 open_trail(const struct dirs *d, const char *keys, int write)
 {
@@ -144,6 +150,7 @@ open_trail(const struct dirs *d, const char *keys, int write)
 	return a;
 }
 
+/* do_verify - custos audit verify: exit status 0 or 1 */
 static int
 do_verify(const struct dirs *d)
 {
@@ -174,6 +181,7 @@ do_verify(const struct dirs *d)
 	return 0;
 }
 
+/* do_show - custos audit show: the entries, then a check of the chain */
 static int
 do_show(const struct dirs *d, const char *case_id, int json)
 {
@@ -203,6 +211,7 @@ do_show(const struct dirs *d, const char *case_id, int json)
 			entry_text(&b, &v[i]);
 		if (b.len > 1 << 16 || i + 1 == n) {
 			fwrite(b.data, 1, b.len, stdout);
+			explicit_bzero(b.data, b.len);	/* target identifiers */
 			cs_buf_reset(&b);
 		}
 	}
@@ -232,6 +241,7 @@ actor_default(void)
 	return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : NULL;
 }
 
+/* do_note - custos audit note: one entry with detail {"text": TEXT} */
 static int
 do_note(const struct dirs *d, const char *by, const char *case_id,
     const char *text)
@@ -261,6 +271,7 @@ do_note(const struct dirs *d, const char *by, const char *case_id,
 	}
 	e = cs_audit_append(a, by, "note", case_id, b.data, &eb);
 	cs_audit_close(a);
+	explicit_bzero(b.data, b.len);
 	cs_buf_release(&b);
 	if (e != CS_OK) {
 		fprintf(stderr, "custos: audit: %s\n", eb.msg);
