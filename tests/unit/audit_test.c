@@ -692,7 +692,7 @@ test_concurrent(void)
 	struct cs_errbuf eb = {""};
 	struct cs_audit *a;
 	int64_t bad, seq;
-	char hash[65], actor[16];
+	char hash[65], actor[32];
 	pid_t pid[KIDS];
 	int i, j, status, ok = 1;
 
