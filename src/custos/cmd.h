@@ -23,6 +23,9 @@ int cmd_history(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_quarantine(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_case(int argc, char **argv);
+int cmd_ssi(int argc, char **argv);
+int cmd_subscribers(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 
 /* dirs_default - from $CUSTOS_DATA / $CUSTOS_KEYS, then the defaults */

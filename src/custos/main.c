@@ -19,6 +19,9 @@ static const struct {
 	{"dump", cmd_dump, "every binding and envelope in the store (JSON lines)"},
 	{"quarantine", cmd_quarantine, "the records ingest rejected, and why"},
 	{"config", cmd_config, "check and print the configuration file"},
+	{"case", cmd_case, "legal process: cases, rules, deadlines, approvals"},
+	{"ssi", cmd_ssi, "the SSI policy (47 CFR 1.20003) and its filing"},
+	{"subscribers", cmd_subscribers, "import and show the subscriber directory"},
 	{"audit", cmd_audit, "verify and show the audit trail"},
 };
 
