@@ -27,6 +27,8 @@ int cmd_case(int argc, char **argv);
 int cmd_ssi(int argc, char **argv);
 int cmd_subscribers(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_nat(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
 
 /* dirs_default - from $CUSTOS_DATA / $CUSTOS_KEYS, then the defaults */
 void dirs_default(struct dirs *d);

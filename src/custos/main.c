@@ -23,6 +23,7 @@ static const struct {
 	{"ssi", cmd_ssi, "the SSI policy (47 CFR 1.20003) and its filing"},
 	{"subscribers", cmd_subscribers, "import and show the subscriber directory"},
 	{"audit", cmd_audit, "verify and show the audit trail"},
+	{"nat", cmd_nat, "deterministic NAT mappings (custos nat map add|list)"},
 };
 
 static void
