@@ -31,7 +31,9 @@ struct cs_audit {
 	sqlite3 *db;		/* owned */
 	int write;		/* opened for appending */
 	char *keypath;		/* owned; KEYS/audit.key, NULL: no key dir */
-	uint8_t *key;		/* owned, sodium_malloc'ed; NULL: not loaded */
+	uint8_t *key;		/* owned, sodium_malloc'ed: the sealing key,
+				   then the head's MAC key; NULL: none */
+	int fresh_key;		/* this handle created audit.key */
 };
 
 static const char schema[] =
@@ -48,7 +50,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS head ("
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " seq INTEGER NOT NULL,"
-    " hash BLOB NOT NULL);"
+    " hash BLOB NOT NULL,"
+    " mac BLOB);"
     "CREATE TRIGGER IF NOT EXISTS entry_no_update BEFORE UPDATE ON entry "
     "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;"
     "CREATE TRIGGER IF NOT EXISTS entry_no_delete BEFORE DELETE ON entry "
@@ -490,12 +493,14 @@ mkdirs(const char *dir, struct cs_errbuf *eb)
 	return CS_OK;
 }
 
-/* derive - the sealing key from the 32 bytes of audit.key */
+/* derive - the sealing key and the head's MAC key from audit.key */
 static void
-derive(uint8_t key[static 32], const uint8_t master[static 32])
+derive(uint8_t key[static 64], const uint8_t master[static 32])
 {
 	crypto_generichash(key, 32, (const uint8_t *)"custos audit seal v1",
 	    20, master, 32);
+	crypto_generichash(key + 32, 32,
+	    (const uint8_t *)"custos audit head v1", 20, master, 32);
 }
 
 /* key_read - load audit.key; CS_ENOENT if it does not exist */
@@ -536,7 +541,7 @@ key_read(struct cs_audit *a, struct cs_errbuf *eb)
 		    a->keypath);
 		return CS_ECRYPTO;
 	}
-	a->key = sodium_malloc(32);
+	a->key = sodium_malloc(64);
 	if (a->key == NULL) {
 		sodium_memzero(master, sizeof(master));
 		return CS_ENOMEM;
@@ -585,6 +590,7 @@ key_create(struct cs_audit *a, struct cs_errbuf *eb)
 		    a->keypath, strerror(err));
 		return CS_EIO;
 	}
+	a->fresh_key = linked;
 	return key_read(a, eb);
 }
 
@@ -609,6 +615,7 @@ static int
 setup(sqlite3 *db)
 {
 	struct timespec pause = {0, 10 * 1000 * 1000};
+	sqlite3_stmt *st = NULL;
 	int i, rc = SQLITE_BUSY, wal = 0;
 
 	for (i = 0; i < 1000; i++) {
@@ -626,6 +633,12 @@ setup(sqlite3 *db)
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
 			break;
 	}
+	/* trails made before the head had a MAC */
+	if (rc == SQLITE_OK && sqlite3_prepare_v2(db, "SELECT mac FROM head",
+	    -1, &st, NULL) != SQLITE_OK)
+		rc = sqlite3_exec(db, "ALTER TABLE head ADD COLUMN mac BLOB",
+		    NULL, NULL, NULL);
+	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -809,6 +822,42 @@ last_entry(sqlite3 *db, const char *sql, int64_t *seq, uint8_t hash[32],
 	return rc == SQLITE_DONE ? CS_OK : CS_EDB;
 }
 
+/* head_mac - the MAC of the head (seq, hash) under the audit key */
+static void
+head_mac(const struct cs_audit *a, int64_t seq, const uint8_t hash[32],
+    uint8_t out[static 32])
+{
+	uint8_t msg[8 + 32];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		msg[i] = (uint8_t)((uint64_t)seq >> (56 - 8 * i));
+	memcpy(msg + 8, hash, 32);
+	crypto_generichash(out, 32, msg, sizeof(msg), a->key + 32, 32);
+}
+
+/* head_mac_ok - is the stored head (seq, hash) sealed by our key? */
+static int
+head_mac_ok(const struct cs_audit *a, int64_t seq, const uint8_t hash[32])
+{
+	uint8_t want[32];
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (a->key == NULL)
+		return 0;
+	head_mac(a, seq, hash, want);
+	if (sqlite3_prepare_v2(a->db, "SELECT mac FROM head WHERE id = 1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) == SQLITE_BLOB &&
+	    sqlite3_column_bytes(st, 0) == 32)
+		ok = sodium_memcmp(sqlite3_column_blob(st, 0), want, 32) == 0;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 static const char sql_last[] =
     "SELECT seq, hash FROM entry ORDER BY seq DESC LIMIT 1";
 static const char sql_head[] = "SELECT seq, hash FROM head WHERE id = 1";
@@ -818,7 +867,7 @@ enum cs_err
 cs_audit_append(struct cs_audit *a, const char *actor, const char *action,
     const char *case_id, const char *detail, struct cs_errbuf *eb)
 {
-	uint8_t lasthash[32], headhash[32], hash[32], *sealed = NULL;
+	uint8_t lasthash[32], headhash[32], hash[32], mac[32], *sealed = NULL;
 	int64_t lastseq, headseq;
 	int last_ok, head_ok, rc;
 	size_t sealed_len = 0, dlen = 0;
@@ -877,6 +926,19 @@ cs_audit_append(struct cs_audit *a, const char *actor, const char *action,
 		e = CS_ECRYPTO;
 		goto fail;
 	}
+	/*
+	 * nor one rebuilt by someone without the key (a key this handle
+	 * just created cannot have sealed anything yet)
+	 */
+	if (lastseq != 0 && !a->fresh_key &&
+	    !head_mac_ok(a, headseq, headhash)) {
+		cs_errbuf_set(eb, "the head of the audit trail is not sealed "
+		    "by %s (the trail was rebuilt or cut, or this is another "
+		    "key): nothing appended; run custos audit verify",
+		    a->keypath);
+		e = CS_ECRYPTO;
+		goto fail;
+	}
 	if (lastseq == INT64_MAX) {
 		e = CS_ETOOBIG;
 		goto fail;
@@ -919,11 +981,13 @@ cs_audit_append(struct cs_audit *a, const char *actor, const char *action,
 	st = NULL;
 	if (rc != SQLITE_DONE)
 		goto dbfail;
+	head_mac(a, r.seq, hash, mac);
 	if (sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO head (id, seq, "
-	    "hash) VALUES (1, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	    "hash, mac) VALUES (1, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
 		goto dbfail;
 	sqlite3_bind_int64(st, 1, r.seq);
 	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, mac, 32, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	st = NULL;
@@ -1176,6 +1240,14 @@ cs_audit_verify(struct cs_audit *a, int64_t *bad, struct cs_errbuf *eb)
 		goto out;
 	}
 	e = check_head(a->db, expect - 1, prevhash, bad, eb);
+	if (e == CS_OK && expect > 1 && a->key != NULL &&
+	    !head_mac_ok(a, expect - 1, prevhash)) {
+		*bad = expect - 1;
+		cs_errbuf_set(eb, "entry %lld: the head is not sealed by the "
+		    "audit key (the trail was rebuilt or cut, or the key is "
+		    "another one)", (long long)(expect - 1));
+		e = CS_ECRYPTO;
+	}
 out:
 	sqlite3_finalize(st);
 	sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);

@@ -19,7 +19,7 @@
  * Storage (DATA/audit.db, SQLite in WAL mode):
  *   entry(seq INTEGER PRIMARY KEY, time, actor, action, case_id,
  *         detail_sealed BLOB, prev BLOB(32), hash BLOB(32))
- *   head(id = 1, seq, hash)   the last entry, updated with each append
+ *   head(id = 1, seq, hash, mac)   the last entry, updated with each append
  * An append reads the last entry and the head, checks that they agree,
  * and inserts the next entry and the new head in one BEGIN IMMEDIATE
  * transaction, so concurrent writers cannot fork the chain and nothing
@@ -31,9 +31,16 @@
  * the length of x as 8 bytes big-endian (all ones for SQL NULL: no
  * detail) followed by x; seq and time are 8-byte big-endian two's
  * complement (time in microseconds since the epoch).  The first entry's
- * prev is 32 zero bytes.  Anyone who can write the file can rebuild the
- * whole chain: keep the head hash (cs_audit_head, `custos audit verify`
- * prints it) somewhere else to anchor it.
+ * prev is 32 zero bytes.
+ *
+ * Anyone who can write the file can recompute the whole chain, so the
+ * head also carries mac = keyed BLAKE2b (a subkey of audit.key) over
+ * seq (8 bytes big-endian) || hash: with the key, cs_audit_verify
+ * catches a trail rebuilt or cut (head rewritten) by someone without the
+ * key, and cs_audit_append refuses to extend such a trail (except with a
+ * key it has just created, when the old key is gone).  A whole file put
+ * back from an older copy stays consistent: keep the head hash
+ * (cs_audit_head; `custos audit verify` prints it) somewhere else.
  *
  * detail_sealed = 0x01 || nonce (24) || XChaCha20-Poly1305 ciphertext,
  * under a key derived from KEYS/audit.key (32 random bytes, mode 0600,
@@ -88,7 +95,8 @@ enum cs_err cs_audit_list(struct cs_audit *a, const char *case_id,
 void cs_audit_entries_free(struct cs_audit_entry *e, size_t n);
 
 /*
- * cs_audit_verify - CS_OK if the chain is whole; else CS_ECRYPTO with the
+ * cs_audit_verify - CS_OK if the chain is whole (and its head sealed by
+ * the audit key, when the handle has the key); else CS_ECRYPTO with the
  * first bad entry's sequence number in *bad and the reason in eb.
  */
 enum cs_err cs_audit_verify(struct cs_audit *a, int64_t *bad,

@@ -20,12 +20,14 @@ static const char usage_text[] =
     "their number of results, refusals, exports.  Entries are hash-chained:\n"
     "each one's SHA-256 covers its fields and the previous entry's hash.\n"
     "Details are sealed under KEYS/audit.key; the chain covers the sealed\n"
-    "bytes, so verifying needs no key.\n"
+    "bytes, so verifying the chain needs no key.\n"
     "\n"
-    "  verify       walk the whole trail; exit 0 and print \"audit trail\n"
-    "               intact: N entries\" and the last entry's hash (keep it\n"
-    "               elsewhere: whoever can write audit.db can rebuild the\n"
-    "               chain); exit 1 naming the first bad entry: \"entry N:\n"
+    "  verify       walk the whole trail and check that the head (the last\n"
+    "               entry's hash) is sealed by the audit key, when the key\n"
+    "               is there; exit 0 and print \"audit trail intact: N\n"
+    "               entries\" and the last entry's hash (keep it elsewhere:\n"
+    "               that catches a whole file put back from an older copy);\n"
+    "               exit 1 naming the first bad entry: \"entry N:\n"
     "               changed (hash does not match)\", \"entry N: missing\",\n"
     "               \"entries out of order at N\", \"last entry removed (head\n"
     "               says N, trail ends at M)\"\n"
@@ -160,10 +162,13 @@ do_verify(const struct dirs *d)
 	int64_t bad = 0, n = 0;
 	enum cs_err e;
 
-	/* the chain covers the sealed bytes: no key needed */
-	if ((a = open_trail(d, NULL, 0)) == NULL)
+	/* the chain needs no key; the head's seal is checked if there is one */
+	if ((a = open_trail(d, d->keys, 0)) == NULL)
 		return 1;
 	e = cs_audit_verify(a, &bad, &eb);
+	if (e == CS_OK && !cs_audit_has_key(a))
+		fprintf(stderr, "custos: audit: no audit key in %s: the chain "
+		    "was checked, the seal of its head was not\n", d->keys);
 	if (e == CS_OK)
 		e = cs_audit_head(a, &n, hash, &eb);
 	cs_audit_close(a);

@@ -136,8 +136,12 @@ then
 else
 	fail "no key: show" "exit $rc: $(cat "$WORK/nokey.json" "$WORK/nokey.err")"
 fi
-if verify_says nokey 0 "audit trail intact: 5 entries"; then
-	pass "no key: verify still works"; else fail "no key: verify"; fi
+if verify_says nokey 0 "audit trail intact: 5 entries" &&
+    grep -q "the seal of its head was not" "$WORK/custos.err"; then
+	pass "no key: verify still works, and says what it did not check"
+else
+	fail "no key: verify"
+fi
 
 # --- key directories refused ----------------------------------------------
 new_store perm
@@ -192,6 +196,21 @@ tampered t6 "UPDATE entry SET (time, actor, action, case_id, detail_sealed,
     hash FROM entry e WHERE e.seq = 2 + 4 - entry.seq) WHERE seq IN (2, 4)"
 if verify_says t6 1 "entries out of order at 2"; then
 	pass "swapped entries caught"; else fail "swapped entries caught"; fi
+
+# cut the last entry and rewrite the head to match: only the key can tell
+tampered t7 "DELETE FROM entry WHERE seq = 5; UPDATE head SET seq = 4,
+    hash = (SELECT hash FROM entry WHERE seq = 4)"
+if verify_says t7 1 "entry 4: the head is not sealed by the audit key"; then
+	pass "cut trail with a rewritten head caught by the key"
+else
+	fail "cut trail with a rewritten head caught by the key"
+fi
+if ! anote t7 2026-11-05T13:00:00Z "seal it" &&
+    grep -q "not sealed" "$WORK/custos.err"; then
+	pass "nothing appended on a rebuilt trail"
+else
+	fail "nothing appended on a rebuilt trail"
+fi
 
 # show still lists a damaged trail, but says so and exits 1
 cu t1 audit show >"$WORK/t1.txt" 2>"$WORK/t1.err"

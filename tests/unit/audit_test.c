@@ -95,6 +95,21 @@ verify(int64_t *bad, struct cs_errbuf *eb)
 	return e;
 }
 
+/* verify_keyed - cs_audit_verify on a read-only handle holding the key */
+static enum cs_err
+verify_keyed(int64_t *bad, struct cs_errbuf *eb)
+{
+	struct cs_audit *a = open_ro(keysdir);
+	enum cs_err e;
+
+	if (a == NULL)
+		return CS_EIO;
+	*bad = -1;
+	e = cs_audit_verify(a, bad, eb);
+	cs_audit_close(a);
+	return e;
+}
+
 /* db_exec - run SQL on audit.db directly, past the append-only triggers */
 static int
 db_exec(const char *sql)
@@ -480,6 +495,66 @@ test_tamper_remove(void)
 }
 
 static void
+test_head_sealed(void)
+{
+	struct cs_errbuf eb = {""};
+	struct cs_audit *a;
+	int64_t bad;
+
+	T_CHECK(build("sealedhead", 5));
+	T_EQ_INT(verify_keyed(&bad, &eb), CS_OK);
+	/* cut the last entry and rewrite the head to match */
+	T_CHECK(db_exec("DELETE FROM entry WHERE seq = 5; UPDATE head SET "
+	    "seq = 4, hash = (SELECT hash FROM entry WHERE seq = 4)"));
+	/* the chain alone cannot tell */
+	T_EQ_INT(verify(&bad, &eb), CS_OK);
+	/* the key can */
+	T_EQ_INT(verify_keyed(&bad, &eb), CS_ECRYPTO);
+	T_EQ_INT(bad, 4);
+	T_CHECK(has(eb.msg, "entry 4: the head is not sealed by the audit "
+	    "key"));
+	/* and nothing is appended, which would seal the cut */
+	a = open_rw();
+	T_CHECK(a != NULL);
+	if (a) {
+		T_EQ_INT(cs_audit_append(a, "alice", "x", NULL, NULL, &eb),
+		    CS_ECRYPTO);
+		T_CHECK(has(eb.msg, "not sealed"));
+		cs_audit_close(a);
+	}
+	T_EQ_INT(verify_keyed(&bad, &eb), CS_ECRYPTO);
+
+	/* a flipped byte of the seal */
+	T_CHECK(build("sealedhead", 3));
+	T_CHECK(db_exec("UPDATE head SET mac = X'00' || substr(mac, 2)"));
+	T_EQ_INT(verify(&bad, &eb), CS_OK);
+	T_EQ_INT(verify_keyed(&bad, &eb), CS_ECRYPTO);
+	T_EQ_INT(bad, 3);
+
+	/* another key directory's key does not seal this head */
+	T_CHECK(build("sealedhead", 2));
+	snprintf(keysdir, sizeof(keysdir), "%s/otherkeys", tmpdir);
+	mkdir(keysdir, 0700);
+	a = open_rw();
+	T_CHECK(a != NULL);
+	if (a) {
+		/* a key created now: the lost-key case, appending goes on */
+		T_EQ_INT(cs_audit_append(a, "alice", "x", NULL, "{}", &eb),
+		    CS_OK);
+		cs_audit_close(a);
+	}
+	T_EQ_INT(verify_keyed(&bad, &eb), CS_OK);
+	a = open_rw();
+	T_CHECK(a != NULL);
+	if (a) {
+		T_EQ_INT(cs_audit_append(a, "alice", "y", NULL, NULL, &eb),
+		    CS_OK);
+		cs_audit_close(a);
+	}
+	T_EQ_INT(verify_keyed(&bad, &eb), CS_OK);
+}
+
+static void
 test_tamper_swap(void)
 {
 	/* exchange the contents of two rows (all but their seq) */
@@ -745,6 +820,7 @@ main(void)
 	T_RUN(test_tamper_fields);
 	T_RUN(test_tamper_remove);
 	T_RUN(test_tamper_swap);
+	T_RUN(test_head_sealed);
 	T_RUN(test_sealed);
 	T_RUN(test_missing_key);
 	T_RUN(test_detail_bound);
