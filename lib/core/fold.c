@@ -369,9 +369,17 @@ cs_fold_stats(const struct cs_fold *f)
 }
 
 static void
+jname(struct cs_buf *b, const char *name)
+{
+	cs_buf_puts(b, ",\"");
+	cs_buf_puts(b, name);
+	cs_buf_puts(b, "\":");
+}
+
+static void
 jstr(struct cs_buf *b, const char *name, struct cs_span v)
 {
-	cs_buf_appendf(b, ",\"%s\":", name);
+	jname(b, name);
 	if (v.len == 0)
 		cs_buf_puts(b, "null");
 	else
@@ -383,12 +391,15 @@ jtime(struct cs_buf *b, const char *name, cs_time t)
 {
 	char ts[40];
 
+	jname(b, name);
 	if (t == CS_TIME_NONE) {
-		cs_buf_appendf(b, ",\"%s\":null", name);
+		cs_buf_puts(b, "null");
 		return;
 	}
 	cs_time_format(t, ts);
-	cs_buf_appendf(b, ",\"%s\":\"%s\"", name, ts);
+	cs_buf_putc(b, '"');
+	cs_buf_puts(b, ts);
+	cs_buf_putc(b, '"');
 }
 
 void

@@ -195,18 +195,47 @@ bad:
 	return CS_EPARSE;
 }
 
+static char *
+put_digits(char *p, int v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+/* cs_time_format - by hand: it runs for every record written as JSON */
 void
 cs_time_format(cs_time t, char out[static 40])
 {
 	struct cs_civil c;
+	char *p = out;
 
 	cs_civil_from_time(t, &c);
-	if (c.usec)
-		snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", c.year,
-		    c.mon, c.day, c.hour, c.min, c.sec, c.usec);
-	else
-		snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year,
-		    c.mon, c.day, c.hour, c.min, c.sec);
+	if (c.year < 0 || c.year > 9999) {
+		snprintf(out, 40, "out-of-range");
+		return;
+	}
+	p = put_digits(p, c.year, 4);
+	*p++ = '-';
+	p = put_digits(p, c.mon, 2);
+	*p++ = '-';
+	p = put_digits(p, c.day, 2);
+	*p++ = 'T';
+	p = put_digits(p, c.hour, 2);
+	*p++ = ':';
+	p = put_digits(p, c.min, 2);
+	*p++ = ':';
+	p = put_digits(p, c.sec, 2);
+	if (c.usec) {
+		*p++ = '.';
+		p = put_digits(p, c.usec, 6);
+	}
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 cs_time
