@@ -263,17 +263,16 @@ lookup_begin(struct lookup *l)
 		char t1[40], t2[40];
 		cs_time_format(l->from, t1);
 		cs_time_format(l->to, t2);
-		snprintf(msg, sizeof(msg), "%.100s %s%s%s is outside the "
-		    "targets and windows of case %s (%s needs %s)", l->subject,
-		    l->from == l->to ? "at " : "from ", t1, l->from == l->to ?
-		    "" : " to ", c->id, l->kind, strcmp(l->kind, "who") == 0 ?
-		    "an ip or ipv6prefix target covering the address" :
-		    "a username or mac target equal to the subscriber");
-		if (l->from != l->to) {
-			size_t n = strlen(msg);
-			snprintf(msg + n, sizeof(msg) - n, "; window end %s",
-			    t2);
-		}
+		if (l->from == l->to)
+			snprintf(msg, sizeof(msg), "%.100s at %s is outside the "
+			    "targets and windows of case %s (who needs an ip or "
+			    "ipv6prefix target covering the address)",
+			    l->subject, t1, c->id);
+		else
+			snprintf(msg, sizeof(msg), "%.100s from %s to %s is "
+			    "outside the targets and windows of case %s "
+			    "(history needs a username or mac target equal to "
+			    "the subscriber)", l->subject, t1, t2, c->id);
 		l->cats = 0;
 		rc = refuse(l, p, "R-SCOPE", msg);
 		goto out;
