@@ -697,6 +697,19 @@ cs_audit_open(const char *datadir, const char *keysdir, int write,
 		if (e != CS_OK && e != CS_ENOENT)
 			goto fail;
 	}
+	/* private whatever the umask; SQLite gives its -wal and -shm the same */
+	if (write) {
+		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+
+		if (fd < 0) {
+			cs_errbuf_set(eb, "cannot create %s: %s", path,
+			    strerror(errno));
+			e = CS_EIO;
+			goto fail;
+		}
+		close(fd);
+	}
 	flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
 	    SQLITE_OPEN_READONLY;
 	if (sqlite3_open_v2(path, &a->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=

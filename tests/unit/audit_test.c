@@ -614,7 +614,9 @@ test_sealed(void)
 	char path[400], wal[400];
 	struct stat st;
 
+	umask(022);
 	T_CHECK(build("seal", 5));
+	umask(077);
 	snprintf(path, sizeof(path), "%s/audit.db", datadir);
 	snprintf(wal, sizeof(wal), "%s/audit.db-wal", datadir);
 	/* the plaintext columns are there; the detail is not */
@@ -623,6 +625,9 @@ test_sealed(void)
 	T_EQ_INT(file_has(path, TARGET2), 0);
 	T_EQ_INT(file_has(wal, TARGET), 0);
 	T_EQ_INT(file_has(wal, TARGET2), 0);
+	/* the trail is private whatever the umask */
+	T_EQ_INT(stat(path, &st), 0);
+	T_EQ_INT(st.st_mode & 0777, 0600);
 	/* the key: in the key directory, private, 32 bytes */
 	snprintf(path, sizeof(path), "%s/audit.key", keysdir);
 	T_EQ_INT(stat(path, &st), 0);
