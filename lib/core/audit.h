@@ -68,7 +68,13 @@
 
 struct cs_audit;
 
-/* cs_audit_open - open (creating in write mode) DATA/audit.db */
+/*
+ * cs_audit_open - open (creating in write mode) DATA/audit.db.  Writing
+ * needs keysdir (created 0700 if missing, like the day keys); reading
+ * takes NULL or a missing keysdir as "no key" (details then read NULL).
+ * A keysdir that is group/world accessible or inside datadir is refused
+ * (CS_EPERM).  Reading never creates audit.db (CS_ENOENT).
+ */
 enum cs_err cs_audit_open(const char *datadir, const char *keysdir,
     int write, struct cs_audit **out, struct cs_errbuf *eb);
 void cs_audit_close(struct cs_audit *a);
