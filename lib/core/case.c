@@ -317,7 +317,16 @@ cs_target_parse(const char *s, struct cs_target *out, struct cs_errbuf *eb)
 	}
 	t.kind = (enum cs_tkind)i;
 	val = rest;
-	if (cs_span_cut(rest, "@", &val, &win)) {
+	/* the window follows the last '@' (user names may hold one) */
+	for (i = (int)rest.len - 1; i >= 0 && rest.p[i] != '@'; i--)
+		;
+	win = cs_span_make("", 0);
+	if (i >= 0 && cs_span_find(cs_span_skip(rest, (size_t)i + 1),
+	    "..") >= 0) {
+		val = cs_span_make(rest.p, (size_t)i);
+		win = cs_span_skip(rest, (size_t)i + 1);
+	}
+	if (win.len) {
 		if (!cs_span_cut(win, "..", &a, &b)) {
 			cs_errbuf_set(eb, "target '%s': window is FROM..TO", s);
 			return CS_EPARSE;
