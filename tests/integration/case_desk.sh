@@ -25,12 +25,12 @@ refused() {
 	_n=$1
 	_r=$2
 	shift 2
-	"$@" >"$WORK/out" 2>"$WORK/err"
+	"$@" >"$WORK/cmd.out" 2>"$WORK/cmd.err"
 	_rc=$?
-	if [ "$_rc" -eq 3 ] && grep -q "refused by $_r:" "$WORK/err"; then
+	if [ "$_rc" -eq 3 ] && grep -q "refused by $_r:" "$WORK/cmd.err"; then
 		pass "$_n"
 	else
-		fail "$_n" "rc $_rc, want 3 naming $_r: $(cat "$WORK/err")"
+		fail "$_n" "rc $_rc, want 3 naming $_r: $(cat "$WORK/cmd.err")"
 	fi
 }
 
@@ -62,12 +62,12 @@ refused callback_required R-POL-CALLBACK \
 "$CUSTOS" case verify "$ID2" $S --by bob --number "+1 202 555 0100" \
     --note "DEA duty desk" >/dev/null 2>&1
 if "$CUSTOS" who 100.64.12.34 --at $AT --case "$ID2" --json $S \
-    >"$WORK/who.json" 2>"$WORK/err" &&
+    >"$WORK/who.json" 2>"$WORK/cmd.err" &&
     jq -e '.matches[0].subscriber.username == "alice@isp.example" and
     (.matches[0].evidence | length) == 0' "$WORK/who.json" >/dev/null; then
 	pass subpoena_sees_bsi_only
 else
-	fail subpoena_sees_bsi_only "$(cat "$WORK/err" "$WORK/who.json")"
+	fail subpoena_sees_bsi_only "$(cat "$WORK/cmd.err" "$WORK/who.json")"
 fi
 refused outside_target R-SCOPE \
     "$CUSTOS" who 100.64.99.7 --at $AT --case "$ID2" $S
@@ -89,11 +89,11 @@ ID3=$("$CUSTOS" case new $S --type court_order_2703d --agency "FBI" \
     >/dev/null 2>&1
 if "$CUSTOS" history alice@isp.example --from 2026-11-29T00:00:00Z \
     --to 2026-11-30T00:00:00Z --case "$ID3" --json $S >"$WORK/h.json" \
-    2>"$WORK/err" && jq -e '(.bindings | length) > 0 and
+    2>"$WORK/cmd.err" && jq -e '(.bindings | length) > 0 and
     (.bindings[0].evidence | length) > 0' "$WORK/h.json" >/dev/null; then
 	pass order_2703d_history
 else
-	fail order_2703d_history "$(cat "$WORK/err" "$WORK/h.json")"
+	fail order_2703d_history "$(cat "$WORK/cmd.err" "$WORK/h.json")"
 fi
 
 # everything in writing: an order without its document is blocked
