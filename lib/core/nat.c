@@ -433,6 +433,7 @@ cs_nat_who(struct cs_store *s, const struct cs_addr *pub, int port,
 	struct natst *st = state(s);
 	struct cs_nat_rec *v = NULL;
 	size_t nv = 0, i, k;
+	int specific = 0;
 	cs_time lo = t - skew * CS_US, hi = t + skew * CS_US;
 	enum cs_err e;
 
@@ -460,8 +461,18 @@ cs_nat_who(struct cs_store *s, const struct cs_addr *pub, int port,
 			v[i].end_known = CS_END_INFERRED;
 		}
 	}
+	/*
+	 * An address binding (natEvent 14) says which public address an
+	 * inside address uses, not that it owns every port: it answers only
+	 * when no session or port block names the port.
+	 */
+	for (i = 0; i < nv; i++)
+		if (v[i].kind != CS_NAT_BINDING &&
+		    !(v[i].end_known != CS_END_OPEN && v[i].end < lo))
+			specific = 1;
 	for (i = k = 0; i < nv; i++) {
-		if (v[i].end_known != CS_END_OPEN && v[i].end < lo)
+		if ((v[i].end_known != CS_END_OPEN && v[i].end < lo) ||
+		    (specific && port >= 0 && v[i].kind == CS_NAT_BINDING))
 			cs_nat_rec_clear(&v[i]);
 		else
 			v[k++] = v[i];

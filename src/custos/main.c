@@ -24,6 +24,7 @@ static const struct {
 	{"subscribers", cmd_subscribers, "import and show the subscriber directory"},
 	{"audit", cmd_audit, "verify and show the audit trail"},
 	{"nat", cmd_nat, "deterministic NAT mappings (custos nat map add|list)"},
+	{"collect", cmd_collect, "collect IPFIX NAT events (UDP or a pcap file)"},
 };
 
 static void
