@@ -12,6 +12,7 @@ static const struct cs_fmt *const formats[] = {
 	&cs_fmt_syslog,
 	&cs_fmt_conntrack,
 	&cs_fmt_ulogd_json,
+	&cs_fmt_natlog,
 	NULL,
 };
 
