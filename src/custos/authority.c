@@ -23,12 +23,18 @@
 
 #include "cmd.h"
 #include "cmd_case.h"
+#include <sodium.h>
+
+#include "core/subdir.h"
 #include "util/addr.h"
 #include "util/xmalloc.h"
 
 struct priv {
 	struct cs_audit *audit;	/* owned */
 	char actor[CS_CASE_NAME];
+	int bsi;		/* the directory's fields may be shown */
+	int have_key;		/* key loaded */
+	struct cs_daykey key;	/* the cases key, for the directory */
 };
 
 static const char *
@@ -226,6 +232,7 @@ lookup_begin(struct lookup *l)
 		audit(p, "lookup.operator", NULL, b.data);
 		cs_buf_release(&b);
 		l->cats = CAT_ALL;
+		p->bsi = 1;
 		return 0;
 	}
 	/* the desk, read-only, under the lookup's own configuration */
@@ -252,6 +259,7 @@ lookup_begin(struct lookup *l)
 		goto out;
 	}
 	l->cats = cats_of(c);
+	p->bsi = c->cats == 0 || (c->cats & CC_BIT(CC_BSI));
 	if (!(l->cats & CAT_BINDING)) {
 		snprintf(msg, sizeof(msg), "a %s authorizes no disclosure of "
 		    "subscriber records", c->type_name);
@@ -304,6 +312,46 @@ lookup_end(struct lookup *l, size_t nresults)
 	audit(p, "lookup.result", l->case_id, b.data);
 	cs_buf_release(&b);
 	cs_audit_close(p->audit);
+	sodium_memzero(&p->key, sizeof(p->key));
 	free(p);
 	l->priv = NULL;
+}
+
+void
+lookup_directory(const struct lookup *l, const char *username,
+    const char *mac, int json, struct cs_buf *out)
+{
+	struct priv *p = l->priv;
+	struct cs_errbuf eb = {""};
+	struct cs_sub s;
+	const char *who[2] = {username, mac};
+	int i, found = 0;
+
+	if (p == NULL || !p->bsi || !(l->cats & CAT_BINDING))
+		return;
+	if (!p->have_key) {
+		if (cs_casekey_load(l->dirs->keys, l->dirs->data, 0, &p->key,
+		    &eb) != CS_OK)
+			return;
+		p->have_key = 1;
+	}
+	for (i = 0; i < 2 && !found; i++)
+		found = who[i] && *who[i] && cs_subdir_find(l->dirs->data,
+		    &p->key, who[i], &s, &eb) == CS_OK;
+	if (!found)
+		return;
+	if (json) {
+		cs_buf_puts(out, ",\"directory\":{\"account\":");
+		cs_buf_json_str(out, s.account, strlen(s.account));
+		cs_buf_puts(out, ",\"name\":");
+		cs_buf_json_str(out, s.name, strlen(s.name));
+		cs_buf_puts(out, ",\"address\":");
+		cs_buf_json_str(out, s.address, strlen(s.address));
+		cs_buf_puts(out, ",\"payment\":");
+		cs_buf_json_str(out, s.payment, strlen(s.payment));
+		cs_buf_puts(out, "}");
+	} else {
+		cs_buf_appendf(out, "  directory   %s, %s (account %s, pays by "
+		    "%s)\n", s.name, s.address, s.account, s.payment);
+	}
 }

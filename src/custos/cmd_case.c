@@ -573,7 +573,7 @@ case_new(struct desk *k, int argc, char **argv)
 	struct cs_case *c = cs_case_new();
 	struct edit ed;
 	struct cs_buf b;
-	int opt, rc = 0, have_type = 0;
+	int opt, rc = 0, have_type = 0, i, first;
 
 	memset(&ed, 0, sizeof(ed));
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -614,8 +614,14 @@ case_new(struct desk *k, int argc, char **argv)
 	cs_buf_json_str(&b, c->type_name, strlen(c->type_name));
 	cs_buf_puts(&b, ",\"agency\":");
 	cs_buf_json_str(&b, c->agency, strlen(c->agency));
-	cs_buf_appendf(&b, ",\"targets\":%zu,\"categories\":%u}", c->nt,
-	    c->cats);
+	cs_buf_appendf(&b, ",\"targets\":%zu,\"categories\":[", c->nt);
+	for (i = 0, first = 1; i < CC_N; i++)
+		if (c->cats & CC_BIT(i)) {
+			cs_buf_appendf(&b, "%s\"%s\"", first ? "" : ",",
+			    cs_ccat_name((enum cs_ccat)i));
+			first = 0;
+		}
+	cs_buf_puts(&b, "]}");
 	desk_audit(k, "case.create", c->id, b.data);
 	cs_buf_release(&b);
 	if (apply_docs(k, c, &ed, c->received) != 0) {

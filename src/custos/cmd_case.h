@@ -71,6 +71,16 @@ int case_invoice(struct desk *k, int argc, char **argv);
 int case_notify(struct desk *k, int argc, char **argv);
 int case_due(struct desk *k, int argc, char **argv);
 
+/*
+ * lookup_directory (authority.c) - the subscriber directory's entry
+ * (name, postal address, account, payment) for a match, when the
+ * lookup's case may see basic subscriber information: appends
+ * ',"directory":{...}' (json) or one text line to out, or nothing.
+ * Call between lookup_begin and lookup_end.
+ */
+void lookup_directory(const struct lookup *l, const char *username,
+    const char *mac, int json, struct cs_buf *out);
+
 /* fmt_usd - cents as "12.50" */
 void fmt_usd(int64_t cents, char out[static 32]);
 
