@@ -853,3 +853,61 @@ cs_casedb_env(struct cs_casedb *db, const struct cs_case *c,
 	}
 	sqlite3_finalize(st);
 }
+
+enum cs_err
+cs_casedb_holds(struct cs_casedb *db, cs_time now, struct cs_hold **out,
+    size_t *n, struct cs_errbuf *eb)
+{
+	struct cs_hold *v = NULL;
+	size_t k = 0, cap = 0, nid, i, j;
+	char **ids;
+	enum cs_err e;
+
+	if ((e = cs_casedb_list(db, &ids, &nid, eb)) != CS_OK)
+		return e;
+	for (i = 0; i < nid; i++) {
+		struct cs_case *c = NULL;
+		cs_time until;
+		const char *basis;
+
+		if ((e = cs_casedb_load(db, ids[i], &c, eb)) != CS_OK) {
+			free(v);
+			cs_casedb_ids_free(ids, nid);
+			return e;	/* fail closed: no partial hold list */
+		}
+		if (c->type == CT_PRES || c->type == CT_CYBERTIP) {
+			/* an explicit hold runs to its end, open or closed */
+			until = cs_rules_hold_end(c);
+			basis = c->type == CT_PRES ? "R-PRES-1" : "R-CSAM-1";
+			if (until == CS_TIME_NONE || until <= now) {
+				cs_case_free(c);
+				continue;
+			}
+		} else {
+			/* any pending request: held while the case is open */
+			until = CS_TIME_NONE;
+			basis = "R-PRES-4";
+			if (c->closed) {
+				cs_case_free(c);
+				continue;
+			}
+		}
+		for (j = 0; j < c->nt; j++) {
+			if (k == cap) {
+				cap = cap ? cap * 2 : 16;
+				v = cs_xreallocarray(v, cap, sizeof(*v));
+			}
+			memset(&v[k], 0, sizeof(v[k]));
+			snprintf(v[k].case_id, sizeof(v[k].case_id), "%s", c->id);
+			v[k].basis = basis;
+			v[k].t = c->t[j];
+			v[k].until = until;
+			k++;
+		}
+		cs_case_free(c);
+	}
+	cs_casedb_ids_free(ids, nid);
+	*out = v;
+	*n = k;
+	return CS_OK;
+}

@@ -122,4 +122,20 @@ enum cs_err cs_casedb_ssi_get(struct cs_casedb *db, struct cs_ssi *out,
 void cs_casedb_env(struct cs_casedb *db, const struct cs_case *c,
     const struct cs_config *cfg, cs_time now, struct cs_rule_env *env);
 
+/*
+ * Holds (R-PRES-1/2, R-PRES-4, R-CSAM-1): the identifiers whose records
+ * retention must not purge at `now`: the targets of every open case
+ * (implicit hold while the case is open) and of preservation and
+ * CyberTipline cases until their hold ends.  For the retention purge.
+ */
+struct cs_hold {
+	char case_id[CS_CASE_ID];
+	const char *basis;	/* static: rule id */
+	struct cs_target t;	/* what is held (kind, value, window) */
+	cs_time until;		/* CS_TIME_NONE: while the case is open */
+};
+/* cs_casedb_holds - every hold in force at now; caller frees *out */
+enum cs_err cs_casedb_holds(struct cs_casedb *db, cs_time now,
+    struct cs_hold **out, size_t *n, struct cs_errbuf *eb);
+
 #endif

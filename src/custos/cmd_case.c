@@ -928,6 +928,64 @@ case_close(struct desk *k, int argc, char **argv)
 	return 0;
 }
 
+static int
+case_holds(struct desk *k, int argc, char **argv)
+{
+	struct cs_errbuf eb = {""};
+	struct cs_hold *h = NULL;
+	char tv[CS_CASE_STR + 64], ts[40];
+	size_t n = 0, i;
+	int a = one_id(k, argc, argv, "usage: custos case holds [--json]\n\n"
+	    "What retention must keep now: the targets of every open case "
+	    "(R-PRES-4)\nand of preservation (R-PRES-1/2) and CyberTipline "
+	    "(R-CSAM-1) holds until\nthey end.\n", NULL, NULL, NULL);
+
+	if (a < 0)
+		return a == -1 ? 0 : 2;
+	if (a != argc) {
+		fprintf(stderr, "custos: case holds: no arguments\n");
+		return 2;
+	}
+	desk_open(k, 0, 0);
+	if (cs_casedb_holds(k->db, k->now, &h, &n, &eb) != CS_OK) {
+		fprintf(stderr, "custos: case holds: %s\n", eb.msg);
+		desk_close(k);
+		return 1;
+	}
+	if (k->json)
+		printf("[");
+	for (i = 0; i < n; i++) {
+		struct cs_buf b;
+		cs_buf_init(&b, NULL, 0, 4096);
+		cs_target_format(&h[i].t, tv, sizeof(tv));
+		if (h[i].until != CS_TIME_NONE)
+			cs_time_format(h[i].until, ts);
+		if (k->json) {
+			cs_buf_appendf(&b, "%s{\"case\":\"%s\",\"rule\":\"%s\","
+			    "\"target\":", i ? "," : "", h[i].case_id,
+			    h[i].basis);
+			cs_buf_json_str(&b, tv, strlen(tv));
+			cs_buf_puts(&b, ",\"until\":");
+			if (h[i].until != CS_TIME_NONE)
+				cs_buf_appendf(&b, "\"%s\"}", ts);
+			else
+				cs_buf_puts(&b, "null}");
+		} else {
+			cs_buf_appendf(&b, "%-10s %-9s %s until %s\n",
+			    h[i].case_id, h[i].basis, tv, h[i].until !=
+			    CS_TIME_NONE ? ts : "the case closes");
+		}
+		fputs(b.data, stdout);
+		cs_buf_release(&b);
+	}
+	if (k->json)
+		printf("]\n");
+	free(h);
+	desk_audit(k, "case.holds", NULL, NULL);
+	desk_close(k);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct desk *, int, char **);
@@ -943,6 +1001,7 @@ static const struct {
 	{"approve", case_approve, "approve (two-person rule for intercepts)"},
 	{"certify", case_certify, "sign the 47 CFR 1.20004 certification"},
 	{"due", case_due, "what falls due, soonest first"},
+	{"holds", case_holds, "what retention must keep (holds in force)"},
 	{"cost", case_cost, "add a cost line"},
 	{"invoice", case_invoice, "the invoice of a case (--paid: mark paid)"},
 	{"notify", case_notify, "the notice to the subscriber, unless gagged"},

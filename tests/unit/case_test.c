@@ -100,6 +100,22 @@ test_roundtrip(void)
 	T_EQ_INT(cs_casedb_get_blob(db, sha, &b, &eb), CS_OK);
 	T_CHECK(b.len == 14 && memcmp(b.data, "the order text", 14) == 0);
 	cs_buf_release(&b);
+	{
+		struct cs_hold *h = NULL;
+		size_t nh = 0;
+		T_EQ_INT(cs_casedb_holds(db, c->created_at, &h, &nh, &eb),
+		    CS_OK);
+		T_EQ_INT(nh, 2);	/* two open cases, one target each */
+		if (nh)
+			T_EQ_STR(h[0].basis, "R-PRES-4");
+		free(h);
+		c->closed = 1;
+		T_EQ_INT(cs_casedb_save(db, c, &eb), CS_OK);
+		T_EQ_INT(cs_casedb_holds(db, c->created_at, &h, &nh, &eb),
+		    CS_OK);
+		T_EQ_INT(nh, 1);	/* a closed case holds nothing */
+		free(h);
+	}
 	cs_casedb_close(db);
 	/* nothing of it in plain text in the data directory */
 	T_CHECK(!grep_dir(datadir, "Secret Agency"));
