@@ -29,6 +29,9 @@ int cmd_subscribers(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_nat(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
+int cmd_case_export(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 /* dirs_default - from $CUSTOS_DATA / $CUSTOS_KEYS, then the defaults */
 void dirs_default(struct dirs *d);

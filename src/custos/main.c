@@ -24,7 +24,10 @@ static const struct {
 	{"subscribers", cmd_subscribers, "import and show the subscriber directory"},
 	{"audit", cmd_audit, "verify and show the audit trail"},
 	{"nat", cmd_nat, "deterministic NAT mappings (custos nat map add|list)"},
+	{"purge", cmd_purge, "destroy days past retention (key first, then files)"},
+	{"keys", cmd_keys, "which days have keys (custos keys status)"},
 	{"collect", cmd_collect, "collect IPFIX NAT events (UDP or a pcap file)"},
+	{"export-case", cmd_case_export, "the response package of a case (temporary: case export)"},
 };
 
 static void
