@@ -193,10 +193,28 @@ else
 	pass unknown_type_refused
 fi
 
+# what retention must keep: open cases' targets, the preservation hold
+if "$CUSTOS" case holds --json $S | jq -e --arg p "$ID6" --arg o "$ID2" '
+    any(.[]; .case == $p and .rule == "R-PRES-1" and
+    .until == "2027-05-29T10:00:00Z") and
+    any(.[]; .case == $o and .rule == "R-PRES-4" and .until == null)' \
+    >/dev/null; then
+	pass holds_listed
+else
+	fail holds_listed "$("$CUSTOS" case holds $S 2>&1)"
+fi
+
 # closing ends lookups
 "$CUSTOS" case close "$ID2" $S --by alice >/dev/null 2>&1
 refused closed_case_refused R-AUTH \
     "$CUSTOS" who 100.64.12.34 --at $AT --case "$ID2" $S
+
+if "$CUSTOS" case holds --json $S | jq -e --arg o "$ID2" '
+    all(.[]; .case != $o)' >/dev/null; then
+	pass closed_case_releases_hold
+else
+	fail closed_case_releases_hold "still held"
+fi
 
 # documents are stored sealed: the plain bytes are nowhere in the data
 if grep -rq "signed subpoena" "$WORK/s/data"; then
