@@ -18,7 +18,7 @@ WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes \
 WERROR  ?= -Werror
 OPT     ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Ilib
-LIBS    := -lsqlite3 -lsodium -lm
+LIBS    := -lsqlite3 -lsodium -lm -lhpdf
 
 ifdef SANITIZE
 OPT     := -O1 -g -fno-omit-frame-pointer
