@@ -289,7 +289,11 @@ case_approve(struct desk *k, int argc, char **argv)
 		return finish(k, c, 1);
 	}
 	/* everything else must be in order: judge as if approved */
-	cs_case_add_event(c, "approve", k->now, k->by, "");
+	if (cs_case_add_event(c, "approve", k->now, k->by, "") != CS_OK) {
+		fprintf(stderr, "custos: case approve: %s: too many events\n",
+		    c->id);
+		return finish(k, c, 1);
+	}
 	n = case_findings(k, c, f, CS_RULES_MAXF, NULL);
 	c->ne--;
 	for (j = 0; j < n; j++) {
