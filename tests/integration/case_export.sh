@@ -79,11 +79,16 @@ A-2002,aa:bb:cc:00:00:01,aa:bb:cc:00:00:01,Bruno Bystander,"99 Elm Street, Shelb
 A-3003,alice@calea-test.example,,Alice Mailer,"7 Post Road, Springfield",ACH 0077
 A-4004,carol@isp.example,,Carol Cleared,"5 Quiet Way, Ogdenville",Amex ending 1111
 EOF
-check "directory imported" cv s subscribers import "$WORK/subs.csv" \
+# quiet - CMD...: run CMD, its output kept in $WORK/log
+quiet() {
+	"$@" >>"$WORK/log" 2>&1
+}
+
+check "directory imported" quiet cv s subscribers import "$WORK/subs.csv" \
     --by clerk
 
 printf 'SSI policy of Example Fiber LLC\n' >"$WORK/ssi.txt"
-check "SSI registered" cv s ssi set "$WORK/ssi.txt" --by counsel
+check "SSI registered" quiet cv s ssi set "$WORK/ssi.txt" --by counsel
 printf '%%PDF-1.4 subpoena (scan)\n' >"$WORK/subpoena.pdf"
 printf '%%PDF-1.4 2703(d) order (scan)\n' >"$WORK/order.pdf"
 
@@ -91,7 +96,8 @@ printf '%%PDF-1.4 2703(d) order (scan)\n' >"$WORK/order.pdf"
 SUB=$(cv s case new --type subpoena_admin --agency "FBI Springfield" \
     --agency-ref "SF-2026-77" --received 2026-11-30T09:00:00Z \
     --issued 2026-11-29T22:00:00Z --statute "21 USC 876" \
-    --official "SAC Dana Official" --officer "Sam Agent;+1 555 0199;sam@fbi.example" \
+    --official "SAC Dana Official" --return-date 2026-12-15T00:00:00Z \
+    --officer "Sam Agent;+1 555 0199;sam@fbi.example" \
     --document "$WORK/subpoena.pdf" \
     --target "ip:100.64.12.34@2026-11-29T20:40:00Z..2026-11-29T20:40:00Z" \
     --target "username:alice@isp.example@2026-11-29T00:00:00Z..2026-11-30T00:00:00Z" \
@@ -109,7 +115,7 @@ else
 	    "exit $rc: $(cat "$E")"
 fi
 
-check "call-back recorded" cv s case verify "$SUB" --by clerk \
+check "call-back recorded" quiet cv s case verify "$SUB" --by clerk \
     --number "+1 555 0123" --note "FBI field office switchboard"
 cv s case approve "$SUB" --by supervisor >/dev/null 2>&1
 
@@ -217,6 +223,12 @@ if grep -q "$SUB" "$P/report.html" && grep -q 'FBI Springfield' "$P/report.html"
 else
 	fail "report.html: case, agency, records, what was withheld"
 fi
+if grep -q 'RETURN' "$P/report.html" &&
+    grep -q '2026-12-15T00:00:00Z' "$P/report.html"; then
+	pass "report.html: deadlines (return date)"
+else
+	fail "report.html: deadlines (return date)"
+fi
 C="$P/certification.txt"
 if grep -q '902(11)' "$C" && grep -q 'Pat Custodian' "$C" &&
     grep -q 'Custodian of Records' "$C" && grep -q 'Example Fiber LLC' "$C" &&
@@ -298,6 +310,51 @@ if ! grep -rq 'Alice Anders\|Bruno\|100\.64\.12\.34\|100\.64\.99\.7\|Carol' "$Q"
 else
 	fail "2703(d): nothing outside its targets" \
 	    "$(grep -rl 'Alice Anders\|Bruno\|100\.64\.12\.34\|Carol' "$Q")"
+fi
+
+# --- a grand-jury subpoena for a /24 over a day: every holder in it ---
+GJ=$(cv s case new --type subpoena_grand_jury --agency "US Attorney" \
+    --received 2026-11-30T12:00:00Z --court "Grand Jury, D. Springfield" \
+    --official "AUSA Pat Prosecutor" --document "$WORK/subpoena.pdf" \
+    --target "ip:100.64.12.0/24@2026-11-29T00:00:00Z..2026-11-30T00:00:00Z" \
+    --target "email:alice@isp.example" --by clerk 2>"$E")
+quiet cv s case verify "$GJ" --by clerk --number "+1 555 0111"
+R="$WORK/pkg-gj"
+if export_case s "$GJ" --out "$R" --by clerk >/dev/null 2>"$E" &&
+    jq -e '(.bindings | length) == 1 and
+    .bindings[0].match.address == "100.64.12.34" and
+    .bindings[0].subscriber.name == "Alice Anders"' \
+    "$R/records.json" >/dev/null &&
+    ! grep -rq '100\.64\.99\.7\|Bruno' "$R" &&
+    grep -q 'not searched.*email:alice@isp.example' "$R/report.html"; then
+	pass "prefix over a window: its holders only; email target not searched"
+else
+	fail "prefix over a window: its holders only; email target not searched" \
+	    "$(cat "$E"; jq -c . "$R/records.json" 2>&1 | head -c 1500)"
+fi
+
+# --- a 2703(d) order that asks for the RADIUS records themselves ---
+RAD=$(cv s case new --type court_order_2703d --agency "FBI Springfield" \
+    --received 2026-11-30T13:00:00Z --issued 2026-11-30T08:00:00Z \
+    --court "US District Court, D. Springfield" --judge "Hon. Jane Judge" \
+    --document "$WORK/order.pdf" \
+    --target "ip:100.64.99.7@2026-11-29T00:00:00Z..2026-11-30T00:00:00Z" \
+    --category bsi --category session_logs --category radius_attributes \
+    --by clerk 2>"$E")
+quiet cv s case verify "$RAD" --by clerk --number "+1 555 0142"
+V="$WORK/pkg-rad"
+if export_case s "$RAD" --out "$V" --by clerk >/dev/null 2>"$E" &&
+    jq -e '(.bindings | length) == 1 and (.smtp | length) == 0 and
+    (.bindings[0].match.evidence | length) > 0 and
+    .bindings[0].subscriber.name == "Bruno Bystander"' \
+    "$V/records.json" >/dev/null &&
+    head -1 "$V/records.csv" | grep -q evidence &&
+    grep -q 'Acct-Status-Type' "$V/records.csv" &&
+    ! grep -rq 'Alice\|100\.64\.12\.34' "$V"; then
+	pass "2703(d) with radius_attributes: verbatim records, that holder only"
+else
+	fail "2703(d) with radius_attributes: verbatim records, that holder only" \
+	    "$(cat "$E"; jq -c . "$V/records.json" 2>&1 | head -c 1500)"
 fi
 
 # --- no disclosure at all: a preservation letter is refused ---
