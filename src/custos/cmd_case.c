@@ -368,11 +368,17 @@ new_usage(FILE *f)
 	    "target allows\ndocument kinds: legal (default), certification, "
 	    "renewal, extension,\n  termination, consent, followup, other\n"
 	    "fields:\n");
-	for (fd = cs_case_fields(); fd->name; fd++)
-		fprintf(f, "  --%-16s %s%s\n", fd->name, fd->help,
+	for (fd = cs_case_fields(); fd->name; fd++) {
+		char opt[40];
+		size_t j;
+		snprintf(opt, sizeof(opt), "%s", fd->name);
+		for (j = 0; opt[j]; j++)
+			if (opt[j] == '_')
+				opt[j] = '-';
+		fprintf(f, "  --%-16s %s%s\n", opt, fd->help,
 		    fd->type == CF_TIME ? " (RFC 3339)" : fd->type == CF_BOOL ?
 		    " (yes/no)" : "");
-	fprintf(f, "  (write field names with - or _)\n");
+	}
 }
 
 static int
