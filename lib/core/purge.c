@@ -158,6 +158,7 @@ journal_load(const char *datadir, struct jent *j, size_t *n)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL && *n < MAX_JOURNAL) {
 		char d[11];
+		line[strcspn(line, "\r\n")] = '\0';
 		sp = cs_span_trim(cs_span_cstr(line));
 		if (!cs_span_cut(sp, " ", &a, &b) || a.len != 10)
 			continue;
