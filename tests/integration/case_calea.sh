@@ -107,6 +107,26 @@ refused title3_expired R-T3-2 env CUSTOS_NOW=2027-01-09T09:00:00Z \
     "$CUSTOS" history alice@isp.example --from 2026-11-29T00:00:00Z \
     --to 2026-11-30T00:00:00Z --case "$T3" $S
 refused title3_gag R-NDO-2 "$CUSTOS" case notify "$T3" $S --by alice
+H="history alice@isp.example --from 2026-11-29T00:00:00Z --to 2026-11-30T00:00:00Z"
+if "$CUSTOS" $H --case "$T3" $S >/dev/null 2>&1; then
+	pass title3_lookup_after_approval
+else
+	fail title3_lookup_after_approval "refused after approval"
+fi
+"$CUSTOS" case update "$T3" --extend $S --by alice >/dev/null 2>&1
+refused extension_needs_order R-T3-3 "$CUSTOS" $H --case "$T3" $S
+"$CUSTOS" case update "$T3" --document "$WORK/cert.pdf" --doc-kind extension \
+    $S --by alice >/dev/null 2>&1
+if "$CUSTOS" case show "$T3" --json $S | jq -e 'any(.due[];
+    .rule == "R-T3-2" and .at == "2027-02-08T09:00:00Z")' >/dev/null &&
+    "$CUSTOS" $H --case "$T3" $S >/dev/null 2>&1; then
+	pass extension_30_days
+else
+	fail extension_30_days "$("$CUSTOS" case show "$T3" $S)"
+fi
+"$CUSTOS" case update "$T3" --terminate --event-note "objective attained" \
+    $S --by alice >/dev/null 2>&1
+refused terminated R-T3-4 "$CUSTOS" $H --case "$T3" $S
 
 # an emergency pen/trap: 48 hours from installation to the order
 PT=$("$CUSTOS" case new $S --type pen_trap_emergency --agency FBI \
