@@ -380,17 +380,26 @@ col_on(const struct cs_pkg *p, enum cs_pkg_col c)
 	return c == PC_KIND || c == PC_TARGET || (p->cols & PC_BIT(c));
 }
 
-/* csv_cell - RFC 4180: quoted when it holds a comma, quote or line end */
+/*
+ * csv_cell - RFC 4180: quoted when it holds a comma, quote or line end.
+ * A cell that a spreadsheet would run as a formula (= + - @ TAB CR first:
+ * log fields such as user names and mail senders come from subscribers)
+ * is quoted with a leading apostrophe; records.json keeps the exact value.
+ */
 static void
 csv_cell(struct cs_buf *b, const char *s)
 {
 	const char *q;
+	int formula = *s == '=' || *s == '+' || *s == '-' || *s == '@' ||
+	    *s == '\t' || *s == '\r';
 
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	if (strpbrk(s, ",\"\r\n") == NULL && !formula) {
 		cs_buf_puts(b, s);
 		return;
 	}
 	cs_buf_putc(b, '"');
+	if (formula)
+		cs_buf_putc(b, '\'');	/* not a spreadsheet formula */
 	for (q = s; *q; q++) {
 		if (*q == '"')
 			cs_buf_putc(b, '"');
@@ -508,7 +517,7 @@ cs_pkg_json(const struct cs_pkg *p, struct cs_buf *out)
 			cs_buf_appendf(out, ",\"%s\":%s", pass ? "envelope" :
 			    "match", r->json ? r->json : "null");
 			if (!pass)
-				cs_buf_appendf(out, ",\"subscriber\":%s",
+				cs_buf_appendf(out, ",\"directory\":%s",
 				    r->dir_json ? r->dir_json : "null");
 			cs_buf_putc(out, '}');
 		}
@@ -798,7 +807,6 @@ cs_pkg_pdf(const struct cs_pkg *p, struct cs_buf *out)
 	char val[SUM_MAX][SUM_LEN], tv[CS_CASE_STR + 96], ts[40];
 	char line[2048];
 	struct pdf d;
-	struct cs_buf t;
 	size_t n, i, j, k;
 	HPDF_UINT32 size;
 	HPDF_BYTE chunk[4096];
@@ -855,7 +863,6 @@ cs_pkg_pdf(const struct cs_pkg *p, struct cs_buf *out)
 	if (p->n == 0)
 		pdf_line(&d, d.font, 10, 0, "No records were found for the "
 		    "targets and periods of this case.");
-	cs_buf_init(&t, NULL, 0, 1 << 20);
 	for (i = 0; i < p->n; i++) {
 		snprintf(line, sizeof(line), "%zu. %s", i + 1,
 		    kind_name(p->r[i].kind));
@@ -870,7 +877,6 @@ cs_pkg_pdf(const struct cs_pkg *p, struct cs_buf *out)
 			pdf_line(&d, d.mono, 8, 12, line);
 		}
 	}
-	cs_buf_release(&t);
 	pdf_gap(&d, 8);
 	pdf_line(&d, d.font, 9, 0, "The complete records are in records.csv "
 	    "and records.json; MANIFEST.sha256 lists the SHA-256 of every "

@@ -2,12 +2,20 @@
  * package - the response package of a case (`custos case export`): the
  * writers of its files, each from one description of what is disclosed.
  *
- *   records.csv        one row per record (RFC 4180, CRLF)
- *   records.json       the same records, the bindings as the lookups
- *                      render them
+ *   records.csv        one row per record (RFC 4180, CRLF; a cell a
+ *                      spreadsheet would run as a formula gets a leading
+ *                      apostrophe)
+ *   records.json       the same records, exact: {"case", "producer",
+ *                      "authority", "disclosed", "withheld", "bindings":
+ *                      [{"target", "match" (as who/history render it),
+ *                      "directory" (name, address, account, payment, or
+ *                      null)}], "smtp": [{"target", "envelope"}]}
  *   report.html        case summary, targets, what was disclosed and what
  *                      was withheld, deadlines, the records table
- *   report.pdf         the same report, made with libharu (libhpdf)
+ *   report.pdf         the same report, made with libharu (libhpdf);
+ *                      US Letter, the base-14 fonts, so text outside
+ *                      printable ASCII is shown as '?' (the CSV, JSON
+ *                      and HTML keep it)
  *   certification.txt  business-records certification, FRE 902(11)
  *   cover-letter.txt   to the agency: what is enclosed, reference, contact
  *   MANIFEST.sha256    SHA-256 of every file, in sha256sum's format

@@ -75,7 +75,7 @@ fi
 cat >"$WORK/subs.csv" <<'EOF'
 account,username,mac,name,address,payment
 A-1001,alice@isp.example,00:11:22:33:44:55,Alice Anders,"12 Oak Lane, Springfield",Visa ending 4242
-A-2002,aa:bb:cc:00:00:01,aa:bb:cc:00:00:01,Bruno Bystander,"99 Elm Street, Shelbyville",cash
+A-2002,aa:bb:cc:00:00:01,aa:bb:cc:00:00:01,Bruno Bystander,"99 Elm Street, Shelbyville",=SUM(1)
 A-3003,alice@calea-test.example,,Alice Mailer,"7 Post Road, Springfield",ACH 0077
 A-4004,carol@isp.example,,Carol Cleared,"5 Quiet Way, Ogdenville",Amex ending 1111
 EOF
@@ -160,9 +160,9 @@ if jq -e '
     (.bindings | map(.target) | index("ip:100.64.12.34@2026-11-29T20:40:00Z..2026-11-29T20:40:00Z")) != null and
     all(.bindings[]; .match.subscriber.username == "alice@isp.example"
         and .match.address != null and .match.start != null
-        and .subscriber.name == "Alice Anders"
-        and .subscriber.address == "12 Oak Lane, Springfield"
-        and .subscriber.payment == "Visa ending 4242")' "$J" >/dev/null; then
+        and .directory.name == "Alice Anders"
+        and .directory.address == "12 Oak Lane, Springfield"
+        and .directory.payment == "Visa ending 4242")' "$J" >/dev/null; then
 	pass "subpoena: bindings with address, times, name, address, payment"
 else
 	fail "subpoena: bindings with address, times, name, address, payment" \
@@ -323,7 +323,7 @@ R="$WORK/pkg-gj"
 if export_case s "$GJ" --out "$R" --by clerk >/dev/null 2>"$E" &&
     jq -e '(.bindings | length) == 1 and
     .bindings[0].match.address == "100.64.12.34" and
-    .bindings[0].subscriber.name == "Alice Anders"' \
+    .bindings[0].directory.name == "Alice Anders"' \
     "$R/records.json" >/dev/null &&
     ! grep -rq '100\.64\.99\.7\|Bruno' "$R" &&
     grep -q 'not searched.*email:alice@isp.example' "$R/report.html"; then
@@ -346,7 +346,7 @@ V="$WORK/pkg-rad"
 if export_case s "$RAD" --out "$V" --by clerk >/dev/null 2>"$E" &&
     jq -e '(.bindings | length) == 1 and (.smtp | length) == 0 and
     (.bindings[0].match.evidence | length) > 0 and
-    .bindings[0].subscriber.name == "Bruno Bystander"' \
+    .bindings[0].directory.name == "Bruno Bystander"' \
     "$V/records.json" >/dev/null &&
     head -1 "$V/records.csv" | grep -q evidence &&
     grep -q 'Acct-Status-Type' "$V/records.csv" &&
@@ -355,6 +355,16 @@ if export_case s "$RAD" --out "$V" --by clerk >/dev/null 2>"$E" &&
 else
 	fail "2703(d) with radius_attributes: verbatim records, that holder only" \
 	    "$(cat "$E"; jq -c . "$V/records.json" 2>&1 | head -c 1500)"
+fi
+
+# a field a spreadsheet would run as a formula stays text in the CSV
+if grep -q "\"'=SUM(1)\"" "$V/records.csv" &&
+    jq -e '.bindings[0].directory.payment == "=SUM(1)"' "$V/records.json" \
+    >/dev/null; then
+	pass "CSV: no formula injection; JSON keeps the exact value"
+else
+	fail "CSV: no formula injection; JSON keeps the exact value" \
+	    "$(tail -1 "$V/records.csv")"
 fi
 
 # --- no disclosure at all: a preservation letter is refused ---
