@@ -39,6 +39,8 @@ enum {
 	IE_PR_STEP = 363, IE_PR_NUM = 364,
 };
 
+#define MAX_MS 253402300799999ULL	/* 9999-12-31T23:59:59.999Z */
+
 struct field {
 	uint16_t ie;
 	uint16_t len;		/* 65535: variable */
@@ -332,6 +334,8 @@ emit(struct cs_ipfix *x, const struct tmpl *t, const struct natrec *r,
 	struct cs_nat n;
 	struct cs_obs ob;
 	char link[24];
+	uint64_t ms;
+	int64_t hi;
 	enum cs_nat_kind kind;
 	enum cs_nat_event event;
 
@@ -374,12 +378,13 @@ emit(struct cs_ipfix *x, const struct tmpl *t, const struct natrec *r,
 		}
 		n.port_lo = r->pr_start;
 		n.port_step = r->pr_step > 0 ? r->pr_step : 1;
-		n.port_hi = r->pr_end >= 0 ? r->pr_end : r->pr_start +
-		    (r->pr_num - 1) * n.port_step;
-		if (n.port_hi > 65535 || n.port_hi < n.port_lo) {
+		hi = r->pr_end >= 0 ? r->pr_end : r->pr_start +
+		    (int64_t)(r->pr_num - 1) * n.port_step;
+		if (hi > 65535 || hi < n.port_lo) {
 			bad(x, msgno, "port block range out of order");
 			return;
 		}
+		n.port_hi = (int)hi;
 		n.proto = 0;	/* a block serves every protocol */
 	} else {
 		n.port_lo = 0;
@@ -390,11 +395,16 @@ emit(struct cs_ipfix *x, const struct tmpl *t, const struct natrec *r,
 		snprintf(link, sizeof(link), "vrf %u", (unsigned)r->vrf);
 		n.link = cs_span_cstr(link);
 	}
+	ms = r->has[0] ? r->obs_ms : r->has[1] ? r->flow_ms :
+	    (uint64_t)export_time * 1000;
+	if (ms > MAX_MS) {
+		bad(x, msgno, "event time beyond the year 9999");
+		return;
+	}
 	cs_obs_init(&ob);
 	ob.kind = CS_OBS_NAT;
 	ob.src = CS_SRC_IPFIX;
-	ob.time = r->has[0] ? (cs_time)r->obs_ms * 1000 : r->has[1] ?
-	    (cs_time)r->flow_ms * 1000 : (cs_time)export_time * CS_US;
+	ob.time = (cs_time)ms * 1000;
 	if (event == CS_NAT_CREATE)
 		n.start = ob.time;
 	ob.nat = &n;
