@@ -87,6 +87,16 @@ cs_pkg_count(const struct cs_pkg *p, enum cs_pkg_kind k)
 	return n;
 }
 
+/* wipe_free - records name subscribers and targets: cleared, then freed */
+static void
+wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 void
 cs_pkg_release(struct cs_pkg *p)
 {
@@ -95,9 +105,9 @@ cs_pkg_release(struct cs_pkg *p)
 
 	for (i = 0; i < p->n; i++) {
 		for (j = 0; j < PC_N; j++)
-			free(p->r[i].col[j]);
-		free(p->r[i].json);
-		free(p->r[i].dir_json);
+			wipe_free(p->r[i].col[j]);
+		wipe_free(p->r[i].json);
+		wipe_free(p->r[i].dir_json);
 	}
 	free(p->r);
 	p->r = NULL;
@@ -1156,6 +1166,21 @@ cs_pkg_dir_make(const char *dir, int *created, struct cs_errbuf *eb)
 		return CS_EPERM;
 	}
 	closedir(dp);
+	return CS_OK;
+}
+
+enum cs_err
+cs_pkg_dir_sync(const char *dir, struct cs_errbuf *eb)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0) {
+		cs_errbuf_set(eb, "%s: sync: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return CS_EIO;
+	}
+	close(fd);
 	return CS_OK;
 }
 

@@ -129,6 +129,8 @@ enum cs_err cs_pkg_dir_make(const char *dir, int *created,
  */
 enum cs_err cs_pkg_file_write(const char *dir, const char *name,
     const void *p, size_t n, char hex[static 65], struct cs_errbuf *eb);
+/* cs_pkg_dir_sync - fsync the directory, so the new names are durable */
+enum cs_err cs_pkg_dir_sync(const char *dir, struct cs_errbuf *eb);
 /* cs_pkg_manifest - "HEX  NAME\n" lines, as sha256sum prints them */
 void cs_pkg_manifest(const char *const *names, const char (*hex)[65],
     size_t n, struct cs_buf *out);

@@ -481,14 +481,14 @@ describe(struct exp *e, struct cs_buf *dis, struct cs_buf *wh)
 	}
 }
 
-/* cleanup - remove what a failed export wrote */
+/* cleanup - remove the files this export wrote (nw of them), and DIR if made */
 static void
-cleanup(const char *dir, int created)
+cleanup(const char *dir, size_t nw, int created)
 {
 	char path[4096];
 	size_t i;
 
-	for (i = 0; i <= NFILES; i++) {
+	for (i = 0; i < nw && i <= NFILES; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 		    files[i]) < sizeof(path))
 			unlink(path);
@@ -499,8 +499,10 @@ cleanup(const char *dir, int created)
 
 /* write_all - render and write every file; the audit detail into det */
 static int
-write_all(struct exp *e, char hex[NFILES + 1][65], struct cs_buf *det)
+write_all(struct exp *e, char hex[NFILES + 1][65], size_t *nw,
+    struct cs_buf *det)
 {
+	char *abs;
 	struct cs_errbuf eb = {""};
 	struct cs_buf b;
 	enum cs_err err = CS_OK;
@@ -532,12 +534,20 @@ write_all(struct exp *e, char hex[NFILES + 1][65], struct cs_buf *det)
 		    b.len, hex[i], &eb);
 		if (err != CS_OK)
 			fprintf(stderr, "custos: export: %s\n", eb.msg);
+		else
+			*nw = i + 1;
+		if (b.data)
+			explicit_bzero(b.data, b.len);
 	}
 	cs_buf_release(&b);
+	if (err == CS_OK && (err = cs_pkg_dir_sync(e->out, &eb)) != CS_OK)
+		fprintf(stderr, "custos: export: %s\n", eb.msg);
 	if (err != CS_OK)
 		return 1;
+	abs = realpath(e->out, NULL);
 	cs_buf_puts(det, "{\"out\":");
-	cs_buf_json_str(det, e->out, strlen(e->out));
+	cs_buf_json_str(det, abs ? abs : e->out, strlen(abs ? abs : e->out));
+	free(abs);
 	cs_buf_appendf(det, ",\"bindings\":%zu,\"smtp\":%zu,\"categories\":%u,"
 	    "\"files\":[", cs_pkg_count(&e->pkg, PK_BINDING),
 	    cs_pkg_count(&e->pkg, PK_SMTP), e->cats);
@@ -561,7 +571,7 @@ cmd_case_export(int argc, char **argv)
 	struct exp e;
 	struct cs_buf dis, wh, det;
 	char hex[NFILES + 1][65], tv[CS_CASE_STR + 96];
-	size_t i;
+	size_t i, nw = 0;
 	int opt, rc = 0, created = 0;
 
 	memset(&e, 0, sizeof(e));
@@ -626,7 +636,7 @@ cmd_case_export(int argc, char **argv)
 		cs_buf_puts(&det, "{\"reason\":\"a lookup was refused or "
 		    "failed\"}");
 		desk_audit(&e.k, "case.export.failed", e.c->id, det.data);
-		cleanup(e.out, created);
+		cleanup(e.out, 0, created);
 		goto done;
 	}
 	describe(&e, &dis, &wh);
@@ -635,15 +645,15 @@ cmd_case_export(int argc, char **argv)
 	e.pkg.why = authority(e.c->type);
 	cs_casedb_env(e.k.db, e.c, &e.k.cfg, e.k.now, &env);
 	e.pkg.ndue = cs_rules_due(e.c, &env, e.pkg.due, CS_RULES_MAXDUE);
-	if (write_all(&e, hex, &det) != 0) {
-		cleanup(e.out, created);
+	if (write_all(&e, hex, &nw, &det) != 0) {
+		cleanup(e.out, nw, created);
 		rc = 1;
 		goto done;
 	}
 	if (desk_audit(&e.k, "case.export", e.c->id, det.data) != 0) {
 		fprintf(stderr, "custos: export: not audited, so not "
 		    "delivered: the package is removed\n");
-		cleanup(e.out, created);
+		cleanup(e.out, nw, created);
 		rc = 1;
 		goto done;
 	}

@@ -333,6 +333,16 @@ else
 	    "$(cat "$E"; jq -c . "$R/records.json" 2>&1 | head -c 1500)"
 fi
 
+# a closed case discloses nothing more
+quiet cv s case close "$GJ" --by clerk --note "answered"
+export_case s "$GJ" --out "$WORK/p-closed" --by clerk >/dev/null 2>"$E"
+rc=$?
+if [ $rc -eq 3 ] && grep -q 'R-AUTH' "$E" && [ ! -e "$WORK/p-closed" ]; then
+	pass "closed case: export refused (R-AUTH)"
+else
+	fail "closed case: export refused (R-AUTH)" "exit $rc: $(cat "$E")"
+fi
+
 # --- a 2703(d) order that asks for the RADIUS records themselves ---
 RAD=$(cv s case new --type court_order_2703d --agency "FBI Springfield" \
     --received 2026-11-30T13:00:00Z --issued 2026-11-30T08:00:00Z \
