@@ -439,18 +439,28 @@ describe(struct exp *e, struct cs_buf *dis, struct cs_buf *wh)
 {
 	unsigned cats = e->cats;
 	int c;
+	/* as lookup_directory decides: the directory goes with bsi */
+	int dir = (cats & CAT_BINDING) && (e->c->cats == 0 ||
+	    (e->c->cats & CC_BIT(CC_BSI)));
 
 	e->pkg.cols = 0;
 	if (cats & CAT_BINDING) {
-		cs_buf_puts(dis, "basic subscriber information: network "
-		    "addresses assigned, session times and durations, "
-		    "subscriber identity (user name, MAC, circuit, session), "
-		    "and the subscriber's name, postal address, account and "
-		    "means of payment");
-		for (c = PC_START; c <= PC_SUB_PAYMENT; c++)
+		cs_buf_appendf(dis, "subscriber records: network addresses "
+		    "assigned, session times and durations, subscriber "
+		    "identity (user name, MAC, circuit, session)%s", dir ?
+		    ", and the subscriber's name, postal address, account and "
+		    "means of payment" : "");
+		for (c = PC_START; c <= PC_SOURCE; c++)
 			e->pkg.cols |= PC_BIT(c);
 	} else {
 		cs_buf_puts(dis, "nothing");
+	}
+	if (dir) {
+		for (c = PC_SUB_NAME; c <= PC_SUB_PAYMENT; c++)
+			e->pkg.cols |= PC_BIT(c);
+	} else {
+		cs_buf_puts(wh, "the subscriber's name, postal address, "
+		    "account and means of payment (not requested)");
 	}
 	if (cats & CAT_SMTP) {
 		cs_buf_puts(dis, "; SMTP envelope records (sender, recipients, "
@@ -458,7 +468,8 @@ describe(struct exp *e, struct cs_buf *dis, struct cs_buf *wh)
 		for (c = PC_MAIL_QUEUE_ID; c <= PC_MAIL_SASL; c++)
 			e->pkg.cols |= PC_BIT(c);
 	} else {
-		cs_buf_puts(wh, "SMTP envelope records");
+		cs_buf_appendf(wh, "%sSMTP envelope records", wh->len ? ", " :
+		    "");
 	}
 	if (cats & CAT_EVIDENCE) {
 		cs_buf_puts(dis, "; the verbatim accounting and address-"

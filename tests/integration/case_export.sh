@@ -377,6 +377,27 @@ else
 	    "$(tail -1 "$V/records.csv")"
 fi
 
+# --- an order for session logs only: no directory fields ---
+SES=$(cv s case new --type court_order_2703d --agency "FBI Springfield" \
+    --received 2026-11-30T14:00:00Z --issued 2026-11-30T08:00:00Z \
+    --court "US District Court, D. Springfield" --judge "Hon. Jane Judge" \
+    --document "$WORK/order.pdf" \
+    --target "ip:100.64.12.34@2026-11-29T21:00:00Z..2026-11-29T21:00:00Z" \
+    --category session_logs --by clerk 2>"$E")
+quiet cv s case verify "$SES" --by clerk --number "+1 555 0142"
+X="$WORK/pkg-ses"
+if export_case s "$SES" --out "$X" --by clerk >/dev/null 2>"$E" &&
+    jq -e '(.bindings | length) == 1 and .bindings[0].directory == null and
+    .bindings[0].match.subscriber.username == "alice@isp.example"' \
+    "$X/records.json" >/dev/null &&
+    ! head -1 "$X/records.csv" | grep -q 'subscriber_name' &&
+    ! grep -rq 'Alice Anders\|Oak Lane\|Visa' "$X"; then
+	pass "session logs only: no name, address or payment"
+else
+	fail "session logs only: no name, address or payment" \
+	    "$(cat "$E"; jq -c . "$X/records.json" 2>&1 | head -c 1500)"
+fi
+
 # --- no disclosure at all: a preservation letter is refused ---
 PRES=$(cv s case new --type preservation_2703f --agency "FBI Springfield" \
     --received 2026-11-30T11:00:00Z --document "$WORK/order.pdf" \
