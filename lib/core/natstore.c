@@ -2,8 +2,10 @@
  * natstore - the NAT day files: DATA/nat/YYYY-MM-DD.db, one per UTC day of
  * a record's start, sealed under that day's key (core/keys.h).
  *
- *   sess(uid, ptag, port, start, end, ek, proto, src, blob)  sessions;
- *        index (ptag, port, start) answers "public:port at t"
+ *   sess(uid, ptag, port, start, end, ek, proto, src, blob)  sessions,
+ *        appended in the order written (rowid), so that a checkpoint's
+ *        new rows fill new pages; index (ptag, port, start) answers
+ *        "public:port at t" and finds a row again to update it
  *   blk(uid, kind, ptag, lo, hi, step, start, end, ek, proto, src, blob)
  *        port blocks and address bindings (few rows); index (ptag, start)
  *
@@ -33,11 +35,11 @@
 
 enum {
 	Q_PUT_S, Q_PUT_B, Q_SESS, Q_SESS_ANY, Q_BLK, Q_HAS_S, Q_HAS_B, Q_NEXT,
-	Q_MAX
+	Q_UPD_S, Q_MAX
 };
 
 static const char *const sql_text[Q_MAX] = {
-	"INSERT OR REPLACE INTO sess(uid,ptag,port,start,end,ek,proto,src,"
+	"INSERT INTO sess(uid,ptag,port,start,end,ek,proto,src,"
 	"blob) VALUES(?,?,?,?,?,?,?,?,?)",
 	"INSERT OR REPLACE INTO blk(uid,kind,ptag,lo,hi,step,start,end,ek,"
 	"proto,src,blob) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -54,10 +56,12 @@ static const char *const sql_text[Q_MAX] = {
 	"SELECT 1 FROM blk WHERE ptag=? LIMIT 1",
 	"SELECT min(start) FROM sess WHERE ptag=?1 AND port=?2 AND start>?3"
 	" AND (proto=?4 OR ?4=0 OR proto=0)",
+	"UPDATE sess SET end=?5,ek=?6,proto=?7,src=?8,blob=?9 WHERE ptag=?2 AND"
+	" port=?3 AND start=?4 AND uid=?1",
 };
 
 static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS sess(uid INTEGER PRIMARY KEY,"
+    "CREATE TABLE IF NOT EXISTS sess(uid INTEGER NOT NULL,"
     " ptag INTEGER NOT NULL, port INTEGER NOT NULL, start INTEGER NOT NULL,"
     " end INTEGER, ek INTEGER NOT NULL, proto INTEGER NOT NULL,"
     " src INTEGER NOT NULL, blob BLOB NOT NULL);"
@@ -416,6 +420,29 @@ cs_natdb_put(struct cs_natdb *db, const struct cs_nat_rec *r,
 	if (cs_buf_error(&db->enc) || cs_buf_error(&db->sealed)) {
 		cs_errbuf_set(eb, "nat: record too large");
 		return CS_ETOOBIG;
+	}
+	if (sess) {
+		/* the row exists when an open session is closed: update it */
+		if ((st = stmt(d, Q_UPD_S)) == NULL)
+			goto dberr;
+		sqlite3_bind_int64(st, 1, uid);
+		sqlite3_bind_int64(st, 2, pub_tag(d->dk, &r->pub));
+		sqlite3_bind_int(st, 3, r->port_lo);
+		sqlite3_bind_int64(st, 4, r->start);
+		if (r->end_known == CS_END_OPEN)
+			sqlite3_bind_null(st, 5);
+		else
+			sqlite3_bind_int64(st, 5, r->end);
+		sqlite3_bind_int(st, 6, r->end_known);
+		sqlite3_bind_int(st, 7, r->proto);
+		sqlite3_bind_int(st, 8, r->src);
+		sqlite3_bind_blob(st, 9, db->sealed.data, (int)db->sealed.len,
+		    SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dberr;
+		sqlite3_reset(st);
+		if (sqlite3_changes(d->db) > 0)
+			return CS_OK;
 	}
 	if ((st = stmt(d, sess ? Q_PUT_S : Q_PUT_B)) == NULL)
 		goto dberr;
