@@ -41,7 +41,6 @@ struct exp {
 	struct cs_pkg pkg;
 	const char *out;
 	unsigned cats;			/* CAT_* granted by the lookups */
-	int looked;			/* lookups made */
 	/* every binding of the store, loaded once for address windows */
 	struct cs_hit *all;		/* owned */
 	size_t nall;
@@ -238,7 +237,6 @@ begin(struct exp *e, struct lookup *l, const char *kind, const char *subject,
 	if ((rc = lookup_begin(l)) != 0)
 		return rc;
 	e->cats = l->cats;
-	e->looked++;
 	return 0;
 }
 
