@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/span.h"
@@ -208,10 +209,15 @@ gen_conntrack(uint32_t subs, uint32_t per, uint32_t days, int64_t start,
 			ip4(public_of(x->sub), c);
 			ip4(inside_of(x->sub), a);
 			ip4(server_of(x->server), b);
-			fprintf(qf, "%s:%u %lld %s:%u src=%s dst=%s sport=%u "
-			    "dport=%u\n", c, x->pport,
-			    (long long)((x->start_us + x->end_us) / 2000000),
-			    a, x->sport, b, c, x->dport, x->pport);
+			time_t mid = (time_t)((x->start_us + x->end_us) /
+			    2000000);
+			struct tm tm;
+			char ts[32];
+			gmtime_r(&mid, &tm);
+			strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			fprintf(qf, "%s:%u %s %s:%u src=%s dst=%s sport=%u "
+			    "dport=%u\n", c, x->pport, ts, a, x->sport, b, c,
+			    x->dport, x->pport);
 		}
 		free(s);
 		free(e);
