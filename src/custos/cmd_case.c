@@ -840,10 +840,14 @@ cmd_case(int argc, char **argv)
 		    "NAME or $CUSTOS_USER) and is audited.\n\n");
 		for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 			fprintf(f, "  %-8s %s\n", subs[i].name, subs[i].help);
+		fprintf(f, "  %-8s %s\n", "export", "the response package "
+		    "(records, report, certification, manifest)");
 		fprintf(f, "\nCommon options: --data DIR --keys DIR --config "
 		    "FILE --by NAME --json\n");
 		return argc < 2 ? 2 : 0;
 	}
+	if (strcmp(argv[1], "export") == 0)
+		return cmd_case_export(argc - 1, argv + 1);
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0) {
 			desk_init(&k);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "cmd_case.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -93,10 +94,36 @@ who_usage(FILE *f)
 	    "and exits 3; other errors exit 1 (2 for bad usage).\n");
 }
 
+/*
+ * match_out - one match, with the subscriber directory's entry (name,
+ * postal address, payment) when the lookup's case may see it.
+ */
 static void
-who_render(const char *q, const struct cs_addr *a, int port, cs_time t,
-    const struct cs_hit *h, size_t n, int json, unsigned cats,
+match_out(const struct lookup *l, const struct cs_hit *h, int json,
     struct cs_buf *b)
+{
+	char mac[CS_MAC_STRLEN];
+
+	if (h->b->has_mac)
+		cs_mac_format(h->b->mac, mac);
+	if (json) {
+		hit_json(h, b, l->cats);
+		if (b->len && b->data[b->len - 1] == '}') {
+			b->len--;	/* reopen the match object */
+			lookup_directory(l, h->b->f[CS_F_USERNAME],
+			    h->b->has_mac ? mac : NULL, 1, b);
+			cs_buf_putc(b, '}');
+		}
+		return;
+	}
+	hit_text(h, b, l->cats);
+	lookup_directory(l, h->b->f[CS_F_USERNAME], h->b->has_mac ? mac : NULL,
+	    0, b);
+}
+
+static void
+who_render(const struct lookup *l, const struct cs_addr *a, int port,
+    cs_time t, const struct cs_hit *h, size_t n, int json, struct cs_buf *b)
 {
 	char ts[40], as[CS_ADDR_STRLEN];
 	size_t i;
@@ -113,17 +140,16 @@ who_render(const char *q, const struct cs_addr *a, int port, cs_time t,
 		for (i = 0; i < n; i++) {
 			if (i)
 				cs_buf_putc(b, ',');
-			hit_json(&h[i], b, cats);
+			match_out(l, &h[i], 1, b);
 		}
 		cs_buf_puts(b, "]}\n");
 		return;
 	}
-	(void)q;
 	cs_buf_appendf(b, "%s at %s: %zu match%s\n", as, ts, n,
 	    n == 1 ? "" : "es");
 	for (i = 0; i < n; i++) {
 		cs_buf_putc(b, '\n');
-		hit_text(&h[i], b, cats);
+		match_out(l, &h[i], 0, b);
 	}
 }
 
@@ -154,8 +180,7 @@ answer_who(struct cs_store *s, struct lookup *l, const char *text,
 			lookup_end(l, 0);
 			return 1;
 		}
-		who_render(text, &q->addr, q->port, q->t, h, n, json, l->cats,
-		    b);
+		who_render(l, &q->addr, q->port, q->t, h, n, json, b);
 		cs_hits_free(h, n);
 	} else {
 		n = (size_t)nn;
@@ -470,7 +495,7 @@ cmd_history(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			if (i)
 				cs_buf_putc(&b, ',');
-			hit_json(&h[i], &b, l.cats);
+			match_out(&l, &h[i], 1, &b);
 		}
 		cs_buf_puts(&b, "],\"smtp\":[");
 		for (i = 0; i < nm; i++)
@@ -482,7 +507,7 @@ cmd_history(int argc, char **argv)
 		    nm == 1 ? "" : "s");
 		for (i = 0; i < n; i++) {
 			cs_buf_putc(&b, '\n');
-			hit_text(&h[i], &b, l.cats);
+			match_out(&l, &h[i], 0, &b);
 		}
 		for (i = 0; i < nm; i++)
 			cs_buf_appendf(&b, "\n  mail %s\n", m[i].json);

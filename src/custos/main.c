@@ -26,8 +26,8 @@ static const struct {
 	{"nat", cmd_nat, "deterministic NAT mappings (custos nat map add|list)"},
 	{"purge", cmd_purge, "destroy days past retention (key first, then files)"},
 	{"keys", cmd_keys, "which days have keys (custos keys status)"},
+	{"hold", cmd_hold, "preservation holds: copy a case's records into its vault"},
 	{"collect", cmd_collect, "collect IPFIX NAT events (UDP or a pcap file)"},
-	{"export-case", cmd_case_export, "the response package of a case (temporary: case export)"},
 };
 
 static void

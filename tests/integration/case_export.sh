@@ -46,16 +46,11 @@ cv() {
 	"$CUSTOS" "$_c" "$_v" --data "$WORK/$_s/data" --keys "$WORK/$_s/keys" "$@"
 }
 
-# export_case - STORE ID --out DIR [ARGS]: the export command (the temporary
-# top-level name until `custos case export` is dispatched)
+# export_case - STORE ID --out DIR [ARGS]: custos case export
 export_case() {
 	_s=$1
 	shift
-	if "$CUSTOS" case export --help >/dev/null 2>&1; then
-		cv "$_s" case export "$@"
-	else
-		cu "$_s" export-case "$@"
-	fi
+	cv "$_s" case export "$@"
 }
 
 new_store s
