@@ -1,6 +1,6 @@
 /* cmd_retention - custos purge, retention, keys status, hold */
 #include <getopt.h>
-#include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,9 @@
 
 #include "cmd.h"
 #include "core/audit.h"
+#include "core/casedb.h"
 #include "core/cfg.h"
+#include "core/hold.h"
 #include "core/keys.h"
 #include "core/purge.h"
 #include "util/buf.h"
@@ -116,7 +118,7 @@ cmd_purge(int argc, char **argv)
 	struct cs_buf b;
 	const char *cfgpath = NULL, *by = NULL, *crash;
 	char name[16], ts[40];
-	size_t n = 0, i;
+	size_t n = 0, i, nexp = 0;
 	int opt, json = 0, rc;
 	uint64_t v;
 	enum cs_err e;
@@ -149,6 +151,9 @@ cmd_purge(int argc, char **argv)
 	    cs_parse_u64(cs_span_cstr(crash), 0, 100, &v) == CS_OK)
 		o.crash_at = (int)v;
 	e = cs_purge_run(&o, &days, &n, &eb);
+	/* holds past their expiry fall back to normal retention (R-PRES-3) */
+	if (e == CS_OK && !o.dry_run)
+		e = cs_hold_expire(d.data, d.keys, o.now, o.actor, &nexp, &eb);
 	cs_buf_init(&b, NULL, 0, 64 * 1024 * 1024);
 	cs_time_format(o.now, ts);
 	cs_day_name(cs_purge_first_kept(o.now, o.keep), name);
@@ -165,7 +170,7 @@ cmd_purge(int argc, char **argv)
 			    "false", (long long)days[i].bytes,
 			    (days[i].what & CS_DI_JOURNAL) ? "true" : "false");
 		}
-		cs_buf_puts(&b, "]}\n");
+		cs_buf_appendf(&b, "],\"holds_expired\":%zu}\n", nexp);
 	} else {
 		cs_buf_appendf(&b, "keeping %llu day%s (the longest of "
 		    "retention_days %llu and retention_smtp_days %llu): days "
@@ -185,6 +190,9 @@ cmd_purge(int argc, char **argv)
 		}
 		cs_buf_appendf(&b, "%zu day%s %s\n", n, n == 1 ? "" : "s",
 		    o.dry_run ? "due" : "destroyed");
+		if (nexp)
+			cs_buf_appendf(&b, "%zu preservation hold%s expired and "
+			    "released (R-PRES-3)\n", nexp, nexp == 1 ? "" : "s");
 	}
 	free(days);
 	rc = flush(&b);
@@ -304,5 +312,439 @@ cmd_keys(int argc, char **argv)
 		cs_buf_putc(&b, '\n');
 	}
 	free(days);
+	return flush(&b);
+}
+
+/* ---- hold ---- */
+
+static const char hold_usage[] =
+    "usage: custos hold new --case ID [--target KIND:VALUE]... --from TIME\n"
+    "                       --to TIME [--received TIME] [--by NAME] [--json]\n"
+    "       custos hold list [--case ID] [--json]\n"
+    "       custos hold show|renew|release CASE#N [--by NAME] [--json]\n"
+    "       custos hold who CASE ADDRESS --at TIME [--json]\n"
+    "       custos hold history CASE SUBSCRIBER --from TIME --to TIME [--json]\n"
+    "\n"
+    "Preservation holds (18 USC 2703(f), R-PRES-1..4).  'hold new' copies\n"
+    "the records of the targets in the window, as they are now (bindings\n"
+    "with their evidence, and the SMTP envelopes of those users and\n"
+    "addresses), into the case's vault DATA/vault/ID.db, sealed under the\n"
+    "case's own key KEYS/cases/ID.key.  The retention purge then runs on\n"
+    "schedule for everyone else; held records answer lookups made under\n"
+    "the case as the live store would.\n"
+    "\n"
+    "A hold expires 90 days after the request was received (--received,\n"
+    "else the case's received time, else now).  'renew' records a renewed\n"
+    "request: 90 more days (one renewal is the statute's; a second or later\n"
+    "one is flagged as voluntary, R-PRES-2).  'list' shows the reminders\n"
+    "14, 7 and 1 days before expiry (R-PRES-3).  At expiry custos purge\n"
+    "releases the hold; 'release' does it now.  A released hold's records\n"
+    "are deleted, and when a case has no hold left its vault key is\n"
+    "destroyed.  Everything is recorded in the audit trail.\n"
+    "\n"
+    "  --case ID           the case (custos case new); its targets are\n"
+    "                      held when no --target is given\n"
+    "  --target KIND:VALUE ip:ADDRESS, ipv6prefix:PREFIX, username:NAME or\n"
+    "                      mac:MAC (repeatable)\n"
+    "  --from, --to TIME   the window, RFC 3339\n"
+    "  --json              one JSON object per hold\n"
+    "  who, history        what the case's vault answers, in the shape of\n"
+    "                      custos who / history (matches only): operator\n"
+    "                      troubleshooting, allowed and audited as for a\n"
+    "                      lookup without --case\n"
+    "  --data, --keys      directories\n";
+
+/* hold_ref - "CASE#N" */
+static int
+hold_ref(const char *s, char case_id[static CS_CASE_ID], int64_t *id)
+{
+	const char *h = strrchr(s, '#');
+	uint64_t v;
+
+	if (h == NULL || (size_t)(h - s) >= CS_CASE_ID || h == s)
+		return -1;
+	memcpy(case_id, s, (size_t)(h - s));
+	case_id[h - s] = '\0';
+	if (cs_parse_u64(cs_span_cstr(h + 1), 1, INT64_MAX, &v) != CS_OK)
+		return -1;
+	*id = (int64_t)v;
+	return 0;
+}
+
+/* hold_state - "in force", "expired", "released" */
+static const char *
+hold_state(const struct cs_vhold *h, cs_time now)
+{
+	if (h->released != CS_TIME_NONE)
+		return "released";
+	return now >= h->expires ? "expired" : "in force";
+}
+
+/* hold_warn - the R-PRES-3 reminder due now, as days left (0: none) */
+static int
+hold_warn(const struct cs_vhold *h, cs_time now)
+{
+	int64_t left;
+
+	if (h->released != CS_TIME_NONE || now >= h->expires)
+		return 0;
+	left = (h->expires - now + 86400LL * CS_US - 1) / (86400LL * CS_US);
+	return left <= 14 ? (int)left : 0;
+}
+
+static void
+hold_render(const struct cs_vhold *h, cs_time now, int json, struct cs_buf *b)
+{
+	char t[4][40], tc[40];
+	int w = hold_warn(h, now);
+
+	cs_time_format(h->from, t[0]);
+	cs_time_format(h->to, t[1]);
+	cs_time_format(h->received, t[2]);
+	cs_time_format(h->expires, t[3]);
+	cs_time_format(h->created, tc);
+	if (json) {
+		cs_buf_appendf(b, "{\"hold\":\"%s#%lld\",\"case\":\"%s\","
+		    "\"state\":\"%s\",\"targets\":[", h->case_id,
+		    (long long)h->id, h->case_id, hold_state(h, now));
+		{
+			struct cs_span sp = cs_span_cstr(h->targets), tok;
+			int first = 1;
+			while (sp.len && cs_span_token(&sp, '\n', &tok)) {
+				if (!first)
+					cs_buf_putc(b, ',');
+				first = 0;
+				cs_buf_json_str(b, tok.p, tok.len);
+				if (sp.p == NULL)
+					break;
+			}
+		}
+		cs_buf_appendf(b, "],\"from\":\"%s\",\"to\":\"%s\","
+		    "\"received\":\"%s\",\"created\":\"%s\",\"expires\":\"%s\","
+		    "\"renewals\":%d,\"voluntary\":%s,\"bindings\":%lld,"
+		    "\"envelopes\":%lld,\"by\":", t[0], t[1], t[2], tc, t[3],
+		    h->renewals, h->renewals >= 2 ? "true" : "false",
+		    (long long)h->nbind, (long long)h->nmail);
+		cs_buf_json_str(b, h->by, strlen(h->by));
+		if (h->released != CS_TIME_NONE) {
+			cs_time_format(h->released, tc);
+			cs_buf_appendf(b, ",\"released\":\"%s\"", tc);
+		} else {
+			cs_buf_puts(b, ",\"released\":null");
+		}
+		if (w)
+			cs_buf_appendf(b, ",\"warning\":{\"rule\":\"R-PRES-3\","
+			    "\"days_left\":%d}", w);
+		else
+			cs_buf_puts(b, ",\"warning\":null");
+		cs_buf_puts(b, "}\n");
+		return;
+	}
+	cs_buf_appendf(b, "%s#%lld  %s  %lld binding%s, %lld envelope%s\n",
+	    h->case_id, (long long)h->id, hold_state(h, now),
+	    (long long)h->nbind, h->nbind == 1 ? "" : "s",
+	    (long long)h->nmail, h->nmail == 1 ? "" : "s");
+	{
+		struct cs_span sp = cs_span_cstr(h->targets), tok;
+		while (sp.len && cs_span_token(&sp, '\n', &tok)) {
+			cs_buf_appendf(b, "  target    %.*s\n", (int)tok.len,
+			    tok.p);
+			if (sp.p == NULL)
+				break;
+		}
+	}
+	cs_buf_appendf(b, "  window    %s .. %s\n  received  %s  (held since "
+	    "%s by %s)\n  expires   %s", t[0], t[1], t[2], tc,
+	    h->by[0] ? h->by : "?", t[3]);
+	if (h->renewals)
+		cs_buf_appendf(b, "  (%d renewal%s%s)", h->renewals,
+		    h->renewals == 1 ? "" : "s", h->renewals >= 2 ?
+		    "; beyond the statute's one extension: preserving "
+		    "voluntarily (R-PRES-2)" : "");
+	cs_buf_putc(b, '\n');
+	if (w)
+		cs_buf_appendf(b, "  WARNING   expires in %d day%s: tell the case "
+		    "owner; renew or follow up (R-PRES-3)\n", w,
+		    w == 1 ? "" : "s");
+	if (h->released != CS_TIME_NONE) {
+		cs_time_format(h->released, tc);
+		cs_buf_appendf(b, "  released  %s (records deleted)\n", tc);
+	}
+}
+
+/* case_targets - the case's received time and holdable targets */
+static int
+case_info(const struct dirs *d, const char *id, cs_time *received,
+    struct cs_target *t, size_t *nt, size_t max)
+{
+	struct cs_casedb *db = NULL;
+	struct cs_case *c = NULL;
+	struct cs_errbuf eb = {""};
+	size_t i;
+
+	if (cs_casedb_open(d->data, d->keys, 0, &db, &eb) != CS_OK ||
+	    cs_casedb_load(db, id, &c, &eb) != CS_OK) {
+		fprintf(stderr, "custos: hold: case %s: %s\n", id, eb.msg);
+		cs_casedb_close(db);
+		return -1;
+	}
+	*received = c->received;
+	if (*nt == 0) {
+		for (i = 0; i < c->nt && *nt < max; i++) {
+			if (c->t[i].kind != TK_IP &&
+			    c->t[i].kind != TK_IPV6PREFIX &&
+			    c->t[i].kind != TK_USERNAME && c->t[i].kind != TK_MAC) {
+				fprintf(stderr, "custos: hold: target %s:%s is not "
+				    "a kind the store knows; not held\n",
+				    cs_tkind_name(c->t[i].kind), c->t[i].value);
+				continue;
+			}
+			t[(*nt)++] = c->t[i];
+		}
+	}
+	cs_case_free(c);
+	cs_casedb_close(db);
+	return 0;
+}
+
+/*
+ * hold_lookup - what a case's vault answers to who / history, through the
+ * lookup authority (operator troubleshooting: no case is named, since a
+ * preservation letter itself discloses nothing)
+ */
+static int
+hold_lookup(const struct dirs *d, const char *kind, const char *case_id,
+    const char *subject, const char *at, const char *from, const char *to,
+    const char *by, int json)
+{
+	struct lookup l;
+	struct cs_errbuf eb = {""};
+	struct cs_hit *h = NULL;
+	struct cs_addr a;
+	struct cs_buf b;
+	size_t n = 0, i;
+	int rc, who = strcmp(kind, "who") == 0;
+	enum cs_err e;
+
+	memset(&l, 0, sizeof(l));
+	l.dirs = d;
+	l.actor = by;
+	l.kind = kind;
+	snprintf(l.subject, sizeof(l.subject), "%s", subject);
+	if (who) {
+		if (cs_addr_parse(cs_span_cstr(subject), &a) != CS_OK) {
+			fprintf(stderr, "custos: hold who: '%s' is not an "
+			    "address\n", subject);
+			return 2;
+		}
+		l.from = l.to = parse_time_arg("--at", at);
+	} else {
+		l.from = parse_time_arg("--from", from);
+		l.to = parse_time_arg("--to", to);
+	}
+	if ((rc = lookup_begin(&l)) != 0)
+		return rc;
+	if (who)
+		e = cs_hold_who(d->data, d->keys, case_id, &a, l.from, &h, &n,
+		    &eb);
+	else
+		e = cs_hold_history(d->data, d->keys, case_id, subject, l.from,
+		    l.to, &h, &n, &eb);
+	if (e != CS_OK) {
+		fprintf(stderr, "custos: hold %s: %s\n", kind, eb.msg);
+		lookup_end(&l, 0);
+		return 1;
+	}
+	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
+	if (json) {
+		cs_buf_puts(&b, "{\"case\":");
+		cs_buf_json_str(&b, case_id, strlen(case_id));
+		cs_buf_puts(&b, ",\"matches\":[");
+	} else {
+		cs_buf_appendf(&b, "held by case %s: %zu match%s\n", case_id, n,
+		    n == 1 ? "" : "es");
+	}
+	for (i = 0; i < n; i++) {
+		if (json) {
+			if (i)
+				cs_buf_putc(&b, ',');
+			hit_json(&h[i], &b, l.cats);
+		} else {
+			cs_buf_putc(&b, '\n');
+			hit_text(&h[i], &b, l.cats);
+		}
+	}
+	if (json)
+		cs_buf_puts(&b, "]}\n");
+	cs_hits_free(h, n);
+	lookup_end(&l, n);
+	return flush(&b);
+}
+
+#define MAX_HOLD_TARGETS 64
+
+int
+cmd_hold(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"case", required_argument, NULL, 'C'},
+		{"target", required_argument, NULL, 't'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 'T'},
+		{"received", required_argument, NULL, 'r'},
+		{"at", required_argument, NULL, 'a'},
+		{"by", required_argument, NULL, 'b'},
+		{"json", no_argument, NULL, 'j'},
+		{"data", required_argument, NULL, 'd'},
+		{"keys", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cs_target t[MAX_HOLD_TARGETS];
+	struct cs_errbuf eb = {""};
+	struct cs_hold_req r;
+	struct cs_vhold h, *hl = NULL;
+	struct dirs d;
+	struct cs_buf b;
+	const char *case_id = NULL, *by = NULL, *sub, *from = NULL, *to = NULL;
+	const char *recv = NULL, *at = NULL;
+	char cid[CS_CASE_ID];
+	size_t nt = 0, n = 0, i;
+	int opt, json = 0, vol = 0;
+	int64_t id;
+	cs_time now = cs_time_now(), creceived = CS_TIME_NONE;
+	enum cs_err e;
+
+	dirs_default(&d);
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'C': case_id = optarg; break;
+		case 't':
+			if (nt == MAX_HOLD_TARGETS) {
+				fprintf(stderr, "custos: hold: at most %d "
+				    "targets\n", MAX_HOLD_TARGETS);
+				return 2;
+			}
+			if (cs_target_parse(optarg, &t[nt], &eb) != CS_OK) {
+				fprintf(stderr, "custos: hold: %s\n", eb.msg);
+				return 2;
+			}
+			nt++;
+			break;
+		case 'f': from = optarg; break;
+		case 'T': to = optarg; break;
+		case 'r': recv = optarg; break;
+		case 'a': at = optarg; break;
+		case 'b': by = optarg; break;
+		case 'j': json = 1; break;
+		case 'd': d.data = optarg; break;
+		case 'k': d.keys = optarg; break;
+		case 'h': fputs(hold_usage, stdout); return 0;
+		default: fputs(hold_usage, stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs(hold_usage, stderr);
+		return 2;
+	}
+	sub = argv[optind++];
+	cs_buf_init(&b, NULL, 0, 64 * 1024 * 1024);
+	if (strcmp(sub, "new") == 0) {
+		if (case_id == NULL || from == NULL || to == NULL ||
+		    optind != argc) {
+			fprintf(stderr, "custos: hold new: need --case, --from "
+			    "and --to\n");
+			return 2;
+		}
+		if (!cs_hold_case_ok(case_id)) {
+			fprintf(stderr, "custos: hold: '%s' is not a case id\n",
+			    case_id);
+			return 2;
+		}
+		memset(&r, 0, sizeof(r));
+		r.from = parse_time_arg("--from", from);
+		r.to = parse_time_arg("--to", to);
+		if (case_info(&d, case_id, &creceived, t, &nt,
+		    MAX_HOLD_TARGETS) != 0)
+			return 1;
+		r.datadir = d.data;
+		r.keysdir = d.keys;
+		r.case_id = case_id;
+		r.t = t;
+		r.nt = nt;
+		r.now = now;
+		r.received = recv ? parse_time_arg("--received", recv) :
+		    creceived;
+		r.by = actor(by);
+		if ((e = cs_hold_new(&r, &h, &eb)) != CS_OK) {
+			fprintf(stderr, "custos: hold new: %s\n", eb.msg);
+			return e == CS_EINVAL ? 2 : 1;
+		}
+		hold_render(&h, now, json, &b);
+		return flush(&b);
+	}
+	if (strcmp(sub, "list") == 0) {
+		if (optind != argc) {
+			fputs(hold_usage, stderr);
+			return 2;
+		}
+		if (cs_hold_list(d.data, d.keys, case_id, &hl, &n, &eb) !=
+		    CS_OK) {
+			fprintf(stderr, "custos: hold list: %s\n", eb.msg);
+			return 1;
+		}
+		for (i = 0; i < n; i++) {
+			if (!json && i)
+				cs_buf_putc(&b, '\n');
+			hold_render(&hl[i], now, json, &b);
+		}
+		if (!json && n == 0)
+			cs_buf_puts(&b, "no holds\n");
+		free(hl);
+		return flush(&b);
+	}
+	if (strcmp(sub, "who") == 0 || strcmp(sub, "history") == 0) {
+		if (optind != argc - 2 || (strcmp(sub, "who") == 0 ?
+		    at == NULL : from == NULL || to == NULL)) {
+			fputs(hold_usage, stderr);
+			return 2;
+		}
+		return hold_lookup(&d, sub, argv[optind], argv[optind + 1], at,
+		    from, to, by, json);
+	}
+	if (optind != argc - 1 || hold_ref(argv[optind], cid, &id) != 0) {
+		fprintf(stderr, "custos: hold %s: name the hold as CASE#N\n",
+		    sub);
+		return 2;
+	}
+	if (strcmp(sub, "show") == 0) {
+		e = cs_hold_get(d.data, d.keys, cid, id, &h, &eb);
+	} else if (strcmp(sub, "renew") == 0) {
+		e = cs_hold_renew(d.data, d.keys, cid, id, now, actor(by), &h,
+		    &vol, &eb);
+		if (e == CS_OK && vol)
+			fprintf(stderr, "custos: hold renew: WARN R-PRES-2: "
+			    "renewal %d is beyond the statute's one 90-day "
+			    "extension: preserving voluntarily\n", h.renewals);
+	} else if (strcmp(sub, "release") == 0) {
+		e = cs_hold_release(d.data, d.keys, cid, id, now, actor(by),
+		    "released", &eb);
+		if (e == CS_OK)
+			e = cs_hold_get(d.data, d.keys, cid, id, &h, &eb);
+		if (e == CS_ENOENT) {	/* the vault went with its last hold */
+			cs_buf_appendf(&b, "%s#%lld released; the case has no "
+			    "hold left: its vault and key are destroyed\n",
+			    cid, (long long)id);
+			return flush(&b);
+		}
+	} else {
+		fputs(hold_usage, stderr);
+		return 2;
+	}
+	if (e != CS_OK) {
+		fprintf(stderr, "custos: hold %s: %s\n", sub, eb.msg);
+		return e == CS_ENOENT || e == CS_EINVAL ? 2 : 1;
+	}
+	hold_render(&h, now, json, &b);
 	return flush(&b);
 }
