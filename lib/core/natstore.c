@@ -220,12 +220,13 @@ put_be(struct cs_buf *b, uint64_t v, int n)
 		put_u8(b, (unsigned)(v >> (8 * n)));
 }
 
+/* put_addr - family, prefix length, then 4, 16 or no address bytes */
 static void
 put_addr(struct cs_buf *b, const struct cs_addr *a)
 {
 	put_u8(b, a->family);
 	put_u8(b, a->plen);
-	cs_buf_append(b, a->a, 16);
+	cs_buf_append(b, a->a, a->family == 4 ? 4 : a->family == 6 ? 16 : 0);
 }
 
 static void
@@ -239,20 +240,24 @@ put_str(struct cs_buf *b, const char *s, size_t max)
 	cs_buf_append(b, s, n);
 }
 
+/* get_addr - as put_addr wrote it; version 1 always wrote 16 bytes */
 static int
-get_addr(struct cs_rd *r, struct cs_addr *a)
+get_addr(struct cs_rd *r, struct cs_addr *a, int version)
 {
 	const uint8_t *p;
+	size_t n;
 
 	memset(a, 0, sizeof(*a));
 	a->family = cs_rd_u8(r);
 	a->plen = cs_rd_u8(r);
-	if ((p = cs_rd_bytes(r, 16)) == NULL)
-		return -1;
-	memcpy(a->a, p, 16);
 	if (a->family != 0 && a->family != 4 && a->family != 6)
 		return -1;
-	return 0;
+	n = version == 1 ? 16 : a->family == 4 ? 4 : a->family == 6 ? 16 : 0;
+	if (n && (p = cs_rd_bytes(r, n)) == NULL)
+		return -1;
+	if (n)
+		memcpy(a->a, p, n);
+	return r->err ? -1 : 0;
 }
 
 static char *
@@ -282,6 +287,125 @@ port_dec(uint32_t v)
 	return v > 0xffff ? -1 : (int)v;
 }
 
+/*
+ * Evidence after the first is usually the same flow's other record (NEW,
+ * then DESTROY with the same tuples), so it is stored as copies from the
+ * first and literals:  total (4) then ops until total bytes are made:
+ *   0, n (2), n bytes      literal
+ *   1, off (2), n (2)      copy n bytes of the first record from off
+ * Matches are found through a hash of 4-byte prefixes (positions of the
+ * reference), at least MIN_COPY bytes long.
+ */
+#define MIN_COPY 8
+#define EV_HASH 1024
+
+static unsigned
+h4(const unsigned char *p)
+{
+	uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+
+	return (v * 2654435761u) >> 22;
+}
+
+static void
+lit_flush(struct cs_buf *b, const char *p, size_t n)
+{
+	while (n) {
+		size_t k = n > 65535 ? 65535 : n;
+		put_u8(b, 0);
+		put_be(b, k, 2);
+		cs_buf_append(b, p, k);
+		p += k;
+		n -= k;
+	}
+}
+
+/* delta_encode - t against ref into b; 0 when it is not worth it */
+static int
+delta_encode(struct cs_buf *b, const char *ref, size_t rn, const char *t,
+    size_t tn)
+{
+	int32_t pos[EV_HASH];
+	size_t i = 0, lit = 0, start = b->len, j;
+
+	if (rn < MIN_COPY || tn < MIN_COPY || rn > 65535 || tn > MAX_EVLEN)
+		return 0;
+	for (j = 0; j < EV_HASH; j++)
+		pos[j] = -1;
+	for (j = 0; j + 4 <= rn; j++)
+		pos[h4((const unsigned char *)ref + j)] = (int32_t)j;
+	put_be(b, tn, 4);
+	while (i < tn) {
+		size_t len = 0;
+		int32_t at = i + 4 <= tn ?
+		    pos[h4((const unsigned char *)t + i)] : -1;
+		if (at >= 0)
+			while ((size_t)at + len < rn && i + len < tn &&
+			    len < 65535 && ref[at + len] == t[i + len])
+				len++;
+		if (len >= MIN_COPY) {
+			lit_flush(b, t + lit, i - lit);
+			put_u8(b, 1);
+			put_be(b, (uint64_t)at, 2);
+			put_be(b, len, 2);
+			i += len;
+			lit = i;
+		} else {
+			i++;
+		}
+	}
+	lit_flush(b, t + lit, tn - lit);
+	if (b->len - start >= tn + 4) {
+		b->len = start;	/* no gain: the caller writes it plain */
+		if (b->data)
+			b->data[b->len] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
+static char *
+delta_decode(struct cs_rd *r, const char *ref, size_t rn)
+{
+	uint32_t total = cs_rd_be32(r), got = 0;
+	char *out;
+
+	if (r->err || total > MAX_EVLEN)
+		return NULL;
+	out = cs_xmalloc((size_t)total + 1);
+	while (got < total) {
+		uint8_t op = cs_rd_u8(r);
+		uint16_t a = cs_rd_be16(r), n;
+		const uint8_t *p;
+		if (r->err)
+			break;
+		if (op == 0) {
+			if (a > total - got || (p = cs_rd_bytes(r, a)) == NULL)
+				break;
+			memcpy(out + got, p, a);
+			got += a;
+		} else if (op == 1) {
+			n = cs_rd_be16(r);
+			if (r->err || (size_t)a + n > rn || n > total - got)
+				break;
+			memcpy(out + got, ref + a, n);
+			got += n;
+		} else {
+			break;
+		}
+		if (op == 0 && a == 0)
+			break;
+	}
+	if (got != total) {
+		free(out);
+		r->err = CS_EPARSE;
+		return NULL;
+	}
+	out[total] = '\0';
+	return out;
+}
+
 /* identity - the bytes that name a record (hashed into uid with start) */
 static void
 identity(struct cs_buf *b, const struct cs_nat_rec *r)
@@ -302,19 +426,36 @@ identity(struct cs_buf *b, const struct cs_nat_rec *r)
 static void
 encode(struct cs_buf *b, const struct cs_nat_rec *r)
 {
+	const char *ref = NULL;
 	int i, n = 0;
 
-	put_u8(b, 1);	/* version */
+	put_u8(b, 2);	/* version: 1 had every record plain */
 	identity(b, r);
 	put_be(b, (uint64_t)r->port_step, 2);
 	for (i = 0; i < CS_NAT_MAXEV; i++)
 		n += r->ev[i].t != CS_TIME_NONE;
 	put_u8(b, (unsigned)n);
 	for (i = 0; i < CS_NAT_MAXEV; i++) {
+		const char *raw = r->ev[i].raw ? r->ev[i].raw : "";
+		size_t len = strlen(raw);
 		if (r->ev[i].t == CS_TIME_NONE)
 			continue;
+		if (len > MAX_EVLEN)
+			len = MAX_EVLEN;
 		put_be(b, (uint64_t)r->ev[i].t, 8);
-		put_str(b, r->ev[i].raw, MAX_EVLEN);
+		if (ref) {
+			put_u8(b, 1);
+			if (delta_encode(b, ref, strlen(ref), raw, len))
+				continue;
+			b->data[b->len - 1] = 0;	/* plain after all */
+		} else if (n > 1) {
+			ref = raw;
+			put_u8(b, 0);
+		} else {
+			put_u8(b, 0);
+		}
+		put_be(b, len, 4);
+		cs_buf_append(b, raw, len);
 	}
 }
 
@@ -322,22 +463,23 @@ static int
 decode(const void *p, size_t len, struct cs_nat_rec *r)
 {
 	struct cs_rd rd;
-	int i, n;
+	int i, n, version, mode;
 
 	cs_rd_init(&rd, p, len);
-	if (cs_rd_u8(&rd) != 1)
+	version = cs_rd_u8(&rd);
+	if (version != 1 && version != 2)
 		return -1;
 	r->kind = cs_rd_u8(&rd);
 	r->proto = cs_rd_u8(&rd);
 	r->src = cs_rd_u8(&rd);
-	if (get_addr(&rd, &r->inside))
+	if (get_addr(&rd, &r->inside, version))
 		return -1;
 	r->inside_port = port_dec(cs_rd_be32(&rd));
-	if (get_addr(&rd, &r->pub))
+	if (get_addr(&rd, &r->pub, version))
 		return -1;
 	r->port_lo = (int)(cs_rd_be32(&rd) & 0xffff);
 	r->port_hi = (int)(cs_rd_be32(&rd) & 0xffff);
-	if (get_addr(&rd, &r->dst))
+	if (get_addr(&rd, &r->dst, version))
 		return -1;
 	r->dst_port = port_dec(cs_rd_be32(&rd));
 	if ((r->link = get_str(&rd)) == NULL)
@@ -348,7 +490,13 @@ decode(const void *p, size_t len, struct cs_nat_rec *r)
 		return -1;
 	for (i = 0; i < n; i++) {
 		r->ev[i].t = (cs_time)cs_rd_be64(&rd);
-		if ((r->ev[i].raw = get_str(&rd)) == NULL)
+		mode = version == 2 ? cs_rd_u8(&rd) : 0;
+		if (mode == 1 && i > 0 && r->ev[0].raw)
+			r->ev[i].raw = delta_decode(&rd, r->ev[0].raw,
+			    strlen(r->ev[0].raw));
+		else if (mode == 0)
+			r->ev[i].raw = get_str(&rd);
+		if (r->ev[i].raw == NULL)
 			return -1;
 	}
 	return rd.err == CS_OK && cs_rd_left(&rd) == 0 ? 0 : -1;

@@ -200,6 +200,14 @@ test_conntrack_sample(void)
 	T_EQ_INT(feed_lines(s, &cs_fmt_conntrack, CT, 1, 1000), 66);
 	T_EQ_INT(nrej, 0);
 	check_2265(s, "  conntrack, one run\n", "[NEW]", "[DESTROY]");
+	/* the evidence comes back byte for byte (stored as a delta) */
+	n = who(s, "203.0.113.5", 2265, 17, T0 * CS_US, 0, &r, &any);
+	T_EQ_INT(n, 1);
+	if (n == 1) {
+		T_EQ_STR(r[0].ev[0].raw, "[1795985372.925358]\t    [NEW] ipv4     2 udp      17 30 src=100.64.0.11 dst=203.0.113.200 sport=40000 dport=5300 [UNREPLIED] src=203.0.113.200 dst=203.0.113.5 sport=5300 dport=2265 id=312476421");
+		T_EQ_STR(r[0].ev[1].raw, "[1795985422.765975]\t[DESTROY] ipv4     2 udp      17 src=100.64.0.11 dst=203.0.113.200 sport=40000 dport=5300 packets=1 bytes=29 src=203.0.113.200 dst=203.0.113.5 sport=5300 dport=2265 packets=1 bytes=29 delta-time=30 id=312476421");
+	}
+	cs_nat_recs_free(r, n);
 	/* an address with no NAT record */
 	n = who(s, "198.51.100.1", 2265, 0, T0 * CS_US, 0, &r, &any);
 	T_EQ_INT(n, 0);
