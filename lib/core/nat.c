@@ -14,7 +14,7 @@
 #include "core/nat.h"
 #include "util/xmalloc.h"
 
-#define MAX_OPEN (1u << 22)	/* open intervals kept in memory */
+#define MAX_OPEN (1u << 20)	/* open intervals kept in memory */
 
 struct mrec {
 	struct cs_nat_rec r;
@@ -31,6 +31,7 @@ struct natst {
 	struct mrec **dirty;	/* owned array; entries borrowed/owned */
 	size_t ndirty, capdirty;
 	uint64_t seq;
+	size_t next_evict;	/* count at which to try evicting again */
 };
 
 const char *
@@ -248,21 +249,26 @@ close_with(struct cs_nat_rec *r, const struct cs_obs *o)
 	ev_add(r, o->time, o->raw);
 }
 
+/*
+ * evict_old - the table is full: forget the older half of the open
+ * intervals already written (their delete, if it comes, finds them in the
+ * store).  One scan per MAX_OPEN / 2 creates, so amortised O(1).
+ */
 static void
-evict_oldest(struct natst *st)
+evict_old(struct natst *st)
 {
-	size_t i, best = SIZE_MAX;
+	uint64_t below = st->seq - MAX_OPEN / 2;
+	size_t i = 0;
 
-	/* rare: a linear scan is acceptable at this bound */
-	for (i = 0; i < st->cap; i++)
-		if (st->slot[i] && !st->slot[i]->dirty &&
-		    (best == SIZE_MAX || st->slot[i]->seq < st->slot[best]->seq))
-			best = i;
-	if (best != SIZE_MAX) {
-		struct mrec *m = st->slot[best];
-		table_remove(st, best);
-		cs_nat_rec_clear(&m->r);
-		free(m);
+	while (i < st->cap) {
+		struct mrec *m = st->slot[i];
+		if (m && !m->dirty && m->seq < below) {
+			table_remove(st, i);
+			cs_nat_rec_clear(&m->r);
+			free(m);
+			continue;	/* slot i may hold a shifted entry now */
+		}
+		i++;
 	}
 }
 
@@ -321,8 +327,11 @@ cs_nat_fold(struct cs_store *s, const struct cs_obs *o, struct cs_errbuf *eb)
 		m->seq = st->seq++;
 		mark_dirty(st, m);
 		if (m->r.end_known == CS_END_OPEN) {
-			if (st->count >= MAX_OPEN)
-				evict_oldest(st);
+			if (st->count >= MAX_OPEN && st->count >= st->next_evict) {
+				evict_old(st);
+				/* when nothing could go (all unwritten), wait */
+				st->next_evict = st->count + MAX_OPEN / 4;
+			}
 			if ((st->count + 1) * 2 > st->cap)
 				grow(st);
 			table_insert(st, m);
