@@ -33,6 +33,7 @@ int cmd_case_export(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_hold(int argc, char **argv);
+int cmd_retention(int argc, char **argv);
 
 /* dirs_default - from $CUSTOS_DATA / $CUSTOS_KEYS, then the defaults */
 void dirs_default(struct dirs *d);

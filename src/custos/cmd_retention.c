@@ -1,5 +1,7 @@
 /* cmd_retention - custos purge, retention, keys status, hold */
 #include <getopt.h>
+#include <limits.h>
+#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -746,5 +748,311 @@ cmd_hold(int argc, char **argv)
 		return e == CS_ENOENT || e == CS_EINVAL ? 2 : 1;
 	}
 	hold_render(&h, now, json, &b);
+	return flush(&b);
+}
+
+/* ---- retention ---- */
+
+static const char retention_usage[] =
+    "usage: custos retention [--json] [--data DIR] [--keys DIR] [--config FILE]\n"
+    "       custos retention --attest [--json] [--data DIR] [--keys DIR]\n"
+    "\n"
+    "Per source family (identity bindings, SMTP envelopes, NAT records):\n"
+    "the retention configured, the oldest data held and the next purge;\n"
+    "then the preservation holds in force.  Whole days are kept for the\n"
+    "longest of retention_days and retention_smtp_days (they share the day\n"
+    "files), so a family with a shorter retention may be held longer; the\n"
+    "text says so.\n"
+    "\n"
+    "--attest prints, for auditors, what was destroyed and when: every\n"
+    "retention.purge entry of the audit trail (day, when its key and files\n"
+    "were destroyed, by whom, the entry's hash) and every hold created,\n"
+    "renewed, released or expired, after checking the trail's hash chain.\n"
+    "\n"
+    "  --json   retention: {\"now\", \"keep_days\", \"sources\": [{\"family\",\n"
+    "           \"retention_days\", \"kept_days\", \"oldest_day\", \"next_purge\"}],\n"
+    "           \"holds\": [...], \"unreadable_days\": N}\n"
+    "           attest: {\"trail\": {\"intact\", \"entries\", \"head\"},\n"
+    "           \"destroyed\": [...], \"holds\": [...]}\n";
+
+/* oldest_with - the oldest day whose DATA/days file has a row in table */
+static int64_t
+oldest_with(const char *datadir, const struct cs_dayinfo *d, size_t n,
+    const char *table)
+{
+	char name[16], path[PATH_MAX + 64], sql[96];
+	size_t i;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s LIMIT 1", table);
+	for (i = 0; i < n; i++) {
+		sqlite3 *db = NULL;
+		sqlite3_stmt *st = NULL;
+		int found = 0;
+		if (!(d[i].what & CS_DI_DB))
+			continue;
+		cs_day_name(d[i].day, name);
+		snprintf(path, sizeof(path), "%s/days/%s.db", datadir, name);
+		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+		    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			found = 1;
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		if (found)
+			return d[i].day;
+	}
+	return INT64_MIN;
+}
+
+static void
+source_out(struct cs_buf *b, int json, int *first, const char *family,
+    uint64_t days, uint64_t keep, int64_t oldest, cs_time now)
+{
+	char od[16] = "", np[40] = "";
+	cs_time due;
+
+	if (oldest != INT64_MIN) {
+		cs_day_name(oldest, od);
+		due = cs_purge_due(oldest, keep);
+		cs_time_format(due, np);
+	}
+	if (json) {
+		cs_buf_appendf(b, "%s{\"family\":\"%s\",\"retention_days\":%llu,"
+		    "\"kept_days\":%llu,", *first ? "" : ",", family,
+		    (unsigned long long)days, (unsigned long long)keep);
+		if (oldest != INT64_MIN)
+			cs_buf_appendf(b, "\"oldest_day\":\"%s\",\"next_purge\":"
+			    "\"%s\",\"overdue\":%s}", od, np,
+			    cs_purge_due(oldest, keep) <= now ? "true" : "false");
+		else
+			cs_buf_puts(b, "\"oldest_day\":null,\"next_purge\":null,"
+			    "\"overdue\":false}");
+		*first = 0;
+		return;
+	}
+	cs_buf_appendf(b, "%-9s retention %llu day%s", family,
+	    (unsigned long long)days, days == 1 ? "" : "s");
+	if (days != keep)
+		cs_buf_appendf(b, " (kept %llu: the day files are shared)",
+		    (unsigned long long)keep);
+	if (oldest == INT64_MIN) {
+		cs_buf_puts(b, "; no data held\n");
+		return;
+	}
+	cs_buf_appendf(b, "; oldest data %s; next purge %s%s\n", od, np,
+	    cs_purge_due(oldest, keep) <= now ? " (overdue: run custos purge)" :
+	    "");
+}
+
+/* attest - what was destroyed and when, from the audit trail */
+static int
+attest(const struct dirs *d, int json)
+{
+	struct cs_audit *a = NULL;
+	struct cs_audit_entry *e = NULL;
+	struct cs_errbuf eb = {""}, veb = {""};
+	struct cs_buf b;
+	char ts[40], head[65] = "";
+	int64_t bad = 0, seq = 0;
+	size_t n = 0, i, k = 0;
+	int intact, pass;
+
+	if (cs_audit_open(d->data, d->keys, 0, &a, &eb) != CS_OK) {
+		fprintf(stderr, "custos: retention --attest: %s\n", eb.msg);
+		return 1;
+	}
+	intact = cs_audit_verify(a, &bad, &veb) == CS_OK;
+	cs_audit_head(a, &seq, head, &eb);
+	if (cs_audit_list(a, NULL, &e, &n, &eb) != CS_OK) {
+		fprintf(stderr, "custos: retention --attest: %s\n", eb.msg);
+		cs_audit_close(a);
+		return 1;
+	}
+	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
+	if (json) {
+		cs_buf_appendf(&b, "{\"trail\":{\"intact\":%s,\"entries\":%lld,"
+		    "\"head\":\"%s\"", intact ? "true" : "false",
+		    (long long)seq, head);
+		if (!intact) {
+			cs_buf_puts(&b, ",\"problem\":");
+			cs_buf_json_str(&b, veb.msg, strlen(veb.msg));
+		}
+		cs_buf_puts(&b, "}");
+	} else {
+		cs_buf_appendf(&b, "audit trail %s: %lld entries, head %s\n",
+		    intact ? "intact" : "DAMAGED", (long long)seq, head);
+		if (!intact)
+			cs_buf_appendf(&b, "  %s\n", veb.msg);
+	}
+	for (pass = 0; pass < 2; pass++) {
+		const char *pfx = pass == 0 ? "retention.purge" : "hold.";
+		if (json)
+			cs_buf_appendf(&b, ",\"%s\":[", pass == 0 ? "destroyed" :
+			    "holds");
+		else
+			cs_buf_appendf(&b, "\n%s\n", pass == 0 ?
+			    "days destroyed (key first, then files):" :
+			    "preservation holds:");
+		k = 0;
+		for (i = 0; i < n; i++) {
+			int match = pass == 0 ?
+			    strcmp(e[i].action, pfx) == 0 :
+			    strncmp(e[i].action, pfx, 5) == 0;
+			if (!match)
+				continue;
+			cs_time_format(e[i].time, ts);
+			if (json) {
+				cs_buf_appendf(&b, "%s{\"seq\":%lld,\"time\":"
+				    "\"%s\",\"actor\":", k ? "," : "",
+				    (long long)e[i].seq, ts);
+				cs_buf_json_str(&b, e[i].actor,
+				    strlen(e[i].actor));
+				cs_buf_appendf(&b, ",\"action\":\"%s\",\"case\":",
+				    e[i].action);
+				if (e[i].case_id && *e[i].case_id)
+					cs_buf_json_str(&b, e[i].case_id,
+					    strlen(e[i].case_id));
+				else
+					cs_buf_puts(&b, "null");
+				cs_buf_appendf(&b, ",\"detail\":%s,\"hash\":"
+				    "\"%s\"}", e[i].detail ? e[i].detail :
+				    "null", e[i].hash);
+			} else {
+				cs_buf_appendf(&b, "  #%lld %s %s by %s%s%s: %s\n"
+				    "      sha256 %s\n", (long long)e[i].seq, ts,
+				    e[i].action, e[i].actor,
+				    e[i].case_id && *e[i].case_id ? " case " :
+				    "", e[i].case_id ? e[i].case_id : "",
+				    e[i].detail ? e[i].detail :
+				    "(detail sealed: no audit key)", e[i].hash);
+			}
+			k++;
+		}
+		if (json)
+			cs_buf_puts(&b, "]");
+		else if (k == 0)
+			cs_buf_puts(&b, "  none\n");
+	}
+	if (json)
+		cs_buf_puts(&b, "}\n");
+	cs_audit_entries_free(e, n);
+	cs_audit_close(a);
+	return flush(&b) || !intact;
+}
+
+int
+cmd_retention(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"attest", no_argument, NULL, 'a'},
+		{"data", required_argument, NULL, 'd'},
+		{"keys", required_argument, NULL, 'k'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cs_config cfg;
+	struct cs_errbuf eb = {""};
+	struct cs_dayinfo *days = NULL;
+	struct cs_vhold *h = NULL;
+	struct dirs d;
+	struct cs_buf b;
+	const char *cfgpath = NULL;
+	char ts[40], fk[16];
+	size_t n = 0, nh = 0, i, unread = 0, k = 0;
+	int opt, json = 0, att = 0, first = 1;
+	int64_t oldest_nat = INT64_MIN;
+	uint64_t keep;
+	cs_time now = cs_time_now();
+
+	dirs_default(&d);
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'j': json = 1; break;
+		case 'a': att = 1; break;
+		case 'd': d.data = optarg; break;
+		case 'k': d.keys = optarg; break;
+		case 'c': cfgpath = optarg; break;
+		case 'h': fputs(retention_usage, stdout); return 0;
+		default: fputs(retention_usage, stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fputs(retention_usage, stderr);
+		return 2;
+	}
+	if (att)
+		return attest(&d, json);
+	load_cfg(cfgpath, &cfg);
+	keep = cs_purge_keep_days(&cfg);
+	if (cs_purge_inventory(d.data, d.keys, &days, &n, &eb) != CS_OK) {
+		fprintf(stderr, "custos: retention: %s\n", eb.msg);
+		return 1;
+	}
+	if (cs_hold_list(d.data, d.keys, NULL, &h, &nh, &eb) != CS_OK) {
+		fprintf(stderr, "custos: retention: holds: %s\n", eb.msg);
+		nh = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if ((days[i].what & CS_DI_NAT) && oldest_nat == INT64_MIN)
+			oldest_nat = days[i].day;
+		if ((days[i].what & CS_DI_DATA) && !(days[i].what & CS_DI_KEY))
+			unread++;
+	}
+	cs_buf_init(&b, NULL, 0, 64 * 1024 * 1024);
+	cs_time_format(now, ts);
+	cs_day_name(cs_purge_first_kept(now, keep), fk);
+	if (json)
+		cs_buf_appendf(&b, "{\"now\":\"%s\",\"keep_days\":%llu,"
+		    "\"first_kept\":\"%s\",\"sources\":[", ts,
+		    (unsigned long long)keep, fk);
+	else
+		cs_buf_appendf(&b, "at %s: whole days are kept %llu days (the "
+		    "longest retention); days before %s are due for purging\n\n",
+		    ts, (unsigned long long)keep, fk);
+	source_out(&b, json, &first, "identity", cfg.retention_days, keep,
+	    oldest_with(d.data, days, n, "binding"), now);
+	source_out(&b, json, &first, "smtp", cfg.retention_smtp_days, keep,
+	    oldest_with(d.data, days, n, "smtp"), now);
+	source_out(&b, json, &first, "nat", cfg.retention_days, keep,
+	    oldest_nat, now);
+	if (json)
+		cs_buf_puts(&b, "],\"holds\":[");
+	else
+		cs_buf_puts(&b, "\nholds in force:\n");
+	for (i = 0; i < nh; i++) {
+		char t1[40], t2[40], t3[40];
+		if (h[i].released != CS_TIME_NONE || now >= h[i].expires)
+			continue;
+		cs_time_format(h[i].from, t1);
+		cs_time_format(h[i].to, t2);
+		cs_time_format(h[i].expires, t3);
+		if (json)
+			cs_buf_appendf(&b, "%s{\"hold\":\"%s#%lld\",\"from\":\"%s\","
+			    "\"to\":\"%s\",\"expires\":\"%s\",\"bindings\":%lld,"
+			    "\"envelopes\":%lld}", k ? "," : "", h[i].case_id,
+			    (long long)h[i].id, t1, t2, t3,
+			    (long long)h[i].nbind, (long long)h[i].nmail);
+		else
+			cs_buf_appendf(&b, "  %s#%lld  %s .. %s  until %s  "
+			    "(%lld bindings, %lld envelopes in the vault)\n",
+			    h[i].case_id, (long long)h[i].id, t1, t2, t3,
+			    (long long)h[i].nbind, (long long)h[i].nmail);
+		k++;
+	}
+	if (json)
+		cs_buf_appendf(&b, "],\"unreadable_days\":%zu}\n", unread);
+	else {
+		if (k == 0)
+			cs_buf_puts(&b, "  none\n");
+		if (unread)
+			cs_buf_appendf(&b, "\n%zu day%s of data without a key "
+			    "(unreadable; custos keys status)\n", unread,
+			    unread == 1 ? "" : "s");
+	}
+	free(days);
+	free(h);
 	return flush(&b);
 }

@@ -25,6 +25,7 @@ static const struct {
 	{"audit", cmd_audit, "verify and show the audit trail"},
 	{"nat", cmd_nat, "deterministic NAT mappings (custos nat map add|list)"},
 	{"purge", cmd_purge, "destroy days past retention (key first, then files)"},
+	{"retention", cmd_retention, "retention per source, holds; --attest: what was destroyed"},
 	{"keys", cmd_keys, "which days have keys (custos keys status)"},
 	{"hold", cmd_hold, "preservation holds: copy a case's records into its vault"},
 	{"collect", cmd_collect, "collect IPFIX NAT events (UDP or a pcap file)"},

@@ -224,6 +224,34 @@ else
 	    "$(grep retention "$WORK/audit.json" | head -3)"
 fi
 
+# custos retention: per family, the oldest data and the next purge
+cu s retention --json >"$WORK/ret.json" 2>"$WORK/ret.err"
+if jq -e '(.sources | map({(.family): .}) | add) as $s |
+    .keep_days == 7 and $s.identity.oldest_day == "2026-11-22" and
+    $s.identity.next_purge == "2026-11-30T00:00:00Z" and
+    ($s.identity.overdue | not) and $s.smtp.oldest_day >= "2026-11-22" and
+    $s.nat.oldest_day == null' "$WORK/ret.json" >/dev/null 2>&1; then
+	pass "retention: oldest day 22, next purge 2026-11-30T00:00Z"
+else
+	fail "retention: oldest day 22, next purge 2026-11-30T00:00Z" \
+	    "$(cat "$WORK/ret.json" "$WORK/ret.err")"
+fi
+cu s retention >"$WORK/ret.txt" 2>&1
+grep -q '^identity  retention 7 days; oldest data 2026-11-22' "$WORK/ret.txt" ||
+    fail "retention text" "$(cat "$WORK/ret.txt")"
+# --attest: what was destroyed and when, from the verified trail
+cu s retention --attest --json >"$WORK/att.json" 2>"$WORK/att.err"
+if jq -e --slurpfile dry "$WORK/dry.json" '.trail.intact and
+    ([.destroyed[].detail.day] == [$dry[0].days[].day]) and
+    all(.destroyed[]; .time == "2026-11-29T12:00:00Z" and
+    .actor == "tester" and (.hash | length) == 64)' "$WORK/att.json" \
+    >/dev/null 2>&1 && cu s retention --attest | grep -q 'intact'; then
+	pass "retention --attest: every destroyed day, when, by whom, chained"
+else
+	fail "retention --attest: every destroyed day, when, by whom, chained" \
+	    "$(head -c 600 "$WORK/att.json") $(cat "$WORK/att.err")"
+fi
+
 # again: nothing to do
 if cu s purge >"$WORK/again.out" 2>&1 &&
     grep -q '^0 days destroyed' "$WORK/again.out"; then
