@@ -1,0 +1,81 @@
+#!/bin/sh
+# bench/purge.sh - custos purge: the time to destroy a day does not grow
+# with the day.  Two stores, each holding one generated day of DHCP
+# bindings (custos-gen --only dhcpd --profile hotspot, one day), of about
+# 1M and 10M bindings; each is purged with the clock moved past its
+# retention, and the purge is timed (wall clock of the whole command:
+# configuration, key wipe, unlinks, fsyncs, audit entry).
+#
+#   BENCH_SCALE=small bench/purge.sh     10k and 100k bindings (a minute)
+#   bench/purge.sh                       1M and 10M (about 10 GB of disk
+#                                        under bench/out/purge, 10-20 min)
+#
+# Prints, per store: bindings (rows of the day file), bytes of the day's
+# files, and the purge time; then the ratio of the two times (flat: ~1).
+set -eu
+cd "$(dirname "$0")/.."
+O=${O:-build}
+CUSTOS=$PWD/$O/custos
+GEN=$PWD/$O/custos-gen
+SCALE=${BENCH_SCALE:-full}
+OUT=$PWD/bench/out/purge-$SCALE
+DAY=2026-11-22
+
+case $SCALE in
+small) SUBS="600 6000" ;;
+full) SUBS="58000 580000" ;;	# about 17 bindings a subscriber a day
+*) echo "bench/purge.sh: BENCH_SCALE is small or full" >&2; exit 2 ;;
+esac
+for b in "$CUSTOS" "$GEN"; do
+	[ -x "$b" ] || { echo "bench/purge.sh: $b missing: run 'make'" >&2; exit 1; }
+done
+command -v sqlite3 >/dev/null || { echo "bench/purge.sh: needs sqlite3" >&2; exit 1; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+CONF=$OUT/custos.conf
+printf 'retention_days = 7\n' >"$CONF"
+
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+echo "purge bench ($SCALE): one day of DHCP bindings per store"
+printf '%-12s %12s %14s %10s\n' store bindings "day bytes" "purge ms"
+times=""
+i=0
+for subs in $SUBS; do
+	i=$((i + 1))
+	s=$OUT/s$i
+	mkdir -p "$s/keys"
+	chmod 700 "$s/keys"
+	"$GEN" --out "$s/gen" --only dhcpd --profile hotspot --subscribers \
+	    "$subs" --days 1 --start "$DAY" --seed 11 --no-pre \
+	    >"$s/gen.out" 2>&1
+	args=$(sed -n 's/^ingest: custos ingest //p' "$s/gen/README.gen")
+	# shellcheck disable=SC2086 # args is a list of words
+	(cd "$s/gen" && "$CUSTOS" ingest --data "$s/data" --keys "$s/keys" \
+	    --quiet $args) >"$s/ingest.out" 2>&1
+	rm -rf "$s/gen"		# the logs: disk for the next store
+	n=$(sqlite3 "$s/data/days/$DAY.db" "SELECT count(*) FROM binding")
+	bytes=$(cat "$s/data/days/$DAY.db"* | wc -c)
+	sync
+	t0=$(ms)
+	CUSTOS_NOW=2027-01-01T00:00:00Z CUSTOS_CONFIG=$CONF "$CUSTOS" purge \
+	    --data "$s/data" --keys "$s/keys" --json >"$s/purge.json"
+	t=$(($(ms) - t0))
+	[ ! -e "$s/data/days/$DAY.db" ] && [ ! -e "$s/keys/days/$DAY.key" ] || {
+		echo "bench/purge.sh: day $DAY not destroyed in $s" >&2
+		exit 1
+	}
+	ndays=$(sed 's/.*"days":\[//; s/[^{]//g' "$s/purge.json" | wc -c)
+	printf '%-12s %12s %14s %10s   (%s day files)\n' "store$i" "$n" \
+	    "$bytes" "$t" "$ndays"
+	times="$times $t"
+	rm -rf "$s/data"
+done
+set -- $times
+if [ "$1" -gt 0 ]; then
+	echo "ratio (bigger day / smaller day): $(awk "BEGIN { printf \"%.2f\", $2 / $1 }")"
+else
+	echo "ratio: smaller day took 0 ms"
+fi
+rm -rf "$OUT"
