@@ -26,6 +26,9 @@ struct rule {
 #define DISCLOSING (CT_SUBPOENAS | T(2703D) | T(WARRANT) | T(EMERG) |       \
 	T(CONSENT) | CT_INTERCEPTS)
 #define NEEDS_WRITING (CT_ALL & ~(T(EMERG) | T(PT_EMERG) | T(CYBERTIP)))
+/* productions under 2702-2704 (R-FEE-1: 18 USC 2706) */
+#define SCA_PRODUCING (CT_SUBPOENAS | T(2703D) | T(WARRANT) | T(EMERG) |  \
+	T(CONSENT))
 
 const char *
 cs_outcome_name(enum cs_outcome o)
@@ -771,6 +774,248 @@ return_due(const struct cs_case *c, const struct cs_rule_env *env,
 	    "answer is due");
 }
 
+/* ---- notes (INFO) and duties the spec's tables add ---- */
+
+static int
+r2705a(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	if (!(c->cats & (CC_BIT(CC_CONTENT) | CC_BIT(CC_STORED))))
+		return 0;
+	return say(m, l, "if the government delays its customer notice for "
+	    "content (2703(b)): up to 90 days, extendable by 90 days each; "
+	    "its duty, tracked for information only (2705(a)(1),(4))");
+}
+
+static int
+fee1(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "reasonable costs of searching, assembling and "
+	    "reproducing may be billed (18 USC 2706): custos case cost, case "
+	    "invoice; a common carrier's telephone toll records and listings "
+	    "are not, unless unusually voluminous or an undue burden");
+}
+
+/* t3_over - when the interception ended (termination, end of order) */
+static cs_time
+t3_over(const struct cs_case *c, const struct cs_rule_env *env)
+{
+	const struct cs_event *e = cs_case_last(c, "termination");
+	cs_time end = CS_TIME_NONE;
+
+	if (c->type == CT_T3)
+		end = cs_rules_t3_end(c);
+	if (end != CS_TIME_NONE && env->now < end)
+		end = CS_TIME_NONE;
+	if (e != NULL && (end == CS_TIME_NONE || e->at < end))
+		end = e->at;
+	return end;
+}
+
+static int
+t3_8(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	char ts[40];
+	cs_time end = t3_over(c, env);
+
+	if (c->backup || (c->cats & CC_BIT(CC_STORED)))
+		return say(m, l, "Title III: the provider keeps no copy of "
+		    "content beyond delivery buffering; a retained copy is "
+		    "sealed evidence (2518(8)(a))");
+	if (end == CS_TIME_NONE)
+		return 0;
+	fmt_time(end, ts);
+	return say(m, l, "interception ended %s: purge the content buffer "
+	    "after confirmed delivery and the agreed resend window; keep no "
+	    "provider copy (2518(8)(a))", ts);
+}
+
+static int
+t3_9(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	char ts[40], tb[40];
+	cs_time end = t3_over(c, env);
+
+	if (end == CS_TIME_NONE)
+		return 0;
+	fmt_time(end, ts);
+	fmt_time(end + 90 * CS_DAY, tb);
+	return say(m, l, "interception ended %s: the government serves the "
+	    "inventory on the parties within 90 days (by %s); its duty, for "
+	    "information (2518(8)(d))", ts, tb);
+}
+
+static int
+t3_10(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "the provider is compensated for reasonable expenses "
+	    "of its assistance (2518(4)): custos case cost, case invoice");
+}
+
+static int
+t3_11(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	char ts[40];
+
+	if (c->activated != CS_TIME_NONE || c->closed ||
+	    cs_case_count(c, "termination"))
+		return 0;
+	fmt_time(c->received, ts);
+	return say(m, l, "not yet activated (received %s): furnish assistance "
+	    "forthwith, unobtrusively, with minimum interference; target "
+	    "hours, not days (2518(4))", ts);
+}
+
+static int
+pt6(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "if the agency installs its own device, it must "
+	    "record the officers, install, uninstall and access times, "
+	    "configuration and data collected, and file that under seal "
+	    "within 30 days of termination (3123(a)(3)); log the "
+	    "provider-side facts too");
+}
+
+static int
+pt7(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "reasonable expenses are compensated (3124(c)): "
+	    "custos case cost, case invoice; no cause of action for "
+	    "compliance (3124(d)); good-faith defense (3124(e))");
+}
+
+static int
+calea5(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "a compromise of this interception, or unlawful "
+	    "surveillance on the premises, is reported to the affected "
+	    "agencies within a reasonable time upon discovery: incident "
+	    "workflow, timestamped report (47 CFR 1.20003(c))");
+}
+
+static int
+calea6(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return missing(m, l, "appropriate authorization = legal and carrier "
+	    "authorization (47 CFR 1.20002)", 2, "legal (order or "
+	    "certification document)", cs_case_has_doc(c, NULL),
+	    "carrier (approval)", cs_rules_approved(c, 1));
+}
+
+static int
+calea7(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "an employee's violation of the carrier's policy is "
+	    "the carrier's violation: every access is audited "
+	    "(47 USC 229(d))");
+}
+
+static int
+calea8(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "deliver only the target's communications, "
+	    "concurrently, off premises and unobtrusively; protect others' "
+	    "privacy and the secrecy of the interception; decrypt only "
+	    "carrier-provided encryption (47 USC 1002(a),(b)(3))");
+}
+
+static int
+calea9(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "facilities-based broadband access and "
+	    "interconnected VoIP are CALEA carriers (1001(8)(B)(ii); FCC "
+	    "05-153, 06-56; since 14 May 2007); pure information services "
+	    "are not (1001(8)(C)): document the provider's status");
+}
+
+static int
+calea10(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "safe harbor (47 USC 1006(a)(2)): record the "
+	    "standard the delivery claims (broadband ATIS-1000013, VoIP "
+	    "ATIS-1000678, cable PacketCable/CBIS)");
+}
+
+static int
+calea11(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "the Jan 2025 FCC ruling that section 105 requires "
+	    "network security was rescinded (20 Nov 2025, PS Dkt 22-329): "
+	    "those measures are best practice, not law");
+}
+
+static int
+calea12(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	return say(m, l, "non-compliance is enforced by court order (47 USC "
+	    "1007, 18 USC 2522): civil penalty up to $10,000 a day");
+}
+
+static int
+ret1(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	if (env->cfg && env->cfg->retention_days)
+		return say(m, l, "no general US data-retention mandate: logs "
+		    "are purged per the retention policy (retention_days = "
+		    "%llu) unless held; 2703(f) is not a retention mandate",
+		    (unsigned long long)env->cfg->retention_days);
+	return say(m, l, "no general US data-retention mandate: logs are "
+	    "purged per the retention policy unless held; 2703(f) is not a "
+	    "retention mandate");
+}
+
+static int
+ret2(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	size_t i;
+
+	for (i = 0; i < c->nt && c->t[i].kind != TK_PHONE; i++)
+		;
+	if (i == c->nt)
+		return 0;
+	return say(m, l, "if the carrier bills toll calls: toll billing "
+	    "records (name, address, numbers, date, time, length) are kept "
+	    "18 months (47 CFR 42.6)");
+}
+
+static int
+ret3(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	if (c->closed)
+		return 0;
+	return say(m, l, "cable operators destroy personal information once "
+	    "no longer needed, unless a request or order is pending: this "
+	    "one is (47 USC 551(e))");
+}
+
+static int
+ret4(const struct cs_case *c, const struct cs_rule_env *env, char *m,
+    size_t l)
+{
+	if (!cs_case_count(c, "certify"))
+		return 0;
+	return say(m, l, "the 1.20004 certification record is kept for the "
+	    "period the SSI policy states (47 CFR 1.20003(b)(3))");
+}
+
 static const struct rule rules[] = {
 	{"R-WRITING", NEEDS_WRITING, RO_BLOCK, writing, NULL},
 	{"R-SUB-1", CT_SUBPOENAS, RO_BLOCK, sub1, NULL},
@@ -790,6 +1035,8 @@ static const struct rule rules[] = {
 	{"R-NDO-1", T(NDO), RO_WARN, ndo1_warn, NULL},
 	{"R-NDO-1", CT_ALL & ~T(NDO), RO_INFO, NULL, gag_due},
 	{"R-NDO-2", CT_ALL, RO_INFO, ndo2, NULL},
+	{"R-2705A", CT_SUBPOENAS | T(2703D), RO_INFO, r2705a, NULL},
+	{"R-FEE-1", SCA_PRODUCING, RO_INFO, fee1, NULL},
 	{"R-EMG-1", T(EMERG), RO_BLOCK, emg1_fields, emg3_due},
 	{"R-EMG-1", T(EMERG), RO_BLOCK, emg1_approval, NULL},
 	{"R-EMG-2", T(EMERG), RO_BLOCK, emg2, NULL},
@@ -800,15 +1047,33 @@ static const struct rule rules[] = {
 	{"R-T3-4", CT_INTERCEPTS, RO_BLOCK, t3_4, NULL},
 	{"R-T3-6", T(T3_EMERG), RO_BLOCK, t3_6, emerg48_due},
 	{"R-T3-7", T(T3) | T(T3_EMERG), RO_INFO, hard_gag, NULL},
+	{"R-T3-8", T(T3) | T(T3_EMERG), RO_WARN, t3_8, NULL},
+	{"R-T3-9", T(T3) | T(T3_EMERG), RO_INFO, t3_9, NULL},
+	{"R-T3-10", T(T3) | T(T3_EMERG), RO_INFO, t3_10, NULL},
+	{"R-T3-11", T(T3) | T(T3_EMERG), RO_INFO, t3_11, NULL},
 	{"R-PT-1", T(PT), RO_BLOCK, pt1, NULL},
 	{"R-PT-2", T(PT), RO_BLOCK, pt2, pt2_due},
 	{"R-PT-3", T(PT) | T(PT_EMERG), RO_INFO, hard_gag, NULL},
 	{"R-PT-4", T(PT) | T(PT_EMERG), RO_BLOCK, pt4_block, NULL},
 	{"R-PT-4", T(PT) | T(PT_EMERG), RO_ROUTE, pt4_route, NULL},
 	{"R-PT-5", T(PT_EMERG), RO_BLOCK, pt5, emerg48_due},
+	{"R-PT-6", T(PT) | T(PT_EMERG), RO_INFO, pt6, NULL},
+	{"R-PT-7", T(PT) | T(PT_EMERG), RO_INFO, pt7, NULL},
 	{"R-CALEA-1", CT_INTERCEPTS, RO_BLOCK, calea1, NULL},
 	{"R-CALEA-2", CT_INTERCEPTS, RO_WARN, calea2, calea2_due},
 	{"R-CALEA-3", CT_INTERCEPTS, RO_BLOCK, calea3, NULL},
+	{"R-CALEA-5", CT_INTERCEPTS, RO_INFO, calea5, NULL},
+	{"R-CALEA-6", CT_INTERCEPTS, RO_INFO, calea6, NULL},
+	{"R-CALEA-7", CT_INTERCEPTS, RO_INFO, calea7, NULL},
+	{"R-CALEA-8", CT_INTERCEPTS, RO_INFO, calea8, NULL},
+	{"R-CALEA-9", CT_INTERCEPTS, RO_INFO, calea9, NULL},
+	{"R-CALEA-10", CT_INTERCEPTS, RO_INFO, calea10, NULL},
+	{"R-CALEA-11", CT_INTERCEPTS, RO_INFO, calea11, NULL},
+	{"R-CALEA-12", CT_INTERCEPTS, RO_INFO, calea12, NULL},
+	{"R-RET-1", T(PRES) | T(CYBERTIP), RO_INFO, ret1, NULL},
+	{"R-RET-2", T(PRES), RO_INFO, ret2, NULL},
+	{"R-RET-3", T(PRES), RO_INFO, ret3, NULL},
+	{"R-RET-4", CT_INTERCEPTS, RO_INFO, ret4, NULL},
 	{"R-COUNSEL", CT_COUNSEL, RO_ROUTE, counsel, NULL},
 	{"R-POL-CALLBACK", DISCLOSING, RO_BLOCK, callback, NULL},
 	{"R-POL-PAYMENT", CT_SUBPOENAS | T(2703D) | T(WARRANT), RO_BLOCK,

@@ -262,6 +262,12 @@ static void m_unpaid_policy_off(struct cs_case *c, struct cs_rule_env *e)
 	off.payment_before_fulfilment = 0;
 	e->cfg = &off;
 }
+static void m_backup(struct cs_case *c, struct cs_rule_env *e)
+{ c->backup = 1; }
+static void m_notactivated(struct cs_case *c, struct cs_rule_env *e)
+{ c->activated = CS_TIME_NONE; }
+static void m_phone(struct cs_case *c, struct cs_rule_env *e)
+{ cs_target_parse("phone:+12025550100", &c->t[c->nt++], NULL); }
 
 struct tc {
 	const char *rule;
@@ -320,6 +326,13 @@ static const struct tc cases[] = {
 	{"R-EMG-2", CT_EMERG, m_noexigentpolicy, 0, 0},
 	{"R-CSAM-1", CT_CYBERTIP, m_none, 1, RO_INFO},
 	{"R-CSAM-1", CT_PRES, m_none, 0, 0},
+	{"R-2705A", CT_2703D, m_stored, 1, RO_INFO},
+	{"R-2705A", CT_2703D, m_none, 0, 0},
+	{"R-2705A", CT_WARRANT, m_stored, 0, 0},
+	{"R-FEE-1", CT_SUB_ADMIN, m_none, 1, RO_INFO},
+	{"R-FEE-1", CT_EMERG, m_none, 1, RO_INFO},
+	{"R-FEE-1", CT_PRES, m_none, 0, 0},
+	{"R-FEE-1", CT_T3, m_none, 0, 0},
 	/* Title III */
 	{"R-T3-1", CT_T3, m_nojudge, 1, RO_BLOCK},
 	{"R-T3-1", CT_T3, m_notargets, 1, RO_BLOCK},
@@ -337,6 +350,19 @@ static const struct tc cases[] = {
 	{"R-T3-6", CT_T3_EMERG, m_nofollowup_47h, 0, 0},
 	{"R-T3-7", CT_T3, m_none, 1, RO_INFO},
 	{"R-T3-7", CT_2703D, m_none, 0, 0},
+	{"R-T3-8", CT_T3, m_terminated, 1, RO_WARN},
+	{"R-T3-8", CT_T3, m_t3_day40, 1, RO_WARN},
+	{"R-T3-8", CT_T3_EMERG, m_backup, 1, RO_WARN},
+	{"R-T3-8", CT_T3, m_t3_day39, 0, 0},
+	{"R-T3-8", CT_PT, m_terminated, 0, 0},
+	{"R-T3-9", CT_T3, m_terminated, 1, RO_INFO},
+	{"R-T3-9", CT_T3, m_t3_day40, 1, RO_INFO},
+	{"R-T3-9", CT_T3, m_t3_day39, 0, 0},
+	{"R-T3-10", CT_T3, m_none, 1, RO_INFO},
+	{"R-T3-10", CT_PT, m_none, 0, 0},
+	{"R-T3-11", CT_T3, m_notactivated, 1, RO_INFO},
+	{"R-T3-11", CT_T3, m_none, 0, 0},
+	{"R-T3-11", CT_PT, m_notactivated, 0, 0},
 	/* pen/trap */
 	{"R-PT-1", CT_PT, m_noofficial, 1, RO_BLOCK},
 	{"R-PT-1", CT_PT, m_none, 0, 0},
@@ -350,6 +376,11 @@ static const struct tc cases[] = {
 	{"R-PT-5", CT_PT_EMERG, m_noemkind, 1, RO_BLOCK},
 	{"R-PT-5", CT_PT_EMERG, m_nofollowup_48h, 1, RO_BLOCK},
 	{"R-PT-5", CT_PT_EMERG, m_nofollowup_47h, 0, 0},
+	{"R-PT-6", CT_PT, m_none, 1, RO_INFO},
+	{"R-PT-6", CT_PT_EMERG, m_none, 1, RO_INFO},
+	{"R-PT-6", CT_T3, m_none, 0, 0},
+	{"R-PT-7", CT_PT, m_none, 1, RO_INFO},
+	{"R-PT-7", CT_T3, m_none, 0, 0},
 	/* CALEA */
 	{"R-CALEA-1", CT_T3, m_noapprove, 1, RO_BLOCK},
 	{"R-CALEA-1", CT_PT, m_selfapprove, 1, RO_BLOCK},
@@ -358,6 +389,35 @@ static const struct tc cases[] = {
 	{"R-CALEA-2", CT_T3, m_uncertified_23h, 0, 0},
 	{"R-CALEA-3", CT_T3, m_nossi, 1, RO_BLOCK},
 	{"R-CALEA-3", CT_2703D, m_nossi, 0, 0},
+	{"R-CALEA-5", CT_T3, m_none, 1, RO_INFO},
+	{"R-CALEA-5", CT_2703D, m_none, 0, 0},
+	{"R-CALEA-6", CT_PT, m_noapprove, 1, RO_INFO},
+	{"R-CALEA-6", CT_T3, m_nodocs, 1, RO_INFO},
+	{"R-CALEA-6", CT_T3, m_none, 0, 0},
+	{"R-CALEA-7", CT_PT_EMERG, m_none, 1, RO_INFO},
+	{"R-CALEA-7", CT_WARRANT, m_none, 0, 0},
+	{"R-CALEA-8", CT_T3, m_none, 1, RO_INFO},
+	{"R-CALEA-8", CT_FISA, m_none, 0, 0},
+	{"R-CALEA-9", CT_PT, m_none, 1, RO_INFO},
+	{"R-CALEA-9", CT_2703D, m_none, 0, 0},
+	{"R-CALEA-10", CT_T3_EMERG, m_none, 1, RO_INFO},
+	{"R-CALEA-10", CT_CONSENT, m_none, 0, 0},
+	{"R-CALEA-11", CT_T3, m_none, 1, RO_INFO},
+	{"R-CALEA-11", CT_NSL, m_none, 0, 0},
+	{"R-CALEA-12", CT_PT, m_none, 1, RO_INFO},
+	{"R-CALEA-12", CT_SUB_GJ, m_none, 0, 0},
+	/* retention */
+	{"R-RET-1", CT_PRES, m_none, 1, RO_INFO},
+	{"R-RET-1", CT_CYBERTIP, m_none, 1, RO_INFO},
+	{"R-RET-1", CT_2703D, m_none, 0, 0},
+	{"R-RET-2", CT_PRES, m_phone, 1, RO_INFO},
+	{"R-RET-2", CT_PRES, m_none, 0, 0},
+	{"R-RET-3", CT_PRES, m_none, 1, RO_INFO},
+	{"R-RET-3", CT_PRES, m_closed, 0, 0},
+	{"R-RET-3", CT_2703D, m_none, 0, 0},
+	{"R-RET-4", CT_T3, m_none, 1, RO_INFO},
+	{"R-RET-4", CT_T3, m_uncertified_23h, 0, 0},
+	{"R-RET-4", CT_PRES, m_none, 0, 0},
 	{"R-COUNSEL", CT_FISA, m_none, 1, RO_ROUTE},
 	{"R-COUNSEL", CT_NSL, m_none, 1, RO_ROUTE},
 	{"R-COUNSEL", CT_WARRANT, m_none, 0, 0},
@@ -385,11 +445,18 @@ test_rule_table(void)
 		env_default(&env);
 		tc->mut(c, &env);
 		n = cs_rules_eval(c, &env, f, CS_RULES_MAXF);
-		for (j = 0; j < n; j++)
+		for (j = 0; j < n; j++) {
 			if (strcmp(f[j].rule, tc->rule) == 0) {
 				fired = 1;
 				out_ok |= f[j].out == tc->out;
 			}
+			/* a message that fills the buffer was cut short */
+			if (strlen(f[j].msg) >= sizeof(f[j].msg) - 1) {
+				fprintf(stderr, "  case %zu: %s message "
+				    "truncated\n", i, f[j].rule);
+				t_cur_failed++;
+			}
+		}
 		if (fired != tc->fires || (tc->fires && !out_ok)) {
 			fprintf(stderr, "  case %zu: %s on %s: fired %d (want "
 			    "%d, %s)\n", i, tc->rule, cs_ctype_name(tc->type),
@@ -472,6 +539,70 @@ test_ack(void)
 	cs_case_add_event(c, "ack", env.now, "carol", "R-W-1");
 	n = cs_rules_eval(c, &env, f, CS_RULES_MAXF);
 	T_CHECK(cs_rules_blocker(f, n) == NULL);
+	cs_case_free(c);
+}
+
+/* finding - the message of the first finding of rule on c, or "" */
+static const char *
+finding(const struct cs_case *c, const struct cs_rule_env *env,
+    const char *rule)
+{
+	static struct cs_finding f[CS_RULES_MAXF];
+	size_t i, n = cs_rules_eval(c, env, f, CS_RULES_MAXF);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].rule, rule) == 0)
+			return f[i].msg;
+	return "";
+}
+
+/* the notes say what to do and where, with their citations */
+static void
+test_notes(void)
+{
+	struct cs_rule_env env;
+	struct cs_case *c;
+	const char *m;
+
+	env_default(&env);
+	c = base(CT_SUB_GJ);
+	m = finding(c, &env, "R-FEE-1");
+	T_CHECK(strstr(m, "custos case cost") && strstr(m, "invoice") &&
+	    strstr(m, "toll records") && strstr(m, "2706"));
+	cs_case_free(c);
+	/* terminated 11-05 10:00: inventory within 90 days */
+	c = base(CT_T3);
+	m_terminated(c, &env);
+	m = finding(c, &env, "R-T3-9");
+	T_CHECK(strstr(m, "by 2027-02-03T10:00:00Z") && strstr(m,
+	    "2518(8)(d)"));
+	T_CHECK(strstr(finding(c, &env, "R-T3-8"), "purge") != NULL);
+	/* an acknowledged purge no longer stops anything by itself */
+	cs_case_add_event(c, "ack", env.now, "carol", "R-T3-8");
+	{
+		struct cs_finding f[CS_RULES_MAXF];
+		size_t i, n = cs_rules_eval(c, &env, f, CS_RULES_MAXF);
+
+		for (i = 0; i < n; i++)
+			if (strcmp(f[i].rule, "R-T3-8") == 0)
+				T_CHECK(f[i].acked);
+	}
+	cs_case_free(c);
+	c = base(CT_T3);
+	T_CHECK(strstr(finding(c, &env, "R-T3-10"), "custos case cost"));
+	cs_case_free(c);
+	c = base(CT_PT);
+	T_CHECK(strstr(finding(c, &env, "R-PT-7"), "custos case cost"));
+	T_CHECK(strstr(finding(c, &env, "R-PT-6"), "30 days"));
+	cs_case_free(c);
+	/* retention follows the configured policy */
+	c = base(CT_PRES);
+	cfg.retention_days = 180;
+	T_CHECK(strstr(finding(c, &env, "R-RET-1"), "retention_days = 180"));
+	cs_cfg_defaults(&cfg);
+	cfg.payment_before_fulfilment = 1;
+	env.cfg = NULL;
+	T_CHECK(strstr(finding(c, &env, "R-RET-1"), "retention policy"));
 	cs_case_free(c);
 }
 
@@ -637,6 +768,7 @@ main(void)
 	T_RUN(test_every_rule_covered);
 	T_RUN(test_base_cases_clear);
 	T_RUN(test_ack);
+	T_RUN(test_notes);
 	T_RUN(test_deadlines);
 	T_RUN(test_gag_and_scope);
 	T_RUN(test_targets);
