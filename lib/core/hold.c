@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/audit.h"
+#include "core/casedb.h"
 #include "core/hold.h"
 #include "core/keys.h"
 #include "core/purge.h"
@@ -26,7 +27,8 @@ static const char vault_schema[] =
     "CREATE TABLE IF NOT EXISTS hold(id INTEGER PRIMARY KEY,"
     " created INTEGER NOT NULL, received INTEGER NOT NULL,"
     " renewals INTEGER NOT NULL, released INTEGER,"
-    " from_t INTEGER NOT NULL, to_t INTEGER NOT NULL, sealed BLOB);"
+    " from_t INTEGER NOT NULL, to_t INTEGER NOT NULL, sealed BLOB,"
+    " basis TEXT NOT NULL DEFAULT '', until_t INTEGER);"
     "CREATE TABLE IF NOT EXISTS item(id INTEGER PRIMARY KEY,"
     " hold_id INTEGER NOT NULL, kind INTEGER NOT NULL, sealed BLOB);"
     "CREATE INDEX IF NOT EXISTS item_hold ON item(hold_id);";
@@ -377,9 +379,13 @@ hold_detail(const struct cs_vhold *h, const char *extra, struct cs_buf *b)
 	cs_time_format(h->from, t1);
 	cs_time_format(h->to, t2);
 	cs_time_format(h->received, t3);
-	cs_time_format(h->expires, t4);
-	cs_buf_appendf(b, "{\"hold\":\"%s#%lld\",\"targets\":", h->case_id,
-	    (long long)h->id);
+	if (h->expires == CS_TIME_NONE)
+		snprintf(t4, sizeof(t4), "while the case is open");
+	else
+		cs_time_format(h->expires, t4);
+	cs_buf_appendf(b, "{\"hold\":\"%s#%lld\",\"basis\":\"%s\","
+	    "\"targets\":", h->case_id, (long long)h->id,
+	    h->basis[0] ? h->basis : "hold new");
 	cs_buf_json_str(b, h->targets, strlen(h->targets));
 	cs_buf_appendf(b, ",\"from\":\"%s\",\"to\":\"%s\",\"received\":\"%s\","
 	    "\"expires\":\"%s\",\"renewals\":%d,\"bindings\":%lld,"
@@ -434,6 +440,10 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 		e = CS_ETOOBIG;
 		goto out;
 	}
+	if (r->skip_empty && it.nb == 0 && it.nm == 0) {
+		e = CS_ESKIP;
+		goto out;
+	}
 	if ((e = vault_open(r->datadir, r->keysdir, r->case_id, 1, 1, &v,
 	    eb)) != CS_OK)
 		goto out;
@@ -444,7 +454,8 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 	h.to = r->to;
 	h.created = r->now;
 	h.received = r->received != CS_TIME_NONE ? r->received : r->now;
-	h.expires = cs_hold_expires(h.received, 0);
+	snprintf(h.basis, sizeof(h.basis), "%s", r->basis ? r->basis : "");
+	h.expires = h.basis[0] ? r->until : cs_hold_expires(h.received, 0);
 	h.released = CS_TIME_NONE;
 	h.nbind = (int64_t)it.nb;
 	h.nmail = (int64_t)it.nm;
@@ -466,9 +477,14 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 	cs_buf_reset(&sb);
 	cs_seal(&v.key, -id, enc.data, enc.len, &sb);
 	if (sqlite3_prepare_v2(v.db, "INSERT INTO hold(id, created, received,"
-	    " renewals, released, from_t, to_t, sealed) VALUES(?,?,?,0,NULL,"
-	    "?,?,?)", -1, &st, NULL) != SQLITE_OK)
+	    " renewals, released, from_t, to_t, sealed, basis, until_t)"
+	    " VALUES(?,?,?,0,NULL,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
 		goto dberr;
+	sqlite3_bind_text(st, 7, h.basis, -1, SQLITE_TRANSIENT);
+	if (h.basis[0] && r->until != CS_TIME_NONE)
+		sqlite3_bind_int64(st, 8, r->until);
+	else
+		sqlite3_bind_null(st, 8);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, h.created);
 	sqlite3_bind_int64(st, 3, h.received);
@@ -542,8 +558,9 @@ read_holds(struct vault *v, const char *case_id, int64_t only,
 	struct cs_vhold *h;
 
 	if (sqlite3_prepare_v2(v->db, "SELECT id, created, received, renewals,"
-	    " released, from_t, to_t, sealed FROM hold WHERE ?1 = 0 OR id = ?1"
-	    " ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
+	    " released, from_t, to_t, sealed, basis, until_t FROM hold"
+	    " WHERE ?1 = 0 OR id = ?1 ORDER BY id", -1, &st, NULL) !=
+	    SQLITE_OK ||
 	    sqlite3_prepare_v2(v->db, "SELECT count(*) FROM item WHERE "
 	    "hold_id = ? AND kind = ?", -1, &cnt, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);
@@ -569,7 +586,14 @@ read_holds(struct vault *v, const char *case_id, int64_t only,
 		    CS_TIME_NONE : sqlite3_column_int64(st, 4);
 		h->from = sqlite3_column_int64(st, 5);
 		h->to = sqlite3_column_int64(st, 6);
-		h->expires = cs_hold_expires(h->received, h->renewals);
+		snprintf(h->basis, sizeof(h->basis), "%s",
+		    sqlite3_column_text(st, 8) ? (const char *)
+		    sqlite3_column_text(st, 8) : "");
+		if (h->basis[0])
+			h->expires = sqlite3_column_type(st, 9) == SQLITE_NULL ?
+			    CS_TIME_NONE : sqlite3_column_int64(st, 9);
+		else
+			h->expires = cs_hold_expires(h->received, h->renewals);
 		cs_buf_reset(&b);
 		if (v->have_key && blob && cs_unseal(&v->key, -h->id, blob,
 		    (size_t)bl, &b) == CS_OK) {
@@ -722,6 +746,12 @@ cs_hold_renew(const char *datadir, const char *keysdir, const char *case_id,
 		    (long long)id);
 		return CS_EINVAL;
 	}
+	if (h.basis[0]) {
+		cs_errbuf_set(eb, "hold %s#%lld was made by the purge for %s: it "
+		    "follows the case, not renewals", case_id, (long long)id,
+		    h.basis);
+		return CS_EINVAL;
+	}
 	if (now >= h.expires) {
 		cs_errbuf_set(eb, "hold %s#%lld expired; a new request needs a "
 		    "new hold", case_id, (long long)id);
@@ -862,6 +892,23 @@ cs_hold_release(const char *datadir, const char *keysdir, const char *case_id,
 	return e;
 }
 
+/* case_closed - 1 closed, 0 open, -1 unknown (no case store or case) */
+static int
+case_closed(const char *datadir, const char *keysdir, const char *id)
+{
+	struct cs_casedb *db = NULL;
+	struct cs_case *c = NULL;
+	struct cs_errbuf eb = {""};
+	int r = -1;
+
+	if (cs_casedb_open(datadir, keysdir, 0, &db, &eb) == CS_OK &&
+	    cs_casedb_load(db, id, &c, &eb) == CS_OK)
+		r = c->closed ? 1 : 0;
+	cs_case_free(c);
+	cs_casedb_close(db);
+	return r;
+}
+
 enum cs_err
 cs_hold_expire(const char *datadir, const char *keysdir, cs_time now,
     const char *by, size_t *n, struct cs_errbuf *eb)
@@ -874,14 +921,84 @@ cs_hold_expire(const char *datadir, const char *keysdir, cs_time now,
 	if ((e = cs_hold_list(datadir, keysdir, NULL, &h, &nh, eb)) != CS_OK)
 		return e;
 	for (i = 0; i < nh && e == CS_OK; i++) {
-		if (h[i].released != CS_TIME_NONE || now < h[i].expires)
+		const char *why = "expired";
+		if (h[i].released != CS_TIME_NONE)
 			continue;
+		if (h[i].expires == CS_TIME_NONE) {
+			/* held while its case is open (R-PRES-4) */
+			if (case_closed(datadir, keysdir, h[i].case_id) != 1)
+				continue;
+			why = "case closed";
+		} else if (now < h[i].expires) {
+			continue;
+		}
 		e = cs_hold_release(datadir, keysdir, h[i].case_id, h[i].id,
-		    now, by, "expired", eb);
+		    now, by, why, eb);
 		if (e == CS_OK)
 			(*n)++;
 	}
 	free(h);
+	return e;
+}
+
+enum cs_err
+cs_hold_auto(const char *datadir, const char *keysdir, cs_time now,
+    cs_time from, cs_time to, const char *by, size_t *n,
+    struct cs_errbuf *eb)
+{
+	struct cs_casedb *db = NULL;
+	struct cs_hold *ch = NULL;
+	size_t nch = 0, i;
+	char path[PATH_MAX + 16];
+	enum cs_err e;
+
+	*n = 0;
+	if (from >= to)
+		return CS_OK;
+	snprintf(path, sizeof(path), "%s/cases.db", datadir);
+	if (access(path, F_OK) != 0)
+		return CS_OK;	/* no case store: no case holds anything */
+	if ((e = cs_casedb_open(datadir, keysdir, 0, &db, eb)) != CS_OK)
+		return e;
+	e = cs_casedb_holds(db, now, &ch, &nch, eb);
+	cs_casedb_close(db);
+	if (e != CS_OK)
+		return e;
+	for (i = 0; i < nch && e == CS_OK; i++) {
+		struct cs_hold_req r;
+		struct cs_target t = ch[i].t;
+		cs_time lo = from, hi = to;
+
+		if (t.kind != TK_IP && t.kind != TK_IPV6PREFIX &&
+		    t.kind != TK_USERNAME && t.kind != TK_MAC)
+			continue;	/* no records of that kind are kept */
+		if (t.from != CS_TIME_NONE && t.from > lo)
+			lo = t.from;
+		if (t.to != CS_TIME_NONE && t.to < hi)
+			hi = t.to;
+		if (lo >= hi)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.datadir = datadir;
+		r.keysdir = keysdir;
+		r.case_id = ch[i].case_id;
+		r.t = &t;
+		r.nt = 1;
+		r.from = lo;
+		r.to = hi;
+		r.received = now;
+		r.now = now;
+		r.by = by;
+		r.basis = ch[i].basis;
+		r.until = ch[i].until;
+		r.skip_empty = 1;
+		e = cs_hold_new(&r, NULL, eb);
+		if (e == CS_OK)
+			(*n)++;
+		else if (e == CS_ESKIP)
+			e = CS_OK;
+	}
+	free(ch);
 	return e;
 }
 
@@ -897,7 +1014,8 @@ cs_hold_due(const char *datadir, const char *keysdir, cs_time now,
 	if (cs_hold_list(datadir, keysdir, NULL, &h, &nh, &eb) != CS_OK)
 		return 0;
 	for (i = 0; i < nh; i++) {
-		if (h[i].released != CS_TIME_NONE)
+		/* holds the purge made follow their case: its own deadlines */
+		if (h[i].released != CS_TIME_NONE || h[i].basis[0])
 			continue;
 		for (k = 0; k < 3 && n < max; k++) {
 			cs_time t = h[i].expires - before[k] * DAY_US;

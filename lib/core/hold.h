@@ -58,10 +58,14 @@ struct cs_vhold {
 	char targets[CS_HOLD_TARGETS];	/* "kind:value" lines; "" if sealed
 					   and the case key is missing */
 	char by[CS_CASE_NAME];
+	char basis[16];			/* "" for custos hold new; the rule
+					   for a hold the purge made */
 	cs_time from, to;		/* window preserved */
 	cs_time received;		/* the request's receipt */
 	cs_time created;		/* the snapshot */
-	cs_time expires;		/* received + 90 d * (1 + renewals) */
+	cs_time expires;		/* received + 90 d * (1 + renewals);
+					   purge-made: the case's hold end,
+					   CS_TIME_NONE while it is open */
 	cs_time released;		/* CS_TIME_NONE while in force */
 	int renewals;
 	int64_t nbind, nmail;		/* items held */
@@ -76,6 +80,9 @@ struct cs_hold_req {
 	cs_time received;		/* CS_TIME_NONE: now */
 	cs_time now;
 	const char *by;
+	const char *basis;		/* NULL: custos hold new */
+	cs_time until;			/* with basis: the end, or NONE */
+	int skip_empty;			/* CS_ESKIP instead of an empty hold */
 };
 
 /* cs_hold_expires - the end of a hold in force */
@@ -115,7 +122,22 @@ enum cs_err cs_hold_release(const char *datadir, const char *keysdir,
     const char *case_id, int64_t id, cs_time now, const char *by,
     const char *why, struct cs_errbuf *eb);
 
-/* cs_hold_expire - release every hold past its expiry; *n released */
+/*
+ * cs_hold_auto - before the purge destroys [from, to): for every hold the
+ * case desk has in force (cs_casedb_holds: preservation and CyberTipline
+ * cases to their end, R-PRES-4 any open case with targets), copy the
+ * target's records of that span (inside the target's window) into the
+ * case's vault as a hold with the rule as basis.  *n: holds made.  Fails
+ * closed: when the case store cannot be read, the purge must not run.
+ */
+enum cs_err cs_hold_auto(const char *datadir, const char *keysdir,
+    cs_time now, cs_time from, cs_time to, const char *by, size_t *n,
+    struct cs_errbuf *eb);
+
+/*
+ * cs_hold_expire - release every hold past its expiry, and every hold
+ * the purge made for an open case that is now closed; *n released
+ */
 enum cs_err cs_hold_expire(const char *datadir, const char *keysdir,
     cs_time now, const char *by, size_t *n, struct cs_errbuf *eb);
 

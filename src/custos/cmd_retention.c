@@ -120,7 +120,7 @@ cmd_purge(int argc, char **argv)
 	struct cs_buf b;
 	const char *cfgpath = NULL, *by = NULL, *crash;
 	char name[16], ts[40];
-	size_t n = 0, i, nexp = 0;
+	size_t n = 0, i, nexp = 0, nauto = 0;
 	int opt, json = 0, rc;
 	uint64_t v;
 	enum cs_err e;
@@ -152,6 +152,31 @@ cmd_purge(int argc, char **argv)
 	if ((crash = getenv("CUSTOS_PURGE_CRASH_AT")) != NULL && *crash &&
 	    cs_parse_u64(cs_span_cstr(crash), 0, 100, &v) == CS_OK)
 		o.crash_at = (int)v;
+	/*
+	 * what the case desk holds (preservation, CyberTipline, any open case
+	 * with targets: R-PRES-1, R-CSAM-1, R-PRES-4) is copied into the
+	 * cases' vaults before the days go; no purge when that fails
+	 */
+	e = CS_OK;
+	if (!o.dry_run) {
+		struct cs_purge_opts dry = o;
+		dry.dry_run = 1;
+		dry.crash_at = 0;
+		e = cs_purge_run(&dry, &days, &n, &eb);
+		if (e == CS_OK && n > 0)
+			e = cs_hold_auto(d.data, d.keys, o.now,
+			    days[0].day * 86400LL * CS_US,
+			    (days[n - 1].day + 1) * 86400LL * CS_US, o.actor,
+			    &nauto, &eb);
+		free(days);
+		days = NULL;
+		n = 0;
+		if (e != CS_OK) {
+			fprintf(stderr, "custos: purge: holds of the case desk: "
+			    "%s; nothing purged\n", eb.msg);
+			return 1;
+		}
+	}
 	e = cs_purge_run(&o, &days, &n, &eb);
 	/* holds past their expiry fall back to normal retention (R-PRES-3) */
 	if (e == CS_OK && !o.dry_run)
@@ -172,7 +197,8 @@ cmd_purge(int argc, char **argv)
 			    "false", (long long)days[i].bytes,
 			    (days[i].what & CS_DI_JOURNAL) ? "true" : "false");
 		}
-		cs_buf_appendf(&b, "],\"holds_expired\":%zu}\n", nexp);
+		cs_buf_appendf(&b, "],\"holds_made\":%zu,\"holds_expired\":%zu}"
+		    "\n", nauto, nexp);
 	} else {
 		cs_buf_appendf(&b, "keeping %llu day%s (the longest of "
 		    "retention_days %llu and retention_smtp_days %llu): days "
@@ -192,9 +218,15 @@ cmd_purge(int argc, char **argv)
 		}
 		cs_buf_appendf(&b, "%zu day%s %s\n", n, n == 1 ? "" : "s",
 		    o.dry_run ? "due" : "destroyed");
+		if (nauto)
+			cs_buf_appendf(&b, "%zu hold%s of the case desk: the "
+			    "targets' records of those days copied into the "
+			    "cases' vaults first (custos hold list)\n", nauto,
+			    nauto == 1 ? "" : "s");
 		if (nexp)
-			cs_buf_appendf(&b, "%zu preservation hold%s expired and "
-			    "released (R-PRES-3)\n", nexp, nexp == 1 ? "" : "s");
+			cs_buf_appendf(&b, "%zu preservation hold%s expired (or "
+			    "their case closed) and released (R-PRES-3)\n",
+			    nexp, nexp == 1 ? "" : "s");
 	}
 	free(days);
 	rc = flush(&b);
@@ -379,6 +411,8 @@ hold_state(const struct cs_vhold *h, cs_time now)
 {
 	if (h->released != CS_TIME_NONE)
 		return "released";
+	if (h->expires == CS_TIME_NONE)
+		return "in force";
 	return now >= h->expires ? "expired" : "in force";
 }
 
@@ -388,7 +422,8 @@ hold_warn(const struct cs_vhold *h, cs_time now)
 {
 	int64_t left;
 
-	if (h->released != CS_TIME_NONE || now >= h->expires)
+	if (h->released != CS_TIME_NONE || h->expires == CS_TIME_NONE ||
+	    now >= h->expires)
 		return 0;
 	left = (h->expires - now + 86400LL * CS_US - 1) / (86400LL * CS_US);
 	return left <= 14 ? (int)left : 0;
@@ -403,12 +438,20 @@ hold_render(const struct cs_vhold *h, cs_time now, int json, struct cs_buf *b)
 	cs_time_format(h->from, t[0]);
 	cs_time_format(h->to, t[1]);
 	cs_time_format(h->received, t[2]);
-	cs_time_format(h->expires, t[3]);
+	if (h->expires == CS_TIME_NONE)
+		snprintf(t[3], sizeof(t[3]), "while the case is open");
+	else
+		cs_time_format(h->expires, t[3]);
 	cs_time_format(h->created, tc);
 	if (json) {
 		cs_buf_appendf(b, "{\"hold\":\"%s#%lld\",\"case\":\"%s\","
-		    "\"state\":\"%s\",\"targets\":[", h->case_id,
+		    "\"state\":\"%s\",\"basis\":", h->case_id,
 		    (long long)h->id, h->case_id, hold_state(h, now));
+		if (h->basis[0])
+			cs_buf_appendf(b, "\"%s\"", h->basis);
+		else
+			cs_buf_puts(b, "null");
+		cs_buf_puts(b, ",\"targets\":[");
 		{
 			struct cs_span sp = cs_span_cstr(h->targets), tok;
 			int first = 1;
@@ -422,9 +465,12 @@ hold_render(const struct cs_vhold *h, cs_time now, int json, struct cs_buf *b)
 			}
 		}
 		cs_buf_appendf(b, "],\"from\":\"%s\",\"to\":\"%s\","
-		    "\"received\":\"%s\",\"created\":\"%s\",\"expires\":\"%s\","
+		    "\"received\":\"%s\",\"created\":\"%s\",\"expires\":%s%s%s,"
 		    "\"renewals\":%d,\"voluntary\":%s,\"bindings\":%lld,"
-		    "\"envelopes\":%lld,\"by\":", t[0], t[1], t[2], tc, t[3],
+		    "\"envelopes\":%lld,\"by\":", t[0], t[1], t[2], tc,
+		    h->expires == CS_TIME_NONE ? "" : "\"",
+		    h->expires == CS_TIME_NONE ? "null" : t[3],
+		    h->expires == CS_TIME_NONE ? "" : "\"",
 		    h->renewals, h->renewals >= 2 ? "true" : "false",
 		    (long long)h->nbind, (long long)h->nmail);
 		cs_buf_json_str(b, h->by, strlen(h->by));
@@ -442,8 +488,9 @@ hold_render(const struct cs_vhold *h, cs_time now, int json, struct cs_buf *b)
 		cs_buf_puts(b, "}\n");
 		return;
 	}
-	cs_buf_appendf(b, "%s#%lld  %s  %lld binding%s, %lld envelope%s\n",
+	cs_buf_appendf(b, "%s#%lld  %s%s%s  %lld binding%s, %lld envelope%s\n",
 	    h->case_id, (long long)h->id, hold_state(h, now),
+	    h->basis[0] ? "  made by the purge for " : "", h->basis,
 	    (long long)h->nbind, h->nbind == 1 ? "" : "s",
 	    (long long)h->nmail, h->nmail == 1 ? "" : "s");
 	{
@@ -1024,11 +1071,15 @@ cmd_retention(int argc, char **argv)
 		cs_buf_puts(&b, "\nholds in force:\n");
 	for (i = 0; i < nh; i++) {
 		char t1[40], t2[40], t3[40];
-		if (h[i].released != CS_TIME_NONE || now >= h[i].expires)
+		if (h[i].released != CS_TIME_NONE ||
+		    (h[i].expires != CS_TIME_NONE && now >= h[i].expires))
 			continue;
 		cs_time_format(h[i].from, t1);
 		cs_time_format(h[i].to, t2);
-		cs_time_format(h[i].expires, t3);
+		if (h[i].expires == CS_TIME_NONE)
+			snprintf(t3, sizeof(t3), "the case closes");
+		else
+			cs_time_format(h[i].expires, t3);
 		if (json)
 			cs_buf_appendf(&b, "%s{\"hold\":\"%s#%lld\",\"from\":\"%s\","
 			    "\"to\":\"%s\",\"expires\":\"%s\",\"bindings\":%lld,"

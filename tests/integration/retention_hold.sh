@@ -133,6 +133,45 @@ else
 	    "$(cat "$WORK/purge.out") held: $(held_who 21 09:10)"
 fi
 
+# R-PRES-4: an open case with targets holds them implicitly: the purge
+# copies their records of the days it destroys into that case's vault
+# shellcheck disable=SC2086
+SUB=$(CUSTOS_NOW=2026-11-29T13:00:00Z "$CUSTOS" case new $S \
+    --type subpoena_grand_jury --agency "USAO" --received \
+    2026-11-29T13:00:00Z --by clerk --target "username:$(user_of 22)" \
+    2>>"$WORK/case.err" | head -1 | awk '{print $1}')
+hist22() {
+	# shellcheck disable=SC2086
+	"$CUSTOS" hold history $S "$SUB" "$(user_of 22)" \
+	    --from 2026-11-22T00:00:00Z --to 2026-11-23T00:00:00Z --json \
+	    2>/dev/null | jq -c '[.matches[].subscriber.username]'
+}
+CUSTOS_NOW=2026-11-30T00:00:00Z cu s purge >"$WORK/p4.out" 2>&1
+CUSTOS_NOW=2026-11-30T00:00:00Z cu s hold list --case "$SUB" --json \
+    >"$WORK/l4.json" 2>&1
+if [ -n "$SUB" ] && grep -q '^destroyed 2026-11-22' "$WORK/p4.out" &&
+    jq -e '.basis == "R-PRES-4" and .expires == null and
+    .state == "in force" and .bindings == 1' "$WORK/l4.json" \
+    >/dev/null 2>&1 &&
+    [ "$(CUSTOS_NOW=2026-11-30T00:00:00Z hist22)" = "[\"$(user_of 22)\"]" ]; then
+	pass "R-PRES-4: an open case's target is copied to its vault before the purge"
+else
+	fail "R-PRES-4: an open case's target is copied to its vault before the purge" \
+	    "$SUB $(cat "$WORK/p4.out" "$WORK/l4.json" "$WORK/case.err")"
+fi
+# shellcheck disable=SC2086
+CUSTOS_NOW=2026-12-01T00:00:00Z "$CUSTOS" case close "$SUB" --by counsel $S \
+    >/dev/null 2>&1
+CUSTOS_NOW=2026-12-01T00:00:00Z cu s purge >"$WORK/p5.out" 2>&1
+if grep -q 'case closed) and released' "$WORK/p5.out" &&
+    [ ! -e "$WORK/s/data/vault/$SUB.db" ] &&
+    [ ! -e "$WORK/s/keys/cases/$SUB.key" ]; then
+	pass "R-PRES-4: closing the case releases it; vault and key destroyed"
+else
+	fail "R-PRES-4: closing the case releases it; vault and key destroyed" \
+	    "$(cat "$WORK/p5.out")"
+fi
+
 # reminders and renewal
 CUSTOS_NOW=2027-02-10T10:00:00Z cu s hold list --json >"$WORK/l1.json" 2>&1
 CUSTOS_NOW=2027-02-01T10:00:00Z cu s hold list --json >"$WORK/l0.json" 2>&1
