@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/audit.h"
+#include "core/hold.h"
 #include "core/keys.h"
 #include "core/purge.h"
 #include "t.h"
@@ -330,6 +331,58 @@ test_resume(void)
 	}
 }
 
+static void
+test_hold_rules(void)
+{
+	cs_time r = at("2026-11-23T10:00:00Z");
+
+	/* R-PRES-1: 90 days from receipt; R-PRES-2: +90 per renewal */
+	T_EQ_INT(cs_hold_expires(r, 0), at("2027-02-21T10:00:00Z"));
+	T_EQ_INT(cs_hold_expires(r, 1), at("2027-05-22T10:00:00Z"));
+	T_EQ_INT(cs_hold_expires(r, 2), at("2027-08-20T10:00:00Z"));
+	/* case ids name files: nothing that could leave the vault dir */
+	T_CHECK(cs_hold_case_ok("2026-0001"));
+	T_CHECK(cs_hold_case_ok("CASE_7.b"));
+	T_CHECK(!cs_hold_case_ok(""));
+	T_CHECK(!cs_hold_case_ok("../x"));
+	T_CHECK(!cs_hold_case_ok("a/b"));
+	T_CHECK(!cs_hold_case_ok(".hidden"));
+	T_CHECK(!cs_hold_case_ok("-opt"));
+	T_CHECK(!cs_hold_case_ok("0123456789012345678901234567890123"));
+}
+
+static void
+test_hold_empty(void)
+{
+	struct cs_hit *h = NULL;
+	struct cs_mail *m = NULL;
+	struct cs_vhold *v = NULL;
+	struct cs_errbuf eb = {""};
+	struct cs_addr a;
+	size_t n = 9;
+
+	fresh();
+	/* a case without holds answers nothing, and says no error */
+	cs_addr_parse(cs_span_cstr("100.64.0.1"), &a);
+	T_EQ_INT(cs_hold_who(data, keys, "2026-0001", &a, 0, &h, &n, &eb),
+	    CS_OK);
+	T_EQ_INT(n, 0);
+	cs_hits_free(h, n);
+	T_EQ_INT(cs_hold_history(data, keys, "2026-0001", "alice", 0,
+	    at("2030-01-01T00:00:00Z"), &h, &n, &eb), CS_OK);
+	T_EQ_INT(n, 0);
+	cs_hits_free(h, n);
+	T_EQ_INT(cs_hold_mail(data, keys, "2026-0001", 0,
+	    at("2030-01-01T00:00:00Z"), &m, &n, &eb), CS_OK);
+	T_EQ_INT(n, 0);
+	cs_mail_free(m, n);
+	T_EQ_INT(cs_hold_list(data, keys, NULL, &v, &n, &eb), CS_OK);
+	T_EQ_INT(n, 0);
+	free(v);
+	T_EQ_INT(cs_hold_who(data, keys, "../etc", &a, 0, &h, &n, &eb),
+	    CS_EINVAL);
+}
+
 int
 main(void)
 {
@@ -338,6 +391,8 @@ main(void)
 	T_RUN(test_wipe);
 	T_RUN(test_run);
 	T_RUN(test_resume);
+	T_RUN(test_hold_rules);
+	T_RUN(test_hold_empty);
 	if (root[0]) {
 		char cmd[PATH_MAX + 16];
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
