@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/audit.h"
@@ -460,10 +461,21 @@ step_done(const struct run *r, int n)
 		_exit(9);
 }
 
+/* mono_us - a monotonic clock in microseconds */
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* purge_day - the eight steps for one day */
 static enum cs_err
-purge_day(struct run *r, const struct cs_dayinfo *di, struct cs_errbuf *eb)
+purge_day(struct run *r, struct cs_dayinfo *di, struct cs_errbuf *eb)
 {
+	int64_t t0 = mono_us();
 	const struct cs_purge_opts *o = r->o;
 	char dname[16], kdir[PATH_MAX], kpath[PATH_MAX + 32];
 	char dead[PATH_MAX + 40], dir[PATH_MAX + 16], t1[40], t2[40];
@@ -511,6 +523,7 @@ purge_day(struct run *r, const struct cs_dayinfo *di, struct cs_errbuf *eb)
 	if ((e = wipe_dead(kdir, dname, eb)) != CS_OK ||
 	    (e = cs_purge_sync_dir(kdir, eb)) != CS_OK)
 		goto out;
+	di->key_us = mono_us() - t0;
 	step_done(r, 3);
 	/* 4: the day's files */
 	if ((e = unlink_data(o->datadir, "days", dname, &files, &nfiles,
@@ -558,6 +571,7 @@ purge_day(struct run *r, const struct cs_dayinfo *di, struct cs_errbuf *eb)
 			break;
 		}
 	e = journal_save(o->datadir, r->j, r->nj, eb);
+	di->total_us = mono_us() - t0;
 	step_done(r, 8);
 out:
 	cs_buf_release(&files);

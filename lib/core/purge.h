@@ -60,6 +60,10 @@ struct cs_dayinfo {
 	unsigned what;		/* CS_DI_* */
 	int64_t bytes;		/* bytes of its data files */
 	cs_time began;		/* journal: when its purge began, else NONE */
+	int64_t key_us;		/* cs_purge_run: microseconds from the start
+				   of the day's purge until its key was gone
+				   (step 3) */
+	int64_t total_us;	/* ... until the day was done (step 8) */
 };
 
 /*

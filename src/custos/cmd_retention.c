@@ -92,7 +92,9 @@ static const char purge_usage[] =
     "\n"
     "  --dry-run    list what would be destroyed; change nothing\n"
     "  --json       {\"now\", \"keep_days\", \"first_kept\", \"dry_run\",\n"
-    "               \"days\": [{\"day\", \"key\", \"bytes\", \"resumed\"}]}\n"
+    "               \"days\": [{\"day\", \"key\", \"bytes\", \"resumed\",\n"
+    "               \"key_gone_ms\", \"done_ms\"}], \"holds_made\",\n"
+    "               \"holds_expired\"}\n"
     "  --by NAME    who runs it (audit; default $CUSTOS_USER, the login)\n"
     "  --data, --keys, --config   directories and configuration file\n"
     "\n"
@@ -192,10 +194,13 @@ cmd_purge(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			cs_day_name(days[i].day, name);
 			cs_buf_appendf(&b, "%s{\"day\":\"%s\",\"key\":%s,"
-			    "\"bytes\":%lld,\"resumed\":%s}", i ? "," : "",
+			    "\"bytes\":%lld,\"resumed\":%s,\"key_gone_ms\":"
+			    "%.3f,\"done_ms\":%.3f}", i ? "," : "",
 			    name, (days[i].what & CS_DI_KEY) ? "true" :
 			    "false", (long long)days[i].bytes,
-			    (days[i].what & CS_DI_JOURNAL) ? "true" : "false");
+			    (days[i].what & CS_DI_JOURNAL) ? "true" : "false",
+			    (double)days[i].key_us / 1000.0,
+			    (double)days[i].total_us / 1000.0);
 		}
 		cs_buf_appendf(&b, "],\"holds_made\":%zu,\"holds_expired\":%zu}"
 		    "\n", nauto, nexp);
