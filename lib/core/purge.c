@@ -510,6 +510,10 @@ purge_day(struct run *r, struct cs_dayinfo *di, struct cs_errbuf *eb)
 	/* 2: the key leaves its name: no reader finds it from here on */
 	snprintf(kpath, sizeof(kpath), "%s/%s.key", kdir, dname);
 	snprintf(dead, sizeof(dead), "%s/%s.key.dead", kdir, dname);
+	/* a dead key left by an earlier crash is wiped before a new one
+	   (re-created meanwhile) takes its name */
+	if ((e = cs_purge_wipe_file(dead, eb)) != CS_OK)
+		goto out;
 	if (rename(kpath, dead) != 0 && errno != ENOENT) {
 		cs_errbuf_set(eb, "cannot destroy %s: %s", kpath,
 		    strerror(errno));
