@@ -78,6 +78,8 @@ struct natday {
 	sqlite3 *db;			/* owned; NULL when absent or bad */
 	const struct cs_daykey *dk;	/* borrowed from the key set */
 	int in_txn;
+	int64_t max_start;		/* latest session start in the file:
+					   a later one cannot be there yet */
 	sqlite3_stmt *st[Q_MAX];	/* owned */
 };
 
@@ -135,6 +137,21 @@ cs_natdb_free(struct cs_natdb *db)
 	free(db);
 }
 
+static int64_t
+max_start(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t v = INT64_MAX;	/* unknown: always look before inserting */
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(start),-1) FROM sess",
+	    -1, &st, NULL) != SQLITE_OK)
+		return v;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 /* day_get - the day's file; NULL when absent (read) or unusable */
 static struct natday *
 day_get(struct cs_natdb *db, int64_t day, struct cs_errbuf *eb)
@@ -189,6 +206,7 @@ day_get(struct cs_natdb *db, int64_t day, struct cs_errbuf *eb)
 			d->db = NULL;
 			return NULL;
 		}
+		d->max_start = max_start(d->db);
 	}
 	return d;
 }
@@ -569,7 +587,10 @@ cs_natdb_put(struct cs_natdb *db, const struct cs_nat_rec *r,
 		cs_errbuf_set(eb, "nat: record too large");
 		return CS_ETOOBIG;
 	}
-	if (sess) {
+	if (sess && r->start > d->max_start) {
+		/* started after every row of the file: cannot be there */
+		d->max_start = r->start;
+	} else if (sess) {
 		/* the row exists when an open session is closed: update it */
 		if ((st = stmt(d, Q_UPD_S)) == NULL)
 			goto dberr;
