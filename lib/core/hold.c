@@ -429,8 +429,14 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 	    eb)) != CS_OK)
 		goto out;
 	for (i = 0; i < r->nt; i++) {
-		if ((e = snapshot(s, &r->t[i], r->from, r->to, &it, eb)) !=
-		    CS_OK)
+		/* a target's own window (KIND:VALUE@FROM..TO) narrows it */
+		cs_time lo = r->from, hi = r->to;
+		if (r->t[i].from != CS_TIME_NONE && r->t[i].from > lo)
+			lo = r->t[i].from;
+		if (r->t[i].to != CS_TIME_NONE && r->t[i].to < hi)
+			hi = r->t[i].to;
+		if (lo < hi &&
+		    (e = snapshot(s, &r->t[i], lo, hi, &it, eb)) != CS_OK)
 			goto out;
 		cs_buf_appendf(&tb, "%s%s:%s", i ? "\n" : "",
 		    cs_tkind_name(r->t[i].kind), r->t[i].value);

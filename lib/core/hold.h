@@ -74,7 +74,8 @@ struct cs_vhold {
 struct cs_hold_req {
 	const char *datadir, *keysdir;	/* borrowed */
 	const char *case_id;
-	const struct cs_target *t;	/* targets (window ignored) */
+	const struct cs_target *t;	/* targets; a target's own window
+					   narrows [from, to) for it */
 	size_t nt;
 	cs_time from, to;		/* window */
 	cs_time received;		/* CS_TIME_NONE: now */
