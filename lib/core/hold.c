@@ -22,6 +22,7 @@
 #define K_BIND 0
 #define K_MAIL 1
 #define MAX_ITEMS 1000000	/* items one hold may copy */
+#define MAX_DUMP_BYTES (2048LL << 20)	/* store scanned for an ip target */
 
 static const char vault_schema[] =
     "CREATE TABLE IF NOT EXISTS hold(id INTEGER PRIMARY KEY,"
@@ -298,6 +299,27 @@ on_addr(const struct cs_binding *b, const struct cs_addr *a, int prefix)
 	return -1;
 }
 
+/* store_bytes - the size of the store's day files */
+static int64_t
+store_bytes(struct cs_store *s)
+{
+	char path[PATH_MAX + 64], name[16];
+	const int64_t *days;
+	struct stat st;
+	int64_t total = 0;
+	size_t n, i;
+
+	days = cs_store_days(s, &n);
+	for (i = 0; i < n; i++) {
+		cs_day_name(days[i], name);
+		snprintf(path, sizeof(path), "%s/days/%s.db",
+		    cs_store_datadir(s), name);
+		if (stat(path, &st) == 0)
+			total += st.st_size;
+	}
+	return total;
+}
+
 /* snapshot - the target's records in [from, to) into it */
 static enum cs_err
 snapshot(struct cs_store *s, const struct cs_target *t, cs_time from,
@@ -324,6 +346,19 @@ snapshot(struct cs_store *s, const struct cs_target *t, cs_time from,
 			cs_errbuf_set(eb, "target %s:%s is not an address",
 			    cs_tkind_name(t->kind), t->value);
 			return CS_EINVAL;
+		}
+		/*
+		 * no range query by address in the store yet: the whole store
+		 * is decoded, so it is refused past a size (fail closed: no
+		 * hold, and no purge that needed it)
+		 */
+		if (store_bytes(s) > MAX_DUMP_BYTES) {
+			cs_errbuf_set(eb, "holding %s:%s needs a scan of the "
+			    "whole store, which is over %d MiB: an address "
+			    "range query in the store is needed",
+			    cs_tkind_name(t->kind), t->value,
+			    (int)(MAX_DUMP_BYTES >> 20));
+			return CS_ETOOBIG;
 		}
 		e = cs_store_dump(s, &all, &nall, &dm, &ndm);
 		cs_mail_free(dm, ndm);

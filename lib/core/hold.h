@@ -25,8 +25,9 @@
  *
  * What a hold copies, per target: username and mac, cs_store_history
  * over the window; ip and ipv6prefix, every binding on the address (or
- * inside / around the prefix) overlapping the window (this walks the
- * whole store: a range query in store.c would make it cheap); plus the
+ * inside / around the prefix) overlapping the window (this decodes the
+ * whole store, refused with CS_ETOOBIG past 2 GiB of day files: a range
+ * query by address in store.c would make it cheap); plus the
  * SMTP envelopes of cs_store_mail for the user or those bindings.
  *
  * Lookups over held data answer exactly as the store would (the same
