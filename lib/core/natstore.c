@@ -152,31 +152,42 @@ max_start(sqlite3 *db)
 	return v;
 }
 
-/* day_get - the day's file; NULL when absent (read) or unusable */
+/*
+ * day_get - the day's file; NULL when absent or unusable.  Only writes
+ * (create set, store writable) make a new file, and with it the day's
+ * key: a query about a day with no NAT data leaves no trace.
+ */
 static struct natday *
-day_get(struct cs_natdb *db, int64_t day, struct cs_errbuf *eb)
+day_get(struct cs_natdb *db, int64_t day, int create, struct cs_errbuf *eb)
 {
-	struct natday *d;
+	struct natday *d = NULL;
 	char name[16], path[PATH_MAX + 32];
 	size_t i;
 	int flags;
 
+	create = create && db->rw;
 	for (i = 0; i < db->ndays; i++)
-		if (db->days[i]->day == day)
-			return db->days[i]->db ? db->days[i] : NULL;
-	d = cs_xcalloc(1, sizeof(*d));
-	d->day = day;
-	if (db->ndays == db->cap) {
-		db->cap = db->cap ? db->cap * 2 : 16;
-		db->days = cs_xreallocarray(db->days, db->cap,
-		    sizeof(*db->days));
+		if (db->days[i]->day == day) {
+			d = db->days[i];
+			if (d->db || !create)
+				return d->db ? d : NULL;
+			break;	/* absent until now: create it */
+		}
+	if (d == NULL) {
+		d = cs_xcalloc(1, sizeof(*d));
+		d->day = day;
+		if (db->ndays == db->cap) {
+			db->cap = db->cap ? db->cap * 2 : 16;
+			db->days = cs_xreallocarray(db->days, db->cap,
+			    sizeof(*db->days));
+		}
+		db->days[db->ndays++] = d;
 	}
-	db->days[db->ndays++] = d;
 	cs_day_name(day, name);
 	snprintf(path, sizeof(path), "%s/%s.db", db->dir, name);
-	if (!db->rw && access(path, F_OK) != 0)
+	if (!create && access(path, F_OK) != 0)
 		return NULL;
-	if (cs_keys_day(cs_store_keys(db->s), day, db->rw, &d->dk, eb) !=
+	if (cs_keys_day(cs_store_keys(db->s), day, create, &d->dk, eb) !=
 	    CS_OK)
 		return NULL;
 	if (db->rw && mkdir(db->dir, 0700) != 0 && errno != EEXIST) {
@@ -568,7 +579,7 @@ cs_natdb_put(struct cs_natdb *db, const struct cs_nat_rec *r,
 
 	if (r->start == CS_TIME_NONE || r->pub.family == 0)
 		return CS_EINVAL;
-	if ((d = day_get(db, cs_day_of(r->start), eb)) == NULL) {
+	if ((d = day_get(db, cs_day_of(r->start), 1, eb)) == NULL) {
 		if (!eb->msg[0])
 			cs_errbuf_set(eb, "nat: no day file for the record");
 		return CS_EDB;
@@ -754,7 +765,7 @@ cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub, int port,
 	size_t cap = *n;
 
 	for (day = dhi; day >= dhi - BLK_DAYS_BACK; day--) {
-		if ((d = day_get(db, day, eb)) == NULL)
+		if ((d = day_get(db, day, 0, eb)) == NULL)
 			continue;
 		if (day >= dlo - 1) {
 			int64_t tag = pub_tag(d->dk, pub);
@@ -806,7 +817,7 @@ cs_natdb_next_start(struct cs_natdb *db, const struct cs_nat_rec *r,
 
 	*next = CS_TIME_NONE;
 	for (day = d0; day <= d0 + 1 && *next == CS_TIME_NONE; day++) {
-		if ((d = day_get(db, day, eb)) == NULL ||
+		if ((d = day_get(db, day, 0, eb)) == NULL ||
 		    (st = stmt(d, Q_NEXT)) == NULL)
 			continue;
 		sqlite3_bind_int64(st, 1, pub_tag(d->dk, &r->pub));

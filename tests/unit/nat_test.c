@@ -236,6 +236,13 @@ test_resume_idempotent(void)
 	feed_lines(s, &cs_fmt_conntrack, CT, 1, 1000);
 	check_2265(s, "  conntrack, re-read\n", "[NEW]", "[DESTROY]");
 	cs_store_close(s);
+	/* looking back for the creates made no day files (or keys) */
+	{
+		char cmd[512];
+		snprintf(cmd, sizeof(cmd), "test $(ls %s/split-data/nat | "
+		    "grep -c 'db$') -eq 1", tmpdir);
+		T_EQ_INT(system(cmd), 0);
+	}
 }
 
 static void
