@@ -1098,11 +1098,55 @@ cmd_retention(int argc, char **argv)
 			    (long long)h[i].nbind, (long long)h[i].nmail);
 		k++;
 	}
+	if (!json && k == 0)
+		cs_buf_puts(&b, "  none\n");
+	/* the case desk's holds: copied into vaults when their days go */
+	{
+		struct cs_casedb *db = NULL;
+		struct cs_hold *ch = NULL;
+		size_t nch = 0, j;
+		char p[PATH_MAX + 16], tu[40], tv[CS_CASE_STR + 32];
+
+		snprintf(p, sizeof(p), "%s/cases.db", d.data);
+		if (access(p, F_OK) == 0 &&
+		    (cs_casedb_open(d.data, d.keys, 0, &db, &eb) != CS_OK ||
+		    cs_casedb_holds(db, now, &ch, &nch, &eb) != CS_OK))
+			fprintf(stderr, "custos: retention: case desk holds: %s\n",
+			    eb.msg);
+		cs_casedb_close(db);
+		if (json)
+			cs_buf_puts(&b, "],\"case_holds\":[");
+		else if (nch)
+			cs_buf_puts(&b, "\nheld by the case desk (copied into "
+			    "the case's vault when their days are purged):\n");
+		for (j = 0; j < nch; j++) {
+			if (ch[j].until == CS_TIME_NONE)
+				snprintf(tu, sizeof(tu), "the case closes");
+			else
+				cs_time_format(ch[j].until, tu);
+			if (json) {
+				cs_buf_appendf(&b, "%s{\"case\":\"%s\",\"basis\":"
+				    "\"%s\",\"target\":", j ? "," : "",
+				    ch[j].case_id, ch[j].basis);
+				snprintf(tv, sizeof(tv), "%s:%s",
+				    cs_tkind_name(ch[j].t.kind), ch[j].t.value);
+				cs_buf_json_str(&b, tv, strlen(tv));
+				cs_buf_appendf(&b, ",\"until\":%s%s%s}",
+				    ch[j].until == CS_TIME_NONE ? "" : "\"",
+				    ch[j].until == CS_TIME_NONE ? "null" : tu,
+				    ch[j].until == CS_TIME_NONE ? "" : "\"");
+			} else {
+				cs_buf_appendf(&b, "  case %s  %s  %s:%s  until "
+				    "%s\n", ch[j].case_id, ch[j].basis,
+				    cs_tkind_name(ch[j].t.kind), ch[j].t.value,
+				    tu);
+			}
+		}
+		free(ch);
+	}
 	if (json)
 		cs_buf_appendf(&b, "],\"unreadable_days\":%zu}\n", unread);
 	else {
-		if (k == 0)
-			cs_buf_puts(&b, "  none\n");
 		if (unread)
 			cs_buf_appendf(&b, "\n%zu day%s of data without a key "
 			    "(unreadable; custos keys status)\n", unread,

@@ -53,6 +53,16 @@ else
 	finish
 fi
 
+# custos retention shows what the case desk holds
+if cu s retention --json 2>/dev/null | jq -e --arg c "$CASE" \
+    '[.case_holds[] | select(.case == $c and .basis == "R-PRES-1")] |
+    length == 2' >/dev/null 2>&1; then
+	pass "retention lists the case desk's holds (R-PRES-1, two targets)"
+else
+	fail "retention lists the case desk's holds (R-PRES-1, two targets)" \
+	    "$(cu s retention --json 2>&1)"
+fi
+
 # live answers before anything happens
 live_who() { # DAYNUM HH:MM -> matches JSON
 	"$CUSTOS" who "$(ip_of "$1")" --at "2026-11-$1T$2:00Z" --json \
