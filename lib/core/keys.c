@@ -172,6 +172,13 @@ load_or_create(struct cs_keys *k, int64_t day, int create,
 	}
 	if (!create)
 		return CS_ENOENT;
+	/* a purged day stays purged: its records may not be stored again */
+	snprintf(tmp, sizeof(tmp), "%s/days/%s.purged", k->dir, name);
+	if (access(tmp, F_OK) == 0) {
+		cs_errbuf_set(eb, "day %s was purged (retention): its records "
+		    "are not stored again", name);
+		return CS_EPERM;
+	}
 	randombytes_buf(master, 32);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

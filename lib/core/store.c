@@ -116,6 +116,7 @@ struct day {
 	int in_txn;
 	int created;		/* the file did not exist before this run */
 	int bad;		/* key missing: unreadable */
+	int purged;		/* the day was purged: nothing is written */
 	uint8_t plen_seen[2][129];
 	sqlite3_stmt *st[ST_MAX];	/* owned; prepared lazily */
 };
@@ -133,6 +134,7 @@ struct cs_store {
 	int evicted;
 	int unreadable;
 	void *nat;		/* owned by core/nat.c */
+	uint64_t skipped_purged;	/* rows not written: day purged */
 	struct cs_buf scratch, sealbuf;
 };
 
@@ -344,6 +346,7 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 	e = cs_keys_day(s->keys, day, s->mode == CS_STORE_RW, &d->dk, eb);
 	if (e != CS_OK) {
 		d->bad = 1;
+		d->purged = e == CS_EPERM;
 		s->unreadable++;
 	} else {
 		cs_day_name(day, name);
@@ -389,6 +392,24 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 	s->open[lo] = d;
 	s->nopen++;
 	return d->bad ? NULL : d;
+}
+
+/* day_purged - was this day's key destroyed by a purge (tombstone)? */
+static int
+day_purged(struct cs_store *s, int64_t day)
+{
+	size_t i;
+
+	for (i = 0; i < s->nopen; i++)
+		if (s->open[i]->day == day)
+			return s->open[i]->purged;
+	return 0;
+}
+
+uint64_t
+cs_store_skipped_purged(const struct cs_store *s)
+{
+	return s->skipped_purged;
 }
 
 static sqlite3_stmt *
@@ -511,6 +532,10 @@ cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
 	nrows = b->naddr ? b->naddr : 1;
 	for (day = from; day <= d1; day++) {
 		d = day_get(s, day, 1, eb);
+		if (d == NULL && day_purged(s, day)) {
+			s->skipped_purged++;
+			continue;
+		}
 		if (d == NULL)
 			return CS_EIO;
 		if ((e = begin(d, eb)) != CS_OK)
@@ -748,6 +773,8 @@ cs_store_put_reset(struct cs_store *s, struct cs_span nas_key, cs_time t,
 	uint8_t ubuf[264];
 	size_t kl = nas_key.len > 255 ? 255 : nas_key.len;
 
+	if (d == NULL && day_purged(s, cs_day_of(t)))
+		return 0;
 	if (d == NULL || begin(d, eb) != CS_OK)
 		return -1;
 	memcpy(ubuf, nas_key.p, kl);
@@ -865,6 +892,10 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	int64_t uid, qtag = 0;
 	enum cs_err e;
 
+	if (d == NULL && day_purged(s, cs_day_of(t))) {
+		s->skipped_purged++;
+		return CS_ESKIP;
+	}
 	if (d == NULL)
 		return CS_EIO;
 	if ((e = begin(d, eb)) != CS_OK)

@@ -75,6 +75,9 @@ enum cs_err cs_store_put_smtp(struct cs_store *s, cs_time t,
     struct cs_span key, struct cs_span qid, struct cs_span user,
     const struct cs_addr *ip, const char *json, struct cs_errbuf *eb);
 
+/* cs_store_skipped_purged - rows not written because their day was purged */
+uint64_t cs_store_skipped_purged(const struct cs_store *s);
+
 /* cs_store_commit - commit every open day transaction */
 enum cs_err cs_store_commit(struct cs_store *s, struct cs_errbuf *eb);
 

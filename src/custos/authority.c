@@ -69,15 +69,66 @@ params(const struct lookup *l, struct cs_buf *b, const char *extra)
 	    extra ? extra : "");
 }
 
-static void
+/*
+ * audit - append one entry; -1 (and a message) if the trail could not
+ * record it: a lookup the trail cannot record does not run.
+ */
+static int
 audit(struct priv *p, const char *action, const char *case_id,
     const char *detail)
 {
 	struct cs_errbuf eb = {""};
 
-	if (p->audit && cs_audit_append(p->audit, p->actor, action, case_id,
-	    detail, &eb) != CS_OK)
-		fprintf(stderr, "custos: audit: %s\n", eb.msg);
+	if (p->audit == NULL || cs_audit_append(p->audit, p->actor, action,
+	    case_id, detail, &eb) != CS_OK) {
+		fprintf(stderr, "custos: audit: %s\n", eb.msg[0] ? eb.msg :
+		    "no audit trail");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One audit handle per process, shared by its lookups (a batch of
+ * thousands would otherwise open and sync the trail for each); closed,
+ * and so made durable, at exit.
+ */
+static struct cs_audit *shared_audit;
+static char shared_dirs[2 * 4096 + 2];
+
+static void
+close_shared_audit(void)
+{
+	cs_audit_close(shared_audit);
+	shared_audit = NULL;
+}
+
+static enum cs_err
+audit_handle(const struct dirs *d, struct cs_audit **out,
+    struct cs_errbuf *eb)
+{
+	char key[sizeof(shared_dirs)];
+	enum cs_err e;
+
+	snprintf(key, sizeof(key), "%s\n%s", d->data, d->keys);
+	if (shared_audit && strcmp(key, shared_dirs) == 0) {
+		*out = shared_audit;
+		return CS_OK;
+	}
+	close_shared_audit();
+	if ((e = cs_audit_open(d->data, d->keys, 1, &shared_audit, eb)) !=
+	    CS_OK)
+		return e;
+	snprintf(shared_dirs, sizeof(shared_dirs), "%s", key);
+	{
+		static int registered;
+		if (!registered) {
+			atexit(close_shared_audit);
+			registered = 1;
+		}
+	}
+	*out = shared_audit;
+	return CS_OK;
 }
 
 static int
@@ -97,7 +148,6 @@ refuse(struct lookup *l, struct priv *p, const char *rule, const char *msg)
 	params(l, &b, extra);
 	audit(p, "lookup.refused", l->case_id, b.data);
 	cs_buf_release(&b);
-	cs_audit_close(p->audit);
 	free(p);
 	l->priv = NULL;
 	return 3;
@@ -214,8 +264,7 @@ lookup_begin(struct lookup *l)
 		free(p);
 		return 1;
 	}
-	if (cs_audit_open(l->dirs->data, l->dirs->keys, 1, &p->audit, &eb) !=
-	    CS_OK) {
+	if (audit_handle(l->dirs, &p->audit, &eb) != CS_OK) {
 		fprintf(stderr, "custos: %s: audit trail: %s (nothing is looked "
 		    "up without it)\n", l->kind, eb.msg);
 		free(p);
@@ -229,8 +278,10 @@ lookup_begin(struct lookup *l)
 			    "allow_operator_lookups = no)");
 		cs_buf_init(&b, NULL, 0, 4096);
 		params(l, &b, ",\"basis\":\"operator troubleshooting\"");
-		audit(p, "lookup.operator", NULL, b.data);
+		rc = audit(p, "lookup.operator", NULL, b.data);
 		cs_buf_release(&b);
+		if (rc != 0)
+			goto unrecorded;
 		l->cats = CAT_ALL;
 		p->bsi = 1;
 		return 0;
@@ -243,8 +294,11 @@ lookup_begin(struct lookup *l)
 	if (cs_casedb_open(k.d.data, k.d.keys, 0, &k.db, &eb) != CS_OK ||
 	    cs_casedb_load(k.db, l->case_id, &c, &eb) != CS_OK) {
 		cs_casedb_close(k.db);
-		snprintf(msg, sizeof(msg), "no case %s (%s)", l->case_id,
-		    eb.msg);
+		if (strstr(eb.msg, l->case_id))
+			snprintf(msg, sizeof(msg), "%s", eb.msg);
+		else
+			snprintf(msg, sizeof(msg), "no case %s (%s)",
+			    l->case_id, eb.msg);
 		return refuse(l, p, "R-AUTH", msg);
 	}
 	if (c->closed) {
@@ -288,13 +342,25 @@ lookup_begin(struct lookup *l)
 	snprintf(extra, sizeof(extra), ",\"categories\":%u", l->cats);
 	cs_buf_init(&b, NULL, 0, 4096);
 	params(l, &b, extra);
-	audit(p, "lookup", c->id, b.data);
+	rc = audit(p, "lookup", c->id, b.data);
 	cs_buf_release(&b);
+	if (rc != 0) {
+		cs_case_free(c);
+		cs_casedb_close(k.db);
+		goto unrecorded;
+	}
 	rc = 0;
 out:
 	cs_case_free(c);
 	cs_casedb_close(k.db);
 	return rc;
+unrecorded:
+	fprintf(stderr, "custos: %s: nothing was looked up: the audit trail "
+	    "could not record it (custos audit verify)\n", l->kind);
+	l->cats = 0;
+	free(p);
+	l->priv = NULL;
+	return 1;
 }
 
 void
@@ -311,7 +377,6 @@ lookup_end(struct lookup *l, size_t nresults)
 	params(l, &b, extra);
 	audit(p, "lookup.result", l->case_id, b.data);
 	cs_buf_release(&b);
-	cs_audit_close(p->audit);
 	sodium_memzero(&p->key, sizeof(p->key));
 	free(p);
 	l->priv = NULL;

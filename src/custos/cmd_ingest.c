@@ -113,10 +113,12 @@ summary_text(const struct cs_ingest_stats *st)
 	    (unsigned long long)st->records, st->seconds,
 	    st->seconds > 0 ? (double)st->records / st->seconds : 0.0);
 	fprintf(stderr, "  bindings added %llu, updated %llu; smtp envelopes "
-	    "%llu; NAS resets %llu\n", (unsigned long long)st->fold.added,
+	    "%llu; NAS resets %llu; NAT records %llu\n",
+	    (unsigned long long)st->fold.added,
 	    (unsigned long long)st->fold.updated,
 	    (unsigned long long)st->fold.smtp,
-	    (unsigned long long)st->fold.resets);
+	    (unsigned long long)st->fold.resets,
+	    (unsigned long long)st->fold.nat);
 	if (st->fold.unmatched)
 		fprintf(stderr, "  %llu closing records matched no opening "
 		    "record and carried no start (nothing to store)\n",
@@ -159,7 +161,7 @@ cmd_ingest(int argc, char **argv)
 	struct cs_store *s;
 	struct sigaction sa;
 	int c, quiet = 0, json = 0;
-	uint64_t v;
+	uint64_t v, purged = 0;
 	enum cs_err e;
 
 	memset(&o, 0, sizeof(o));
@@ -232,13 +234,19 @@ cmd_ingest(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	s = open_store(&d, CS_STORE_RW);
 	e = cs_ingest_run(s, &o, argv + optind, argc - optind, &st, &eb);
+	purged = cs_store_skipped_purged(s);
 	if (e != CS_OK && eb.msg[0])
 		fprintf(stderr, "custos: ingest: %s\n", eb.msg);
 	cs_store_close(s);
 	if (json)
 		summary_json(&st);
-	if (!quiet)
+	if (!quiet) {
 		summary_text(&st);
+		if (purged)
+			fprintf(stderr, "  %llu records belong to days already "
+			    "purged (retention): not stored\n",
+			    (unsigned long long)purged);
+	}
 	if (stop_flag && !o.follow) {
 		fprintf(stderr, "custos: ingest: interrupted; what was read is "
 		    "committed: run the same command again to resume\n");
