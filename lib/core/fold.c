@@ -221,7 +221,7 @@ fold_smtp(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 		qid.len = n > 0 ? (size_t)n : 0;
 	}
 	e = cs_store_put_smtp(f->s, o->time, o->key, qid, o->username,
-	    o->naddr ? &o->addr[0] : NULL, f->json.data, eb);
+	    o->naddr ? &o->addr[0] : NULL, f->json.data, o->raw, eb);
 	if (e == CS_OK)
 		f->st.smtp++;
 	return e == CS_ESKIP ? CS_OK : e;

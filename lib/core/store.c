@@ -61,7 +61,7 @@ static const char *const sql_text[ST_MAX] = {
 	[ST_BYUSER] = "SELECT id, key_tag, sealed, start FROM binding WHERE user_tag = ?",
 	[ST_BYMAC] = "SELECT id, key_tag, sealed, start FROM binding WHERE mac_tag = ?",
 	[ST_SMTP_USER] = "SELECT uid, time, sealed FROM smtp WHERE user_tag = ?",
-	[ST_SMTP_QID] = "SELECT uid, length(sealed) FROM smtp WHERE qid_tag = ?"
+	[ST_SMTP_QID] = "SELECT uid, sealed FROM smtp WHERE qid_tag = ?"
 	    " AND time >= ? AND time <= ?",
 	[ST_SMTP_DEL] = "DELETE FROM smtp WHERE uid = ?",
 	[ST_SIBLING] = "SELECT sealed FROM binding WHERE key_tag = ? AND"
@@ -845,32 +845,82 @@ cs_store_resets(struct cs_store *s, struct cs_reset **out, size_t *n)
 }
 
 /* smtp rows are sealed as "user\0ip\0json" */
+/* lines_within - is every line of a also a line of b? */
+static int
+lines_within(struct cs_span a, struct cs_span b)
+{
+	struct cs_span line;
+
+	while (a.len && cs_span_token(&a, '\n', &line)) {
+		const char *p = b.p, *end = b.p + b.len;
+		int found = 0;
+		while (line.len && p + line.len <= end) {
+			const char *q = memmem(p, (size_t)(end - p), line.p,
+			    line.len);
+			if (q == NULL)
+				break;
+			if ((q == b.p || q[-1] == '\n') &&
+			    (q + line.len == end || q[line.len] == '\n')) {
+				found = 1;
+				break;
+			}
+			p = q + 1;
+		}
+		if (line.len && !found)
+			return 0;
+		if (a.p == NULL)
+			break;
+	}
+	return 1;
+}
+
 /*
- * smtp_seen - is a copy of the same message (same server and queue id,
- * within an hour, on the same day) already stored, at least as complete?
- * A shorter copy is removed so that the fuller one replaces it.  A message
- * re-read from its middle after a resume is such a shorter copy.
+ * smtp_seen - of the copies of the same message (same server and queue
+ * id, within an hour, on the same day) already stored: is one at least as
+ * complete as raw (every line of raw is in it)?  Copies that raw contains
+ * are removed, so the fuller one replaces them.  Two fragments of one
+ * message (a log rotated in the middle of it) are both kept.
  */
 static int
-smtp_seen(struct day *d, int64_t qtag, cs_time t, size_t len)
+smtp_seen(struct cs_store *s, struct day *d, int64_t qtag, cs_time t,
+    struct cs_span raw)
 {
 	sqlite3_stmt *st, *del;
 	int64_t victim[8];
 	int nv = 0, seen = 0, i;
+	struct cs_buf old;
 
 	st = stmt(d, ST_SMTP_QID);
 	if (st == NULL)
 		return 0;
+	cs_buf_init(&old, NULL, 0, 64 * 1024 * 1024);
 	sqlite3_bind_int64(st, 1, qtag);
 	sqlite3_bind_int64(st, 2, t - 3600 * CS_US);
 	sqlite3_bind_int64(st, 3, t + 3600 * CS_US);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if ((size_t)sqlite3_column_int64(st, 1) >= len)
+	while (!seen && sqlite3_step(st) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(st, 1);
+		int n = sqlite3_column_bytes(st, 1);
+		int64_t uid = sqlite3_column_int64(st, 0);
+		struct cs_span oraw = {NULL, 0};
+		size_t k, nul = 0;
+		cs_buf_reset(&old);
+		if (blob == NULL || cs_unseal(d->dk, uid, blob, (size_t)n,
+		    &old) != CS_OK)
+			continue;
+		/* "user\0ip\0json\0raw": the raw lines follow the third NUL */
+		for (k = 0; k < old.len; k++)
+			if (old.data[k] == '\0' && ++nul == 3)
+				break;
+		if (nul == 3)
+			oraw = cs_span_make(old.data + k + 1, old.len - k - 1);
+		if (lines_within(raw, oraw))
 			seen = 1;
-		else if (nv < 8)
-			victim[nv++] = sqlite3_column_int64(st, 0);
+		else if (oraw.len && lines_within(oraw, raw) && nv < 8)
+			victim[nv++] = uid;
 	}
 	sqlite3_reset(st);
+	sodium_memzero(old.data, old.len);
+	cs_buf_release(&old);
 	for (i = 0; !seen && i < nv; i++) {
 		if ((del = stmt(d, ST_SMTP_DEL)) == NULL)
 			break;
@@ -884,7 +934,7 @@ smtp_seen(struct day *d, int64_t qtag, cs_time t, size_t len)
 enum cs_err
 cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
     struct cs_span qid, struct cs_span user, const struct cs_addr *ip,
-    const char *json, struct cs_errbuf *eb)
+    const char *json, struct cs_span raw, struct cs_errbuf *eb)
 {
 	struct day *d = day_get(s, cs_day_of(t), 1, eb);
 	char ipt[CS_ADDR_STRLEN] = "";
@@ -900,7 +950,16 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 		return CS_EIO;
 	if ((e = begin(d, eb)) != CS_OK)
 		return e;
-	uid = cs_tag(d->dk, D_SMTP, key.p, key.len);
+	/*
+	 * The row is named by the key and the lines it holds: the same copy
+	 * read again lands on itself, a fuller copy replaces it (smtp_seen),
+	 * and two fragments of one message do not overwrite each other.
+	 */
+	cs_buf_reset(&s->scratch);
+	cs_buf_append(&s->scratch, key.p, key.len);
+	cs_buf_putc(&s->scratch, '\0');
+	cs_buf_append(&s->scratch, raw.p, raw.len);
+	uid = cs_tag(d->dk, D_SMTP, s->scratch.data, s->scratch.len);
 	if (ip && ip->family)
 		cs_addr_format(ip, ipt);
 	cs_buf_reset(&s->scratch);
@@ -909,13 +968,15 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	cs_buf_puts(&s->scratch, ipt);
 	cs_buf_putc(&s->scratch, '\0');
 	cs_buf_puts(&s->scratch, json);
-	cs_buf_reset(&s->sealbuf);
-	cs_seal(d->dk, uid, s->scratch.data, s->scratch.len, &s->sealbuf);
+	cs_buf_putc(&s->scratch, '\0');
+	cs_buf_append(&s->scratch, raw.p, raw.len);
 	if (qid.len) {
 		qtag = cs_tag(d->dk, D_SMTP, qid.p, qid.len);
-		if (smtp_seen(d, qtag, t, s->sealbuf.len))
+		if (smtp_seen(s, d, qtag, t, raw))
 			return CS_ESKIP;	/* a fuller copy is stored */
 	}
+	cs_buf_reset(&s->sealbuf);
+	cs_seal(d->dk, uid, s->scratch.data, s->scratch.len, &s->sealbuf);
 	st = stmt(d, ST_SMTP);
 	if (st == NULL)
 		return CS_EDB;

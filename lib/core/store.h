@@ -68,12 +68,14 @@ enum cs_err cs_store_resets(struct cs_store *s, struct cs_reset **out,
  * cs_store_put_smtp - one SMTP envelope: the JSON text of the record, the
  * SASL user and client address it is indexed by (either may be empty).
  * qid ("server|queue id", empty for NOQUEUE rejects) names the message:
- * of two copies of one message within an hour, the fuller one is kept
- * (CS_ESKIP when the one given is not stored for that reason).
+ * of two copies of one message within an hour, one holding every line of
+ * the other (raw, the verbatim lines), the fuller is kept (CS_ESKIP when
+ * the one given is not stored for that reason); fragments are both kept.
  */
 enum cs_err cs_store_put_smtp(struct cs_store *s, cs_time t,
     struct cs_span key, struct cs_span qid, struct cs_span user,
-    const struct cs_addr *ip, const char *json, struct cs_errbuf *eb);
+    const struct cs_addr *ip, const char *json, struct cs_span raw,
+    struct cs_errbuf *eb);
 
 /* cs_store_skipped_purged - rows not written because their day was purged */
 uint64_t cs_store_skipped_purged(const struct cs_store *s);
