@@ -433,14 +433,34 @@ bad:
 	    line);
 }
 
+/*
+ * nl_detect - a file is NAT syslog when most of its first lines are NAT
+ * lines; one such line in an ordinary /var/log/syslog does not make it one.
+ */
 static int
 nl_detect(struct cs_span head)
 {
-	if (cs_span_find(head, "%ASA-6-30501") >= 0 ||
-	    cs_span_find(head, "RT_FLOW_SESSION_CREATE") >= 0 ||
-	    cs_span_find(head, "RT_FLOW_SESSION_CLOSE") >= 0)
-		return 80;
-	return 0;
+	struct cs_span line;
+	int nat = 0, other = 0;
+
+	while (head.len && cs_span_token(&head, '\n', &line) &&
+	    nat + other < 50) {
+		if (head.p == NULL && nat + other > 0)
+			break;	/* last, maybe partial, line */
+		if (cs_span_trim(line).len == 0)
+			continue;
+		if (cs_span_find(line, "%ASA-6-30501") >= 0 ||
+		    cs_span_find(line, "RT_FLOW_SESSION_CREATE") >= 0 ||
+		    cs_span_find(line, "RT_FLOW_SESSION_CLOSE") >= 0)
+			nat++;
+		else
+			other++;
+		if (head.p == NULL)
+			break;
+	}
+	if (nat == 0)
+		return 0;
+	return nat * 2 > nat + other ? 80 : 10;
 }
 
 const struct cs_fmt cs_fmt_natlog = {
