@@ -7,6 +7,11 @@
 # configuration, key wipe, unlinks, fsyncs, audit entry).
 #
 #   BENCH_SCALE=small bench/purge.sh     10k and 100k bindings (a minute)
+#   BENCH_PURGE_CACHE=hot                keep the day files in the page
+#                                        cache (default cold: a day past
+#                                        its retention is days old, so its
+#                                        pages are not cached; dropped per
+#                                        file with dd iflag=nocache)
 #   bench/purge.sh                       1M and 10M (about 10 GB of disk
 #                                        under bench/out/purge, 10-20 min)
 #
@@ -24,6 +29,7 @@ O=${O:-build}
 CUSTOS=$PWD/$O/custos
 GEN=$PWD/$O/custos-gen
 SCALE=${BENCH_SCALE:-full}
+CACHE=${BENCH_PURGE_CACHE:-cold}
 OUT=$PWD/bench/out/purge-$SCALE
 DAY=2026-11-22
 
@@ -46,7 +52,7 @@ printf 'retention_days = 7\n' >"$CONF"
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
-echo "purge bench ($SCALE): one day of DHCP bindings per store"
+echo "purge bench ($SCALE, $CACHE page cache): one day of DHCP bindings per store"
 printf '%-8s %10s %13s %12s %11s %11s\n' store bindings "day bytes" \
     "key gone ms" "day done ms" "command ms"
 keys="" dones="" times=""
@@ -67,6 +73,11 @@ for subs in $SUBS; do
 	n=$(sqlite3 "$s/data/days/$DAY.db" "SELECT count(*) FROM binding")
 	bytes=$(cat "$s/data/days/$DAY.db"* | wc -c)
 	sync
+	if [ "$CACHE" = cold ]; then
+		for f in "$s"/data/days/* "$s"/data/nat/*; do
+			[ -f "$f" ] && dd if="$f" iflag=nocache count=0 status=none
+		done
+	fi
 	t0=$(ms)
 	CUSTOS_NOW=2027-01-01T00:00:00Z CUSTOS_CONFIG=$CONF "$CUSTOS" purge \
 	    --data "$s/data" --keys "$s/keys" --json >"$s/purge.json"
