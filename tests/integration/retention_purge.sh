@@ -224,6 +224,19 @@ else
 	    "$(grep retention "$WORK/audit.json" | head -3)"
 fi
 
+# the same logs ingested again (under another name): a purged day stays
+# purged, no key is made for it, nothing of it is stored
+cp "$WORK/logs/detail-hand" "$WORK/logs/detail-again"
+cu s ingest --tz UTC --quiet "$WORK/logs/detail-again" >"$WORK/again-ingest.out" 2>&1
+if ! found "$WORK/s/data" 20 && ! found "$WORK/s/data" 21 &&
+    found "$WORK/s/data" 22 && [ ! -e "$WORK/s/keys/days/2026-11-20.key" ] &&
+    [ ! -e "$WORK/s/data/days/2026-11-20.db" ]; then
+	pass "re-ingesting the logs of a purged day stores nothing of it"
+else
+	fail "re-ingesting the logs of a purged day stores nothing of it" \
+	    "$(cat "$WORK/again-ingest.out"; ls "$WORK/s/keys/days")"
+fi
+
 # custos retention: per family, the oldest data and the next purge
 cu s retention --json >"$WORK/ret.json" 2>"$WORK/ret.err"
 if jq -e '(.sources | map({(.family): .}) | add) as $s |
