@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd_case.h"
+#include "core/hold.h"
 #include "core/subdir.h"
 #include "util/xmalloc.h"
 
@@ -656,6 +657,18 @@ case_due(struct desk *k, int argc, char **argv)
 		for (i = 0; i < (int)m; i++)
 			if (within == INT64_MAX || d[i].at <= k->now + within)
 				all[n++] = d[i];
+	}
+	/* preservation holds in the vaults: R-PRES-3 reminders, expiries */
+	{
+		struct cs_due hd[256];
+		size_t hn = cs_hold_due(k->d.data, k->d.keys, k->now, hd, 256);
+		if (n + hn > cap) {
+			cap = (n + hn) * 2 + 1;
+			all = cs_xreallocarray(all, cap, sizeof(*all));
+		}
+		for (j = 0; j < hn; j++)
+			if (within == INT64_MAX || hd[j].at <= k->now + within)
+				all[n++] = hd[j];
 	}
 	qsort(all, n, sizeof(*all), cmp_due);
 	if (k->json)

@@ -1,4 +1,5 @@
 /* cmd_query - custos who, history, dump */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,10 +8,147 @@
 
 #include "cmd.h"
 #include "cmd_case.h"
+#include "core/hold.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
 static double now_us(void);
+
+/*
+ * Preserved data (18 USC 2703(f) holds, core/hold.h) answers a lookup
+ * made under a case exactly as live data would: the vaults' bindings and
+ * envelopes are merged into the store's answer (duplicates dropped).  The
+ * lookup has already passed the case's authority and scope checks; an
+ * operator's lookup without a case never reads the vaults.
+ */
+enum held_kind { HELD_WHO, HELD_HISTORY };
+
+static int
+hit_same(const struct cs_hit *a, const struct cs_hit *b)
+{
+	return a->b->start == b->b->start && strcmp(a->b->key, b->b->key) == 0;
+}
+
+static int
+hit_order(const void *x, const void *y)
+{
+	const struct cs_hit *a = x, *b = y;
+
+	if (a->b->start != b->b->start)
+		return a->b->start < b->b->start ? -1 : 1;
+	return strcmp(a->b->key, b->b->key);
+}
+
+static void
+held_merge(const struct lookup *l, enum held_kind kind,
+    const struct cs_addr *a, const char *sub, cs_time from, cs_time to,
+    struct cs_hit **h, size_t *n)
+{
+	char dir[4096 + 8], id[256];
+	struct dirent *de;
+	DIR *dp;
+	size_t i, j, hn, added = 0;
+	struct cs_hit *hh;
+	struct cs_errbuf eb = {""};
+
+	if (l->case_id == NULL)
+		return;
+	snprintf(dir, sizeof(dir), "%s/vault", l->dirs->data);
+	if ((dp = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len < 4 || len - 3 >= sizeof(id) ||
+		    strcmp(de->d_name + len - 3, ".db") != 0)
+			continue;
+		memcpy(id, de->d_name, len - 3);
+		id[len - 3] = '\0';
+		if (!cs_hold_case_ok(id))
+			continue;
+		hh = NULL;
+		hn = 0;
+		if ((kind == HELD_WHO ? cs_hold_who(l->dirs->data,
+		    l->dirs->keys, id, a, from, &hh, &hn, &eb) :
+		    cs_hold_history(l->dirs->data, l->dirs->keys, id, sub, from,
+		    to, &hh, &hn, &eb)) != CS_OK)
+			continue;
+		for (i = 0; i < hn; i++) {
+			for (j = 0; j < *n; j++)
+				if (hit_same(&(*h)[j], &hh[i]))
+					break;
+			if (j < *n) {
+				cs_binding_free(hh[i].b);
+				continue;
+			}
+			*h = cs_xreallocarray(*h, *n + 1, sizeof(**h));
+			(*h)[(*n)++] = hh[i];
+			added++;
+		}
+		free(hh);
+	}
+	closedir(dp);
+	if (added && *n > 1)
+		qsort(*h, *n, sizeof(**h), hit_order);
+}
+
+/*
+ * held_mail - envelopes preserved in the vaults whose SASL user is the
+ * subscriber, merged likewise (by client address only through the live
+ * store: a vault's envelopes are matched by name).
+ */
+static void
+held_mail(const struct lookup *l, const char *sub, cs_time from, cs_time to,
+    struct cs_mail **m, size_t *n)
+{
+	char dir[4096 + 8], id[256];
+	struct dirent *de;
+	DIR *dp;
+	size_t i, j, mn;
+	struct cs_mail *mm;
+	struct cs_errbuf eb = {""};
+	struct cs_buf want;
+
+	if (l->case_id == NULL)
+		return;
+	cs_buf_init(&want, NULL, 0, 4096);
+	cs_buf_puts(&want, "\"sasl_username\":");
+	cs_buf_json_str(&want, sub, strlen(sub));
+	snprintf(dir, sizeof(dir), "%s/vault", l->dirs->data);
+	if ((dp = opendir(dir)) == NULL) {
+		cs_buf_release(&want);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len < 4 || len - 3 >= sizeof(id) ||
+		    strcmp(de->d_name + len - 3, ".db") != 0)
+			continue;
+		memcpy(id, de->d_name, len - 3);
+		id[len - 3] = '\0';
+		if (!cs_hold_case_ok(id))
+			continue;
+		mm = NULL;
+		mn = 0;
+		if (cs_hold_mail(l->dirs->data, l->dirs->keys, id, from, to, &mm,
+		    &mn, &eb) != CS_OK)
+			continue;
+		for (i = 0; i < mn; i++) {
+			for (j = 0; j < *n; j++)
+				if ((*m)[j].t == mm[i].t &&
+				    strcmp((*m)[j].json, mm[i].json) == 0)
+					break;
+			if (j < *n || strstr(mm[i].json, want.data) == NULL) {
+				free(mm[i].json);
+				continue;
+			}
+			*m = cs_xreallocarray(*m, *n + 1, sizeof(**m));
+			(*m)[(*n)++] = mm[i];
+		}
+		free(mm);
+	}
+	closedir(dp);
+	cs_buf_release(&want);
+}
 
 /* parse_addr_port - "ADDR", "ADDR:PORT", "[V6]:PORT", "V6" */
 static int
@@ -183,6 +321,7 @@ answer_who(struct cs_store *s, struct lookup *l, const char *text,
 			lookup_end(l, 0);
 			return 1;
 		}
+		held_merge(l, HELD_WHO, &q->addr, NULL, q->t, q->t, &h, &n);
 		who_render(l, &q->addr, q->port, q->t, h, n, json, b);
 		cs_hits_free(h, n);
 	} else {
@@ -495,8 +634,11 @@ cmd_history(int argc, char **argv)
 		lookup_end(&l, 0);
 		return 1;
 	}
-	if (l.cats & CAT_SMTP)
+	held_merge(&l, HELD_HISTORY, NULL, sub, t1, t2, &h, &n);
+	if (l.cats & CAT_SMTP) {
 		cs_store_mail(s, sub, h, n, t1, t2, &m, &nm);
+		held_mail(&l, sub, t1, t2, &m, &nm);
+	}
 	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
 	cs_time_format(t1, ts);
 	cs_time_format(t2, te);

@@ -169,6 +169,26 @@ else
 	fail "R-PRES-4: an open case's target is copied to its vault before the purge" \
 	    "$SUB $(cat "$WORK/p4.out" "$WORK/l4.json" "$WORK/case.err")"
 fi
+# the held copy answers lookups under the case as the live data did,
+# once the case may disclose (its document attached, the call-back made)
+echo "grand jury subpoena" >"$WORK/gj.pdf"
+# shellcheck disable=SC2086
+CUSTOS_NOW=2026-11-30T00:00:00Z "$CUSTOS" case update "$SUB" --by clerk \
+    --document "$WORK/gj.pdf" $S >/dev/null 2>>"$WORK/case.err"
+# shellcheck disable=SC2086
+CUSTOS_NOW=2026-11-30T00:00:00Z "$CUSTOS" case verify "$SUB" --by clerk \
+    --number "+1 555 0100" $S >/dev/null 2>>"$WORK/case.err"
+# shellcheck disable=SC2086
+CUSTOS_NOW=2026-11-30T00:00:00Z "$CUSTOS" history "$(user_of 22)" \
+    --case "$SUB" --by clerk --from 2026-11-22T00:00:00Z \
+    --to 2026-11-23T00:00:00Z --json $S >"$WORK/h4.json" 2>"$WORK/h4.err"
+if jq -e --arg u "$(user_of 22)" '[.bindings[].subscriber.username] |
+    length >= 1 and all(. == $u)' "$WORK/h4.json" >/dev/null 2>&1; then
+	pass "history --case answers from the vault after the purge"
+else
+	fail "history --case answers from the vault after the purge" \
+	    "$(cat "$WORK/h4.err") $(head -c 300 "$WORK/h4.json")"
+fi
 # shellcheck disable=SC2086
 CUSTOS_NOW=2026-12-01T00:00:00Z "$CUSTOS" case close "$SUB" --by counsel $S \
     >/dev/null 2>&1
