@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -738,9 +739,15 @@ cmd_hold(int argc, char **argv)
 		return flush(&b);
 	}
 	if (strcmp(sub, "list") == 0) {
+		struct stat dst;
 		if (optind != argc) {
 			fputs(hold_usage, stderr);
 			return 2;
+		}
+		if (stat(d.data, &dst) != 0 || !S_ISDIR(dst.st_mode)) {
+			fprintf(stderr, "custos: hold list: data directory %s "
+			    "does not exist (pass --data DIR)\n", d.data);
+			return 1;
 		}
 		if (cs_hold_list(d.data, d.keys, case_id, &hl, &n, &eb) !=
 		    CS_OK) {
