@@ -106,8 +106,8 @@ num(const char *s, uint64_t max)
 
 /* day_sessions - the sessions of one day, and their events in order */
 static struct sess *
-day_sessions(uint32_t subs, uint32_t per, int64_t day0, struct evt **ev,
-    size_t *n)
+day_sessions(
+    uint32_t subs, uint32_t per, int64_t day0, struct evt **ev, size_t *n)
 {
 	size_t k = (size_t)subs * per, i;
 	struct sess *s = malloc(k * sizeof(*s));
@@ -119,8 +119,8 @@ day_sessions(uint32_t subs, uint32_t per, int64_t day0, struct evt **ev,
 	}
 	for (i = 0; i < k; i++) {
 		s[i].sub = (uint32_t)(i % subs);
-		s[i].start_us = day0 + (int64_t)(rnd() % 86000) * 1000000 +
-		    rnd() % 1000000;
+		s[i].start_us =
+		    day0 + (int64_t)(rnd() % 86000) * 1000000 + rnd() % 1000000;
 		s[i].end_us = s[i].start_us + (1 + rnd() % 120) * 1000000LL;
 		s[i].sport = (uint16_t)(32768 + rnd() % 28000);
 		s[i].pport = (uint16_t)(1024 + rnd() % 64000);
@@ -131,7 +131,8 @@ day_sessions(uint32_t subs, uint32_t per, int64_t day0, struct evt **ev,
 		e[2 * i].t = s[i].start_us;
 		e[2 * i].idx = (uint32_t)i;
 		e[2 * i].destroy = 0;
-		/* DESTROY when the garbage collector reaps it: up to 20 s late */
+		/* DESTROY when the garbage collector reaps it: up to 20 s late
+		 */
 		e[2 * i + 1].t = s[i].end_us + (rnd() % 20) * 1000000LL;
 		e[2 * i + 1].idx = (uint32_t)i;
 		e[2 * i + 1].destroy = 1;
@@ -143,8 +144,8 @@ day_sessions(uint32_t subs, uint32_t per, int64_t day0, struct evt **ev,
 }
 
 static int
-gen_conntrack(uint32_t subs, uint32_t per, uint32_t days, int64_t start,
-    const char *dir)
+gen_conntrack(
+    uint32_t subs, uint32_t per, uint32_t days, int64_t start, const char *dir)
 {
 	char path[4096], a[16], b[16], c[16];
 	FILE *out, *lf, *qf;
@@ -161,47 +162,57 @@ gen_conntrack(uint32_t subs, uint32_t per, uint32_t days, int64_t start,
 		fprintf(stderr, "natgen: cannot write under %s\n", dir);
 		return 1;
 	}
-	fprintf(lf, "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,"
+	fprintf(lf,
+	    "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,"
 	    "fqdn_fwd,fqdn_rev,hostname,state,user_context\n");
 	for (i = 0; i < subs; i++) {
 		ip4(inside_of(i), a);
-		fprintf(lf, "%s,02:00:%02x:%02x:%02x:%02x,,%u,%lld,1,0,0,sub%u,0,\n",
-		    a, (i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255,
-		    i & 255, (days + 2) * 86400u,
+		fprintf(lf,
+		    "%s,02:00:%02x:%02x:%02x:%02x,,%u,%lld,1,0,0,sub%u,0,\n", a,
+		    (i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255,
+		    (days + 2) * 86400u,
 		    (long long)(start / 1000000 + (days + 1) * 86400LL), i);
 	}
 	for (d = 0; d < days; d++) {
 		struct evt *e;
-		struct sess *s = day_sessions(subs, per, start +
-		    (int64_t)d * 86400 * 1000000, &e, &n);
+		struct sess *s = day_sessions(
+		    subs, per, start + (int64_t)d * 86400 * 1000000, &e, &n);
 		for (j = 0; j < 2 * n; j++) {
 			const struct sess *x = &s[e[j].idx];
 			ip4(inside_of(x->sub), a);
 			ip4(server_of(x->server), b);
 			ip4(public_of(x->sub), c);
 			if (!e[j].destroy)
-				fprintf(out, "[%lld.%06lld]\t    [NEW] ipv4     2 "
+				fprintf(out,
+				    "[%lld.%06lld]\t    [NEW] ipv4     2 "
 				    "%s      %u %u %s src=%s dst=%s sport=%u "
-				    "dport=%u [UNREPLIED] src=%s dst=%s sport=%u "
+				    "dport=%u [UNREPLIED] src=%s dst=%s "
+				    "sport=%u "
 				    "dport=%u id=%u\n",
 				    (long long)(e[j].t / 1000000),
 				    (long long)(e[j].t % 1000000),
 				    x->proto == 6 ? "tcp" : "udp", x->proto,
 				    x->proto == 6 ? 120 : 30,
 				    x->proto == 6 ? "SYN_SENT" : "", a, b,
-				    x->sport, x->dport, b, c, x->dport, x->pport,
-				    x->id);
+				    x->sport, x->dport, b, c, x->dport,
+				    x->pport, x->id);
 			else
-				fprintf(out, "[%lld.%06lld]\t[DESTROY] ipv4     2 "
-				    "%s      %u src=%s dst=%s sport=%u dport=%u "
-				    "packets=4 bytes=400 src=%s dst=%s sport=%u "
-				    "dport=%u packets=4 bytes=800 delta-time=%lld "
+				fprintf(out,
+				    "[%lld.%06lld]\t[DESTROY] ipv4     2 "
+				    "%s      %u src=%s dst=%s sport=%u "
+				    "dport=%u "
+				    "packets=4 bytes=400 src=%s dst=%s "
+				    "sport=%u "
+				    "dport=%u packets=4 bytes=800 "
+				    "delta-time=%lld "
 				    "id=%u\n",
 				    (long long)(e[j].t / 1000000),
 				    (long long)(e[j].t % 1000000),
-				    x->proto == 6 ? "tcp" : "udp", x->proto, a, b,
-				    x->sport, x->dport, b, c, x->dport, x->pport,
-				    (long long)((x->end_us - x->start_us) / 1000000),
+				    x->proto == 6 ? "tcp" : "udp", x->proto, a,
+				    b, x->sport, x->dport, b, c, x->dport,
+				    x->pport,
+				    (long long)((x->end_us - x->start_us) /
+					1000000),
 				    x->id);
 		}
 		for (j = 0; j < 200 && d == days / 2; j++) {
@@ -209,15 +220,17 @@ gen_conntrack(uint32_t subs, uint32_t per, uint32_t days, int64_t start,
 			ip4(public_of(x->sub), c);
 			ip4(inside_of(x->sub), a);
 			ip4(server_of(x->server), b);
-			time_t mid = (time_t)((x->start_us + x->end_us) /
-			    2000000);
+			time_t mid =
+			    (time_t)((x->start_us + x->end_us) / 2000000);
 			struct tm tm;
 			char ts[32];
 			gmtime_r(&mid, &tm);
 			strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-			fprintf(qf, "%s:%u %s %s:%u src=%s dst=%s sport=%u "
-			    "dport=%u\n", c, x->pport, ts, a, x->sport, b, c,
-			    x->dport, x->pport);
+			fprintf(qf,
+			    "%s:%u %s %s:%u src=%s dst=%s sport=%u "
+			    "dport=%u\n",
+			    c, x->pport, ts, a, x->sport, b, c, x->dport,
+			    x->pport);
 		}
 		free(s);
 		free(e);
@@ -301,8 +314,8 @@ s_end(struct msg *m)
 static void
 t_session(struct msg *m)
 {
-	static const unsigned f[][2] = { {323, 8}, {8, 4}, {225, 4}, {4, 1},
-	    {7, 2}, {227, 2}, {12, 4}, {11, 2}, {230, 1} };
+	static const unsigned f[][2] = {{323, 8}, {8, 4}, {225, 4}, {4, 1},
+	    {7, 2}, {227, 2}, {12, 4}, {11, 2}, {230, 1}};
 	size_t i;
 
 	s_begin(m, 2);
@@ -319,8 +332,8 @@ t_session(struct msg *m)
 static void
 t_block(struct msg *m)
 {
-	static const unsigned f[][2] = { {323, 8}, {230, 1}, {8, 4},
-	    {225, 4}, {361, 2}, {362, 2}, {363, 2}, {364, 2} };
+	static const unsigned f[][2] = {{323, 8}, {230, 1}, {8, 4}, {225, 4},
+	    {361, 2}, {362, 2}, {363, 2}, {364, 2}};
 	size_t i;
 
 	s_begin(m, 2);
@@ -349,8 +362,8 @@ r_session(struct msg *m, uint64_t ms, uint32_t in, uint32_t pub, int proto,
 }
 
 static void
-r_block(struct msg *m, uint64_t ms, int ev, uint32_t in, uint32_t pub,
-    int lo, int hi)
+r_block(struct msg *m, uint64_t ms, int ev, uint32_t in, uint32_t pub, int lo,
+    int hi)
 {
 	p64(m, ms);
 	p8(m, (unsigned)ev);
@@ -363,8 +376,8 @@ r_block(struct msg *m, uint64_t ms, int ev, uint32_t in, uint32_t pub,
 }
 
 static int
-gen_ipfix(uint32_t subs, uint32_t per, uint32_t days, int64_t start,
-    const char *path)
+gen_ipfix(
+    uint32_t subs, uint32_t per, uint32_t days, int64_t start, const char *path)
 {
 	FILE *out = fopen(path, "wb");
 	struct msg m;
@@ -381,8 +394,8 @@ gen_ipfix(uint32_t subs, uint32_t per, uint32_t days, int64_t start,
 	fwrite(m.b, 1, m.n, out);
 	for (d = 0; d < days; d++) {
 		struct evt *e;
-		struct sess *s = day_sessions(subs, per, start +
-		    (int64_t)d * 86400 * 1000000, &e, &n);
+		struct sess *s = day_sessions(
+		    subs, per, start + (int64_t)d * 86400 * 1000000, &e, &n);
 		m.n = 0;
 		for (j = 0; j < 2 * n; j++) {
 			const struct sess *x = &s[e[j].idx];
@@ -392,14 +405,15 @@ gen_ipfix(uint32_t subs, uint32_t per, uint32_t days, int64_t start,
 					m_end(&m);
 					fwrite(m.b, 1, m.n, out);
 				}
-				m_begin(&m, (uint32_t)(e[j].t / 1000000), ++seq,
-				    1);
+				m_begin(
+				    &m, (uint32_t)(e[j].t / 1000000), ++seq, 1);
 				s_begin(&m, 256);
 			}
-			r_session(&m, (uint64_t)(e[j].destroy ? x->end_us :
-			    x->start_us) / 1000, inside_of(x->sub),
-			    public_of(x->sub), x->proto, x->sport, x->pport,
-			    server_of(x->server), x->dport,
+			r_session(&m,
+			    (uint64_t)(e[j].destroy ? x->end_us : x->start_us) /
+				1000,
+			    inside_of(x->sub), public_of(x->sub), x->proto,
+			    x->sport, x->pport, server_of(x->server), x->dport,
 			    e[j].destroy ? 5 : 4);
 		}
 		if (m.n) {
@@ -435,7 +449,7 @@ send_to(int fd, const struct sockaddr_in *to, struct msg *m)
 {
 	m_end(m);
 	if (sendto(fd, m->b, m->n, 0, (const struct sockaddr *)to,
-	    sizeof(*to)) != (ssize_t)m->n)
+		sizeof(*to)) != (ssize_t)m->n)
 		perror("natgen: sendto");
 	usleep(20000);
 }
@@ -510,10 +524,10 @@ ipfix_test(const char *spec)
 	m_begin(&m, 1795986005u, 0, 1);
 	t_block(&m);
 	s_begin(&m, 257);
-	r_block(&m, t0 + 5000, 14, (100u << 24 | 64u << 16 | 2u << 8 | 1),
-	    pub2, 4096, 4223);
-	r_block(&m, t0 + 5000, 16, (100u << 24 | 64u << 16 | 2u << 8 | 2),
-	    pub2, 8192, 8319);
+	r_block(&m, t0 + 5000, 14, (100u << 24 | 64u << 16 | 2u << 8 | 1), pub2,
+	    4096, 4223);
+	r_block(&m, t0 + 5000, 16, (100u << 24 | 64u << 16 | 2u << 8 | 2), pub2,
+	    8192, 8319);
 	s_end(&m);
 	send_to(b, &to, &m);
 	close(a);
@@ -534,7 +548,8 @@ main(int argc, char **argv)
 		    (int64_t)num(argv[5], 4000000000ULL) * 1000000, argv[6]);
 	if (argc == 3 && strcmp(argv[1], "ipfix-test") == 0)
 		return ipfix_test(argv[2]);
-	fprintf(stderr, "usage: natgen conntrack|ipfix SUBS SESSIONS DAYS "
+	fprintf(stderr,
+	    "usage: natgen conntrack|ipfix SUBS SESSIONS DAYS "
 	    "START OUTDIR|OUTFILE\n       natgen ipfix-test ADDR:PORT\n");
 	return 2;
 }

@@ -25,7 +25,8 @@ fd_obs(void *arg, const struct cs_obs *o)
 	if (o->time == CS_TIME_NONE)
 		abort();
 	if ((o->kind == CS_OBS_OPEN || o->kind == CS_OBS_CLOSE ||
-	    o->kind == CS_OBS_RELEASED) && o->key.len == 0)
+		o->kind == CS_OBS_RELEASED) &&
+	    o->key.len == 0)
 		abort();
 	if (o->kind == CS_OBS_SMTP && o->smtp == NULL)
 		abort();
@@ -40,8 +41,8 @@ fd_obs(void *arg, const struct cs_obs *o)
 	/* touch every span so ASan sees out-of-bounds views */
 	if (o->raw.len && memchr(o->raw.p, 0, o->raw.len) == (void *)1)
 		abort();
-	if (o->username.len && memchr(o->username.p, 0, o->username.len) ==
-	    (void *)1)
+	if (o->username.len &&
+	    memchr(o->username.p, 0, o->username.len) == (void *)1)
 		abort();
 	if (o->smtp && o->smtp->nrcpt > CS_SMTP_MAXRCPT)
 		abort();

@@ -1,4 +1,5 @@
-/* fuzz_conntrack - the conntrack -E and ulogd2 JSON formats over arbitrary input */
+/* fuzz_conntrack - the conntrack -E and ulogd2 JSON formats over arbitrary
+ * input */
 #include "fmt_driver.h"
 #include "fmt/ipfix.h"
 

@@ -68,16 +68,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cs_addr_parse(cs_span_cstr("192.0.2.2"), &e[1]);
 	cs_ipfix_draft_numbering(x, &e[1]);
 	if (size == 0 || (data[0] & 1) == 0) {
-		(void)cs_ipfix_pcap(x, data + (size ? 1 : 0),
-		    size ? size - 1 : 0, 0, &eb);
+		(void)cs_ipfix_pcap(
+		    x, data + (size ? 1 : 0), size ? size - 1 : 0, 0, &eb);
 	} else {
 		while (size - off >= 2) {
 			n = (size_t)data[off] << 8 | data[off + 1];
 			off += 2;
 			if (n > size - off)
 				n = size - off;
-			(void)cs_ipfix_message(x, &e[msg & 1], data + off, n,
-			    msg + 1);
+			(void)cs_ipfix_message(
+			    x, &e[msg & 1], data + off, n, msg + 1);
 			msg++;
 			off += n;
 		}

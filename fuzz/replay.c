@@ -74,7 +74,8 @@ main(int argc, char **argv)
 			char path[4096];
 			if (de->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[i], de->d_name);
+			snprintf(
+			    path, sizeof(path), "%s/%s", argv[i], de->d_name);
 			bad += run_file(path);
 			count++;
 		}

@@ -24,7 +24,7 @@ online_time(const struct gen *g, struct sub *s)
 	uint64_t u = rng_below(&s->rng, 1000);
 
 	if (g->profile == PROF_HOTSPOT) {
-		if (u < 850)	/* gone before the first renewal */
+		if (u < 850) /* gone before the first renewal */
 			d = rng_logu(&s->rng, L * 3 / 100, L * 45 / 100);
 		else
 			d = rng_logu(&s->rng, L / 2, 2 * L);
@@ -62,8 +62,7 @@ pool_of(struct gen *g, const struct sub *s)
 static uint32_t
 giaddr(const struct gen *g, const struct sub *s)
 {
-	const struct pool *p = s->kind == K_KEA ? &g->kea_pool :
-	    &g->dhcpd_pool;
+	const struct pool *p = s->kind == K_KEA ? &g->kea_pool : &g->dhcpd_pool;
 
 	return CGN_BASE + (p->first_block + s->relay) * 256 + 1;
 }
@@ -163,7 +162,7 @@ commit(struct gen *g, struct sub *s, int64_t t, uint32_t ip)
 	char buf[64];
 
 	if (g->profile == PROF_HOTSPOT)
-		return;		/* a hotspot runs dhcpd without the hook */
+		return; /* a hotspot runs dhcpd without the hook */
 	dline(g, t, "LEASE-COMMIT ip=");
 	out_ip4(o, ip);
 	OUT_LIT(o, " mac=");
@@ -357,7 +356,7 @@ dhcpd_connect(struct gen *g, struct sub *s, int64_t t)
 		idx = pool_take(p, -1, me);
 	} else if (s->prev >= 0 && p->holder[s->prev] == -1) {
 		idx = pool_take(p, s->prev, me);
-		dora = rng_chance(&s->rng, 500);	/* else INIT-REBOOT */
+		dora = rng_chance(&s->rng, 500); /* else INIT-REBOOT */
 	} else {
 		if (s->prev >= 0 && w && rng_chance(&s->rng, 600))
 			nak(g, s, t, pool_ip(p, (uint32_t)s->prev), 0);
@@ -428,8 +427,8 @@ renew(struct gen *g, struct sub *s, int64_t t)
 		s->last_us = t * US;
 		kea_row(g, s, g->lease, t + g->lease, 0);
 	} else if (g->w_dhcpd) {
-		s->last_us = renew_lines(g, s, t,
-		    pool_ip(&g->dhcpd_pool, (uint32_t)s->addr));
+		s->last_us = renew_lines(
+		    g, s, t, pool_ip(&g->dhcpd_pool, (uint32_t)s->addr));
 	} else {
 		s->last_us = t * US;
 	}
@@ -445,8 +444,8 @@ go_offline(struct gen *g, struct sub *s, int64_t t, int64_t end_us)
 	s->addr = -1;
 	s->state = ST_OFF;
 	s->off_since = t;
-	wheel_at(&g->w, node_main(g, s), t + offline_time(g, s),
-	    EV_DHCP_CONNECT);
+	wheel_at(
+	    &g->w, node_main(g, s), t + offline_time(g, s), EV_DHCP_CONNECT);
 }
 
 static void
@@ -476,7 +475,7 @@ end_online(struct gen *g, struct sub *s, int64_t t)
 	/* vanish: the lease runs out at the last ACK plus the lease time */
 	s->state = ST_EXPIRING;
 	exp_us = s->last_us + g->lease * US;
-	if (s->kind == K_KEA)	/* reclaimed by the next reclaim timer run */
+	if (s->kind == K_KEA) /* reclaimed by the next reclaim timer run */
 		t = exp_us / US + rng_range(&s->rng, 0, 10);
 	else
 		t = (exp_us + US - 1) / US;

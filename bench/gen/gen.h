@@ -48,13 +48,13 @@ int64_t rng_logu(struct rng *r, int64_t lo, int64_t hi);
 #define OUT_CAP (1u << 20)
 
 struct out {
-	FILE *f;		/* owned; NULL when not open */
+	FILE *f; /* owned; NULL when not open */
 	char path[4096];
-	char *buf;		/* owned; OUT_CAP bytes */
-	size_t len;		/* bytes pending in buf */
-	uint64_t records;	/* log records written (lines or records) */
-	uint64_t bytes;		/* bytes written so far */
-	int err;		/* sticky: a write failed */
+	char *buf;        /* owned; OUT_CAP bytes */
+	size_t len;       /* bytes pending in buf */
+	uint64_t records; /* log records written (lines or records) */
+	uint64_t bytes;   /* bytes written so far */
+	int err;          /* sticky: a write failed */
 };
 
 /* out_open - create path (truncating); 0 or -1 with errno */
@@ -134,12 +134,12 @@ void fmt_uniq(char buf[static 33], const uint64_t u[static 2]);
 /* ---- time: the --tz zone through glibc, cached per quarter hour ---- */
 
 struct ltime {
-	int64_t t;		/* epoch seconds */
-	int year, mon, day;	/* mon 1..12 */
+	int64_t t;          /* epoch seconds */
+	int year, mon, day; /* mon 1..12 */
 	int hour, min, sec;
-	int wday;		/* 0 = Sunday */
-	long off;		/* seconds east of UTC */
-	const char *abbr;	/* "UTC", "EST"; valid until the next call */
+	int wday;         /* 0 = Sunday */
+	long off;         /* seconds east of UTC */
+	const char *abbr; /* "UTC", "EST"; valid until the next call */
 };
 
 /* tz_setup - use IANA zone for local times; -1 if the zone is unknown */
@@ -173,28 +173,28 @@ enum profile { PROF_HOME = 0, PROF_HOTSPOT };
 enum state { ST_OFF = 0, ST_ON, ST_EXPIRING };
 
 /* subscriber flags */
-#define F_STATIC 0x01	/* PPPoE: fixed Framed-IP-Address */
-#define F_V6 0x02	/* PPPoE: IPv6 /64 and delegated /56 */
-#define F_MAILER 0x04	/* PPPoE: submits mail */
-#define F_QUOTE 0x08	/* PPPoE: user name with a double quote */
-#define F_BSLASH 0x10	/* PPPoE: user name with a backslash */
-#define F_RELAYED 0x20	/* DHCP: behind a relay (option 82) */
-#define F_HOSTNAME 0x40	/* DHCP: sends a host name */
-#define F_CLIENTID 0x80	/* Kea: sends a client identifier */
+#define F_STATIC 0x01    /* PPPoE: fixed Framed-IP-Address */
+#define F_V6 0x02        /* PPPoE: IPv6 /64 and delegated /56 */
+#define F_MAILER 0x04    /* PPPoE: submits mail */
+#define F_QUOTE 0x08     /* PPPoE: user name with a double quote */
+#define F_BSLASH 0x10    /* PPPoE: user name with a backslash */
+#define F_RELAYED 0x20   /* DHCP: behind a relay (option 82) */
+#define F_HOSTNAME 0x40  /* DHCP: sends a host name */
+#define F_CLIENTID 0x80  /* Kea: sends a client identifier */
 #define F_HADLEASE 0x100 /* DHCP: held a lease before the logs began */
 
 /* session events of a subscriber's main node */
 enum ev {
 	EV_NONE = 0,
-	EV_PPP_CONNECT,		/* PPPoE session comes up */
-	EV_PPP_TICK,		/* next Interim-Update or the Stop */
-	EV_PPP_EMIT,		/* write a delayed accounting record */
-	EV_DHCP_CONNECT,	/* client (re)appears */
-	EV_DHCP_RENEW,		/* T1 renewal */
-	EV_DHCP_END,		/* client goes away: release or vanish */
-	EV_DHCP_EXPIRE,		/* the vanished client's lease runs out */
-	EV_MAIL,		/* subscriber submits a message */
-	EV_NAS_OFF,		/* actors */
+	EV_PPP_CONNECT,  /* PPPoE session comes up */
+	EV_PPP_TICK,     /* next Interim-Update or the Stop */
+	EV_PPP_EMIT,     /* write a delayed accounting record */
+	EV_DHCP_CONNECT, /* client (re)appears */
+	EV_DHCP_RENEW,   /* T1 renewal */
+	EV_DHCP_END,     /* client goes away: release or vanish */
+	EV_DHCP_EXPIRE,  /* the vanished client's lease runs out */
+	EV_MAIL,         /* subscriber submits a message */
+	EV_NAS_OFF,      /* actors */
 	EV_NAS_ON,
 	EV_NOISE,
 	EV_HOURLY,
@@ -205,60 +205,60 @@ enum ev {
 enum acct { AC_START = 1, AC_INTERIM, AC_STOP };
 
 struct sub {
-	struct rng rng;		/* session decisions */
-	struct rng mrng;	/* mail decisions */
-	uint32_t num;		/* subscriber number (u%06u) */
+	struct rng rng;  /* session decisions */
+	struct rng mrng; /* mail decisions */
+	uint32_t num;    /* subscriber number (u%06u) */
 	uint16_t flags;
-	uint8_t kind;		/* enum kind */
-	uint8_t state;		/* enum state */
-	uint8_t nas;		/* PPPoE: NAS index */
-	uint8_t relay;		/* DHCP: relay index */
+	uint8_t kind;  /* enum kind */
+	uint8_t state; /* enum state */
+	uint8_t nas;   /* PPPoE: NAS index */
+	uint8_t relay; /* DHCP: relay index */
 	uint8_t mac[6];
-	int32_t addr;		/* pool index held, or -1 */
-	int32_t prev;		/* pool index held last time, or -1 */
-	uint32_t slot;		/* number within its kind (IPv6, circuit) */
-	uint32_t fixidx;	/* PPPoE F_STATIC: index in the static pool */
-	int64_t start_us;	/* current holding: start (µs) */
-	int64_t end_plan;	/* planned end of the online period (s) */
-	int64_t last_us;	/* DHCP: last ACK (µs); Kea: cltt (µs) */
-	int64_t off_since;	/* DHCP: when the last holding ended (s) */
-	int64_t next_tick;	/* PPPoE: next interim (s) */
-	uint32_t acct_sid;	/* Acct-Session-Id */
-	uint64_t uniq[2];	/* Acct-Unique-Session-Id */
-	uint32_t rate_up;	/* bytes/s from the subscriber */
-	uint32_t rate_down;	/* bytes/s to the subscriber */
+	int32_t addr;       /* pool index held, or -1 */
+	int32_t prev;       /* pool index held last time, or -1 */
+	uint32_t slot;      /* number within its kind (IPv6, circuit) */
+	uint32_t fixidx;    /* PPPoE F_STATIC: index in the static pool */
+	int64_t start_us;   /* current holding: start (µs) */
+	int64_t end_plan;   /* planned end of the online period (s) */
+	int64_t last_us;    /* DHCP: last ACK (µs); Kea: cltt (µs) */
+	int64_t off_since;  /* DHCP: when the last holding ended (s) */
+	int64_t next_tick;  /* PPPoE: next interim (s) */
+	uint32_t acct_sid;  /* Acct-Session-Id */
+	uint64_t uniq[2];   /* Acct-Unique-Session-Id */
+	uint32_t rate_up;   /* bytes/s from the subscriber */
+	uint32_t rate_down; /* bytes/s to the subscriber */
 	/* a delayed RADIUS record and what follows it */
-	uint8_t emit_kind;	/* enum acct, 0 = none */
-	uint8_t emit_cause;	/* Acct-Terminate-Cause index */
-	uint8_t after_ev;	/* event to schedule after the emission */
-	int64_t emit_te;	/* its Event-Timestamp (s) */
+	uint8_t emit_kind;  /* enum acct, 0 = none */
+	uint8_t emit_cause; /* Acct-Terminate-Cause index */
+	uint8_t after_ev;   /* event to schedule after the emission */
+	int64_t emit_te;    /* its Event-Timestamp (s) */
 	int64_t after_t;
 };
 
 /* address pools, all inside 100.64.0.0/10, hosts .2-.254 of each /24 */
 enum pool_policy {
-	POOL_LOWEST,	/* BNG local pool: lowest free address */
-	POOL_FIFO,	/* ISC dhcpd: least recently freed */
-	POOL_ITER,	/* Kea iterative allocator */
-	POOL_FIXED,	/* static addresses: index = subscriber slot */
+	POOL_LOWEST, /* BNG local pool: lowest free address */
+	POOL_FIFO,   /* ISC dhcpd: least recently freed */
+	POOL_ITER,   /* Kea iterative allocator */
+	POOL_FIXED,  /* static addresses: index = subscriber slot */
 };
 
 struct pool {
 	int policy;
-	uint32_t first_block;	/* /24 number within 100.64.0.0/10 */
-	uint32_t size;		/* addresses */
-	int32_t *holder;	/* owned; subscriber index or -1 */
-	uint32_t *heap;		/* owned; POOL_LOWEST free min-heap */
+	uint32_t first_block; /* /24 number within 100.64.0.0/10 */
+	uint32_t size;        /* addresses */
+	int32_t *holder;      /* owned; subscriber index or -1 */
+	uint32_t *heap;       /* owned; POOL_LOWEST free min-heap */
 	uint32_t nheap;
-	uint64_t *ring;		/* owned; POOL_FIFO (seq << 32 | index) */
+	uint64_t *ring; /* owned; POOL_FIFO (seq << 32 | index) */
 	size_t rcap, rhead, rlen;
-	uint32_t *seq;		/* owned; POOL_FIFO latest push per index */
-	uint32_t cursor;	/* POOL_ITER */
+	uint32_t *seq;   /* owned; POOL_FIFO latest push per index */
+	uint32_t cursor; /* POOL_ITER */
 };
 
 #define HOSTS_PER_BLOCK 253u
-#define CGN_BASE 0x64400000u	/* 100.64.0.0 */
-#define CGN_BLOCKS 16384u	/* /24s in a /10 */
+#define CGN_BASE 0x64400000u /* 100.64.0.0 */
+#define CGN_BLOCKS 16384u    /* /24s in a /10 */
 
 /* pool_init - size addresses from block first; 0 or -1 (too big) */
 int pool_init(struct pool *p, int policy, uint32_t first, uint32_t size);
@@ -275,26 +275,26 @@ void pool_release(struct pool *p);
 
 /* the calendar wheel: one slot per second, nodes chained per slot */
 struct wheel {
-	int64_t t0;		/* epoch second of slot 0 */
+	int64_t t0; /* epoch second of slot 0 */
 	uint32_t nslots;
-	int32_t *head;		/* owned; per slot, -1 = empty */
-	int32_t *next;		/* owned; per node */
-	uint32_t *slot;		/* owned; per node, UINT32_MAX = idle */
-	uint8_t *ev;		/* owned; per node */
+	int32_t *head;  /* owned; per slot, -1 = empty */
+	int32_t *next;  /* owned; per node */
+	uint32_t *slot; /* owned; per node, UINT32_MAX = idle */
+	uint8_t *ev;    /* owned; per node */
 	uint32_t nnodes;
-	uint32_t now;		/* slot being run */
+	uint32_t now; /* slot being run */
 };
 
 #define NODE_IDLE UINT32_MAX
 
 #define NNAS 3
 struct nas {
-	const char *id;		/* NAS-Identifier */
-	const char *ip;		/* NAS-IP-Address */
-	const char *called;	/* Called-Station-Id */
-	uint32_t next_sid;	/* Acct-Session-Id counter */
-	uint64_t onoff_uniq[2];	/* Acct-Unique-Session-Id of On/Off */
-	int down;		/* between Accounting-Off and -On */
+	const char *id;         /* NAS-Identifier */
+	const char *ip;         /* NAS-IP-Address */
+	const char *called;     /* Called-Station-Id */
+	uint32_t next_sid;      /* Acct-Session-Id counter */
+	uint64_t onoff_uniq[2]; /* Acct-Unique-Session-Id of On/Off */
+	int down;               /* between Accounting-Off and -On */
 };
 
 /* actors: wheel nodes after the subscribers' */
@@ -305,49 +305,48 @@ struct gen {
 	char outdir[2048];
 	uint32_t nsubs;
 	int days;
-	int sy, sm, sd;		/* --start */
+	int sy, sm, sd; /* --start */
 	uint64_t seed;
 	char tz[64];
-	int only;		/* enum only */
-	int profile;		/* enum profile */
-	int no_pre;		/* --no-pre: skip pre.csv */
-	int64_t interim;	/* s */
-	int64_t lease;		/* s */
+	int only;        /* enum only */
+	int profile;     /* enum profile */
+	int no_pre;      /* --no-pre: skip pre.csv */
+	int64_t interim; /* s */
+	int64_t lease;   /* s */
 
-	int64_t t0, tend;	/* the period: [t0, tend) */
-	int w_radius, w_dhcpd, w_kea, w_mail;	/* outputs wanted */
+	int64_t t0, tend;                     /* the period: [t0, tend) */
+	int w_radius, w_dhcpd, w_kea, w_mail; /* outputs wanted */
 
-	struct sub *subs;	/* owned; nsubs */
+	struct sub *subs; /* owned; nsubs */
 	uint32_t nkind[3];
 	struct pool ppp_dyn, ppp_fix, dhcpd_pool, kea_pool;
 	struct wheel w;
 	struct nas nas[NNAS];
-	uint32_t nfix;		/* PPPoE subscribers with static addresses */
+	uint32_t nfix; /* PPPoE subscribers with static addresses */
 	int reboot_nas;
-	int64_t reboot_off, reboot_on;	/* s */
+	int64_t reboot_off, reboot_on; /* s */
 
-	struct out detail;	/* radius/detail-YYYYMMDD, the open day */
-	int detail_day;		/* YYYYMMDD of the open file, 0 = none */
-	int ndetail;		/* files written */
+	struct out detail; /* radius/detail-YYYYMMDD, the open day */
+	int detail_day;    /* YYYYMMDD of the open file, 0 = none */
+	int ndetail;       /* files written */
 	uint64_t detail_records, detail_bytes;
 	struct out syslog, kea, mail, truth, pre;
 
-	int64_t sys_sec;	/* last syslog stamp: second and µs */
+	int64_t sys_sec; /* last syslog stamp: second and µs */
 	int sys_us;
 	uint32_t dhcpd_pid, sshd_pid;
-	struct rng nrng;	/* syslog noise */
-	struct rng irng;	/* inbound mail */
-	struct rng arng;	/* NAS and misc */
-	uint32_t qid;		/* Postfix queue id counter */
-	uint32_t msgs;		/* mail messages written */
+	struct rng nrng; /* syslog noise */
+	struct rng irng; /* inbound mail */
+	struct rng arng; /* NAS and misc */
+	uint32_t qid;    /* Postfix queue id counter */
+	uint32_t msgs;   /* mail messages written */
 
-	uint64_t bindings;	/* truth rows */
-	uint64_t events;	/* pre.csv rows */
+	uint64_t bindings; /* truth rows */
+	uint64_t events;   /* pre.csv rows */
 };
 
 /* sim.c */
-void wheel_init(struct wheel *w, int64_t t0, uint32_t nslots,
-    uint32_t nnodes);
+void wheel_init(struct wheel *w, int64_t t0, uint32_t nslots, uint32_t nnodes);
 /* wheel_at - schedule node for ev at epoch second t (dropped past the end) */
 void wheel_at(struct wheel *w, uint32_t node, int64_t t, int ev);
 /* wheel_cancel - unschedule node if it is pending */
@@ -395,8 +394,8 @@ void pre_row(struct gen *g, const char *src, const char *event, int64_t t,
 /* syslog_stamp - a monotonic µs for a syslog line at second t */
 int syslog_stamp(struct gen *g, int64_t t);
 /* syslog_head - "<stamp> <host> <prog>[pid]: " for the dhcpd syslog */
-void syslog_head(struct gen *g, int64_t t, int usec, const char *prog,
-    uint32_t pid);
+void syslog_head(
+    struct gen *g, int64_t t, int usec, const char *prog, uint32_t pid);
 
 /* radius.c */
 void ppp_init(struct gen *g, struct sub *s);

@@ -14,9 +14,9 @@
 #define MX_IP "203.0.113.25"
 
 struct peer {
-	const char *host;	/* reverse name, "unknown" when none */
+	const char *host; /* reverse name, "unknown" when none */
 	const char *ip;
-	const char *domain;	/* its mail domain */
+	const char *domain; /* its mail domain */
 };
 
 static const struct peer peers[] = {
@@ -29,8 +29,8 @@ static const struct peer peers[] = {
 };
 #define NPEERS (sizeof(peers) / sizeof(peers[0]))
 
-static const char *const people[] = {"carol", "dave", "erin", "frank",
-    "grace", "heidi", "ivan", "judy", "mallory", "niaj", "olivia", "peggy"};
+static const char *const people[] = {"carol", "dave", "erin", "frank", "grace",
+    "heidi", "ivan", "judy", "mallory", "niaj", "olivia", "peggy"};
 #define NPEOPLE (sizeof(people) / sizeof(people[0]))
 
 /* mline - "Nov 22 08:00:03 mx1 postfix/PROG[pid]: " */
@@ -66,9 +66,10 @@ qid_new(struct gen *g, struct rng *r, char q[static 12])
 static void
 delays(struct out *o, struct rng *r)
 {
-	unsigned a = (unsigned)rng_range(r, 1, 9), b = (unsigned)rng_range(r,
-	    0, 3), c = (unsigned)rng_range(r, 0, 30), d = (unsigned)rng_range(r,
-	    0, 40);
+	unsigned a = (unsigned)rng_range(r, 1, 9),
+		 b = (unsigned)rng_range(r, 0, 3),
+		 c = (unsigned)rng_range(r, 0, 30),
+		 d = (unsigned)rng_range(r, 0, 40);
 
 	OUT_LIT(o, ", delay=0.");
 	out_pad(o, a + b + c + d, 2, '0');
@@ -121,8 +122,8 @@ rcpt_line(struct gen *g, struct rng *r, int64_t t, const char *q,
 	OUT_LIT(o, ": to=<");
 	out_str(o, to);
 	OUT_LIT(o, ">, relay=");
-	out_str(o, strcmp(p->host, "unknown") == 0 ? "mx.outside.example" :
-	    p->host);
+	out_str(o,
+	    strcmp(p->host, "unknown") == 0 ? "mx.outside.example" : p->host);
 	out_c(o, '[');
 	out_str(o, p->ip);
 	OUT_LIT(o, "]:25");
@@ -134,8 +135,9 @@ rcpt_line(struct gen *g, struct rng *r, int64_t t, const char *q,
 		out_str(o, p->ip);
 		OUT_LIT(o, "]:25: Connection timed out)");
 	} else {
-		OUT_LIT(o, ", dsn=2.0.0, status=sent (250 2.0.0 Ok: "
-			   "queued as ");
+		OUT_LIT(o,
+		    ", dsn=2.0.0, status=sent (250 2.0.0 Ok: "
+		    "queued as ");
 		out_hex(o, rng_next(r) & 0xffffffffffULL, 10, 1);
 		out_c(o, ')');
 	}
@@ -153,10 +155,11 @@ mail_event(struct gen *g, struct sub *s, int64_t t)
 	int n, i, local[4];
 
 	if (s->state != ST_ON || t <= s->start_us / US || t + 2 >= s->end_plan)
-		return;		/* offline now: the next session reschedules */
+		return; /* offline now: the next session reschedules */
 	sub_username(s, user, sizeof(user));
-	fmt_ip4(ip, (s->flags & F_STATIC) ? pool_ip(&g->ppp_fix, s->fixidx) :
-	    pool_ip(&g->ppp_dyn, (uint32_t)s->addr));
+	fmt_ip4(ip,
+	    (s->flags & F_STATIC) ? pool_ip(&g->ppp_fix, s->fixidx)
+				  : pool_ip(&g->ppp_dyn, (uint32_t)s->addr));
 	n = rng_chance(r, 200) ? (int)rng_range(r, 2, 4) : 1;
 	for (i = 0; i < n; i++) {
 		local[i] = rng_chance(r, 300);
@@ -178,8 +181,9 @@ mail_event(struct gen *g, struct sub *s, int64_t t)
 		mline(g, t, "submission/smtpd", spid);
 		OUT_LIT(o, "warning: unknown[");
 		out_str(o, ip);
-		OUT_LIT(o, "]: SASL LOGIN authentication failed: "
-			   "authentication failure, sasl_username=");
+		OUT_LIT(o,
+		    "]: SASL LOGIN authentication failed: "
+		    "authentication failure, sasl_username=");
 		out_str(o, user);
 		end_line(g);
 	}
@@ -225,8 +229,8 @@ mail_event(struct gen *g, struct sub *s, int64_t t)
 	OUT_LIT(o, ": removed");
 	end_line(g);
 	g->msgs++;
-	wheel_at(&g->w, node_mail(g, s), t + rng_logu(r, 600, 10 * 3600),
-	    EV_MAIL);
+	wheel_at(
+	    &g->w, node_mail(g, s), t + rng_logu(r, 600, 10 * 3600), EV_MAIL);
 }
 
 static void
@@ -259,8 +263,9 @@ bot_ip(struct gen *g, struct rng *r, char buf[static 16])
 
 	if (s->kind != K_PPP || s->state != ST_ON || s->addr < 0)
 		return NULL;
-	fmt_ip4(buf, (s->flags & F_STATIC) ? pool_ip(&g->ppp_fix, s->fixidx) :
-	    pool_ip(&g->ppp_dyn, (uint32_t)s->addr));
+	fmt_ip4(buf,
+	    (s->flags & F_STATIC) ? pool_ip(&g->ppp_fix, s->fixidx)
+				  : pool_ip(&g->ppp_dyn, (uint32_t)s->addr));
 	return buf;
 }
 
@@ -277,8 +282,8 @@ reject(struct gen *g, struct rng *r, int64_t t)
 
 	if (rng_chance(r, 150) && (ip = bot_ip(g, r, bot)) == NULL)
 		ip = p->ip;
-	postscreen(g, t, ip, port, rng_chance(r, 500) ? "PASS NEW" :
-	    "PASS OLD");
+	postscreen(
+	    g, t, ip, port, rng_chance(r, 500) ? "PASS NEW" : "PASS OLD");
 	mline(g, t, "smtpd", pid);
 	OUT_LIT(o, "connect from unknown[");
 	out_str(o, ip);
@@ -288,16 +293,18 @@ reject(struct gen *g, struct rng *r, int64_t t)
 	OUT_LIT(o, "NOQUEUE: reject: RCPT from unknown[");
 	out_str(o, ip);
 	if (relay) {
-		OUT_LIT(o, "]: 454 4.7.1 <victim@elsewhere.example>: Relay "
-			   "access denied; from=<");
+		OUT_LIT(o,
+		    "]: 454 4.7.1 <victim@elsewhere.example>: Relay "
+		    "access denied; from=<");
 		out_str(o, people[rng_below(r, NPEOPLE)]);
 		out_c(o, '@');
 		out_str(o, p->domain);
 		OUT_LIT(o, "> to=<victim@elsewhere.example>");
 	} else {
-		OUT_LIT(o, "]: 550 5.1.1 <nobody@isp.example>: Recipient "
-			   "address rejected: User unknown in local recipient "
-			   "table; from=<");
+		OUT_LIT(o,
+		    "]: 550 5.1.1 <nobody@isp.example>: Recipient "
+		    "address rejected: User unknown in local recipient "
+		    "table; from=<");
 		out_str(o, people[rng_below(r, NPEOPLE)]);
 		out_c(o, '@');
 		out_str(o, p->domain);
@@ -388,8 +395,8 @@ inbound_event(struct gen *g, int64_t t)
 		reject(g, r, t);
 	else
 		inbound(g, r, t);
-	wheel_at(&g->w, node_actor(g, A_INBOUND),
-	    t + rng_range(r, 1, 2 * mean), EV_INBOUND);
+	wheel_at(&g->w, node_actor(g, A_INBOUND), t + rng_range(r, 1, 2 * mean),
+	    EV_INBOUND);
 }
 
 /* ---- the rest of the dhcpd host's /var/log/syslog ---- */
@@ -403,13 +410,13 @@ sline(struct gen *g, int64_t t, const char *prog, uint32_t pid)
 static void
 ssh_probe(struct gen *g, struct rng *r, int64_t t)
 {
-	static const char *const users[] = {"admin", "test", "ubuntu",
-	    "oracle", "pi", "git", "user"};
+	static const char *const users[] = {
+	    "admin", "test", "ubuntu", "oracle", "pi", "git", "user"};
 	struct out *o = &g->syslog;
 	const char *u = users[rng_below(r, 7)];
 	uint32_t pid = (uint32_t)rng_range(r, 30000, 60000);
-	unsigned port = (unsigned)rng_range(r, 1024, 65535), ipl =
-	    (unsigned)rng_range(r, 2, 250);
+	unsigned port = (unsigned)rng_range(r, 1024, 65535),
+		 ipl = (unsigned)rng_range(r, 2, 250);
 
 	sline(g, t, "sshd", pid);
 	OUT_LIT(o, "Invalid user ");
@@ -444,8 +451,9 @@ ssh_login(struct gen *g, struct rng *r, int64_t t)
 	OUT_LIT(o, "gKoQyRiM0A");
 	out_end(o);
 	sline(g, t, "sshd", pid);
-	OUT_LIT(o, "pam_unix(sshd:session): session opened for user "
-		   "netops(uid=1000) by (uid=0)");
+	OUT_LIT(o,
+	    "pam_unix(sshd:session): session opened for user "
+	    "netops(uid=1000) by (uid=0)");
 	out_end(o);
 	sline(g, t, "systemd-logind", 498);
 	OUT_LIT(o, "New session ");
@@ -467,11 +475,13 @@ kernel(struct gen *g, struct rng *r, int64_t t)
 	out_pad(o, (unsigned)rng_below(r, 1000000), 6, '0');
 	OUT_LIT(o, "] ");
 	if (rng_chance(r, 500))
-		OUT_LIT(o, "nf_conntrack: nf_conntrack: table full, dropping "
-			   "packet");
+		OUT_LIT(o,
+		    "nf_conntrack: nf_conntrack: table full, dropping "
+		    "packet");
 	else
-		OUT_LIT(o, "e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps "
-			   "Full Duplex, Flow Control: Rx/Tx");
+		OUT_LIT(o,
+		    "e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps "
+		    "Full Duplex, Flow Control: Rx/Tx");
 	out_end(o);
 }
 
@@ -481,15 +491,17 @@ sysstat(struct gen *g, int64_t t)
 	struct out *o = &g->syslog;
 
 	sline(g, t, "systemd", 1);
-	OUT_LIT(o, "Starting sysstat-collect.service - system activity "
-		   "accounting tool...");
+	OUT_LIT(o,
+	    "Starting sysstat-collect.service - system activity "
+	    "accounting tool...");
 	out_end(o);
 	sline(g, t, "systemd", 1);
 	OUT_LIT(o, "sysstat-collect.service: Deactivated successfully.");
 	out_end(o);
 	sline(g, t, "systemd", 1);
-	OUT_LIT(o, "Finished sysstat-collect.service - system activity "
-		   "accounting tool.");
+	OUT_LIT(o,
+	    "Finished sysstat-collect.service - system activity "
+	    "accounting tool.");
 	out_end(o);
 }
 
@@ -508,8 +520,8 @@ noise_event(struct gen *g, int64_t t)
 		sysstat(g, t);
 	else
 		kernel(g, r, t);
-	wheel_at(&g->w, node_actor(g, A_NOISE), t + rng_logu(r, 20, 1800),
-	    EV_NOISE);
+	wheel_at(
+	    &g->w, node_actor(g, A_NOISE), t + rng_logu(r, 20, 1800), EV_NOISE);
 }
 
 static void
@@ -521,9 +533,10 @@ daily(struct gen *g, int64_t t)
 	OUT_LIT(o, "Starting logrotate.service - Rotate log files...");
 	out_end(o);
 	sline(g, t, "rsyslogd", 0);
-	OUT_LIT(o, "[origin software=\"rsyslogd\" swVersion=\"8.2302.0\" "
-		   "x-pid=\"421\" x-info=\"https://www.rsyslog.com\"] "
-		   "rsyslogd was HUPed");
+	OUT_LIT(o,
+	    "[origin software=\"rsyslogd\" swVersion=\"8.2302.0\" "
+	    "x-pid=\"421\" x-info=\"https://www.rsyslog.com\"] "
+	    "rsyslogd was HUPed");
 	out_end(o);
 	sline(g, t, "systemd", 1);
 	OUT_LIT(o, "logrotate.service: Deactivated successfully.");
@@ -546,8 +559,9 @@ hourly_event(struct gen *g, int64_t t)
 		if (lt.hour == 0)
 			daily(g, t);
 		sline(g, t, "CRON", pid);
-		OUT_LIT(o, "(root) CMD (cd / && run-parts --report "
-			   "/etc/cron.hourly)");
+		OUT_LIT(o,
+		    "(root) CMD (cd / && run-parts --report "
+		    "/etc/cron.hourly)");
 		out_end(o);
 		sline(g, t, "dhcpd", g->dhcpd_pid);
 		OUT_LIT(o, "Wrote 0 deleted host decls to leases file.");
@@ -564,8 +578,9 @@ hourly_event(struct gen *g, int64_t t)
 	if (g->w_mail) {
 		tz_local(t - 200, &lt);
 		mline(g, t, "anvil", pid_of(t, 26000, 3600));
-		OUT_LIT(&g->mail, "statistics: max connection rate 3/60s for "
-				  "(smtp:198.51.100.7) at ");
+		OUT_LIT(&g->mail,
+		    "statistics: max connection rate 3/60s for "
+		    "(smtp:198.51.100.7) at ");
 		out_bsd(&g->mail, &lt);
 		end_line(g);
 	}

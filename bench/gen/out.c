@@ -221,7 +221,6 @@ out_ip4(struct out *o, uint32_t ip)
 	out_u64(o, ip & 255);
 }
 
-
 void
 out_mac(struct out *o, const uint8_t mac[static 6], char sep)
 {
@@ -276,14 +275,14 @@ out_csv(struct out *o, const char *s)
 
 /* ---- time ---- */
 
-const char *const month_abbr[12] = {"Jan", "Feb", "Mar", "Apr", "May",
-    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-const char *const wday_abbr[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
-    "Sat"};
+const char *const month_abbr[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+const char *const wday_abbr[7] = {
+    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
 static struct {
 	int utc;
-	int64_t key;	/* t / 900 of the cached entry, INT64_MIN = none */
+	int64_t key; /* t / 900 of the cached entry, INT64_MIN = none */
 	long off;
 	char abbr[16];
 } tzc = {1, INT64_MIN, 0, "UTC"};
@@ -306,7 +305,8 @@ tz_setup(const char *zone)
 	if (dir == NULL || dir[0] == '\0')
 		dir = "/usr/share/zoneinfo";
 	if (snprintf(path, sizeof(path), "%s/%s", dir, zone) >=
-	    (int)sizeof(path) || access(path, R_OK) != 0)
+		(int)sizeof(path) ||
+	    access(path, R_OK) != 0)
 		return -1;
 	setenv("TZ", zone, 1);
 	tzset();

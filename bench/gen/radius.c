@@ -98,8 +98,8 @@ detail_finish(struct gen *g)
 	out_drain(&g->detail);
 	g->detail_bytes += g->detail.bytes;
 	if (out_close(&g->detail) != 0) {
-		fprintf(stderr, "custos-gen: %s: write failed\n",
-		    g->detail.path);
+		fprintf(
+		    stderr, "custos-gen: %s: write failed\n", g->detail.path);
 		exit(1);
 	}
 	g->detail_day = 0;
@@ -175,8 +175,8 @@ counters(struct out *o, const struct sub *s, int64_t secs)
 
 /* write_acct - one Start, Interim-Update or Stop record, written at now */
 static void
-write_acct(struct gen *g, struct sub *s, int kind, int64_t te, int64_t now,
-    int cause)
+write_acct(
+    struct gen *g, struct sub *s, int kind, int64_t te, int64_t now, int cause)
 {
 	const struct nas *n = &g->nas[s->nas];
 	struct out *o;
@@ -190,8 +190,10 @@ write_acct(struct gen *g, struct sub *s, int kind, int64_t te, int64_t now,
 	out_ctime(o, &lt);
 	out_c(o, '\n');
 	attr(o, "Acct-Status-Type");
-	out_str(o, kind == AC_START ? "Start" :
-	    kind == AC_STOP ? "Stop" : "Interim-Update");
+	out_str(o,
+	    kind == AC_START      ? "Start"
+		: kind == AC_STOP ? "Stop"
+				  : "Interim-Update");
 	out_c(o, '\n');
 	sub_username(s, user, sizeof(user));
 	attr(o, "User-Name");
@@ -228,8 +230,9 @@ write_acct(struct gen *g, struct sub *s, int kind, int64_t te, int64_t now,
 	OUT_LIT(o, "\"\n");
 	OUT_LIT(o, "\tNAS-Port-Type = Ethernet\n");
 	if (kind == AC_START)
-		OUT_LIT(o, "\tService-Type = Framed-User\n"
-			   "\tFramed-Protocol = PPP\n");
+		OUT_LIT(o,
+		    "\tService-Type = Framed-User\n"
+		    "\tFramed-Protocol = PPP\n");
 	attr(o, "Framed-IP-Address");
 	out_ip4(o, sess_ip(g, s));
 	out_c(o, '\n');
@@ -272,8 +275,8 @@ onoff(struct gen *g, int ni, int on, int64_t t)
 	char sess[40];
 
 	fmt_uniq(sess, n->onoff_uniq);
-	pre_row(g, "radius", on ? "accounting-on" : "accounting-off", t, "",
-	    "", "", sess);
+	pre_row(g, "radius", on ? "accounting-on" : "accounting-off", t, "", "",
+	    "", sess);
 	if (!g->w_radius)
 		return;
 	o = detail_open(g, t);
@@ -342,8 +345,8 @@ take_addr(struct gen *g, struct sub *s)
 	int32_t idx;
 
 	if (s->flags & F_STATIC) {
-		idx = pool_take(&g->ppp_fix, (int32_t)s->fixidx,
-		    (int32_t)(s - g->subs));
+		idx = pool_take(
+		    &g->ppp_fix, (int32_t)s->fixidx, (int32_t)(s - g->subs));
 	} else {
 		idx = pool_take(&g->ppp_dyn, -1, (int32_t)(s - g->subs));
 	}

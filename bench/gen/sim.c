@@ -69,7 +69,7 @@ wheel_at(struct wheel *w, uint32_t node, int64_t t, int ev)
 	if (sl < (int64_t)w->now)
 		sl = w->now;
 	if (sl >= (int64_t)w->nslots)
-		return;		/* past the end of the period */
+		return; /* past the end of the period */
 	w->slot[node] = (uint32_t)sl;
 	w->ev[node] = (uint8_t)ev;
 	w->next[node] = w->head[sl];
@@ -459,8 +459,7 @@ syslog_stamp(struct gen *g, int64_t t)
 }
 
 void
-syslog_head(struct gen *g, int64_t t, int usec, const char *prog,
-    uint32_t pid)
+syslog_head(struct gen *g, int64_t t, int usec, const char *prog, uint32_t pid)
 {
 	struct out *o = &g->syslog;
 	struct ltime lt;

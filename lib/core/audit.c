@@ -28,12 +28,12 @@
 #define SEAL_OVERHEAD (1 + SEAL_NONCE + SEAL_TAG)
 
 struct cs_audit {
-	sqlite3 *db;		/* owned */
-	int write;		/* opened for appending */
-	char *keypath;		/* owned; KEYS/audit.key, NULL: no key dir */
-	uint8_t *key;		/* owned, sodium_malloc'ed: the sealing key,
-				   then the head's MAC key; NULL: none */
-	int fresh_key;		/* this handle created audit.key */
+	sqlite3 *db;   /* owned */
+	int write;     /* opened for appending */
+	char *keypath; /* owned; KEYS/audit.key, NULL: no key dir */
+	uint8_t *key;  /* owned, sodium_malloc'ed: the sealing key,
+			  then the head's MAC key; NULL: none */
+	int fresh_key; /* this handle created audit.key */
 };
 
 static const char schema[] =
@@ -63,13 +63,13 @@ static const char schema[] =
 struct row {
 	int64_t seq;
 	cs_time time;
-	const void *actor, *action, *case_id;	/* borrowed from the stmt */
+	const void *actor, *action, *case_id; /* borrowed from the stmt */
 	size_t actor_len, action_len, case_len;
-	const void *detail;	/* borrowed; NULL when has_detail is 0 */
+	const void *detail; /* borrowed; NULL when has_detail is 0 */
 	size_t detail_len;
 	int has_detail;
-	const uint8_t *prev, *hash;	/* borrowed; 32 bytes each */
-	int well_formed;	/* every column has its type and size */
+	const uint8_t *prev, *hash; /* borrowed; 32 bytes each */
+	int well_formed;            /* every column has its type and size */
 };
 
 /* put_u64 - hash 8 bytes big-endian */
@@ -108,11 +108,10 @@ static void
 entry_hash(const struct row *r, int64_t seq, uint8_t out[static 32])
 {
 	crypto_hash_sha256_state st;
-	static const char domain[16] = "custos-audit-v1";	/* NUL included */
+	static const char domain[16] = "custos-audit-v1"; /* NUL included */
 
 	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)domain,
-	    sizeof(domain));
+	crypto_hash_sha256_update(&st, (const uint8_t *)domain, sizeof(domain));
 	put_int(&st, seq);
 	put_int(&st, r->time);
 	put_field(&st, r->actor, r->actor_len);
@@ -196,7 +195,7 @@ row_read(sqlite3_stmt *st, struct row *r)
 /* ---- JSON syntax (RFC 8259) ---- */
 
 struct jp {
-	const unsigned char *p, *end;	/* borrowed */
+	const unsigned char *p, *end; /* borrowed */
 	int depth;
 };
 
@@ -204,8 +203,8 @@ struct jp {
 static void
 j_ws(struct jp *j)
 {
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-	    *j->p == '\n' || *j->p == '\r'))
+	while (j->p < j->end &&
+	    (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
 		j->p++;
 }
 
@@ -248,7 +247,7 @@ j_utf8(struct jp *j)
 		if (c == 0xe0)
 			lo = 0xa0;
 		else if (c == 0xed)
-			hi = 0x9f;	/* no surrogates */
+			hi = 0x9f; /* no surrogates */
 	} else if (c >= 0xf0 && c <= 0xf4) {
 		more = 3;
 		if (c == 0xf0)
@@ -275,7 +274,7 @@ j_string(struct jp *j)
 {
 	unsigned v, w;
 
-	j->p++;		/* the opening quote */
+	j->p++; /* the opening quote */
 	while (j->p < j->end) {
 		unsigned c = *j->p;
 
@@ -301,7 +300,7 @@ j_string(struct jp *j)
 		if (c != 'u' || !j_hex4(j, &v))
 			return 0;
 		if (v >= 0xdc00 && v <= 0xdfff)
-			return 0;	/* a lone low surrogate */
+			return 0; /* a lone low surrogate */
 		if (v >= 0xd800 && v <= 0xdbff) {
 			if (j->end - j->p < 2 || j->p[0] != '\\' ||
 			    j->p[1] != 'u')
@@ -412,12 +411,24 @@ j_value(struct jp *j)
 	if (j->p >= j->end)
 		return 0;
 	switch (*j->p) {
-	case '{': ok = j_items(j, '}'); break;
-	case '[': ok = j_items(j, ']'); break;
-	case '"': ok = j_string(j); break;
-	case 't': ok = j_lit(j, "true"); break;
-	case 'f': ok = j_lit(j, "false"); break;
-	case 'n': ok = j_lit(j, "null"); break;
+	case '{':
+		ok = j_items(j, '}');
+		break;
+	case '[':
+		ok = j_items(j, ']');
+		break;
+	case '"':
+		ok = j_string(j);
+		break;
+	case 't':
+		ok = j_lit(j, "true");
+		break;
+	case 'f':
+		ok = j_lit(j, "false");
+		break;
+	case 'n':
+		ok = j_lit(j, "null");
+		break;
 	default:
 		ok = (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) &&
 		    j_number(j);
@@ -497,8 +508,8 @@ mkdirs(const char *dir, struct cs_errbuf *eb)
 static void
 derive(uint8_t key[static 64], const uint8_t master[static 32])
 {
-	crypto_generichash(key, 32, (const uint8_t *)"custos audit seal v1",
-	    20, master, 32);
+	crypto_generichash(
+	    key, 32, (const uint8_t *)"custos audit seal v1", 20, master, 32);
 	crypto_generichash(key + 32, 32,
 	    (const uint8_t *)"custos audit head v1", 20, master, 32);
 }
@@ -516,29 +527,30 @@ key_read(struct cs_audit *a, struct cs_errbuf *eb)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return CS_ENOENT;
-		cs_errbuf_set(eb, "audit key %s: %s", a->keypath,
-		    strerror(errno));
+		cs_errbuf_set(
+		    eb, "audit key %s: %s", a->keypath, strerror(errno));
 		return CS_EIO;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		cs_errbuf_set(eb, "audit key %s is not a regular file",
-		    a->keypath);
+		cs_errbuf_set(
+		    eb, "audit key %s is not a regular file", a->keypath);
 		return CS_EIO;
 	}
 	if (st.st_mode & 077) {
 		close(fd);
-		cs_errbuf_set(eb, "audit key %s is accessible to group or "
-		    "others (mode %03o): run chmod 600 %s", a->keypath,
-		    (unsigned)(st.st_mode & 0777), a->keypath);
+		cs_errbuf_set(eb,
+		    "audit key %s is accessible to group or "
+		    "others (mode %03o): run chmod 600 %s",
+		    a->keypath, (unsigned)(st.st_mode & 0777), a->keypath);
 		return CS_EPERM;
 	}
 	n = read(fd, master, sizeof(master));
 	close(fd);
 	if (n != (ssize_t)sizeof(master) || st.st_size != 32) {
 		sodium_memzero(master, sizeof(master));
-		cs_errbuf_set(eb, "audit key %s is damaged (not 32 bytes)",
-		    a->keypath);
+		cs_errbuf_set(
+		    eb, "audit key %s is damaged (not 32 bytes)", a->keypath);
 		return CS_ECRYPTO;
 	}
 	a->key = sodium_malloc(64);
@@ -564,11 +576,11 @@ key_create(struct cs_audit *a, struct cs_errbuf *eb)
 	int fd, linked, err;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", a->keypath,
-	    (long)getpid()) >= sizeof(tmp))
+		(long)getpid()) >= sizeof(tmp))
 		return CS_EINVAL;
 	randombytes_buf(master, sizeof(master));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, master, 32) != 32 || fsync(fd) != 0) {
 		err = errno;
 		sodium_memzero(master, sizeof(master));
@@ -576,8 +588,8 @@ key_create(struct cs_audit *a, struct cs_errbuf *eb)
 			close(fd);
 			unlink(tmp);
 		}
-		cs_errbuf_set(eb, "cannot write audit key %s: %s", tmp,
-		    strerror(err));
+		cs_errbuf_set(
+		    eb, "cannot write audit key %s: %s", tmp, strerror(err));
 		return CS_EIO;
 	}
 	sodium_memzero(master, sizeof(master));
@@ -586,8 +598,8 @@ key_create(struct cs_audit *a, struct cs_errbuf *eb)
 	err = errno;
 	unlink(tmp);
 	if (!linked && err != EEXIST) {
-		cs_errbuf_set(eb, "cannot create audit key %s: %s",
-		    a->keypath, strerror(err));
+		cs_errbuf_set(eb, "cannot create audit key %s: %s", a->keypath,
+		    strerror(err));
 		return CS_EIO;
 	}
 	a->fresh_key = linked;
@@ -621,8 +633,8 @@ setup(sqlite3 *db)
 	for (i = 0; i < 1000; i++) {
 		if (i > 0)
 			nanosleep(&pause, NULL);
-		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", is_wal, &wal,
-		    NULL);
+		rc = sqlite3_exec(
+		    db, "PRAGMA journal_mode=WAL", is_wal, &wal, NULL);
 		if (rc == SQLITE_OK && !wal)
 			rc = SQLITE_BUSY;
 		/*
@@ -633,16 +645,17 @@ setup(sqlite3 *db)
 		 * each one).
 		 */
 		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL,
-			    NULL, NULL);
+			rc = sqlite3_exec(
+			    db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
 			break;
 	}
 	/* trails made before the head had a MAC */
-	if (rc == SQLITE_OK && sqlite3_prepare_v2(db, "SELECT mac FROM head",
-	    -1, &st, NULL) != SQLITE_OK)
+	if (rc == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT mac FROM head", -1, &st, NULL) !=
+		SQLITE_OK)
 		rc = sqlite3_exec(db, "ALTER TABLE head ADD COLUMN mac BLOB",
 		    NULL, NULL, NULL);
 	sqlite3_finalize(st);
@@ -662,7 +675,8 @@ cs_audit_open(const char *datadir, const char *keysdir, int write,
 	int flags;
 
 	if (datadir == NULL || (write && keysdir == NULL)) {
-		cs_errbuf_set(eb, "audit: a data and a key directory are "
+		cs_errbuf_set(eb,
+		    "audit: a data and a key directory are "
 		    "needed");
 		return CS_EINVAL;
 	}
@@ -678,8 +692,8 @@ cs_audit_open(const char *datadir, const char *keysdir, int write,
 		return CS_EINVAL;
 	}
 	if (!write && stat(path, &st) != 0) {
-		cs_errbuf_set(eb, "no audit trail at %s: %s", path,
-		    strerror(errno));
+		cs_errbuf_set(
+		    eb, "no audit trail at %s: %s", path, strerror(errno));
 		return CS_ENOENT;
 	}
 	a = cs_xcalloc(1, sizeof(*a));
@@ -704,21 +718,22 @@ cs_audit_open(const char *datadir, const char *keysdir, int write,
 		if (e != CS_OK && e != CS_ENOENT)
 			goto fail;
 	}
-	/* private whatever the umask; SQLite gives its -wal and -shm the same */
+	/* private whatever the umask; SQLite gives its -wal and -shm the same
+	 */
 	if (write) {
-		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
+		int fd =
+		    open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 		if (fd < 0) {
-			cs_errbuf_set(eb, "cannot create %s: %s", path,
-			    strerror(errno));
+			cs_errbuf_set(
+			    eb, "cannot create %s: %s", path, strerror(errno));
 			e = CS_EIO;
 			goto fail;
 		}
 		close(fd);
 	}
-	flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
-	    SQLITE_OPEN_READONLY;
+	flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		      : SQLITE_OPEN_READONLY;
 	if (sqlite3_open_v2(path, &a->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		cs_errbuf_set(eb, "cannot open %s: %s", path,
@@ -729,8 +744,8 @@ cs_audit_open(const char *datadir, const char *keysdir, int write,
 	sqlite3_busy_timeout(a->db, 10000);
 	if (write) {
 		if (setup(a->db) != SQLITE_OK) {
-			cs_errbuf_set(eb, "%s: %s", path,
-			    sqlite3_errmsg(a->db));
+			cs_errbuf_set(
+			    eb, "%s: %s", path, sqlite3_errmsg(a->db));
 			e = CS_EDB;
 			goto fail;
 		}
@@ -751,7 +766,7 @@ cs_audit_close(struct cs_audit *a)
 	/* make this process's entries durable before it goes */
 	sqlite3_exec(a->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);
 	sqlite3_close(a->db);
-	sodium_free(a->key);	/* wipes; NULL is a no-op */
+	sodium_free(a->key); /* wipes; NULL is a no-op */
 	free(a->keypath);
 	free(a);
 }
@@ -808,8 +823,8 @@ unseal(const struct cs_audit *a, int64_t seq, const uint8_t *c, size_t n)
 	m = cs_xmalloc(n);
 	seal_ad(seq, ad);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)m, &mlen,
-	    NULL, c + 1 + SEAL_NONCE, n - 1 - SEAL_NONCE, ad, sizeof(ad),
-	    c + 1, a->key) != 0) {
+		NULL, c + 1 + SEAL_NONCE, n - 1 - SEAL_NONCE, ad, sizeof(ad),
+		c + 1, a->key) != 0) {
 		free(m);
 		return NULL;
 	}
@@ -819,8 +834,8 @@ unseal(const struct cs_audit *a, int64_t seq, const uint8_t *c, size_t n)
 
 /* last_entry - seq and hash of the one row of sql (seq 0: none) */
 static enum cs_err
-last_entry(sqlite3 *db, const char *sql, int64_t *seq, uint8_t hash[32],
-    int *hash_ok)
+last_entry(
+    sqlite3 *db, const char *sql, int64_t *seq, uint8_t hash[32], int *hash_ok)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -870,7 +885,7 @@ head_mac_ok(const struct cs_audit *a, int64_t seq, const uint8_t hash[32])
 		return 0;
 	head_mac(a, seq, hash, want);
 	if (sqlite3_prepare_v2(a->db, "SELECT mac FROM head WHERE id = 1", -1,
-	    &st, NULL) != SQLITE_OK)
+		&st, NULL) != SQLITE_OK)
 		return 0;
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) == SQLITE_BLOB &&
@@ -905,21 +920,27 @@ cs_audit_append(struct cs_audit *a, const char *actor, const char *action,
 	}
 	if (actor == NULL || action == NULL || !name_ok(actor) ||
 	    !name_ok(action) || (*case_id && !name_ok(case_id))) {
-		cs_errbuf_set(eb, "audit: actor and action are required; "
+		cs_errbuf_set(eb,
+		    "audit: actor and action are required; "
 		    "actor, action and case id must be UTF-8 without control "
-		    "characters, at most %d bytes", CS_AUDIT_MAX_NAME);
+		    "characters, at most %d bytes",
+		    CS_AUDIT_MAX_NAME);
 		return CS_EINVAL;
 	}
 	if (detail != NULL) {
 		dlen = strlen(detail);
 		if (dlen > CS_AUDIT_MAX_DETAIL) {
-			cs_errbuf_set(eb, "audit: detail of %zu bytes is over "
-			    "the limit of %d", dlen, CS_AUDIT_MAX_DETAIL);
+			cs_errbuf_set(eb,
+			    "audit: detail of %zu bytes is over "
+			    "the limit of %d",
+			    dlen, CS_AUDIT_MAX_DETAIL);
 			return CS_ETOOBIG;
 		}
 		if (cs_audit_json_check(detail, dlen) != CS_OK) {
-			cs_errbuf_set(eb, "audit: the detail of '%s' is not "
-			    "one JSON value", action);
+			cs_errbuf_set(eb,
+			    "audit: the detail of '%s' is not "
+			    "one JSON value",
+			    action);
 			return CS_EPARSE;
 		}
 	}
@@ -932,19 +953,23 @@ cs_audit_append(struct cs_audit *a, const char *actor, const char *action,
 		return CS_EDB;
 	}
 	if (last_entry(a->db, sql_last, &lastseq, lasthash, &last_ok) !=
-	    CS_OK ||
+		CS_OK ||
 	    last_entry(a->db, sql_head, &headseq, headhash, &head_ok) !=
-	    CS_OK) {
+		CS_OK) {
 		cs_errbuf_set(eb, "audit: %s", sqlite3_errmsg(a->db));
 		e = CS_EDB;
 		goto fail;
 	}
 	/* never extend a trail whose tail was cut: it would hide the cut */
-	if (lastseq != headseq || (lastseq != 0 && (!last_ok || !head_ok ||
-	    sodium_memcmp(lasthash, headhash, 32) != 0))) {
-		cs_errbuf_set(eb, "the audit trail is damaged (head says %lld, "
+	if (lastseq != headseq ||
+	    (lastseq != 0 &&
+		(!last_ok || !head_ok ||
+		    sodium_memcmp(lasthash, headhash, 32) != 0))) {
+		cs_errbuf_set(eb,
+		    "the audit trail is damaged (head says %lld, "
 		    "trail ends at %lld): nothing appended; run custos audit "
-		    "verify", (long long)headseq, (long long)lastseq);
+		    "verify",
+		    (long long)headseq, (long long)lastseq);
 		e = CS_ECRYPTO;
 		goto fail;
 	}
@@ -954,7 +979,8 @@ cs_audit_append(struct cs_audit *a, const char *actor, const char *action,
 	 */
 	if (lastseq != 0 && !a->fresh_key &&
 	    !head_mac_ok(a, headseq, headhash)) {
-		cs_errbuf_set(eb, "the head of the audit trail is not sealed "
+		cs_errbuf_set(eb,
+		    "the head of the audit trail is not sealed "
 		    "by %s (the trail was rebuilt or cut, or this is another "
 		    "key): nothing appended; run custos audit verify",
 		    a->keypath);
@@ -980,11 +1006,13 @@ cs_audit_append(struct cs_audit *a, const char *actor, const char *action,
 		r.detail = sealed;
 		r.detail_len = sealed_len;
 	}
-	r.prev = lasthash;	/* zeros for the first entry */
+	r.prev = lasthash; /* zeros for the first entry */
 	entry_hash(&r, r.seq, hash);
-	if (sqlite3_prepare_v2(a->db, "INSERT INTO entry (seq, time, actor, "
-	    "action, case_id, detail_sealed, prev, hash) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db,
+		"INSERT INTO entry (seq, time, actor, "
+		"action, case_id, detail_sealed, prev, hash) VALUES "
+		"(?, ?, ?, ?, ?, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
 		goto dbfail;
 	sqlite3_bind_int64(st, 1, r.seq);
 	sqlite3_bind_int64(st, 2, r.time);
@@ -992,8 +1020,8 @@ cs_audit_append(struct cs_audit *a, const char *actor, const char *action,
 	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, case_id, -1, SQLITE_STATIC);
 	if (sealed)
-		sqlite3_bind_blob(st, 6, sealed, (int)sealed_len,
-		    SQLITE_STATIC);
+		sqlite3_bind_blob(
+		    st, 6, sealed, (int)sealed_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 6);
 	sqlite3_bind_blob(st, 7, lasthash, 32, SQLITE_STATIC);
@@ -1004,8 +1032,10 @@ cs_audit_append(struct cs_audit *a, const char *actor, const char *action,
 	if (rc != SQLITE_DONE)
 		goto dbfail;
 	head_mac(a, r.seq, hash, mac);
-	if (sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO head (id, seq, "
-	    "hash, mac) VALUES (1, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db,
+		"INSERT OR REPLACE INTO head (id, seq, "
+		"hash, mac) VALUES (1, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
 		goto dbfail;
 	sqlite3_bind_int64(st, 1, r.seq);
 	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
@@ -1036,8 +1066,8 @@ col_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 
-	return cs_xstrndup(s ? (const char *)s : "",
-	    (size_t)sqlite3_column_bytes(st, i));
+	return cs_xstrndup(
+	    s ? (const char *)s : "", (size_t)sqlite3_column_bytes(st, i));
 }
 
 /* cs_audit_list - entries (of one case, or all when case_id is NULL) */
@@ -1050,11 +1080,14 @@ cs_audit_list(struct cs_audit *a, const char *case_id,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(a->db, case_id ?
-	    "SELECT seq, time, actor, action, case_id, detail_sealed, hash "
-	    "FROM entry WHERE case_id = ? ORDER BY seq" :
-	    "SELECT seq, time, actor, action, case_id, detail_sealed, hash "
-	    "FROM entry ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(a->db,
+		case_id ? "SELECT seq, time, actor, action, case_id, "
+			  "detail_sealed, hash "
+			  "FROM entry WHERE case_id = ? ORDER BY seq"
+			: "SELECT seq, time, actor, action, case_id, "
+			  "detail_sealed, hash "
+			  "FROM entry ORDER BY seq",
+		-1, &st, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "audit: %s", sqlite3_errmsg(a->db));
 		return CS_EDB;
 	}
@@ -1073,9 +1106,9 @@ cs_audit_list(struct cs_audit *a, const char *case_id,
 		e->action = col_dup(st, 3);
 		e->case_id = col_dup(st, 4);
 		if (sqlite3_column_type(st, 5) == SQLITE_BLOB)
-			e->detail = unseal(a, e->seq,
-			    sqlite3_column_blob(st, 5),
-			    (size_t)sqlite3_column_bytes(st, 5));
+			e->detail =
+			    unseal(a, e->seq, sqlite3_column_blob(st, 5),
+				(size_t)sqlite3_column_bytes(st, 5));
 		if (sqlite3_column_type(st, 6) == SQLITE_BLOB &&
 		    sqlite3_column_bytes(st, 6) == 32)
 			hex32(sqlite3_column_blob(st, 6), e->hash);
@@ -1111,8 +1144,8 @@ cs_audit_entries_free(struct cs_audit_entry *e, size_t n)
 
 /* cs_audit_head - the last entry according to the head record */
 enum cs_err
-cs_audit_head(struct cs_audit *a, int64_t *seq, char hash[65],
-    struct cs_errbuf *eb)
+cs_audit_head(
+    struct cs_audit *a, int64_t *seq, char hash[65], struct cs_errbuf *eb)
 {
 	uint8_t h[32];
 	int ok;
@@ -1144,8 +1177,9 @@ moved_from(sqlite3 *db, const struct row *r)
 
 	if (!r->well_formed)
 		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT max(seq) FROM entry", -1, &st,
-	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(
+		db, "SELECT max(seq) FROM entry", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
 		max = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	for (s = 1; s <= max; s++) {
@@ -1169,22 +1203,27 @@ check_head(sqlite3 *db, int64_t lastseq, const uint8_t lasthash[32],
 		cs_errbuf_set(eb, "audit: %s", sqlite3_errmsg(db));
 		return CS_EDB;
 	}
-	if (seq == lastseq && (seq == 0 || (ok && memcmp(h, lasthash, 32) ==
-	    0)))
+	if (seq == lastseq &&
+	    (seq == 0 || (ok && memcmp(h, lasthash, 32) == 0)))
 		return CS_OK;
 	if (seq > lastseq) {
 		*bad = lastseq + 1;
-		cs_errbuf_set(eb, "last entry removed (head says %lld, trail "
-		    "ends at %lld)", (long long)seq, (long long)lastseq);
+		cs_errbuf_set(eb,
+		    "last entry removed (head says %lld, trail "
+		    "ends at %lld)",
+		    (long long)seq, (long long)lastseq);
 	} else if (seq < lastseq) {
 		*bad = seq + 1;
-		cs_errbuf_set(eb, "entry %lld: added behind the head (head "
-		    "says %lld, trail ends at %lld)", (long long)(seq + 1),
-		    (long long)seq, (long long)lastseq);
+		cs_errbuf_set(eb,
+		    "entry %lld: added behind the head (head "
+		    "says %lld, trail ends at %lld)",
+		    (long long)(seq + 1), (long long)seq, (long long)lastseq);
 	} else {
 		*bad = lastseq;
-		cs_errbuf_set(eb, "entry %lld: changed (does not match the "
-		    "head)", (long long)lastseq);
+		cs_errbuf_set(eb,
+		    "entry %lld: changed (does not match the "
+		    "head)",
+		    (long long)lastseq);
 	}
 	return CS_ECRYPTO;
 }
@@ -1202,9 +1241,10 @@ cs_audit_verify(struct cs_audit *a, int64_t *bad, struct cs_errbuf *eb)
 
 	/* one snapshot for the entries and the head */
 	if (sqlite3_exec(a->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(a->db, "SELECT seq, time, actor, action, "
-	    "case_id, detail_sealed, prev, hash FROM entry ORDER BY seq", -1,
-	    &st, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(a->db,
+		"SELECT seq, time, actor, action, "
+		"case_id, detail_sealed, prev, hash FROM entry ORDER BY seq",
+		-1, &st, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "audit: %s", sqlite3_errmsg(a->db));
 		e = CS_EDB;
 		goto out;
@@ -1217,12 +1257,15 @@ cs_audit_verify(struct cs_audit *a, int64_t *bad, struct cs_errbuf *eb)
 			*bad = r.seq;
 			from = moved_from(a->db, &r);
 			if (from != 0 && from != r.seq)
-				cs_errbuf_set(eb, "entries out of order at "
+				cs_errbuf_set(eb,
+				    "entries out of order at "
 				    "%lld (it holds entry %lld)",
 				    (long long)r.seq, (long long)from);
 			else
-				cs_errbuf_set(eb, "entry %lld: changed (hash "
-				    "does not match)", (long long)r.seq);
+				cs_errbuf_set(eb,
+				    "entry %lld: changed (hash "
+				    "does not match)",
+				    (long long)r.seq);
 			e = CS_ECRYPTO;
 			goto out;
 		}
@@ -1235,8 +1278,10 @@ cs_audit_verify(struct cs_audit *a, int64_t *bad, struct cs_errbuf *eb)
 				cs_errbuf_set(eb, "entry %lld: missing",
 				    (long long)expect);
 			else
-				cs_errbuf_set(eb, "entry %lld: missing (and "
-				    "the %lld after it)", (long long)expect,
+				cs_errbuf_set(eb,
+				    "entry %lld: missing (and "
+				    "the %lld after it)",
+				    (long long)expect,
 				    (long long)(r.seq - expect - 1));
 			e = CS_ECRYPTO;
 			goto out;
@@ -1244,10 +1289,12 @@ cs_audit_verify(struct cs_audit *a, int64_t *bad, struct cs_errbuf *eb)
 		if (memcmp(r.prev, prevhash, 32) != 0) {
 			*bad = r.seq;
 			if (r.seq == 1)
-				cs_errbuf_set(eb, "entry 1: changed (the first "
+				cs_errbuf_set(eb,
+				    "entry 1: changed (the first "
 				    "entry must link to nothing)");
 			else
-				cs_errbuf_set(eb, "entry %lld: changed (does "
+				cs_errbuf_set(eb,
+				    "entry %lld: changed (does "
 				    "not link to entry %lld)",
 				    (long long)r.seq, (long long)(r.seq - 1));
 			e = CS_ECRYPTO;
@@ -1265,9 +1312,11 @@ cs_audit_verify(struct cs_audit *a, int64_t *bad, struct cs_errbuf *eb)
 	if (e == CS_OK && expect > 1 && a->key != NULL &&
 	    !head_mac_ok(a, expect - 1, prevhash)) {
 		*bad = expect - 1;
-		cs_errbuf_set(eb, "entry %lld: the head is not sealed by the "
+		cs_errbuf_set(eb,
+		    "entry %lld: the head is not sealed by the "
 		    "audit key (the trail was rebuilt or cut, or the key is "
-		    "another one)", (long long)(expect - 1));
+		    "another one)",
+		    (long long)(expect - 1));
 		e = CS_ECRYPTO;
 	}
 out:

@@ -62,9 +62,9 @@
 #include "util/err.h"
 #include "util/time.h"
 
-#define CS_AUDIT_MAX_NAME 512		/* bytes of actor, action, case id */
+#define CS_AUDIT_MAX_NAME 512             /* bytes of actor, action, case id */
 #define CS_AUDIT_MAX_DETAIL (1024 * 1024) /* bytes of detail JSON */
-#define CS_AUDIT_MAX_DEPTH 64		/* nesting of detail JSON */
+#define CS_AUDIT_MAX_DEPTH 64             /* nesting of detail JSON */
 
 struct cs_audit;
 
@@ -75,8 +75,8 @@ struct cs_audit;
  * A keysdir that is group/world accessible or inside datadir is refused
  * (CS_EPERM).  Reading never creates audit.db (CS_ENOENT).
  */
-enum cs_err cs_audit_open(const char *datadir, const char *keysdir,
-    int write, struct cs_audit **out, struct cs_errbuf *eb);
+enum cs_err cs_audit_open(const char *datadir, const char *keysdir, int write,
+    struct cs_audit **out, struct cs_errbuf *eb);
 void cs_audit_close(struct cs_audit *a);
 
 /*
@@ -90,9 +90,9 @@ enum cs_err cs_audit_append(struct cs_audit *a, const char *actor,
 struct cs_audit_entry {
 	int64_t seq;
 	cs_time time;
-	char *actor, *action, *case_id;	/* owned */
-	char *detail;			/* owned; NULL if unreadable */
-	char hash[65];			/* hex */
+	char *actor, *action, *case_id; /* owned */
+	char *detail;                   /* owned; NULL if unreadable */
+	char hash[65];                  /* hex */
 };
 
 /* cs_audit_list - entries (of one case, or all when case_id is NULL) */
@@ -105,15 +105,15 @@ void cs_audit_entries_free(struct cs_audit_entry *e, size_t n);
  * the audit key, when the handle has the key); else CS_ECRYPTO with the
  * first bad entry's sequence number in *bad and the reason in eb.
  */
-enum cs_err cs_audit_verify(struct cs_audit *a, int64_t *bad,
-    struct cs_errbuf *eb);
+enum cs_err cs_audit_verify(
+    struct cs_audit *a, int64_t *bad, struct cs_errbuf *eb);
 
 /*
  * cs_audit_head - the last entry according to the head record: *seq 0
  * and hash "" for an empty trail.
  */
-enum cs_err cs_audit_head(struct cs_audit *a, int64_t *seq, char hash[65],
-    struct cs_errbuf *eb);
+enum cs_err cs_audit_head(
+    struct cs_audit *a, int64_t *seq, char hash[65], struct cs_errbuf *eb);
 
 /*
  * cs_audit_has_key - can details be read?  (0 when KEYS/audit.key does

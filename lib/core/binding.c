@@ -5,7 +5,7 @@
 #include "core/binding.h"
 #include "util/xmalloc.h"
 
-#define GRACE (60 * CS_US)	/* clock slack between records of one lease */
+#define GRACE (60 * CS_US) /* clock slack between records of one lease */
 
 struct cs_binding *
 cs_binding_new(struct cs_span key, enum cs_src src)
@@ -65,7 +65,9 @@ cs_binding_end(const struct cs_binding *b, enum cs_end_known *known)
 	if (b->until != CS_TIME_NONE) {
 		*known = CS_END_INFERRED;
 		return b->released_at != CS_TIME_NONE &&
-		    b->released_at > b->until ? b->released_at : b->until;
+			b->released_at > b->until
+		    ? b->released_at
+		    : b->until;
 	}
 	if (b->released_at != CS_TIME_NONE) {
 		*known = CS_END_INFERRED;
@@ -99,7 +101,7 @@ cs_binding_days(const struct cs_binding *b, int64_t *d0, int64_t *d1)
 	*d1 = day_of(last);
 	if (*d1 < *d0)
 		*d1 = *d0;
-	if (*d1 - *d0 > 400)	/* absurd spans come from bad clocks */
+	if (*d1 - *d0 > 400) /* absurd spans come from bad clocks */
 		*d1 = *d0 + 400;
 }
 
@@ -113,8 +115,9 @@ cs_binding_accepts(const struct cs_binding *b, const struct cs_obs *o)
 		return 1;
 	lo = o->start != CS_TIME_NONE ? o->start : o->time;
 	if (o->kind == CS_OBS_RELEASED) {
-		end = b->close_at != CS_TIME_NONE ? b->close_at :
-		    b->until != CS_TIME_NONE ? b->until : INT64_MAX - GRACE;
+		end = b->close_at != CS_TIME_NONE ? b->close_at
+		    : b->until != CS_TIME_NONE    ? b->until
+						  : INT64_MAX - GRACE;
 		return o->time >= b->start - GRACE && o->time <= end + GRACE;
 	}
 	if (o->kind == CS_OBS_CLOSE) {
@@ -126,8 +129,8 @@ cs_binding_accepts(const struct cs_binding *b, const struct cs_obs *o)
 		if (b->close_at != CS_TIME_NONE)
 			end = b->close_at;
 		else
-			end = b->until != CS_TIME_NONE ? b->until :
-			    INT64_MAX - GRACE;
+			end = b->until != CS_TIME_NONE ? b->until
+						       : INT64_MAX - GRACE;
 		if (o->start != CS_TIME_NONE)
 			return o->start >= b->start - GRACE && o->start <= end;
 		return o->time >= b->start - GRACE && o->time <= end + GRACE;
@@ -137,7 +140,7 @@ cs_binding_accepts(const struct cs_binding *b, const struct cs_obs *o)
 	if (k == CS_END_OPEN)
 		end = INT64_MAX - GRACE;
 	if (b->released_at != CS_TIME_NONE && b->close_at == CS_TIME_NONE)
-		end = b->released_at;	/* a later grant is a new binding */
+		end = b->released_at; /* a later grant is a new binding */
 	return lo <= end && hi >= b->start;
 }
 
@@ -212,15 +215,15 @@ cs_binding_merge(struct cs_binding *b, const struct cs_obs *o)
 	for (i = 0; i < o->naddr; i++) {
 		for (j = 0; j < b->naddr; j++)
 			if (memcmp(&b->addr[j], &o->addr[i],
-			    sizeof(b->addr[j])) == 0)
+				sizeof(b->addr[j])) == 0)
 				break;
 		if (j == b->naddr && b->naddr < CS_OBS_MAXADDR) {
 			b->addr[b->naddr++] = o->addr[i];
 			b->dirty = 1;
 		}
 	}
-	if (o->has_mac && (!b->has_mac || (earliest &&
-	    memcmp(b->mac, o->mac, 6) != 0))) {
+	if (o->has_mac &&
+	    (!b->has_mac || (earliest && memcmp(b->mac, o->mac, 6) != 0))) {
 		memcpy(b->mac, o->mac, 6);
 		b->has_mac = 1;
 		b->dirty = 1;
@@ -245,8 +248,8 @@ cs_binding_merge(struct cs_binding *b, const struct cs_obs *o)
 }
 
 int
-cs_binding_reset(struct cs_binding *b, cs_time t, const char *raw,
-    size_t rawlen)
+cs_binding_reset(
+    struct cs_binding *b, cs_time t, const char *raw, size_t rawlen)
 {
 	int was = b->dirty, changed;
 
@@ -293,8 +296,8 @@ cs_binding_sig(const struct cs_binding *b)
 	h = fnv(h, &b->has_mac, sizeof(b->has_mac));
 	h = fnv(h, b->mac, 6);
 	for (i = 0; i < CS_F_MAX; i++)
-		h = b->f[i] ? fnv(h, b->f[i], strlen(b->f[i]) + 1) :
-		    fnv(h, "", 1);
+		h = b->f[i] ? fnv(h, b->f[i], strlen(b->f[i]) + 1)
+			    : fnv(h, "", 1);
 	h = fnv(h, &b->ev[CS_EV_FIRST].t, sizeof(cs_time));
 	h = fnv(h, &b->ev[CS_EV_CLOSE].t, sizeof(cs_time));
 	h = fnv(h, &b->ev[CS_EV_RESET].t, sizeof(cs_time));
@@ -304,11 +307,23 @@ cs_binding_sig(const struct cs_binding *b)
 /* ---- serialisation: [u8 tag][u32 len][bytes] ... ---- */
 
 enum {
-	T_KEY = 1, T_SRC, T_START, T_LAST, T_CLOSE, T_UNTIL, T_RESET,
-	T_ADDR, T_MAC, T_WSTART, T_WD0, T_WD1, T_LAST_IS_FIRST, T_RELEASED,
+	T_KEY = 1,
+	T_SRC,
+	T_START,
+	T_LAST,
+	T_CLOSE,
+	T_UNTIL,
+	T_RESET,
+	T_ADDR,
+	T_MAC,
+	T_WSTART,
+	T_WD0,
+	T_WD1,
+	T_LAST_IS_FIRST,
+	T_RELEASED,
 	T_WSIG,
-	T_FIELD = 32,		/* + field index */
-	T_EV = 64,		/* + evidence index */
+	T_FIELD = 32, /* + field index */
+	T_EV = 64,    /* + evidence index */
 };
 
 static void
@@ -406,8 +421,8 @@ cs_binding_decode(const void *data, size_t n, struct cs_binding **out)
 		if (b == NULL) {
 			if (tag != T_KEY)
 				goto bad;
-			b = cs_binding_new(cs_span_make((const char *)p, len),
-			    CS_SRC_NONE);
+			b = cs_binding_new(
+			    cs_span_make((const char *)p, len), CS_SRC_NONE);
 			p += len;
 			continue;
 		}
@@ -417,16 +432,36 @@ cs_binding_decode(const void *data, size_t n, struct cs_binding **out)
 			if (ok)
 				b->src = p[0];
 			break;
-		case T_START: ok = get_time(p, len, &b->start); break;
-		case T_LAST: ok = get_time(p, len, &b->last_seen); break;
-		case T_CLOSE: ok = get_time(p, len, &b->close_at); break;
-		case T_UNTIL: ok = get_time(p, len, &b->until); break;
-		case T_RESET: ok = get_time(p, len, &b->reset_at); break;
-		case T_RELEASED: ok = get_time(p, len, &b->released_at); break;
-		case T_WSTART: ok = get_time(p, len, &b->w_start); break;
-		case T_WD0: ok = get_time(p, len, &b->w_d0); break;
-		case T_WD1: ok = get_time(p, len, &b->w_d1); break;
-		case T_WSIG: ok = get_time(p, len, &b->w_sig); break;
+		case T_START:
+			ok = get_time(p, len, &b->start);
+			break;
+		case T_LAST:
+			ok = get_time(p, len, &b->last_seen);
+			break;
+		case T_CLOSE:
+			ok = get_time(p, len, &b->close_at);
+			break;
+		case T_UNTIL:
+			ok = get_time(p, len, &b->until);
+			break;
+		case T_RESET:
+			ok = get_time(p, len, &b->reset_at);
+			break;
+		case T_RELEASED:
+			ok = get_time(p, len, &b->released_at);
+			break;
+		case T_WSTART:
+			ok = get_time(p, len, &b->w_start);
+			break;
+		case T_WD0:
+			ok = get_time(p, len, &b->w_d0);
+			break;
+		case T_WD1:
+			ok = get_time(p, len, &b->w_d1);
+			break;
+		case T_WSIG:
+			ok = get_time(p, len, &b->w_sig);
+			break;
 		case T_LAST_IS_FIRST:
 			ok = get_time(p, len, &b->ev[CS_EV_LAST].t) &&
 			    b->ev[CS_EV_FIRST].raw != NULL;

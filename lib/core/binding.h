@@ -26,35 +26,45 @@ enum cs_end_known { CS_END_OPEN = 0, CS_END_INFERRED = 1, CS_END_OBSERVED = 2 };
 enum { CS_EV_FIRST, CS_EV_LAST, CS_EV_CLOSE, CS_EV_RESET, CS_EV_MAX };
 
 enum cs_field {
-	CS_F_USERNAME, CS_F_CIRCUIT, CS_F_REMOTE, CS_F_NAS_KEY, CS_F_NAS_IP,
-	CS_F_NAS_ID, CS_F_NAS_PORT, CS_F_SESSION, CS_F_UNIQUE, CS_F_HOSTNAME,
-	CS_F_CLIENT_ID, CS_F_RELAY, CS_F_MAX
+	CS_F_USERNAME,
+	CS_F_CIRCUIT,
+	CS_F_REMOTE,
+	CS_F_NAS_KEY,
+	CS_F_NAS_IP,
+	CS_F_NAS_ID,
+	CS_F_NAS_PORT,
+	CS_F_SESSION,
+	CS_F_UNIQUE,
+	CS_F_HOSTNAME,
+	CS_F_CLIENT_ID,
+	CS_F_RELAY,
+	CS_F_MAX
 };
 
 struct cs_evidence {
-	cs_time t;		/* CS_TIME_NONE when absent */
-	char *raw;		/* owned, NUL-terminated */
+	cs_time t; /* CS_TIME_NONE when absent */
+	char *raw; /* owned, NUL-terminated */
 };
 
 struct cs_binding {
-	char *key;		/* owned */
-	size_t keylen;		/* strlen(key) */
-	uint8_t src;		/* enum cs_src */
+	char *key;     /* owned */
+	size_t keylen; /* strlen(key) */
+	uint8_t src;   /* enum cs_src */
 	cs_time start, last_seen, close_at, until, reset_at;
-	cs_time released_at;	/* given up at some time not before this */
+	cs_time released_at; /* given up at some time not before this */
 	int naddr;
 	struct cs_addr addr[CS_OBS_MAXADDR];
 	int has_mac;
 	uint8_t mac[6];
-	char *f[CS_F_MAX];	/* owned identity fields, NULL when absent */
+	char *f[CS_F_MAX]; /* owned identity fields, NULL when absent */
 	struct cs_evidence ev[CS_EV_MAX];
 	/* where it was last written, so stale copies can be removed */
 	cs_time w_start;
-	int64_t w_d0, w_d1;	/* day range; w_d0 > w_d1 when never written */
-	int64_t w_sig;		/* cs_binding_sig when last written */
+	int64_t w_d0, w_d1; /* day range; w_d0 > w_d1 when never written */
+	int64_t w_sig;      /* cs_binding_sig when last written */
 	/* in memory only */
-	int dirty;		/* changed since last write */
-	int created;		/* created in this run (not loaded) */
+	int dirty;   /* changed since last write */
+	int created; /* created in this run (not loaded) */
 };
 
 /* cs_binding_new - empty binding for key (copied) */
@@ -75,8 +85,8 @@ int cs_binding_accepts(const struct cs_binding *b, const struct cs_obs *o);
 /* cs_binding_merge - fold o into b; sets b->dirty when anything changed */
 void cs_binding_merge(struct cs_binding *b, const struct cs_obs *o);
 /* cs_binding_reset - apply a NAS reset at t (evidence raw); 1 if changed */
-int cs_binding_reset(struct cs_binding *b, cs_time t, const char *raw,
-    size_t rawlen);
+int cs_binding_reset(
+    struct cs_binding *b, cs_time t, const char *raw, size_t rawlen);
 
 /*
  * cs_binding_sig - a digest of everything but the latest-record evidence
@@ -88,7 +98,6 @@ int64_t cs_binding_sig(const struct cs_binding *b);
 /* cs_binding_encode - serialise (for sealing) */
 void cs_binding_encode(const struct cs_binding *b, struct cs_buf *out);
 /* cs_binding_decode - parse what encode wrote; CS_EPARSE if damaged */
-enum cs_err cs_binding_decode(const void *p, size_t n,
-    struct cs_binding **out);
+enum cs_err cs_binding_decode(const void *p, size_t n, struct cs_binding **out);
 
 #endif

@@ -9,62 +9,99 @@
 #include "util/xmalloc.h"
 
 static const char *const type_names[CT_N] = {
-	"subpoena_admin", "subpoena_grand_jury", "subpoena_trial",
-	"court_order_2703d", "search_warrant", "preservation_2703f",
-	"ndo_2705b", "emergency_2702", "consent", "title3_order",
-	"title3_emergency_cert", "pen_trap_order", "pen_trap_emergency",
-	"fisa", "nsl_2709", "cybertip_2258a",
+    "subpoena_admin",
+    "subpoena_grand_jury",
+    "subpoena_trial",
+    "court_order_2703d",
+    "search_warrant",
+    "preservation_2703f",
+    "ndo_2705b",
+    "emergency_2702",
+    "consent",
+    "title3_order",
+    "title3_emergency_cert",
+    "pen_trap_order",
+    "pen_trap_emergency",
+    "fisa",
+    "nsl_2709",
+    "cybertip_2258a",
 };
 
 static const char *const cat_names[CC_N] = {
-	"bsi", "session_logs", "ip_history", "radius_attributes",
-	"smtp_envelopes", "destinations", "content", "stored_content",
-	"url_paths", "dns_queries", "email_subjects",
+    "bsi",
+    "session_logs",
+    "ip_history",
+    "radius_attributes",
+    "smtp_envelopes",
+    "destinations",
+    "content",
+    "stored_content",
+    "url_paths",
+    "dns_queries",
+    "email_subjects",
 };
 
 static const char *const tkind_names[TK_N] = {
-	"ip", "ipv6prefix", "username", "mac", "circuit", "email", "phone",
+    "ip",
+    "ipv6prefix",
+    "username",
+    "mac",
+    "circuit",
+    "email",
+    "phone",
 };
 
-#define F(n, t, m, h) {n, t, offsetof(struct cs_case, m),                  \
-	sizeof(((struct cs_case *)0)->m), h}
+#define F(n, t, m, h)                                   \
+	{                                               \
+		n, t, offsetof(struct cs_case, m),      \
+		    sizeof(((struct cs_case *)0)->m), h \
+	}
 static const struct cs_case_field fields[] = {
-	F("agency", CF_STR, agency, "requesting agency"),
-	F("agency_ref", CF_STR, agency_ref, "the agency's case reference"),
-	F("court", CF_STR, court, "issuing court (or grand jury)"),
-	F("judge", CF_STR, judge, "judge or magistrate who signed"),
-	F("official", CF_STR, official, "issuing or authorizing official "
-	    "(2516 / specially designated officer)"),
-	F("statute", CF_STR, statute, "statute authorizing an "
-	    "administrative subpoena"),
-	F("officer_name", CF_STR, officer_name, "law-enforcement officer"),
-	F("officer_phone", CF_STR, officer_phone, "officer's phone"),
-	F("officer_email", CF_STR, officer_email, "officer's e-mail"),
-	F("danger", CF_STR, danger, "emergency: the danger of death or "
-	    "serious physical injury"),
-	F("urgency", CF_STR, urgency, "emergency: why delay matters"),
-	F("emergency_kind", CF_STR, emergency_kind, "emergency kind "
-	    "(danger, national_security, organized_crime, computer_attack)"),
-	F("offense", CF_STR, offense, "offense under investigation"),
-	F("person", CF_STR, person, "person whose communications are "
-	    "targeted (if known)"),
-	F("parent", CF_STR, parent, "ndo_2705b: the case it applies to"),
-	F("note", CF_STR, note, "free text"),
-	F("received", CF_TIME, received, "when the request was received"),
-	F("issued", CF_TIME, issued, "when the document was issued"),
-	F("return_date", CF_TIME, return_date, "when the answer is due"),
-	F("expires", CF_TIME, expires, "the order's own end (gag end for "
-	    "ndo_2705b)"),
-	F("gag_until", CF_TIME, gag_until, "a 2705(b) provision in this "
-	    "order: no notice until"),
-	F("activated", CF_TIME, activated, "intercept activated (T_act)"),
-	F("first_intercept", CF_TIME, first_intercept, "first interception"),
-	F("backup", CF_BOOL, backup, "2704 backup preservation required"),
-	F("voluminous", CF_BOOL, voluminous, "unusually voluminous or "
-	    "burdensome (motion to quash)"),
-	F("gag_indefinite", CF_BOOL, gag_indefinite, "a gag without end "
-	    "date"),
-	{NULL, CF_STR, 0, 0, NULL},
+    F("agency", CF_STR, agency, "requesting agency"),
+    F("agency_ref", CF_STR, agency_ref, "the agency's case reference"),
+    F("court", CF_STR, court, "issuing court (or grand jury)"),
+    F("judge", CF_STR, judge, "judge or magistrate who signed"),
+    F("official", CF_STR, official,
+	"issuing or authorizing official "
+	"(2516 / specially designated officer)"),
+    F("statute", CF_STR, statute,
+	"statute authorizing an "
+	"administrative subpoena"),
+    F("officer_name", CF_STR, officer_name, "law-enforcement officer"),
+    F("officer_phone", CF_STR, officer_phone, "officer's phone"),
+    F("officer_email", CF_STR, officer_email, "officer's e-mail"),
+    F("danger", CF_STR, danger,
+	"emergency: the danger of death or "
+	"serious physical injury"),
+    F("urgency", CF_STR, urgency, "emergency: why delay matters"),
+    F("emergency_kind", CF_STR, emergency_kind,
+	"emergency kind "
+	"(danger, national_security, organized_crime, computer_attack)"),
+    F("offense", CF_STR, offense, "offense under investigation"),
+    F("person", CF_STR, person,
+	"person whose communications are "
+	"targeted (if known)"),
+    F("parent", CF_STR, parent, "ndo_2705b: the case it applies to"),
+    F("note", CF_STR, note, "free text"),
+    F("received", CF_TIME, received, "when the request was received"),
+    F("issued", CF_TIME, issued, "when the document was issued"),
+    F("return_date", CF_TIME, return_date, "when the answer is due"),
+    F("expires", CF_TIME, expires,
+	"the order's own end (gag end for "
+	"ndo_2705b)"),
+    F("gag_until", CF_TIME, gag_until,
+	"a 2705(b) provision in this "
+	"order: no notice until"),
+    F("activated", CF_TIME, activated, "intercept activated (T_act)"),
+    F("first_intercept", CF_TIME, first_intercept, "first interception"),
+    F("backup", CF_BOOL, backup, "2704 backup preservation required"),
+    F("voluminous", CF_BOOL, voluminous,
+	"unusually voluminous or "
+	"burdensome (motion to quash)"),
+    F("gag_indefinite", CF_BOOL, gag_indefinite,
+	"a gag without end "
+	"date"),
+    {NULL, CF_STR, 0, 0, NULL},
 };
 #undef F
 
@@ -109,8 +146,8 @@ cs_case_field_set(struct cs_case *c, const struct cs_case_field *f,
 		}
 		for (i = 0; i < n; i++)
 			if ((unsigned char)val[i] < 0x20) {
-				cs_errbuf_set(eb, "%s: control character",
-				    f->name);
+				cs_errbuf_set(
+				    eb, "%s: control character", f->name);
 				return CS_EPARSE;
 			}
 		memcpy(base, val, n + 1);
@@ -122,9 +159,10 @@ cs_case_field_set(struct cs_case *c, const struct cs_case_field *f,
 		}
 		if (cs_time_parse_rfc3339(cs_span_cstr(val), &t, NULL) !=
 		    CS_OK) {
-			cs_errbuf_set(eb, "%s '%.60s': want RFC 3339 with Z or "
-			    "an offset, e.g. 2026-11-29T21:00:00Z", f->name,
-			    val);
+			cs_errbuf_set(eb,
+			    "%s '%.60s': want RFC 3339 with Z or "
+			    "an offset, e.g. 2026-11-29T21:00:00Z",
+			    f->name, val);
 			return CS_EPARSE;
 		}
 		*(cs_time *)(void *)base = t;
@@ -167,8 +205,8 @@ cs_case_field_get(const struct cs_case *c, const struct cs_case_field *f,
 		snprintf(out, outlen, "%s", ts);
 		return 1;
 	case CF_BOOL:
-		snprintf(out, outlen, "%s", *(const int *)(const void *)base ?
-		    "yes" : "no");
+		snprintf(out, outlen, "%s",
+		    *(const int *)(const void *)base ? "yes" : "no");
 		return *(const int *)(const void *)base != 0;
 	}
 	return 0;
@@ -249,7 +287,8 @@ canon_value(struct cs_target *t, struct cs_span v, struct cs_errbuf *eb)
 	}
 	for (i = 0; i < v.len; i++)
 		if ((unsigned char)v.p[i] < 0x21) {
-			cs_errbuf_set(eb, "target value has blanks or control "
+			cs_errbuf_set(eb,
+			    "target value has blanks or control "
 			    "characters");
 			return CS_EPARSE;
 		}
@@ -259,8 +298,9 @@ canon_value(struct cs_target *t, struct cs_span v, struct cs_errbuf *eb)
 		if (cs_addr_parse(v, &a) != CS_OK ||
 		    (t->kind == TK_IPV6PREFIX && a.family != 6)) {
 			cs_errbuf_set(eb, "target '%.*s' is not %s", (int)v.len,
-			    v.p, t->kind == TK_IP ? "an IP address or prefix" :
-			    "an IPv6 prefix");
+			    v.p,
+			    t->kind == TK_IP ? "an IP address or prefix"
+					     : "an IPv6 prefix");
 			return CS_EPARSE;
 		}
 		cs_addr_format(&a, buf);
@@ -310,9 +350,10 @@ cs_target_parse(const char *s, struct cs_target *out, struct cs_errbuf *eb)
 		if (cs_span_eq(kind, tkind_names[i]))
 			break;
 	if (i == TK_N) {
-		cs_errbuf_set(eb, "target kind '%.*s': want ip, ipv6prefix, "
-		    "username, mac, circuit, email or phone", (int)kind.len,
-		    kind.p);
+		cs_errbuf_set(eb,
+		    "target kind '%.*s': want ip, ipv6prefix, "
+		    "username, mac, circuit, email or phone",
+		    (int)kind.len, kind.p);
 		return CS_EPARSE;
 	}
 	t.kind = (enum cs_tkind)i;
@@ -321,8 +362,8 @@ cs_target_parse(const char *s, struct cs_target *out, struct cs_errbuf *eb)
 	for (i = (int)rest.len - 1; i >= 0 && rest.p[i] != '@'; i--)
 		;
 	win = cs_span_make("", 0);
-	if (i >= 0 && cs_span_find(cs_span_skip(rest, (size_t)i + 1),
-	    "..") >= 0) {
+	if (i >= 0 &&
+	    cs_span_find(cs_span_skip(rest, (size_t)i + 1), "..") >= 0) {
 		val = cs_span_make(rest.p, (size_t)i);
 		win = cs_span_skip(rest, (size_t)i + 1);
 	}
@@ -336,8 +377,10 @@ cs_target_parse(const char *s, struct cs_target *out, struct cs_errbuf *eb)
 			return CS_EPARSE;
 		if (t.from != CS_TIME_NONE && t.to != CS_TIME_NONE &&
 		    t.to < t.from) {
-			cs_errbuf_set(eb, "target '%s': window ends before it "
-			    "starts", s);
+			cs_errbuf_set(eb,
+			    "target '%s': window ends before it "
+			    "starts",
+			    s);
 			return CS_EPARSE;
 		}
 	}
@@ -353,7 +396,8 @@ cs_target_format(const struct cs_target *t, char *out, size_t outlen)
 	char a[40] = "", b[40] = "";
 
 	if (t->from == CS_TIME_NONE && t->to == CS_TIME_NONE) {
-		snprintf(out, outlen, "%s:%s", cs_tkind_name(t->kind), t->value);
+		snprintf(
+		    out, outlen, "%s:%s", cs_tkind_name(t->kind), t->value);
 		return;
 	}
 	if (t->from != CS_TIME_NONE)
@@ -441,15 +485,26 @@ cs_duration_parse(const char *s, int64_t *out)
 	if (n < 2)
 		return CS_EPARSE;
 	switch (s[n - 1]) {
-	case 's': unit = CS_US; break;
-	case 'm': unit = 60 * CS_US; break;
-	case 'h': unit = CS_HOUR; break;
-	case 'd': unit = CS_DAY; break;
-	case 'w': unit = 7 * CS_DAY; break;
-	default: return CS_EPARSE;
+	case 's':
+		unit = CS_US;
+		break;
+	case 'm':
+		unit = 60 * CS_US;
+		break;
+	case 'h':
+		unit = CS_HOUR;
+		break;
+	case 'd':
+		unit = CS_DAY;
+		break;
+	case 'w':
+		unit = 7 * CS_DAY;
+		break;
+	default:
+		return CS_EPARSE;
 	}
-	if (cs_parse_u64(cs_span_make(s, n - 1), 0, 100000ULL * 86400,
-	    &v) != CS_OK)
+	if (cs_parse_u64(cs_span_make(s, n - 1), 0, 100000ULL * 86400, &v) !=
+	    CS_OK)
 		return CS_EPARSE;
 	*out = (int64_t)v * unit;
 	return CS_OK;

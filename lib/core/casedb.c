@@ -14,9 +14,9 @@
 #include "util/xmalloc.h"
 
 struct cs_casedb {
-	sqlite3 *db;		/* owned */
-	char *datadir;		/* owned */
-	struct cs_daykey key;	/* wiped on close */
+	sqlite3 *db;          /* owned */
+	char *datadir;        /* owned */
+	struct cs_daykey key; /* wiped on close */
 	int write;
 };
 
@@ -82,8 +82,9 @@ cs_casekey_load(const char *keysdir, const char *datadir, int create,
 	randombytes_buf(master, sizeof(master));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, master, sizeof(master)) !=
-	    (ssize_t)sizeof(master) || fsync(fd) != 0) {
+	if (fd < 0 ||
+	    write(fd, master, sizeof(master)) != (ssize_t)sizeof(master) ||
+	    fsync(fd) != 0) {
 		cs_errbuf_set(eb, "cannot write %s: %s", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -96,7 +97,7 @@ cs_casekey_load(const char *keysdir, const char *datadir, int create,
 		int err = errno;
 		unlink(tmp);
 		sodium_memzero(master, sizeof(master));
-		if (err == EEXIST)	/* another process was first */
+		if (err == EEXIST) /* another process was first */
 			return cs_casekey_load(keysdir, datadir, 0, out, eb);
 		cs_errbuf_set(eb, "cannot create %s: %s", path, strerror(err));
 		return CS_EIO;
@@ -139,26 +140,30 @@ cs_casedb_open(const char *datadir, const char *keysdir, int write,
 	if ((e = cs_casekey_load(keysdir, datadir, write, &db->key, eb)) !=
 	    CS_OK) {
 		if (e == CS_ENOENT)
-			cs_errbuf_set(eb, "no case store yet under %s (create "
-			    "a case with custos case new)", keysdir);
+			cs_errbuf_set(eb,
+			    "no case store yet under %s (create "
+			    "a case with custos case new)",
+			    keysdir);
 		cs_casedb_close(db);
 		return e;
 	}
 	snprintf(path, sizeof(path), "%s/cases.db", datadir);
-	if (sqlite3_open_v2(path, &db->db, (write ? SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK) {
-		cs_errbuf_set(eb, "%s: %s", path, db->db ?
-		    sqlite3_errmsg(db->db) : "cannot open");
+	if (sqlite3_open_v2(path, &db->db,
+		(write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		       : SQLITE_OPEN_READONLY) |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		cs_errbuf_set(eb, "%s: %s", path,
+		    db->db ? sqlite3_errmsg(db->db) : "cannot open");
 		cs_casedb_close(db);
 		return write ? CS_EDB : CS_ENOENT;
 	}
 	sqlite3_busy_timeout(db->db, 10000);
-	if (write)	/* best effort: a failure keeps the rollback journal */
-		sqlite3_exec(db->db, "PRAGMA journal_mode=WAL", NULL, NULL,
-		    NULL);
-	if (write && sqlite3_exec(db->db, schema, NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	if (write) /* best effort: a failure keeps the rollback journal */
+		sqlite3_exec(
+		    db->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	if (write &&
+	    sqlite3_exec(db->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		e = dberr(db, eb, "schema");
 		cs_casedb_close(db);
 		return e;
@@ -233,8 +238,7 @@ exec1(struct cs_casedb *db, const char *sql, struct cs_errbuf *eb)
 
 /* write_body - fields, targets, categories and the cases row's state */
 static enum cs_err
-write_body(struct cs_casedb *db, const struct cs_case *c,
-    struct cs_errbuf *eb)
+write_body(struct cs_casedb *db, const struct cs_case *c, struct cs_errbuf *eb)
 {
 	const struct cs_case_field *f;
 	sqlite3_stmt *st = NULL;
@@ -255,7 +259,7 @@ write_body(struct cs_casedb *db, const struct cs_case *c,
 		sqlite3_finalize(st);
 	}
 	if (sqlite3_prepare_v2(db->db, "INSERT INTO fields VALUES(?1,?2,?3)",
-	    -1, &st, NULL) != SQLITE_OK)
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	for (f = cs_case_fields(); f->name; f++) {
 		if (!cs_case_field_get(c, f, val, sizeof(val)))
@@ -271,7 +275,7 @@ write_body(struct cs_casedb *db, const struct cs_case *c,
 	}
 	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db->db, "INSERT INTO targets VALUES(?1,?2,?3)",
-	    -1, &st, NULL) != SQLITE_OK)
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	for (i = 0; i < c->nt; i++) {
 		cs_target_format(&c->t[i], val, sizeof(val));
@@ -285,8 +289,10 @@ write_body(struct cs_casedb *db, const struct cs_case *c,
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db->db, "UPDATE cases SET closed=?2, parent=?3,"
-	    " cats=?4 WHERE id=?1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"UPDATE cases SET closed=?2, parent=?3,"
+		" cats=?4 WHERE id=?1",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, c->closed);
@@ -301,8 +307,7 @@ write_body(struct cs_casedb *db, const struct cs_case *c,
 }
 
 enum cs_err
-cs_casedb_create(struct cs_casedb *db, struct cs_case *c,
-    struct cs_errbuf *eb)
+cs_casedb_create(struct cs_casedb *db, struct cs_case *c, struct cs_errbuf *eb)
 {
 	sqlite3_stmt *st = NULL;
 	struct cs_civil cv;
@@ -312,8 +317,10 @@ cs_casedb_create(struct cs_casedb *db, struct cs_case *c,
 	cs_civil_from_time(c->created_at, &cv);
 	if ((e = exec1(db, "BEGIN IMMEDIATE", eb)) != CS_OK)
 		return e;
-	if (sqlite3_prepare_v2(db->db, "SELECT coalesce(max(seq),0)+1 FROM "
-	    "cases WHERE year=?1", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->db,
+		"SELECT coalesce(max(seq),0)+1 FROM "
+		"cases WHERE year=?1",
+		-1, &st, NULL) != SQLITE_OK) {
 		e = dberr(db, eb, "prepare");
 		goto fail;
 	}
@@ -322,9 +329,10 @@ cs_casedb_create(struct cs_casedb *db, struct cs_case *c,
 		seq = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	snprintf(c->id, sizeof(c->id), "%04d-%04lld", cv.year, (long long)seq);
-	if (sqlite3_prepare_v2(db->db, "INSERT INTO cases(id,year,seq,type,"
-	    "created_by,created_at) VALUES(?1,?2,?3,?4,?5,?6)", -1, &st,
-	    NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->db,
+		"INSERT INTO cases(id,year,seq,type,"
+		"created_by,created_at) VALUES(?1,?2,?3,?4,?5,?6)",
+		-1, &st, NULL) != SQLITE_OK) {
 		e = dberr(db, eb, "prepare");
 		goto fail;
 	}
@@ -349,8 +357,8 @@ fail:
 }
 
 enum cs_err
-cs_casedb_save(struct cs_casedb *db, const struct cs_case *c,
-    struct cs_errbuf *eb)
+cs_casedb_save(
+    struct cs_casedb *db, const struct cs_case *c, struct cs_errbuf *eb)
 {
 	enum cs_err e;
 
@@ -376,13 +384,13 @@ static enum cs_err
 load_rows(struct cs_casedb *db, struct cs_case *c, struct cs_errbuf *eb)
 {
 	static const char *const q[] = {
-		"SELECT name, value FROM fields WHERE case_id=?1",
-		"SELECT n, value FROM targets WHERE case_id=?1 ORDER BY n",
-		"SELECT sha, name, kind, size, by_name, at FROM docs WHERE "
-		"case_id=?1 ORDER BY n",
-		"SELECT kind, at, by_name, note FROM events WHERE case_id=?1 "
-		"ORDER BY n",
-		"SELECT coalesce(sum(cents),0) FROM costs WHERE case_id=?1",
+	    "SELECT name, value FROM fields WHERE case_id=?1",
+	    "SELECT n, value FROM targets WHERE case_id=?1 ORDER BY n",
+	    "SELECT sha, name, kind, size, by_name, at FROM docs WHERE "
+	    "case_id=?1 ORDER BY n",
+	    "SELECT kind, at, by_name, note FROM events WHERE case_id=?1 "
+	    "ORDER BY n",
+	    "SELECT coalesce(sum(cents),0) FROM costs WHERE case_id=?1",
 	};
 	sqlite3_stmt *st;
 	char val[CS_CASE_STR + 64];
@@ -398,17 +406,18 @@ load_rows(struct cs_casedb *db, struct cs_case *c, struct cs_errbuf *eb)
 			switch (i) {
 			case 0:
 				f = cs_case_field_find(col_text(st, 0));
-				if (f == NULL || col_unsealed(db, st, 1, c->id,
-				    val, sizeof(val)) != CS_OK ||
+				if (f == NULL ||
+				    col_unsealed(db, st, 1, c->id, val,
+					sizeof(val)) != CS_OK ||
 				    cs_case_field_set(c, f, val, NULL) != CS_OK)
 					goto bad;
 				break;
 			case 1:
 				if (c->nt >= CS_CASE_MAXT ||
 				    col_unsealed(db, st, 1, c->id, val,
-				    sizeof(val)) != CS_OK ||
+					sizeof(val)) != CS_OK ||
 				    cs_target_parse(val, &c->t[c->nt], NULL) !=
-				    CS_OK)
+					CS_OK)
 					goto bad;
 				c->nt++;
 				break;
@@ -420,7 +429,7 @@ load_rows(struct cs_casedb *db, struct cs_case *c, struct cs_errbuf *eb)
 				snprintf(d->sha, sizeof(d->sha), "%s",
 				    col_text(st, 0));
 				if (col_unsealed(db, st, 1, c->id, d->name,
-				    sizeof(d->name)) != CS_OK)
+					sizeof(d->name)) != CS_OK)
 					goto bad;
 				snprintf(d->kind, sizeof(d->kind), "%s",
 				    col_text(st, 2));
@@ -432,10 +441,10 @@ load_rows(struct cs_casedb *db, struct cs_case *c, struct cs_errbuf *eb)
 			}
 			case 3:
 				if (col_unsealed(db, st, 3, c->id, val,
-				    sizeof(val)) != CS_OK ||
+					sizeof(val)) != CS_OK ||
 				    cs_case_add_event(c, col_text(st, 0),
-				    sqlite3_column_int64(st, 1), col_text(st, 2),
-				    val) != CS_OK)
+					sqlite3_column_int64(st, 1),
+					col_text(st, 2), val) != CS_OK)
 					goto bad;
 				break;
 			default:
@@ -447,8 +456,10 @@ load_rows(struct cs_casedb *db, struct cs_case *c, struct cs_errbuf *eb)
 	return CS_OK;
 bad:
 	sqlite3_finalize(st);
-	cs_errbuf_set(eb, "case %s: a stored row does not unseal or parse "
-	    "(wrong cases key, or tampering)", c->id);
+	cs_errbuf_set(eb,
+	    "case %s: a stored row does not unseal or parse "
+	    "(wrong cases key, or tampering)",
+	    c->id);
 	return CS_ECRYPTO;
 }
 
@@ -461,9 +472,10 @@ cs_casedb_load(struct cs_casedb *db, const char *id, struct cs_case **out,
 	enum cs_err e;
 	int t;
 
-	if (sqlite3_prepare_v2(db->db, "SELECT type, closed, created_by, "
-	    "created_at, parent, cats FROM cases WHERE id=?1", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"SELECT type, closed, created_by, "
+		"created_at, parent, cats FROM cases WHERE id=?1",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -475,7 +487,7 @@ cs_casedb_load(struct cs_casedb *db, const char *id, struct cs_case **out,
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	snprintf(c->type_name, sizeof(c->type_name), "%s", col_text(st, 0));
 	t = cs_ctype_parse(c->type_name);
-	c->type = t < 0 ? CT_FISA : (enum cs_ctype)t;	/* unknown: counsel */
+	c->type = t < 0 ? CT_FISA : (enum cs_ctype)t; /* unknown: counsel */
 	c->closed = sqlite3_column_int(st, 1);
 	snprintf(c->created_by, sizeof(c->created_by), "%s", col_text(st, 2));
 	c->created_at = sqlite3_column_int64(st, 3);
@@ -490,15 +502,17 @@ cs_casedb_load(struct cs_casedb *db, const char *id, struct cs_case **out,
 }
 
 enum cs_err
-cs_casedb_list(struct cs_casedb *db, char ***ids, size_t *n,
-    struct cs_errbuf *eb)
+cs_casedb_list(
+    struct cs_casedb *db, char ***ids, size_t *n, struct cs_errbuf *eb)
 {
 	sqlite3_stmt *st;
 	char **v = NULL;
 	size_t k = 0, cap = 0;
 
-	if (sqlite3_prepare_v2(db->db, "SELECT id FROM cases ORDER BY year, "
-	    "seq", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"SELECT id FROM cases ORDER BY year, "
+		"seq",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (k == cap) {
@@ -533,9 +547,10 @@ cs_casedb_event(struct cs_casedb *db, struct cs_case *c, const char *kind,
 		cs_errbuf_set(eb, "case %s: too many events", c->id);
 		return CS_ETOOBIG;
 	}
-	if (sqlite3_prepare_v2(db->db, "INSERT INTO events(case_id,kind,at,"
-	    "by_name,note) VALUES(?1,?2,?3,?4,?5)", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"INSERT INTO events(case_id,kind,at,"
+		"by_name,note) VALUES(?1,?2,?3,?4,?5)",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
@@ -575,7 +590,7 @@ cs_casedb_put_blob(struct cs_casedb *db, const void *p, size_t n,
 	}
 	blob_path(db, sha, path, sizeof(path));
 	if (stat(path, &st) == 0)
-		return CS_OK;	/* content-addressed: already there */
+		return CS_OK; /* content-addressed: already there */
 	cs_buf_init(&b, NULL, 0, (size_t)CS_DOC_MAX + 64);
 	cs_seal(&db->key, cs_tag(&db->key, 'd', sha, 64), p, n, &b);
 	if (cs_buf_error(&b) != CS_OK) {
@@ -599,8 +614,8 @@ cs_casedb_put_blob(struct cs_casedb *db, const void *p, size_t n,
 }
 
 enum cs_err
-cs_read_file(const char *path, size_t max, struct cs_buf *out,
-    struct cs_errbuf *eb)
+cs_read_file(
+    const char *path, size_t max, struct cs_buf *out, struct cs_errbuf *eb)
 {
 	FILE *f = fopen(path, "rb");
 	char chunk[65536];
@@ -613,8 +628,8 @@ cs_read_file(const char *path, size_t max, struct cs_buf *out,
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (out->len + n > max) {
 			fclose(f);
-			cs_errbuf_set(eb, "%s: larger than %zu bytes", path,
-			    max);
+			cs_errbuf_set(
+			    eb, "%s: larger than %zu bytes", path, max);
 			return CS_ETOOBIG;
 		}
 		cs_buf_append(out, chunk, n);
@@ -647,19 +662,21 @@ cs_casedb_get_blob(struct cs_casedb *db, const char *sha, struct cs_buf *out,
 		cs_buf_release(&b);
 		return e;
 	}
-	e = cs_unseal(&db->key, cs_tag(&db->key, 'd', sha, 64), b.data, b.len,
-	    out);
+	e = cs_unseal(
+	    &db->key, cs_tag(&db->key, 'd', sha, 64), b.data, b.len, out);
 	cs_buf_release(&b);
 	if (e != CS_OK)
-		cs_errbuf_set(eb, "document %s does not unseal (wrong key or "
-		    "tampered)", sha);
+		cs_errbuf_set(eb,
+		    "document %s does not unseal (wrong key or "
+		    "tampered)",
+		    sha);
 	return e;
 }
 
 enum cs_err
 cs_casedb_add_doc(struct cs_casedb *db, struct cs_case *c, const void *p,
-    size_t n, const char *name, const char *kind, const char *by,
-    cs_time at, struct cs_errbuf *eb)
+    size_t n, const char *name, const char *kind, const char *by, cs_time at,
+    struct cs_errbuf *eb)
 {
 	sqlite3_stmt *st;
 	struct cs_doc *d;
@@ -672,9 +689,10 @@ cs_casedb_add_doc(struct cs_casedb *db, struct cs_case *c, const void *p,
 	}
 	if ((e = cs_casedb_put_blob(db, p, n, sha, eb)) != CS_OK)
 		return e;
-	if (sqlite3_prepare_v2(db->db, "INSERT INTO docs(case_id,sha,name,"
-	    "kind,size,by_name,at) VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"INSERT INTO docs(case_id,sha,name,"
+		"kind,size,by_name,at) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
@@ -705,8 +723,10 @@ cs_casedb_add_cost(struct cs_casedb *db, struct cs_case *c, int64_t cents,
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db->db, "INSERT INTO costs(case_id,cents,what,"
-	    "by_name,at) VALUES(?1,?2,?3,?4,?5)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"INSERT INTO costs(case_id,cents,what,"
+		"by_name,at) VALUES(?1,?2,?3,?4,?5)",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, cents);
@@ -730,8 +750,10 @@ cs_casedb_costs(struct cs_casedb *db, const char *id, struct cs_cost **out,
 	struct cs_cost *v = NULL;
 	size_t k = 0, cap = 0;
 
-	if (sqlite3_prepare_v2(db->db, "SELECT cents, what, by_name, at FROM "
-	    "costs WHERE case_id=?1 ORDER BY n", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"SELECT cents, what, by_name, at FROM "
+		"costs WHERE case_id=?1 ORDER BY n",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -741,10 +763,10 @@ cs_casedb_costs(struct cs_casedb *db, const char *id, struct cs_cost **out,
 		}
 		memset(&v[k], 0, sizeof(v[k]));
 		v[k].cents = sqlite3_column_int64(st, 0);
-		if (col_unsealed(db, st, 1, id, v[k].what,
-		    sizeof(v[k].what)) != CS_OK)
-			snprintf(v[k].what, sizeof(v[k].what), "%s",
-			    "(unreadable)");
+		if (col_unsealed(db, st, 1, id, v[k].what, sizeof(v[k].what)) !=
+		    CS_OK)
+			snprintf(
+			    v[k].what, sizeof(v[k].what), "%s", "(unreadable)");
 		snprintf(v[k].by, sizeof(v[k].by), "%s", col_text(st, 2));
 		v[k].at = sqlite3_column_int64(st, 3);
 		k++;
@@ -761,8 +783,10 @@ cs_casedb_ssi_set(struct cs_casedb *db, const char *sha, const char *by,
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db->db, "INSERT INTO ssi(sha,by_name,set_at) "
-	    "VALUES(?1,?2,?3)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"INSERT INTO ssi(sha,by_name,set_at) "
+		"VALUES(?1,?2,?3)",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
@@ -780,8 +804,10 @@ cs_casedb_ssi_filed(struct cs_casedb *db, cs_time at, struct cs_errbuf *eb)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db->db, "UPDATE ssi SET filed_at=?1 WHERE n="
-	    "(SELECT max(n) FROM ssi)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"UPDATE ssi SET filed_at=?1 WHERE n="
+		"(SELECT max(n) FROM ssi)",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	sqlite3_bind_int64(st, 1, at);
 	if (sqlite3_step(st) != SQLITE_DONE) {
@@ -797,25 +823,29 @@ cs_casedb_ssi_filed(struct cs_casedb *db, cs_time at, struct cs_errbuf *eb)
 }
 
 enum cs_err
-cs_casedb_ssi_get(struct cs_casedb *db, struct cs_ssi *out,
-    struct cs_errbuf *eb)
+cs_casedb_ssi_get(
+    struct cs_casedb *db, struct cs_ssi *out, struct cs_errbuf *eb)
 {
 	sqlite3_stmt *st;
 	enum cs_err e = CS_ENOENT;
 
-	if (sqlite3_prepare_v2(db->db, "SELECT sha, by_name, set_at, filed_at "
-	    "FROM ssi ORDER BY n DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+		"SELECT sha, by_name, set_at, filed_at "
+		"FROM ssi ORDER BY n DESC LIMIT 1",
+		-1, &st, NULL) != SQLITE_OK)
 		return dberr(db, eb, "prepare");
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		memset(out, 0, sizeof(*out));
 		snprintf(out->sha, sizeof(out->sha), "%s", col_text(st, 0));
 		snprintf(out->by, sizeof(out->by), "%s", col_text(st, 1));
 		out->set_at = sqlite3_column_int64(st, 2);
-		out->filed_at = sqlite3_column_type(st, 3) == SQLITE_NULL ?
-		    CS_TIME_NONE : sqlite3_column_int64(st, 3);
+		out->filed_at = sqlite3_column_type(st, 3) == SQLITE_NULL
+		    ? CS_TIME_NONE
+		    : sqlite3_column_int64(st, 3);
 		e = CS_OK;
 	} else {
-		cs_errbuf_set(eb, "no SSI policy registered (custos ssi set "
+		cs_errbuf_set(eb,
+		    "no SSI policy registered (custos ssi set "
 		    "FILE)");
 	}
 	sqlite3_finalize(st);
@@ -834,9 +864,11 @@ cs_casedb_env(struct cs_casedb *db, const struct cs_case *c,
 	env->now = now;
 	env->ndo_until = CS_TIME_NONE;
 	env->have_ssi = cs_casedb_ssi_get(db, &ssi, NULL) == CS_OK;
-	if (c == NULL || sqlite3_prepare_v2(db->db, "SELECT id FROM cases "
-	    "WHERE type='ndo_2705b' AND closed=0 AND parent=?1", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (c == NULL ||
+	    sqlite3_prepare_v2(db->db,
+		"SELECT id FROM cases "
+		"WHERE type='ndo_2705b' AND closed=0 AND parent=?1",
+		-1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -846,8 +878,8 @@ cs_casedb_env(struct cs_casedb *db, const struct cs_case *c,
 		if (n->expires == CS_TIME_NONE)
 			env->ndo_until = INT64_MAX;
 		else if (env->ndo_until != INT64_MAX &&
-		    (env->ndo_until == CS_TIME_NONE || n->expires >
-		    env->ndo_until))
+		    (env->ndo_until == CS_TIME_NONE ||
+			n->expires > env->ndo_until))
 			env->ndo_until = n->expires;
 		cs_case_free(n);
 	}
@@ -873,7 +905,7 @@ cs_casedb_holds(struct cs_casedb *db, cs_time now, struct cs_hold **out,
 		if ((e = cs_casedb_load(db, ids[i], &c, eb)) != CS_OK) {
 			free(v);
 			cs_casedb_ids_free(ids, nid);
-			return e;	/* fail closed: no partial hold list */
+			return e; /* fail closed: no partial hold list */
 		}
 		if (c->type == CT_PRES || c->type == CT_CYBERTIP) {
 			/* an explicit hold runs to its end, open or closed */
@@ -898,7 +930,8 @@ cs_casedb_holds(struct cs_casedb *db, cs_time now, struct cs_hold **out,
 				v = cs_xreallocarray(v, cap, sizeof(*v));
 			}
 			memset(&v[k], 0, sizeof(v[k]));
-			snprintf(v[k].case_id, sizeof(v[k].case_id), "%s", c->id);
+			snprintf(
+			    v[k].case_id, sizeof(v[k].case_id), "%s", c->id);
 			v[k].basis = basis;
 			v[k].t = c->t[j];
 			v[k].until = until;

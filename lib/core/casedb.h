@@ -36,8 +36,8 @@ enum cs_err cs_casekey_load(const char *keysdir, const char *datadir,
     int create, struct cs_daykey *out, struct cs_errbuf *eb);
 
 /* cs_casedb_open - open (creating in write mode) the case store */
-enum cs_err cs_casedb_open(const char *datadir, const char *keysdir,
-    int write, struct cs_casedb **out, struct cs_errbuf *eb);
+enum cs_err cs_casedb_open(const char *datadir, const char *keysdir, int write,
+    struct cs_casedb **out, struct cs_errbuf *eb);
 void cs_casedb_close(struct cs_casedb *db);
 /* cs_casedb_key - the cases key (borrowed, valid until close) */
 const struct cs_daykey *cs_casedb_key(const struct cs_casedb *db);
@@ -47,17 +47,17 @@ const struct cs_daykey *cs_casedb_key(const struct cs_casedb *db);
  * c->created_at) and store it whole (fields, targets, categories; its
  * documents and events must be added with the calls below afterwards).
  */
-enum cs_err cs_casedb_create(struct cs_casedb *db, struct cs_case *c,
-    struct cs_errbuf *eb);
+enum cs_err cs_casedb_create(
+    struct cs_casedb *db, struct cs_case *c, struct cs_errbuf *eb);
 /* cs_casedb_load - a case by id, whole; the caller frees it */
 enum cs_err cs_casedb_load(struct cs_casedb *db, const char *id,
     struct cs_case **out, struct cs_errbuf *eb);
 /* cs_casedb_save - rewrite fields, targets, categories and state */
-enum cs_err cs_casedb_save(struct cs_casedb *db, const struct cs_case *c,
-    struct cs_errbuf *eb);
+enum cs_err cs_casedb_save(
+    struct cs_casedb *db, const struct cs_case *c, struct cs_errbuf *eb);
 /* cs_casedb_list - every case id, oldest first; free with cs_casedb_ids_free */
-enum cs_err cs_casedb_list(struct cs_casedb *db, char ***ids, size_t *n,
-    struct cs_errbuf *eb);
+enum cs_err cs_casedb_list(
+    struct cs_casedb *db, char ***ids, size_t *n, struct cs_errbuf *eb);
 void cs_casedb_ids_free(char **ids, size_t n);
 
 /* cs_casedb_event - append an event to c and to the store */
@@ -80,11 +80,11 @@ enum cs_err cs_casedb_get_blob(struct cs_casedb *db, const char *sha,
  * under) to c, received by `by` at `at`.
  */
 enum cs_err cs_casedb_add_doc(struct cs_casedb *db, struct cs_case *c,
-    const void *p, size_t n, const char *name, const char *kind,
-    const char *by, cs_time at, struct cs_errbuf *eb);
+    const void *p, size_t n, const char *name, const char *kind, const char *by,
+    cs_time at, struct cs_errbuf *eb);
 /* cs_read_file - a whole file (at most max bytes) into out */
-enum cs_err cs_read_file(const char *path, size_t max, struct cs_buf *out,
-    struct cs_errbuf *eb);
+enum cs_err cs_read_file(
+    const char *path, size_t max, struct cs_buf *out, struct cs_errbuf *eb);
 
 struct cs_cost {
 	int64_t cents;
@@ -105,15 +105,15 @@ enum cs_err cs_casedb_costs(struct cs_casedb *db, const char *id,
 struct cs_ssi {
 	char sha[65];
 	char by[CS_CASE_NAME];
-	cs_time set_at, filed_at;	/* CS_TIME_NONE: not filed */
+	cs_time set_at, filed_at; /* CS_TIME_NONE: not filed */
 };
 enum cs_err cs_casedb_ssi_set(struct cs_casedb *db, const char *sha,
     const char *by, cs_time at, struct cs_errbuf *eb);
-enum cs_err cs_casedb_ssi_filed(struct cs_casedb *db, cs_time at,
-    struct cs_errbuf *eb);
+enum cs_err cs_casedb_ssi_filed(
+    struct cs_casedb *db, cs_time at, struct cs_errbuf *eb);
 /* cs_casedb_ssi_get - CS_ENOENT when none is registered */
-enum cs_err cs_casedb_ssi_get(struct cs_casedb *db, struct cs_ssi *out,
-    struct cs_errbuf *eb);
+enum cs_err cs_casedb_ssi_get(
+    struct cs_casedb *db, struct cs_ssi *out, struct cs_errbuf *eb);
 
 /*
  * cs_casedb_env - the rule environment of c: SSI present, and the latest
@@ -130,9 +130,9 @@ void cs_casedb_env(struct cs_casedb *db, const struct cs_case *c,
  */
 struct cs_hold {
 	char case_id[CS_CASE_ID];
-	const char *basis;	/* static: rule id */
-	struct cs_target t;	/* what is held (kind, value, window) */
-	cs_time until;		/* CS_TIME_NONE: while the case is open */
+	const char *basis;  /* static: rule id */
+	struct cs_target t; /* what is held (kind, value, window) */
+	cs_time until;      /* CS_TIME_NONE: while the case is open */
 };
 /* cs_casedb_holds - every hold in force at now; caller frees *out */
 enum cs_err cs_casedb_holds(struct cs_casedb *db, cs_time now,

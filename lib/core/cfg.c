@@ -12,44 +12,43 @@
 #define DAY 86400ULL
 
 static const struct cs_cfg_var vars[] = {
-	{"operator_name", CS_CFG_STR, OFF(operator_name), 0, 0, "",
-	    "legal name of the provider, on certifications and letters"},
-	{"operator_address", CS_CFG_STR, OFF(operator_address), 0, 0, "",
-	    "postal address of the provider, one line"},
-	{"custodian_name", CS_CFG_STR, OFF(custodian_name), 0, 0, "",
-	    "records custodian who signs business-records certifications"},
-	{"custodian_title", CS_CFG_STR, OFF(custodian_title), 0, 0,
-	    "Custodian of Records", "the custodian's title"},
-	{"contact_phone", CS_CFG_STR, OFF(contact_phone), 0, 0, "",
-	    "law-enforcement contact phone (the SSI contact)"},
-	{"contact_email", CS_CFG_STR, OFF(contact_email), 0, 0, "",
-	    "law-enforcement contact email"},
-	{"payment_before_fulfilment", CS_CFG_BOOL,
-	    OFF(payment_before_fulfilment), 0, 1, "no",
-	    "hold disclosure until the case's invoice is paid"},
-	{"refuse_exigent_without_cert", CS_CFG_BOOL,
-	    OFF(refuse_exigent_without_cert), 0, 1, "yes",
-	    "refuse administrative 'exigent' requests without an emergency "
-	    "certification"},
-	{"require_callback", CS_CFG_BOOL, OFF(require_callback), 0, 1, "yes",
-	    "require call-back verification of the court or officer before "
-	    "disclosure"},
-	{"notify_customers", CS_CFG_BOOL, OFF(notify_customers), 0, 1, "yes",
-	    "tell the subscriber of a request unless a gag applies"},
-	{"allow_operator_lookups", CS_CFG_BOOL, OFF(allow_operator_lookups), 0,
-	    1, "no", "allow who/history without --case (each one audited)"},
-	{"ssi_refile_days", CS_CFG_UINT, OFF(ssi_refile_days), 1, 3650, "365",
-	    "remind to review and re-file the SSI policy after this many days"},
-	{"dhcp_lease_time", CS_CFG_UINT, OFF(dhcp_lease_time), 0,
-	    365 * DAY, "0", "seconds; DHCP lease time when a log does not say "
-	    "(0: unknown, leases stay open until a release or a new holder)"},
-	{"retention_days", CS_CFG_UINT, OFF(retention_days), 1, 3650, "7",
-	    "days of identity records kept (RADIUS, DHCP, NAT)"},
-	{"retention_smtp_days", CS_CFG_UINT, OFF(retention_smtp_days), 1, 3650,
-	    "7", "days of SMTP envelope records kept"},
-	{"nat_skew_seconds", CS_CFG_UINT, OFF(nat_skew_seconds), 0, 3600, "2",
-	    "tolerance for the requester's clock in NAT lookups"},
-	{NULL, 0, 0, 0, 0, NULL, NULL},
+    {"operator_name", CS_CFG_STR, OFF(operator_name), 0, 0, "",
+	"legal name of the provider, on certifications and letters"},
+    {"operator_address", CS_CFG_STR, OFF(operator_address), 0, 0, "",
+	"postal address of the provider, one line"},
+    {"custodian_name", CS_CFG_STR, OFF(custodian_name), 0, 0, "",
+	"records custodian who signs business-records certifications"},
+    {"custodian_title", CS_CFG_STR, OFF(custodian_title), 0, 0,
+	"Custodian of Records", "the custodian's title"},
+    {"contact_phone", CS_CFG_STR, OFF(contact_phone), 0, 0, "",
+	"law-enforcement contact phone (the SSI contact)"},
+    {"contact_email", CS_CFG_STR, OFF(contact_email), 0, 0, "",
+	"law-enforcement contact email"},
+    {"payment_before_fulfilment", CS_CFG_BOOL, OFF(payment_before_fulfilment),
+	0, 1, "no", "hold disclosure until the case's invoice is paid"},
+    {"refuse_exigent_without_cert", CS_CFG_BOOL,
+	OFF(refuse_exigent_without_cert), 0, 1, "yes",
+	"refuse administrative 'exigent' requests without an emergency "
+	"certification"},
+    {"require_callback", CS_CFG_BOOL, OFF(require_callback), 0, 1, "yes",
+	"require call-back verification of the court or officer before "
+	"disclosure"},
+    {"notify_customers", CS_CFG_BOOL, OFF(notify_customers), 0, 1, "yes",
+	"tell the subscriber of a request unless a gag applies"},
+    {"allow_operator_lookups", CS_CFG_BOOL, OFF(allow_operator_lookups), 0, 1,
+	"no", "allow who/history without --case (each one audited)"},
+    {"ssi_refile_days", CS_CFG_UINT, OFF(ssi_refile_days), 1, 3650, "365",
+	"remind to review and re-file the SSI policy after this many days"},
+    {"dhcp_lease_time", CS_CFG_UINT, OFF(dhcp_lease_time), 0, 365 * DAY, "0",
+	"seconds; DHCP lease time when a log does not say "
+	"(0: unknown, leases stay open until a release or a new holder)"},
+    {"retention_days", CS_CFG_UINT, OFF(retention_days), 1, 3650, "7",
+	"days of identity records kept (RADIUS, DHCP, NAT)"},
+    {"retention_smtp_days", CS_CFG_UINT, OFF(retention_smtp_days), 1, 3650, "7",
+	"days of SMTP envelope records kept"},
+    {"nat_skew_seconds", CS_CFG_UINT, OFF(nat_skew_seconds), 0, 3600, "2",
+	"tolerance for the requester's clock in NAT lookups"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 const struct cs_cfg_var *
@@ -85,14 +84,16 @@ set(const struct cs_cfg_var *v, struct cs_span val, struct cs_config *c,
 		for (u = 0; u < val.len; u++) {
 			if ((unsigned char)val.p[u] < 0x20 ||
 			    val.p[u] == 0x7f) {
-				cs_errbuf_set(eb, "%s:%u: %s: control character "
-				    "in the value", name, line, v->name);
+				cs_errbuf_set(eb,
+				    "%s:%u: %s: control character "
+				    "in the value",
+				    name, line, v->name);
 				return CS_EPARSE;
 			}
 		}
 		if (val.len >= CS_CFG_STRMAX) {
-			cs_errbuf_set(eb, "%s:%u: %s: longer than %d bytes", name,
-			    line, v->name, CS_CFG_STRMAX - 1);
+			cs_errbuf_set(eb, "%s:%u: %s: longer than %d bytes",
+			    name, line, v->name, CS_CFG_STRMAX - 1);
 			return CS_ETOOBIG;
 		}
 		memcpy(base + v->off, val.p, val.len);
@@ -101,8 +102,8 @@ set(const struct cs_cfg_var *v, struct cs_span val, struct cs_config *c,
 	}
 bad:
 	if (v->type == CS_CFG_BOOL)
-		cs_errbuf_set(eb, "%s:%u: %s: want yes or no", name, line,
-		    v->name);
+		cs_errbuf_set(
+		    eb, "%s:%u: %s: want yes or no", name, line, v->name);
 	else
 		cs_errbuf_set(eb, "%s:%u: %s: want a number from %llu to %llu",
 		    name, line, v->name, (unsigned long long)v->min,
@@ -143,8 +144,8 @@ cs_cfg_parse(const char *name, const char *text, size_t len,
 			continue;
 		eq = cs_span_chr(line, '=');
 		if (eq < 0) {
-			cs_errbuf_set(eb, "%s:%u: want 'key = value'", name,
-			    lineno);
+			cs_errbuf_set(
+			    eb, "%s:%u: want 'key = value'", name, lineno);
 			return CS_EPARSE;
 		}
 		key = cs_span_trim(cs_span_make(line.p, (size_t)eq));
@@ -153,14 +154,16 @@ cs_cfg_parse(const char *name, const char *text, size_t len,
 			if (cs_span_eq(key, v->name))
 				break;
 		if (v->name == NULL) {
-			cs_errbuf_set(eb, "%s:%u: unknown setting '%.*s' (see "
-			    "custos config --defaults)", name, lineno,
-			    (int)(key.len > 64 ? 64 : key.len), key.p);
+			cs_errbuf_set(eb,
+			    "%s:%u: unknown setting '%.*s' (see "
+			    "custos config --defaults)",
+			    name, lineno, (int)(key.len > 64 ? 64 : key.len),
+			    key.p);
 			return CS_EPARSE;
 		}
 		if (i < sizeof(seen) * 8 && (seen[i / 8] & (1u << (i % 8)))) {
-			cs_errbuf_set(eb, "%s:%u: %s is set twice", name, lineno,
-			    v->name);
+			cs_errbuf_set(eb, "%s:%u: %s is set twice", name,
+			    lineno, v->name);
 			return CS_EPARSE;
 		}
 		if (i < sizeof(seen) * 8)
@@ -200,7 +203,8 @@ cs_cfg_load(const char *path, struct cs_config *c, struct cs_errbuf *eb)
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
 	    n > 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
-		cs_errbuf_set(eb, "config %s: unreadable or larger than 1 MiB", p);
+		cs_errbuf_set(
+		    eb, "config %s: unreadable or larger than 1 MiB", p);
 		return CS_ETOOBIG;
 	}
 	buf = cs_xmalloc((size_t)n + 1);
@@ -232,8 +236,9 @@ cs_cfg_print(const struct cs_config *c, FILE *f, int with_help)
 			    *(const int *)(base + v->off) ? "yes" : "no");
 			break;
 		case CS_CFG_UINT:
-			fprintf(f, "%s = %llu\n", v->name, (unsigned long long)
-			    *(const uint64_t *)(base + v->off));
+			fprintf(f, "%s = %llu\n", v->name,
+			    (unsigned long long)*(
+				const uint64_t *)(base + v->off));
 			break;
 		case CS_CFG_STR:
 			fprintf(f, "%s = %s\n", v->name, base + v->off);

@@ -7,14 +7,14 @@
 #include "core/nat.h"
 #include "util/xmalloc.h"
 
-#define MAP_LIMIT 262144	/* bindings kept in memory between checkpoints */
+#define MAP_LIMIT 262144 /* bindings kept in memory between checkpoints */
 #define NCAND 64
 
 struct cs_fold {
-	struct cs_store *s;	/* borrowed */
-	struct cs_binding **slot;	/* owned; open addressing by key */
+	struct cs_store *s;       /* borrowed */
+	struct cs_binding **slot; /* owned; open addressing by key */
 	size_t cap, count;
-	struct cs_reset *resets;	/* owned */
+	struct cs_reset *resets; /* owned */
 	size_t nresets;
 	int resets_loaded;
 	struct cs_fold_stats st;
@@ -173,7 +173,7 @@ better(const struct cs_binding *x, const struct cs_binding *best,
 
 /* load - the stored binding of key that o belongs to, or NULL */
 static struct cs_binding *
-load(struct cs_fold *f, const struct cs_obs *o, const struct cs_binding *not)
+load(struct cs_fold *f, const struct cs_obs *o, const struct cs_binding * not )
 {
 	struct cs_binding *cand[NCAND], *best = NULL;
 	int64_t days[3];
@@ -190,7 +190,7 @@ load(struct cs_fold *f, const struct cs_obs *o, const struct cs_binding *not)
 		    CS_OK)
 			continue;
 		for (k = 0; k < n; k++) {
-			if ((not && cand[k]->start == not->start) ||
+			if ((not &&cand[k]->start == not ->start) ||
 			    !cs_binding_accepts(cand[k], o) ||
 			    !better(cand[k], best, o)) {
 				cs_binding_free(cand[k]);
@@ -214,8 +214,8 @@ fold_smtp(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 	cs_smtp_json(o, &f->json);
 	if (cs_buf_error(&f->json) != CS_OK)
 		return cs_buf_error(&f->json);
-	if (q.len && !cs_span_eq(q, "NOQUEUE") && q.len + o->nas_key.len + 2 <
-	    sizeof(qbuf)) {
+	if (q.len && !cs_span_eq(q, "NOQUEUE") &&
+	    q.len + o->nas_key.len + 2 < sizeof(qbuf)) {
 		int n = snprintf(qbuf, sizeof(qbuf), "%.*s|%.*s",
 		    (int)o->nas_key.len, o->nas_key.p, (int)q.len, q.p);
 		qid.len = n > 0 ? (size_t)n : 0;
@@ -243,15 +243,15 @@ fold_reset(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 		if (f->resets[i].t == o->time &&
 		    strlen(f->resets[i].nas_key) == o->nas_key.len &&
 		    memcmp(f->resets[i].nas_key, o->nas_key.p,
-		    o->nas_key.len) == 0)
+			o->nas_key.len) == 0)
 			return CS_OK;
 	r = cs_store_put_reset(f->s, o->nas_key, o->time, o->raw, eb);
 	if (r < 0)
 		return CS_EDB;
-	f->resets = cs_xreallocarray(f->resets, f->nresets + 1,
-	    sizeof(*f->resets));
-	f->resets[f->nresets].nas_key = cs_xstrndup(o->nas_key.p,
-	    o->nas_key.len);
+	f->resets =
+	    cs_xreallocarray(f->resets, f->nresets + 1, sizeof(*f->resets));
+	f->resets[f->nresets].nas_key =
+	    cs_xstrndup(o->nas_key.p, o->nas_key.len);
 	f->resets[f->nresets].raw = cs_xstrndup(o->raw.p, o->raw.len);
 	f->resets[f->nresets].t = o->time;
 	f->nresets++;
@@ -268,7 +268,7 @@ fold_reset(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 		if (days[j] < day - 400)
 			break;
 		if (cs_store_open_of_nas(f->s, days[j], o->nas_key, o->time,
-		    cand, NCAND, &n) != CS_OK)
+			cand, NCAND, &n) != CS_OK)
 			continue;
 		for (k = 0; k < n; k++) {
 			struct cs_span key = cs_span_cstr(cand[k]->key);
@@ -345,7 +345,8 @@ cs_fold_checkpoint(struct cs_fold *f, struct cs_errbuf *eb)
 	enum cs_err e;
 
 	for (i = 0; i < f->cap; i++)
-		if (f->slot[i] && (e = write_binding(f, f->slot[i], eb)) != CS_OK)
+		if (f->slot[i] &&
+		    (e = write_binding(f, f->slot[i], eb)) != CS_OK)
 			return e;
 	if ((e = cs_store_commit(f->s, eb)) != CS_OK)
 		return e;

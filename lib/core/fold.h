@@ -16,12 +16,12 @@
 #include "core/store.h"
 
 struct cs_fold_stats {
-	uint64_t added;		/* bindings written for the first time */
-	uint64_t updated;	/* bindings changed */
-	uint64_t smtp;		/* SMTP envelopes stored */
-	uint64_t resets;	/* new NAS resets */
-	uint64_t unmatched;	/* closes with no matching open and no start */
-	uint64_t nat;		/* NAT records */
+	uint64_t added;     /* bindings written for the first time */
+	uint64_t updated;   /* bindings changed */
+	uint64_t smtp;      /* SMTP envelopes stored */
+	uint64_t resets;    /* new NAS resets */
+	uint64_t unmatched; /* closes with no matching open and no start */
+	uint64_t nat;       /* NAT records */
 };
 
 struct cs_fold;
@@ -29,8 +29,8 @@ struct cs_fold;
 struct cs_fold *cs_fold_new(struct cs_store *s);
 void cs_fold_free(struct cs_fold *f);
 /* cs_fold_obs - take one observation (borrowed) */
-enum cs_err cs_fold_obs(struct cs_fold *f, const struct cs_obs *o,
-    struct cs_errbuf *eb);
+enum cs_err cs_fold_obs(
+    struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb);
 /* cs_fold_checkpoint - write what changed and commit the store */
 enum cs_err cs_fold_checkpoint(struct cs_fold *f, struct cs_errbuf *eb);
 const struct cs_fold_stats *cs_fold_stats(const struct cs_fold *f);

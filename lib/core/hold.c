@@ -21,8 +21,8 @@
 #define DAY_US (86400LL * CS_US)
 #define K_BIND 0
 #define K_MAIL 1
-#define MAX_ITEMS 1000000	/* items one hold may copy */
-#define MAX_DUMP_BYTES (2048LL << 20)	/* store scanned for an ip target */
+#define MAX_ITEMS 1000000             /* items one hold may copy */
+#define MAX_DUMP_BYTES (2048LL << 20) /* store scanned for an ip target */
 
 static const char vault_schema[] =
     "CREATE TABLE IF NOT EXISTS hold(id INTEGER PRIMARY KEY,"
@@ -35,8 +35,8 @@ static const char vault_schema[] =
     "CREATE INDEX IF NOT EXISTS item_hold ON item(hold_id);";
 
 struct vault {
-	sqlite3 *db;			/* owned */
-	struct cs_daykey key;		/* wiped on close */
+	sqlite3 *db;          /* owned */
+	struct cs_daykey key; /* wiped on close */
 	int have_key;
 	char path[PATH_MAX + 64];
 	char keypath[PATH_MAX + 64];
@@ -52,8 +52,8 @@ cs_hold_case_ok(const char *s)
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.'))
+			(c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			c == '.'))
 			return 0;
 	}
 	return 1;
@@ -87,20 +87,20 @@ case_key(const char *datadir, const char *keysdir, const char *case_id,
 		cs_errbuf_set(eb, "cannot create %s: %s", dir, strerror(errno));
 		return CS_EIO;
 	}
-	snprintf(v->keypath, sizeof(v->keypath), "%s/%.31s.key", dir,
-	    case_id);
+	snprintf(v->keypath, sizeof(v->keypath), "%s/%.31s.key", dir, case_id);
 	fd = open(v->keypath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0) {
 		got = read(fd, master, sizeof(master));
 		close(fd);
 		if (got != (ssize_t)sizeof(master)) {
-			cs_errbuf_set(eb, "vault key %s is damaged", v->keypath);
+			cs_errbuf_set(
+			    eb, "vault key %s is damaged", v->keypath);
 			return CS_ECRYPTO;
 		}
 	} else if (errno == ENOENT && create) {
 		randombytes_buf(master, sizeof(master));
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", v->keypath,
-		    (long)getpid());
+		snprintf(
+		    tmp, sizeof(tmp), "%s.tmp.%ld", v->keypath, (long)getpid());
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 || write(fd, master, 32) != 32 || fsync(fd) != 0 ||
 		    close(fd) != 0 || rename(tmp, v->keypath) != 0) {
@@ -114,8 +114,8 @@ case_key(const char *datadir, const char *keysdir, const char *case_id,
 		}
 		cs_purge_sync_dir(dir, NULL);
 	} else {
-		cs_errbuf_set(eb, "vault key %s: %s", v->keypath,
-		    strerror(errno));
+		cs_errbuf_set(
+		    eb, "vault key %s: %s", v->keypath, strerror(errno));
 		return errno == ENOENT ? CS_ECRYPTO : CS_EIO;
 	}
 	crypto_generichash(v->key.seal_key, sizeof(v->key.seal_key),
@@ -166,17 +166,19 @@ vault_open(const char *datadir, const char *keysdir, const char *case_id,
 	e = case_key(datadir, keysdir, case_id, create, v, eb);
 	if (e != CS_OK && (need_key || e != CS_ECRYPTO))
 		return e;
-	if (sqlite3_open_v2(v->path, &v->db, (create ? SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK) {
-		cs_errbuf_set(eb, "%s: %s", v->path, v->db ?
-		    sqlite3_errmsg(v->db) : "cannot open");
+	if (sqlite3_open_v2(v->path, &v->db,
+		(create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+			: SQLITE_OPEN_READWRITE) |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		cs_errbuf_set(eb, "%s: %s", v->path,
+		    v->db ? sqlite3_errmsg(v->db) : "cannot open");
 		vault_close(v);
 		return CS_EDB;
 	}
 	sqlite3_busy_timeout(v->db, 10000);
-	if (sqlite3_exec(v->db, "PRAGMA secure_delete=ON", NULL, NULL,
-	    NULL) != SQLITE_OK ||
+	if (sqlite3_exec(v->db, "PRAGMA secure_delete=ON", NULL, NULL, NULL) !=
+		SQLITE_OK ||
 	    sqlite3_exec(v->db, vault_schema, NULL, NULL, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "%s: %s", v->path, sqlite3_errmsg(v->db));
 		vault_close(v);
@@ -196,8 +198,8 @@ audit(const char *datadir, const char *keysdir, const char *by,
 
 	if ((e = cs_audit_open(datadir, keysdir, 1, &a, eb)) != CS_OK)
 		return e;
-	e = cs_audit_append(a, by && *by ? by : "custos", action, case_id,
-	    detail, eb);
+	e = cs_audit_append(
+	    a, by && *by ? by : "custos", action, case_id, detail, eb);
 	cs_audit_close(a);
 	return e;
 }
@@ -205,9 +207,9 @@ audit(const char *datadir, const char *keysdir, const char *by,
 /* ---- snapshot ---- */
 
 struct items {
-	struct cs_binding **b;	/* owned */
+	struct cs_binding **b; /* owned */
 	size_t nb, capb;
-	struct cs_mail *m;	/* owned */
+	struct cs_mail *m; /* owned */
 	size_t nm, capm;
 };
 
@@ -244,8 +246,8 @@ add_hits(struct items *it, struct cs_hit *h, size_t n)
 		}
 		if (it->nb == it->capb) {
 			it->capb = it->capb ? it->capb * 2 : 16;
-			it->b = cs_xreallocarray(it->b, it->capb,
-			    sizeof(*it->b));
+			it->b =
+			    cs_xreallocarray(it->b, it->capb, sizeof(*it->b));
 		}
 		it->b[it->nb++] = h[i].b;
 	}
@@ -268,8 +270,8 @@ add_mail(struct items *it, struct cs_mail *m, size_t n)
 		}
 		if (it->nm == it->capm) {
 			it->capm = it->capm ? it->capm * 2 : 16;
-			it->m = cs_xreallocarray(it->m, it->capm,
-			    sizeof(*it->m));
+			it->m =
+			    cs_xreallocarray(it->m, it->capm, sizeof(*it->m));
 		}
 		it->m[it->nm++] = m[i];
 	}
@@ -337,8 +339,8 @@ snapshot(struct cs_store *s, const struct cs_target *t, cs_time from,
 		e = cs_store_history(s, t->value, from, to, &h, &n, eb);
 		if (e != CS_OK)
 			return e;
-		cs_store_mail(s, t->kind == TK_USERNAME ? t->value : NULL, h,
-		    n, from, to, &m, &nm);
+		cs_store_mail(s, t->kind == TK_USERNAME ? t->value : NULL, h, n,
+		    from, to, &m, &nm);
 		break;
 	case TK_IP:
 	case TK_IPV6PREFIX:
@@ -353,7 +355,8 @@ snapshot(struct cs_store *s, const struct cs_target *t, cs_time from,
 		 * hold, and no purge that needed it)
 		 */
 		if (store_bytes(s) > MAX_DUMP_BYTES) {
-			cs_errbuf_set(eb, "holding %s:%s needs a scan of the "
+			cs_errbuf_set(eb,
+			    "holding %s:%s needs a scan of the "
 			    "whole store, which is over %d MiB: an address "
 			    "range query in the store is needed",
 			    cs_tkind_name(t->kind), t->value,
@@ -366,7 +369,8 @@ snapshot(struct cs_store *s, const struct cs_target *t, cs_time from,
 			return e;
 		h = cs_xcalloc(nall ? nall : 1, sizeof(*h));
 		for (i = 0; i < nall; i++) {
-			int ai = on_addr(all[i].b, &a, t->kind == TK_IPV6PREFIX);
+			int ai =
+			    on_addr(all[i].b, &a, t->kind == TK_IPV6PREFIX);
 			if (ai >= 0 && overlaps(&all[i], from, to)) {
 				h[k] = all[i];
 				h[k++].addr_index = ai;
@@ -379,7 +383,8 @@ snapshot(struct cs_store *s, const struct cs_target *t, cs_time from,
 		cs_store_mail(s, NULL, h, n, from, to, &m, &nm);
 		break;
 	default:
-		cs_errbuf_set(eb, "a hold preserves bindings by ip, "
+		cs_errbuf_set(eb,
+		    "a hold preserves bindings by ip, "
 		    "ipv6prefix, username or mac; not %s",
 		    cs_tkind_name(t->kind));
 		return CS_EINVAL;
@@ -418,19 +423,22 @@ hold_detail(const struct cs_vhold *h, const char *extra, struct cs_buf *b)
 		snprintf(t4, sizeof(t4), "while the case is open");
 	else
 		cs_time_format(h->expires, t4);
-	cs_buf_appendf(b, "{\"hold\":\"%s#%lld\",\"basis\":\"%s\","
-	    "\"targets\":", h->case_id, (long long)h->id,
-	    h->basis[0] ? h->basis : "hold new");
+	cs_buf_appendf(b,
+	    "{\"hold\":\"%s#%lld\",\"basis\":\"%s\","
+	    "\"targets\":",
+	    h->case_id, (long long)h->id, h->basis[0] ? h->basis : "hold new");
 	cs_buf_json_str(b, h->targets, strlen(h->targets));
-	cs_buf_appendf(b, ",\"from\":\"%s\",\"to\":\"%s\",\"received\":\"%s\","
+	cs_buf_appendf(b,
+	    ",\"from\":\"%s\",\"to\":\"%s\",\"received\":\"%s\","
 	    "\"expires\":\"%s\",\"renewals\":%d,\"bindings\":%lld,"
-	    "\"envelopes\":%lld%s}", t1, t2, t3, t4, h->renewals,
-	    (long long)h->nbind, (long long)h->nmail, extra ? extra : "");
+	    "\"envelopes\":%lld%s}",
+	    t1, t2, t3, t4, h->renewals, (long long)h->nbind,
+	    (long long)h->nmail, extra ? extra : "");
 }
 
 enum cs_err
-cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
-    struct cs_errbuf *eb)
+cs_hold_new(
+    const struct cs_hold_req *r, struct cs_vhold *out, struct cs_errbuf *eb)
 {
 	struct cs_store *s = NULL;
 	struct items it;
@@ -460,8 +468,8 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 	cs_buf_init(&tb, NULL, 0, CS_HOLD_TARGETS - 1);
 	cs_buf_init(&sb, NULL, 0, 64 * 1024 * 1024);
 	cs_buf_init(&enc, NULL, 0, 64 * 1024 * 1024);
-	if ((e = cs_store_open(r->datadir, r->keysdir, CS_STORE_RO, &s,
-	    eb)) != CS_OK)
+	if ((e = cs_store_open(r->datadir, r->keysdir, CS_STORE_RO, &s, eb)) !=
+	    CS_OK)
 		goto out;
 	for (i = 0; i < r->nt; i++) {
 		/* a target's own window (KIND:VALUE@FROM..TO) narrows it */
@@ -485,8 +493,8 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 		e = CS_ESKIP;
 		goto out;
 	}
-	if ((e = vault_open(r->datadir, r->keysdir, r->case_id, 1, 1, &v,
-	    eb)) != CS_OK)
+	if ((e = vault_open(
+		 r->datadir, r->keysdir, r->case_id, 1, 1, &v, eb)) != CS_OK)
 		goto out;
 	snprintf(h.case_id, sizeof(h.case_id), "%s", r->case_id);
 	snprintf(h.targets, sizeof(h.targets), "%s", tb.data);
@@ -503,8 +511,10 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 	if (sqlite3_exec(v.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		goto dberr;
-	if (sqlite3_prepare_v2(v.db, "SELECT coalesce(max(id), 0) + 1 FROM "
-	    "hold", -1, &st, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(v.db,
+		"SELECT coalesce(max(id), 0) + 1 FROM "
+		"hold",
+		-1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW)
 		goto dberr;
 	id = sqlite3_column_int64(st, 0);
@@ -517,9 +527,11 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 	cs_buf_puts(&enc, h.targets);
 	cs_buf_reset(&sb);
 	cs_seal(&v.key, -id, enc.data, enc.len, &sb);
-	if (sqlite3_prepare_v2(v.db, "INSERT INTO hold(id, created, received,"
-	    " renewals, released, from_t, to_t, sealed, basis, until_t)"
-	    " VALUES(?,?,?,0,NULL,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(v.db,
+		"INSERT INTO hold(id, created, received,"
+		" renewals, released, from_t, to_t, sealed, basis, until_t)"
+		" VALUES(?,?,?,0,NULL,?,?,?,?,?)",
+		-1, &st, NULL) != SQLITE_OK)
 		goto dberr;
 	sqlite3_bind_text(st, 7, h.basis, -1, SQLITE_TRANSIENT);
 	if (h.basis[0] && r->until != CS_TIME_NONE)
@@ -536,14 +548,16 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 		goto dberr;
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(v.db, "INSERT INTO item(hold_id, kind, sealed)"
-	    " VALUES(?,?,?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(v.db,
+		"INSERT INTO item(hold_id, kind, sealed)"
+		" VALUES(?,?,?)",
+		-1, &st, NULL) != SQLITE_OK)
 		goto dberr;
 	for (i = 0; i < it.nb; i++) {
 		cs_buf_reset(&enc);
 		cs_binding_encode(it.b[i], &enc);
-		if ((e = put_item(&v, st, id, K_BIND, enc.data, enc.len,
-		    &sb)) != CS_OK)
+		if ((e = put_item(
+			 &v, st, id, K_BIND, enc.data, enc.len, &sb)) != CS_OK)
 			goto dberr;
 	}
 	for (i = 0; i < it.nm; i++) {
@@ -553,8 +567,8 @@ cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
 		cs_buf_reset(&enc);
 		cs_buf_append(&enc, tb8, 8);
 		cs_buf_puts(&enc, it.m[i].json);
-		if ((e = put_item(&v, st, id, K_MAIL, enc.data, enc.len,
-		    &sb)) != CS_OK)
+		if ((e = put_item(
+			 &v, st, id, K_MAIL, enc.data, enc.len, &sb)) != CS_OK)
 			goto dberr;
 	}
 	sqlite3_finalize(st);
@@ -598,12 +612,15 @@ read_holds(struct vault *v, const char *case_id, int64_t only,
 	struct cs_buf b;
 	struct cs_vhold *h;
 
-	if (sqlite3_prepare_v2(v->db, "SELECT id, created, received, renewals,"
-	    " released, from_t, to_t, sealed, basis, until_t FROM hold"
-	    " WHERE ?1 = 0 OR id = ?1 ORDER BY id", -1, &st, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_prepare_v2(v->db, "SELECT count(*) FROM item WHERE "
-	    "hold_id = ? AND kind = ?", -1, &cnt, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(v->db,
+		"SELECT id, created, received, renewals,"
+		" released, from_t, to_t, sealed, basis, until_t FROM hold"
+		" WHERE ?1 = 0 OR id = ?1 ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(v->db,
+		"SELECT count(*) FROM item WHERE "
+		"hold_id = ? AND kind = ?",
+		-1, &cnt, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);
 		return CS_EDB;
 	}
@@ -623,28 +640,31 @@ read_holds(struct vault *v, const char *case_id, int64_t only,
 		h->created = sqlite3_column_int64(st, 1);
 		h->received = sqlite3_column_int64(st, 2);
 		h->renewals = sqlite3_column_int(st, 3);
-		h->released = sqlite3_column_type(st, 4) == SQLITE_NULL ?
-		    CS_TIME_NONE : sqlite3_column_int64(st, 4);
+		h->released = sqlite3_column_type(st, 4) == SQLITE_NULL
+		    ? CS_TIME_NONE
+		    : sqlite3_column_int64(st, 4);
 		h->from = sqlite3_column_int64(st, 5);
 		h->to = sqlite3_column_int64(st, 6);
 		snprintf(h->basis, sizeof(h->basis), "%s",
-		    sqlite3_column_text(st, 8) ? (const char *)
-		    sqlite3_column_text(st, 8) : "");
+		    sqlite3_column_text(st, 8)
+			? (const char *)sqlite3_column_text(st, 8)
+			: "");
 		if (h->basis[0])
-			h->expires = sqlite3_column_type(st, 9) == SQLITE_NULL ?
-			    CS_TIME_NONE : sqlite3_column_int64(st, 9);
+			h->expires = sqlite3_column_type(st, 9) == SQLITE_NULL
+			    ? CS_TIME_NONE
+			    : sqlite3_column_int64(st, 9);
 		else
 			h->expires = cs_hold_expires(h->received, h->renewals);
 		cs_buf_reset(&b);
-		if (v->have_key && blob && cs_unseal(&v->key, -h->id, blob,
-		    (size_t)bl, &b) == CS_OK) {
+		if (v->have_key && blob &&
+		    cs_unseal(&v->key, -h->id, blob, (size_t)bl, &b) == CS_OK) {
 			size_t bylen = strnlen(b.data, b.len);
-			snprintf(h->by, sizeof(h->by), "%.*s", (int)bylen,
-			    b.data);
+			snprintf(
+			    h->by, sizeof(h->by), "%.*s", (int)bylen, b.data);
 			if (bylen < b.len)
 				snprintf(h->targets, sizeof(h->targets), "%.*s",
-				    (int)(b.len - bylen - 1), b.data + bylen +
-				    1);
+				    (int)(b.len - bylen - 1),
+				    b.data + bylen + 1);
 			sodium_memzero(b.data, b.len);
 		}
 		for (k = 0; k < 2; k++) {
@@ -782,20 +802,24 @@ cs_hold_renew(const char *datadir, const char *keysdir, const char *case_id,
 	if ((e = cs_hold_get(datadir, keysdir, case_id, id, &h, eb)) != CS_OK)
 		return e;
 	if (h.released != CS_TIME_NONE) {
-		cs_errbuf_set(eb, "hold %s#%lld was released: its records are "
-		    "gone; a new request needs a new hold", case_id,
-		    (long long)id);
+		cs_errbuf_set(eb,
+		    "hold %s#%lld was released: its records are "
+		    "gone; a new request needs a new hold",
+		    case_id, (long long)id);
 		return CS_EINVAL;
 	}
 	if (h.basis[0]) {
-		cs_errbuf_set(eb, "hold %s#%lld was made by the purge for %s: it "
-		    "follows the case, not renewals", case_id, (long long)id,
-		    h.basis);
+		cs_errbuf_set(eb,
+		    "hold %s#%lld was made by the purge for %s: it "
+		    "follows the case, not renewals",
+		    case_id, (long long)id, h.basis);
 		return CS_EINVAL;
 	}
 	if (now >= h.expires) {
-		cs_errbuf_set(eb, "hold %s#%lld expired; a new request needs a "
-		    "new hold", case_id, (long long)id);
+		cs_errbuf_set(eb,
+		    "hold %s#%lld expired; a new request needs a "
+		    "new hold",
+		    case_id, (long long)id);
 		return CS_EINVAL;
 	}
 	if ((e = vault_open(datadir, keysdir, case_id, 0, 0, &v, eb)) != CS_OK)
@@ -807,17 +831,20 @@ cs_hold_renew(const char *datadir, const char *keysdir, const char *case_id,
 	}
 	{
 		sqlite3_stmt *st = NULL;
-		int ok = sqlite3_prepare_v2(v.db, "UPDATE hold SET renewals = "
-		    "renewals + 1 WHERE id = ?", -1, &st, NULL) == SQLITE_OK;
+		int ok = sqlite3_prepare_v2(v.db,
+			     "UPDATE hold SET renewals = "
+			     "renewals + 1 WHERE id = ?",
+			     -1, &st, NULL) == SQLITE_OK;
 		if (ok) {
 			sqlite3_bind_int64(st, 1, id);
 			ok = sqlite3_step(st) == SQLITE_DONE;
 		}
 		sqlite3_finalize(st);
-		if (!ok || sqlite3_exec(v.db, "COMMIT", NULL, NULL, NULL) !=
-		    SQLITE_OK) {
-			cs_errbuf_set(eb, "%s: %s", v.path,
-			    sqlite3_errmsg(v.db));
+		if (!ok ||
+		    sqlite3_exec(v.db, "COMMIT", NULL, NULL, NULL) !=
+			SQLITE_OK) {
+			cs_errbuf_set(
+			    eb, "%s: %s", v.path, sqlite3_errmsg(v.db));
 			sqlite3_exec(v.db, "ROLLBACK", NULL, NULL, NULL);
 			vault_close(&v);
 			return CS_EDB;
@@ -888,28 +915,37 @@ cs_hold_release(const char *datadir, const char *keysdir, const char *case_id,
 		return e;
 	ok = sqlite3_exec(v.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
 	    SQLITE_OK;
-	if (ok && (ok = sqlite3_prepare_v2(v.db, "DELETE FROM item WHERE "
-	    "hold_id = ?", -1, &st, NULL) == SQLITE_OK)) {
+	if (ok &&
+	    (ok = sqlite3_prepare_v2(v.db,
+		      "DELETE FROM item WHERE "
+		      "hold_id = ?",
+		      -1, &st, NULL) == SQLITE_OK)) {
 		sqlite3_bind_int64(st, 1, id);
 		ok = sqlite3_step(st) == SQLITE_DONE;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (ok && (ok = sqlite3_prepare_v2(v.db, "UPDATE hold SET released = "
-	    "? WHERE id = ?", -1, &st, NULL) == SQLITE_OK)) {
+	if (ok &&
+	    (ok = sqlite3_prepare_v2(v.db,
+		      "UPDATE hold SET released = "
+		      "? WHERE id = ?",
+		      -1, &st, NULL) == SQLITE_OK)) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, id);
 		ok = sqlite3_step(st) == SQLITE_DONE;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (ok && (ok = sqlite3_prepare_v2(v.db, "SELECT count(*) FROM hold "
-	    "WHERE released IS NULL", -1, &st, NULL) == SQLITE_OK) &&
+	if (ok &&
+	    (ok = sqlite3_prepare_v2(v.db,
+		      "SELECT count(*) FROM hold "
+		      "WHERE released IS NULL",
+		      -1, &st, NULL) == SQLITE_OK) &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		left = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (!ok || sqlite3_exec(v.db, "COMMIT", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	if (!ok ||
+	    sqlite3_exec(v.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "%s: %s", v.path, sqlite3_errmsg(v.db));
 		sqlite3_exec(v.db, "ROLLBACK", NULL, NULL, NULL);
 		vault_close(&v);
@@ -923,12 +959,15 @@ cs_hold_release(const char *datadir, const char *keysdir, const char *case_id,
 		return e;
 	h.released = now;
 	cs_time_format(now, ts);
-	snprintf(extra, sizeof(extra), ",\"released\":\"%s\",\"why\":\"%s\","
-	    "\"vault_destroyed\":%s", ts, why, left == 0 ? "true" : "false");
+	snprintf(extra, sizeof(extra),
+	    ",\"released\":\"%s\",\"why\":\"%s\","
+	    "\"vault_destroyed\":%s",
+	    ts, why, left == 0 ? "true" : "false");
 	cs_buf_init(&b, NULL, 0, 64 * 1024);
 	hold_detail(&h, extra, &b);
-	e = audit(datadir, keysdir, by, strcmp(why, "expired") == 0 ?
-	    "hold.expired" : "hold.release", case_id, b.data, eb);
+	e = audit(datadir, keysdir, by,
+	    strcmp(why, "expired") == 0 ? "hold.expired" : "hold.release",
+	    case_id, b.data, eb);
 	cs_buf_release(&b);
 	return e;
 }
@@ -973,8 +1012,8 @@ cs_hold_expire(const char *datadir, const char *keysdir, cs_time now,
 		} else if (now < h[i].expires) {
 			continue;
 		}
-		e = cs_hold_release(datadir, keysdir, h[i].case_id, h[i].id,
-		    now, by, why, eb);
+		e = cs_hold_release(
+		    datadir, keysdir, h[i].case_id, h[i].id, now, by, why, eb);
 		if (e == CS_OK)
 			(*n)++;
 	}
@@ -984,8 +1023,7 @@ cs_hold_expire(const char *datadir, const char *keysdir, cs_time now,
 
 enum cs_err
 cs_hold_auto(const char *datadir, const char *keysdir, cs_time now,
-    cs_time from, cs_time to, const char *by, size_t *n,
-    struct cs_errbuf *eb)
+    cs_time from, cs_time to, const char *by, size_t *n, struct cs_errbuf *eb)
 {
 	struct cs_casedb *db = NULL;
 	struct cs_hold *ch = NULL;
@@ -998,7 +1036,7 @@ cs_hold_auto(const char *datadir, const char *keysdir, cs_time now,
 		return CS_OK;
 	snprintf(path, sizeof(path), "%s/cases.db", datadir);
 	if (access(path, F_OK) != 0)
-		return CS_OK;	/* no case store: no case holds anything */
+		return CS_OK; /* no case store: no case holds anything */
 	if ((e = cs_casedb_open(datadir, keysdir, 0, &db, eb)) != CS_OK)
 		return e;
 	e = cs_casedb_holds(db, now, &ch, &nch, eb);
@@ -1012,7 +1050,7 @@ cs_hold_auto(const char *datadir, const char *keysdir, cs_time now,
 
 		if (t.kind != TK_IP && t.kind != TK_IPV6PREFIX &&
 		    t.kind != TK_USERNAME && t.kind != TK_MAC)
-			continue;	/* no records of that kind are kept */
+			continue; /* no records of that kind are kept */
 		if (t.from != CS_TIME_NONE && t.from > lo)
 			lo = t.from;
 		if (t.to != CS_TIME_NONE && t.to < hi)
@@ -1068,7 +1106,8 @@ cs_hold_due(const char *datadir, const char *keysdir, cs_time now,
 			out[n].must_act = 0;
 			snprintf(out[n].case_id, sizeof(out[n].case_id), "%s",
 			    h[i].case_id);
-			snprintf(out[n].what, sizeof(out[n].what), "hold #%lld "
+			snprintf(out[n].what, sizeof(out[n].what),
+			    "hold #%lld "
 			    "expires in %d day%s: tell the case owner",
 			    (long long)h[i].id, before[k],
 			    before[k] == 1 ? "" : "s");
@@ -1076,16 +1115,19 @@ cs_hold_due(const char *datadir, const char *keysdir, cs_time now,
 		}
 		if (n < max) {
 			memset(&out[n], 0, sizeof(out[n]));
-			out[n].rule = h[i].renewals >= 2 ? "R-PRES-2" :
-			    "R-PRES-1";
+			out[n].rule =
+			    h[i].renewals >= 2 ? "R-PRES-2" : "R-PRES-1";
 			out[n].at = h[i].expires;
 			out[n].must_act = 1;
 			snprintf(out[n].case_id, sizeof(out[n].case_id), "%s",
 			    h[i].case_id);
-			snprintf(out[n].what, sizeof(out[n].what), "hold #%lld "
+			snprintf(out[n].what, sizeof(out[n].what),
+			    "hold #%lld "
 			    "expires: renewal or follow-up process keeps it%s",
-			    (long long)h[i].id, h[i].renewals >= 2 ?
-			    " (voluntary since the 2nd renewal)" : "");
+			    (long long)h[i].id,
+			    h[i].renewals >= 2
+				? " (voluntary since the 2nd renewal)"
+				: "");
 			n++;
 		}
 	}
@@ -1111,10 +1153,11 @@ held(const char *datadir, const char *keysdir, const char *case_id,
 		return CS_OK;
 	if (e != CS_OK)
 		return e;
-	if (sqlite3_prepare_v2(v.db, "SELECT item.hold_id, item.kind,"
-	    " item.sealed FROM item JOIN hold ON hold.id = item.hold_id"
-	    " WHERE hold.released IS NULL ORDER BY item.id", -1, &st,
-	    NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(v.db,
+		"SELECT item.hold_id, item.kind,"
+		" item.sealed FROM item JOIN hold ON hold.id = item.hold_id"
+		" WHERE hold.released IS NULL ORDER BY item.id",
+		-1, &st, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "%s: %s", v.path, sqlite3_errmsg(v.db));
 		vault_close(&v);
 		return CS_EDB;
@@ -1126,8 +1169,9 @@ held(const char *datadir, const char *keysdir, const char *case_id,
 		const void *blob = sqlite3_column_blob(st, 2);
 		int bl = sqlite3_column_bytes(st, 2);
 		cs_buf_reset(&b);
-		if (blob == NULL || cs_unseal(&v.key, hid * 2 + kind, blob,
-		    (size_t)bl, &b) != CS_OK)
+		if (blob == NULL ||
+		    cs_unseal(&v.key, hid * 2 + kind, blob, (size_t)bl, &b) !=
+			CS_OK)
 			continue;
 		if (kind == K_BIND) {
 			struct cs_binding *x = NULL;
@@ -1190,7 +1234,8 @@ next_start(const struct items *it, const struct cs_addr *p, cs_time after,
 		last = cs_day_of(after) + 2;
 	for (i = 0; i < it->nb; i++) {
 		const struct cs_binding *b = it->b[i];
-		if (b == NULL || b->start <= after || cs_day_of(b->start) > last)
+		if (b == NULL || b->start <= after ||
+		    cs_day_of(b->start) > last)
 			continue;
 		for (k = 0; k < b->naddr; k++)
 			if (memcmp(&b->addr[k], p, sizeof(*p)) == 0)
@@ -1235,8 +1280,8 @@ cs_hold_who(const char *datadir, const char *keysdir, const char *case_id,
 		for (j = 0; j < cnt; j++) {
 			struct cs_addr *pj = &h[j].b->addr[h[j].addr_index];
 			if (j != i && h[j].b->start > h[i].b->start &&
-			    h[j].b->start <= t && memcmp(pi, pj,
-			    sizeof(*pi)) == 0)
+			    h[j].b->start <= t &&
+			    memcmp(pi, pj, sizeof(*pi)) == 0)
 				break;
 		}
 		if (j < cnt) {
@@ -1251,8 +1296,8 @@ cs_hold_who(const char *datadir, const char *keysdir, const char *case_id,
 		if (h[i].end_known == CS_END_OBSERVED)
 			continue;
 		ns = next_start(&it, &h[i].b->addr[h[i].addr_index],
-		    h[i].b->start, h[i].end_known == CS_END_OPEN ?
-		    t + 2 * DAY_US : h[i].end);
+		    h[i].b->start,
+		    h[i].end_known == CS_END_OPEN ? t + 2 * DAY_US : h[i].end);
 		if (ns != CS_TIME_NONE) {
 			/* the held bindings moved into h count too */
 			size_t q;
@@ -1260,8 +1305,8 @@ cs_hold_who(const char *datadir, const char *keysdir, const char *case_id,
 				const struct cs_binding *b = h[q].b;
 				if (b->start > h[i].b->start && b->start < ns &&
 				    memcmp(&b->addr[h[q].addr_index],
-				    &h[i].b->addr[h[i].addr_index],
-				    sizeof(struct cs_addr)) == 0)
+					&h[i].b->addr[h[i].addr_index],
+					sizeof(struct cs_addr)) == 0)
 					ns = b->start;
 			}
 		}
@@ -1286,9 +1331,9 @@ cs_hold_who(const char *datadir, const char *keysdir, const char *case_id,
 }
 
 enum cs_err
-cs_hold_history(const char *datadir, const char *keysdir,
-    const char *case_id, const char *sub, cs_time from, cs_time to,
-    struct cs_hit **out, size_t *n, struct cs_errbuf *eb)
+cs_hold_history(const char *datadir, const char *keysdir, const char *case_id,
+    const char *sub, cs_time from, cs_time to, struct cs_hit **out, size_t *n,
+    struct cs_errbuf *eb)
 {
 	struct items it;
 	struct cs_hit *h = NULL;
@@ -1307,10 +1352,10 @@ cs_hold_history(const char *datadir, const char *keysdir,
 		enum cs_end_known k;
 		cs_time end = cs_binding_end(b, &k);
 		int match = (b->f[CS_F_USERNAME] &&
-		    strcmp(b->f[CS_F_USERNAME], sub) == 0) ||
+				strcmp(b->f[CS_F_USERNAME], sub) == 0) ||
 		    (ismac && b->has_mac && memcmp(b->mac, mac, 6) == 0);
-		if (!match || b->start >= to || (k != CS_END_OPEN &&
-		    end <= from))
+		if (!match || b->start >= to ||
+		    (k != CS_END_OPEN && end <= from))
 			continue;
 		push(&h, &cnt, &cap, b, 0);
 		it.b[i] = NULL;

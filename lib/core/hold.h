@@ -50,41 +50,41 @@
 #include "util/err.h"
 #include "util/time.h"
 
-#define CS_HOLD_DAYS 90		/* 2703(f)(1) and each (2) extension */
-#define CS_HOLD_TARGETS 2048	/* bytes of the target list */
+#define CS_HOLD_DAYS 90      /* 2703(f)(1) and each (2) extension */
+#define CS_HOLD_TARGETS 2048 /* bytes of the target list */
 
 struct cs_vhold {
 	char case_id[CS_CASE_ID];
-	int64_t id;			/* per case: 1, 2, ... */
-	char targets[CS_HOLD_TARGETS];	/* "kind:value" lines; "" if sealed
-					   and the case key is missing */
+	int64_t id;                    /* per case: 1, 2, ... */
+	char targets[CS_HOLD_TARGETS]; /* "kind:value" lines; "" if sealed
+					  and the case key is missing */
 	char by[CS_CASE_NAME];
-	char basis[16];			/* "" for custos hold new; the rule
-					   for a hold the purge made */
-	cs_time from, to;		/* window preserved */
-	cs_time received;		/* the request's receipt */
-	cs_time created;		/* the snapshot */
-	cs_time expires;		/* received + 90 d * (1 + renewals);
-					   purge-made: the case's hold end,
-					   CS_TIME_NONE while it is open */
-	cs_time released;		/* CS_TIME_NONE while in force */
+	char basis[16];   /* "" for custos hold new; the rule
+			     for a hold the purge made */
+	cs_time from, to; /* window preserved */
+	cs_time received; /* the request's receipt */
+	cs_time created;  /* the snapshot */
+	cs_time expires;  /* received + 90 d * (1 + renewals);
+			     purge-made: the case's hold end,
+			     CS_TIME_NONE while it is open */
+	cs_time released; /* CS_TIME_NONE while in force */
 	int renewals;
-	int64_t nbind, nmail;		/* items held */
+	int64_t nbind, nmail; /* items held */
 };
 
 struct cs_hold_req {
-	const char *datadir, *keysdir;	/* borrowed */
+	const char *datadir, *keysdir; /* borrowed */
 	const char *case_id;
-	const struct cs_target *t;	/* targets; a target's own window
-					   narrows [from, to) for it */
+	const struct cs_target *t; /* targets; a target's own window
+				      narrows [from, to) for it */
 	size_t nt;
-	cs_time from, to;		/* window */
-	cs_time received;		/* CS_TIME_NONE: now */
+	cs_time from, to; /* window */
+	cs_time received; /* CS_TIME_NONE: now */
 	cs_time now;
 	const char *by;
-	const char *basis;		/* NULL: custos hold new */
-	cs_time until;			/* with basis: the end, or NONE */
-	int skip_empty;			/* CS_ESKIP instead of an empty hold */
+	const char *basis; /* NULL: custos hold new */
+	cs_time until;     /* with basis: the end, or NONE */
+	int skip_empty;    /* CS_ESKIP instead of an empty hold */
 };
 
 /* cs_hold_expires - the end of a hold in force */
@@ -95,8 +95,8 @@ cs_time cs_hold_expires(cs_time received, int renewals);
  * into the case's vault; *out describes the new hold.  Targets of kinds
  * other than ip, ipv6prefix, username and mac are refused (CS_EINVAL).
  */
-enum cs_err cs_hold_new(const struct cs_hold_req *r, struct cs_vhold *out,
-    struct cs_errbuf *eb);
+enum cs_err cs_hold_new(
+    const struct cs_hold_req *r, struct cs_vhold *out, struct cs_errbuf *eb);
 
 /* cs_hold_list - holds of one case (or every case when NULL), in order */
 enum cs_err cs_hold_list(const char *datadir, const char *keysdir,
@@ -132,9 +132,8 @@ enum cs_err cs_hold_release(const char *datadir, const char *keysdir,
  * case's vault as a hold with the rule as basis.  *n: holds made.  Fails
  * closed: when the case store cannot be read, the purge must not run.
  */
-enum cs_err cs_hold_auto(const char *datadir, const char *keysdir,
-    cs_time now, cs_time from, cs_time to, const char *by, size_t *n,
-    struct cs_errbuf *eb);
+enum cs_err cs_hold_auto(const char *datadir, const char *keysdir, cs_time now,
+    cs_time from, cs_time to, const char *by, size_t *n, struct cs_errbuf *eb);
 
 /*
  * cs_hold_expire - release every hold past its expiry, and every hold

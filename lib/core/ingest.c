@@ -18,19 +18,19 @@
 #define DETECT_BYTES 65536
 
 struct src {
-	const char *path;		/* borrowed from argv */
+	const char *path; /* borrowed from argv */
 	int fd;
 	ino_t ino;
 	dev_t dev;
 	const struct cs_fmt *fmt;
-	void *st;			/* parser state */
-	uint64_t off;			/* offset of the next unread byte */
-	uint64_t line;			/* lines consumed */
+	void *st;      /* parser state */
+	uint64_t off;  /* offset of the next unread byte */
+	uint64_t line; /* lines consumed */
 	uint64_t size_hint;
 	struct cs_fileinfo fi;
-	char *buf;			/* owned; READ_CHUNK + CS_MAX_LINE */
-	size_t blen;			/* bytes buffered, not yet a full line */
-	uint64_t boff;			/* file offset of buf[0] */
+	char *buf;     /* owned; READ_CHUNK + CS_MAX_LINE */
+	size_t blen;   /* bytes buffered, not yet a full line */
+	uint64_t boff; /* file offset of buf[0] */
 	uint64_t reported;
 	int done;
 };
@@ -67,19 +67,20 @@ count(struct ingest *g, int rej, const char *what)
 	int i;
 
 	for (i = 0; i < *n; i++) {
-		if (strcmp(rej ? st->reject[i].what : st->skip[i].what,
-		    what) == 0)
+		if (strcmp(rej ? st->reject[i].what : st->skip[i].what, what) ==
+		    0)
 			break;
 	}
 	if (i == *n) {
 		if (*n == CS_INGEST_MAXREASON)
-			i = CS_INGEST_MAXREASON - 1;	/* lump the rest */
+			i = CS_INGEST_MAXREASON - 1; /* lump the rest */
 		else
 			(*n)++;
 		snprintf(rej ? st->reject[i].what : st->skip[i].what,
 		    sizeof(st->skip[i].what), "%s",
-		    i == CS_INGEST_MAXREASON - 1 && *n == CS_INGEST_MAXREASON ?
-		    "other" : what);
+		    i == CS_INGEST_MAXREASON - 1 && *n == CS_INGEST_MAXREASON
+			? "other"
+			: what);
 	}
 	if (rej)
 		st->reject[i].n++;
@@ -120,8 +121,10 @@ sink_reject(void *arg, uint64_t line, const char *field, const char *reason,
 		fprintf(stderr, "custos: ingest: %s:%llu: %s: %s\n", f->path,
 		    (unsigned long long)line, field, reason);
 	} else if (f->reported == (uint64_t)g->o->max_report) {
-		fprintf(stderr, "custos: ingest: %s: more rejected records "
-		    "(see the summary; all are in the quarantine)\n", f->path);
+		fprintf(stderr,
+		    "custos: ingest: %s: more rejected records "
+		    "(see the summary; all are in the quarantine)\n",
+		    f->path);
 	}
 	f->reported++;
 	cs_store_quarantine(g->s, f->path, f->fi.fp, line, field, reason, raw);
@@ -161,14 +164,13 @@ count_newlines(int fd, uint64_t from, uint64_t to)
 	ssize_t r;
 
 	while (from < to) {
-		size_t want = to - from < sizeof(buf) ? (size_t)(to - from) :
-		    sizeof(buf);
+		size_t want =
+		    to - from < sizeof(buf) ? (size_t)(to - from) : sizeof(buf);
 		const char *p;
 		r = pread(fd, buf, want, (off_t)from);
 		if (r <= 0)
 			break;
-		for (p = buf; (p = memchr(p, '\n', (size_t)(buf + r - p)));
-		    p++)
+		for (p = buf; (p = memchr(p, '\n', (size_t)(buf + r - p))); p++)
 			n++;
 		from += (uint64_t)r;
 	}
@@ -193,7 +195,8 @@ checkpoint(struct ingest *g, struct src *f, uint64_t safe)
 			line -= count_newlines(f->fd, safe, f->off);
 		if (fstat(f->fd, &sb) == 0 && f->fi.fp_len < FP_MAX &&
 		    sb.st_size > f->fi.fp_len) {
-			f->fi.fp_len = sb.st_size < FP_MAX ? sb.st_size : FP_MAX;
+			f->fi.fp_len =
+			    sb.st_size < FP_MAX ? sb.st_size : FP_MAX;
 			fingerprint(f->fd, f->fi.fp_len, f->fi.fp);
 		}
 		f->fi.offset = (int64_t)safe;
@@ -221,9 +224,12 @@ progress(struct ingest *g, struct src *f, int force)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &g->last_prog);
 	el = since(&g->t0);
-	fprintf(stderr, "\r\033[Kcustos: ingest: %s %3.0f%%  %llu records  "
-	    "%.0f records/s", f->path, f->size_hint ? 100.0 *
-	    (double)f->off / (double)f->size_hint : 100.0,
+	fprintf(stderr,
+	    "\r\033[Kcustos: ingest: %s %3.0f%%  %llu records  "
+	    "%.0f records/s",
+	    f->path,
+	    f->size_hint ? 100.0 * (double)f->off / (double)f->size_hint
+			 : 100.0,
 	    (unsigned long long)g->st->records,
 	    el > 0 ? (double)g->st->records / el : 0.0);
 }
@@ -267,17 +273,20 @@ src_open(struct ingest *g, struct src *f)
 	f->line = resume ? (uint64_t)have.line : 0;
 	if (!f->fmt) {
 		hn = pread(f->fd, head, sizeof(head), 0);
-		f->fmt = hn > 0 ? cs_fmt_detect(cs_span_make(head, (size_t)hn)) :
-		    NULL;
+		f->fmt = hn > 0 ? cs_fmt_detect(cs_span_make(head, (size_t)hn))
+				: NULL;
 		if (f->fmt == NULL && hn > 0) {
-			cs_errbuf_set(&g->eb, "%s: not a log format custos knows "
-			    "(try --format; see custos ingest --help)", f->path);
+			cs_errbuf_set(&g->eb,
+			    "%s: not a log format custos knows "
+			    "(try --format; see custos ingest --help)",
+			    f->path);
 			close(f->fd);
 			f->fd = -1;
 			return CS_EPARSE;
 		}
-		if (f->fmt == NULL) {	/* empty file: decide when it grows */
-			f->fmt = g->o->format ? cs_fmt_find(g->o->format) : NULL;
+		if (f->fmt == NULL) { /* empty file: decide when it grows */
+			f->fmt =
+			    g->o->format ? cs_fmt_find(g->o->format) : NULL;
 		}
 	}
 	if (f->buf == NULL)
@@ -312,7 +321,8 @@ feed(struct ingest *g, struct src *f, int eof)
 		nl = memchr(f->buf + pos, '\n', f->blen - pos);
 		if (nl == NULL) {
 			if (f->blen - pos > CS_MAX_LINE) {
-				/* an over-long line: reject it, skip to its end */
+				/* an over-long line: reject it, skip to its end
+				 */
 				f->line++;
 				sink_reject(g, f->line, "line", "line too long",
 				    cs_span_make(f->buf + pos, 256));
@@ -346,12 +356,13 @@ pump(struct ingest *g, struct src *f)
 
 	for (;;) {
 		size_t room = READ_CHUNK + CS_MAX_LINE - f->blen;
-		r = pread(f->fd, f->buf + f->blen, room, (off_t)(f->boff +
-		    f->blen));
+		r = pread(
+		    f->fd, f->buf + f->blen, room, (off_t)(f->boff + f->blen));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			cs_errbuf_set(&g->eb, "%s: %s", f->path, strerror(errno));
+			cs_errbuf_set(
+			    &g->eb, "%s: %s", f->path, strerror(errno));
 			return -1;
 		}
 		if (r == 0)
@@ -391,7 +402,7 @@ ingest_once(struct ingest *g, struct src *f)
 
 	if ((e = src_open(g, f)) != CS_OK)
 		return e;
-	if (f->fmt == NULL) {	/* empty file */
+	if (f->fmt == NULL) { /* empty file */
 		src_close(f);
 		return CS_OK;
 	}
@@ -418,12 +429,12 @@ follow_step(struct ingest *g, struct src *f)
 	g->cur = f;
 	if (f->fd < 0) {
 		if (stat(f->path, &sb) != 0)
-			return;		/* not there yet */
+			return; /* not there yet */
 		if (src_open(g, f) != CS_OK) {
 			cs_log_warnx("%s", g->eb.msg);
 			return;
 		}
-		if (f->fmt == NULL) {	/* still empty: try again later */
+		if (f->fmt == NULL) { /* still empty: try again later */
 			src_close(f);
 			return;
 		}
@@ -468,8 +479,10 @@ cs_ingest_run(struct cs_store *s, const struct cs_ingest_opts *o,
 	g.o = o;
 	g.st = st;
 	if (o->format && (forced = cs_fmt_find(o->format)) == NULL) {
-		cs_errbuf_set(eb, "unknown format '%s' (see custos ingest "
-		    "--help)", o->format);
+		cs_errbuf_set(eb,
+		    "unknown format '%s' (see custos ingest "
+		    "--help)",
+		    o->format);
 		return CS_EINVAL;
 	}
 	if (cs_tz_init(&g.tz, o->tz, eb) != CS_OK)

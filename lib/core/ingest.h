@@ -19,14 +19,14 @@
 #include "fmt/fmt.h"
 
 struct cs_ingest_opts {
-	const char *format;	/* NULL: detect per file */
-	const char *tz;		/* zone of local-time sources; NULL: system */
-	int year;		/* year of year-less syslog stamps; 0: guess */
-	int64_t lease_time;	/* seconds; 0: none */
+	const char *format; /* NULL: detect per file */
+	const char *tz;     /* zone of local-time sources; NULL: system */
+	int year;           /* year of year-less syslog stamps; 0: guess */
+	int64_t lease_time; /* seconds; 0: none */
 	int follow;
-	int progress;		/* show progress on stderr (a terminal) */
-	int max_report;		/* rejected records printed per file */
-	volatile int *stop;	/* set by a signal handler to end --follow */
+	int progress;       /* show progress on stderr (a terminal) */
+	int max_report;     /* rejected records printed per file */
+	volatile int *stop; /* set by a signal handler to end --follow */
 };
 
 #define CS_INGEST_MAXREASON 32
@@ -35,7 +35,7 @@ struct cs_ingest_stats {
 	uint64_t files;
 	uint64_t bytes;
 	uint64_t lines;
-	uint64_t records;	/* observations + rejected + skipped */
+	uint64_t records; /* observations + rejected + skipped */
 	uint64_t observations;
 	uint64_t skipped;
 	uint64_t rejected;

@@ -14,10 +14,10 @@
 #include "util/xmalloc.h"
 
 struct cs_keys {
-	char *dir;		/* owned; absolute */
-	struct cs_daykey **days;	/* owned, each sodium_malloc'ed so that
-					   pointers handed out stay valid;
-					   sorted by day */
+	char *dir;               /* owned; absolute */
+	struct cs_daykey **days; /* owned, each sodium_malloc'ed so that
+				    pointers handed out stay valid;
+				    sorted by day */
 	size_t n, cap;
 };
 
@@ -77,9 +77,10 @@ cs_keys_open(const char *dir, const char *datadir, int create,
 	}
 	if (stat(dir, &st) != 0) {
 		if (errno != ENOENT || !create) {
-			cs_errbuf_set(eb, "key directory %s: %s (create it "
-			    "with mode 0700, or pass --keys DIR)", dir,
-			    strerror(errno));
+			cs_errbuf_set(eb,
+			    "key directory %s: %s (create it "
+			    "with mode 0700, or pass --keys DIR)",
+			    dir, strerror(errno));
 			return CS_EIO;
 		}
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -95,9 +96,10 @@ cs_keys_open(const char *dir, const char *datadir, int create,
 		return CS_EINVAL;
 	}
 	if (st.st_mode & 077) {
-		cs_errbuf_set(eb, "key directory %s is accessible to group or "
-		    "others (mode %03o): run chmod 700 %s", dir,
-		    (unsigned)(st.st_mode & 0777), dir);
+		cs_errbuf_set(eb,
+		    "key directory %s is accessible to group or "
+		    "others (mode %03o): run chmod 700 %s",
+		    dir, (unsigned)(st.st_mode & 0777), dir);
 		return CS_EPERM;
 	}
 	if (realpath(dir, rk) == NULL) {
@@ -106,9 +108,11 @@ cs_keys_open(const char *dir, const char *datadir, int create,
 	}
 	if (datadir && realpath(datadir, rd) != NULL &&
 	    (inside(rk, rd) || inside(rd, rk))) {
-		cs_errbuf_set(eb, "key directory %s lies inside the data "
+		cs_errbuf_set(eb,
+		    "key directory %s lies inside the data "
 		    "directory %s (or contains it): keep keys apart from data "
-		    "and out of backups", rk, rd);
+		    "and out of backups",
+		    rk, rd);
 		return CS_EPERM;
 	}
 	snprintf(sub, sizeof(sub), "%s/days", rk);
@@ -130,7 +134,7 @@ cs_keys_free(struct cs_keys *k)
 	if (k == NULL)
 		return;
 	for (i = 0; i < k->n; i++)
-		sodium_free(k->days[i]);	/* wipes before freeing */
+		sodium_free(k->days[i]); /* wipes before freeing */
 	free(k->days);
 	free(k->dir);
 	free(k);
@@ -147,8 +151,8 @@ derive(struct cs_daykey *dk, int64_t day, const uint8_t master[32])
 }
 
 static enum cs_err
-load_or_create(struct cs_keys *k, int64_t day, int create,
-    uint8_t master[32], struct cs_errbuf *eb)
+load_or_create(struct cs_keys *k, int64_t day, int create, uint8_t master[32],
+    struct cs_errbuf *eb)
 {
 	char name[16], path[PATH_MAX + 64], tmp[PATH_MAX + 80];
 	int fd;
@@ -175,16 +179,18 @@ load_or_create(struct cs_keys *k, int64_t day, int create,
 	/* a purged day stays purged: its records may not be stored again */
 	snprintf(tmp, sizeof(tmp), "%s/days/%s.purged", k->dir, name);
 	if (access(tmp, F_OK) == 0) {
-		cs_errbuf_set(eb, "day %s was purged (retention): its records "
-		    "are not stored again", name);
+		cs_errbuf_set(eb,
+		    "day %s was purged (retention): its records "
+		    "are not stored again",
+		    name);
 		return CS_EPERM;
 	}
 	randombytes_buf(master, 32);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, master, 32) != 32 || fsync(fd) != 0) {
-		cs_errbuf_set(eb, "cannot write key file %s: %s", tmp,
-		    strerror(errno));
+		cs_errbuf_set(
+		    eb, "cannot write key file %s: %s", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		unlink(tmp);
@@ -196,8 +202,8 @@ load_or_create(struct cs_keys *k, int64_t day, int create,
 		unlink(tmp);
 		if (errno == EEXIST)
 			return load_or_create(k, day, 0, master, eb);
-		cs_errbuf_set(eb, "cannot create key file %s: %s", path,
-		    strerror(errno));
+		cs_errbuf_set(
+		    eb, "cannot create key file %s: %s", path, strerror(errno));
 		return CS_EIO;
 	}
 	unlink(tmp);
@@ -273,7 +279,7 @@ cs_tag(const struct cs_daykey *dk, uint8_t domain, const void *p, size_t n)
 		memcpy(h, full, 8);
 	}
 	memcpy(&v, h, 8);
-	return (int64_t)(v >> 1);	/* non-negative: readable in SQL */
+	return (int64_t)(v >> 1); /* non-negative: readable in SQL */
 }
 
 /*
@@ -327,7 +333,8 @@ cs_unseal(const struct cs_daykey *dk, int64_t ad, const void *c, size_t n,
 		return CS_ECRYPTO;
 	m = n <= sizeof(stackbuf) ? stackbuf : cs_xmalloc(n);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(m, &mlen, NULL, cb + 24,
-	    n - 24, (const uint8_t *)&ad, sizeof(ad), cb, dk->seal_key) != 0)
+		n - 24, (const uint8_t *)&ad, sizeof(ad), cb,
+		dk->seal_key) != 0)
 		e = CS_ECRYPTO;
 	else
 		cs_buf_append(out, m, (size_t)mlen);

@@ -22,12 +22,12 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define CS_SEAL_OVERHEAD 40	/* nonce 24 + tag 16 */
+#define CS_SEAL_OVERHEAD 40 /* nonce 24 + tag 16 */
 
 struct cs_daykey {
-	int64_t day;			/* days since epoch */
-	uint8_t tag_key[16];		/* SipHash key for tags */
-	uint8_t seal_key[32];		/* XChaCha20-Poly1305 key */
+	int64_t day;          /* days since epoch */
+	uint8_t tag_key[16];  /* SipHash key for tags */
+	uint8_t seal_key[32]; /* XChaCha20-Poly1305 key */
 };
 
 struct cs_keys;
@@ -50,8 +50,8 @@ enum cs_err cs_keys_day(struct cs_keys *k, int64_t day, int create,
     const struct cs_daykey **out, struct cs_errbuf *eb);
 
 /* cs_tag - 63-bit keyed tag of (domain byte, bytes) */
-int64_t cs_tag(const struct cs_daykey *dk, uint8_t domain, const void *p,
-    size_t n);
+int64_t cs_tag(
+    const struct cs_daykey *dk, uint8_t domain, const void *p, size_t n);
 
 /* cs_seal - append nonce||ciphertext of p to out (bound to ad) */
 void cs_seal(const struct cs_daykey *dk, int64_t ad, const void *p, size_t n,

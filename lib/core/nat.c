@@ -14,24 +14,24 @@
 #include "core/nat.h"
 #include "util/xmalloc.h"
 
-#define MAX_OPEN (1u << 20)	/* open intervals kept in memory */
+#define MAX_OPEN (1u << 20) /* open intervals kept in memory */
 
 struct mrec {
 	struct cs_nat_rec r;
-	uint64_t h;		/* identity hash */
-	int open;		/* in the table */
-	int dirty;		/* to be written at the next commit */
-	uint64_t seq;		/* creation order, for eviction */
+	uint64_t h;   /* identity hash */
+	int open;     /* in the table */
+	int dirty;    /* to be written at the next commit */
+	uint64_t seq; /* creation order, for eviction */
 };
 
 struct natst {
-	struct cs_natdb *db;	/* owned */
-	struct mrec **slot;	/* owned table; entries owned */
+	struct cs_natdb *db; /* owned */
+	struct mrec **slot;  /* owned table; entries owned */
 	size_t cap, count;
-	struct mrec **dirty;	/* owned array; entries borrowed/owned */
+	struct mrec **dirty; /* owned array; entries borrowed/owned */
 	size_t ndirty, capdirty;
 	uint64_t seq;
-	size_t next_evict;	/* count at which to try evicting again */
+	size_t next_evict; /* count at which to try evicting again */
 };
 
 const char *
@@ -82,8 +82,8 @@ static uint64_t
 ident_hash(const struct cs_nat_rec *r)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	int v[8] = { r->kind, r->proto, r->src, r->inside_port, r->port_lo,
-	    r->port_hi, r->dst_port, 0 };
+	int v[8] = {r->kind, r->proto, r->src, r->inside_port, r->port_lo,
+	    r->port_hi, r->dst_port, 0};
 
 	h = fnv(h, v, sizeof(v));
 	h = fnv(h, &r->inside, sizeof(r->inside));
@@ -162,8 +162,8 @@ mark_dirty(struct natst *st, struct mrec *m)
 	m->dirty = 1;
 	if (st->ndirty == st->capdirty) {
 		st->capdirty = st->capdirty ? st->capdirty * 2 : 1024;
-		st->dirty = cs_xreallocarray(st->dirty, st->capdirty,
-		    sizeof(*st->dirty));
+		st->dirty = cs_xreallocarray(
+		    st->dirty, st->capdirty, sizeof(*st->dirty));
 	}
 	st->dirty[st->ndirty++] = m;
 }
@@ -189,7 +189,7 @@ ev_add(struct cs_nat_rec *r, cs_time t, struct cs_span raw)
 		if (r->ev[i].t != CS_TIME_NONE && r->ev[i].raw &&
 		    strlen(r->ev[i].raw) == raw.len &&
 		    memcmp(r->ev[i].raw, raw.p, raw.len) == 0)
-			return;	/* the same record read again */
+			return; /* the same record read again */
 	for (i = 0; i < CS_NAT_MAXEV; i++)
 		if (r->ev[i].t == CS_TIME_NONE) {
 			r->ev[i].t = t;
@@ -266,7 +266,7 @@ evict_old(struct natst *st)
 			table_remove(st, i);
 			cs_nat_rec_clear(&m->r);
 			free(m);
-			continue;	/* slot i may hold a shifted entry now */
+			continue; /* slot i may hold a shifted entry now */
 		}
 		i++;
 	}
@@ -305,7 +305,8 @@ cs_nat_fold(struct cs_store *s, const struct cs_obs *o, struct cs_errbuf *eb)
 	if (x->event == CS_NAT_CREATE) {
 		cs_time start = x->start != CS_TIME_NONE ? x->start : o->time;
 		if (m) {
-			/* a refresh (interim record) or the same record again */
+			/* a refresh (interim record) or the same record again
+			 */
 			cs_nat_rec_clear(&key);
 			if (start < m->r.start) {
 				/* the row is named by its start: rename */
@@ -327,9 +328,11 @@ cs_nat_fold(struct cs_store *s, const struct cs_obs *o, struct cs_errbuf *eb)
 		m->seq = st->seq++;
 		mark_dirty(st, m);
 		if (m->r.end_known == CS_END_OPEN) {
-			if (st->count >= MAX_OPEN && st->count >= st->next_evict) {
+			if (st->count >= MAX_OPEN &&
+			    st->count >= st->next_evict) {
 				evict_old(st);
-				/* when nothing could go (all unwritten), wait */
+				/* when nothing could go (all unwritten), wait
+				 */
 				st->next_evict = st->count + MAX_OPEN / 4;
 			}
 			if ((st->count + 1) * 2 > st->cap)
@@ -435,9 +438,9 @@ cmp_rec(const void *a, const void *b)
  * when that was before the window.
  */
 enum cs_err
-cs_nat_who(struct cs_store *s, const struct cs_addr *pub, int port,
-    int proto, cs_time t, int64_t skew, struct cs_nat_rec **out, size_t *n,
-    int *any, struct cs_errbuf *eb)
+cs_nat_who(struct cs_store *s, const struct cs_addr *pub, int port, int proto,
+    cs_time t, int64_t skew, struct cs_nat_rec **out, size_t *n, int *any,
+    struct cs_errbuf *eb)
 {
 	struct natst *st = state(s);
 	struct cs_nat_rec *v = NULL;
@@ -447,8 +450,7 @@ cs_nat_who(struct cs_store *s, const struct cs_addr *pub, int port,
 	enum cs_err e;
 
 	*any = 0;
-	e = cs_natdb_query(st->db, pub, port, proto, lo, hi, &v, &nv, any,
-	    eb);
+	e = cs_natdb_query(st->db, pub, port, proto, lo, hi, &v, &nv, any, eb);
 	if (e == CS_OK)
 		e = cs_nat_map_who(s, pub, port, t, &v, &nv, any, eb);
 	if (e != CS_OK) {
@@ -459,8 +461,8 @@ cs_nat_who(struct cs_store *s, const struct cs_addr *pub, int port,
 		qsort(v, nv, sizeof(*v), cmp_rec);
 	for (i = 0; i < nv; i++) {
 		cs_time next;
-		if (v[i].kind != CS_NAT_SESSION || v[i].end_known ==
-		    CS_END_OBSERVED)
+		if (v[i].kind != CS_NAT_SESSION ||
+		    v[i].end_known == CS_END_OBSERVED)
 			continue;
 		if (cs_natdb_next_start(st->db, &v[i], &next, eb) != CS_OK ||
 		    next == CS_TIME_NONE)

@@ -37,15 +37,15 @@
 
 /* what a record is about; stored on disk: never renumber */
 enum cs_nat_kind {
-	CS_NAT_SESSION = 1,	/* one translated flow (conntrack, natEvent 4/5) */
-	CS_NAT_BLOCK = 2,	/* a port block (natEvent 16/17) */
-	CS_NAT_BINDING = 3,	/* an address binding (natEvent 14/15) */
+	CS_NAT_SESSION = 1, /* one translated flow (conntrack, natEvent 4/5) */
+	CS_NAT_BLOCK = 2,   /* a port block (natEvent 16/17) */
+	CS_NAT_BINDING = 3, /* an address binding (natEvent 14/15) */
 	CS_NAT_DETERMINISTIC = 4, /* a deterministic mapping (answers only) */
 };
 
 enum cs_nat_event {
-	CS_NAT_CREATE = 1,	/* NEW, create, allocation */
-	CS_NAT_DELETE = 2,	/* DESTROY, delete, de-allocation */
+	CS_NAT_CREATE = 1, /* NEW, create, allocation */
+	CS_NAT_DELETE = 2, /* DESTROY, delete, de-allocation */
 };
 
 /*
@@ -55,28 +55,28 @@ enum cs_nat_event {
 struct cs_nat {
 	enum cs_nat_kind kind;
 	enum cs_nat_event event;
-	uint8_t proto;		/* IP protocol; 0 unknown or any */
-	struct cs_addr inside;	/* private (pre-NAT) source address */
-	int inside_port;	/* -1: none (blocks, bindings) */
-	struct cs_addr pub;	/* public (post-NAT) source address */
-	int port_lo, port_hi;	/* session: both the port; block: its range;
-				   binding: 0..65535 */
-	int port_step;		/* block step (1 when contiguous) */
-	struct cs_addr dst;	/* destination; family 0 when unknown */
-	int dst_port;		/* -1 when unknown */
-	cs_time start;		/* true start when known (else CS_TIME_NONE) */
-	cs_time end;		/* true end when known */
-	int64_t lifetime;	/* delete: microseconds alive, -1 unknown
-				   (conntrack delta-time) */
-	struct cs_span link;	/* id linking create and delete; may be empty */
+	uint8_t proto;         /* IP protocol; 0 unknown or any */
+	struct cs_addr inside; /* private (pre-NAT) source address */
+	int inside_port;       /* -1: none (blocks, bindings) */
+	struct cs_addr pub;    /* public (post-NAT) source address */
+	int port_lo, port_hi;  /* session: both the port; block: its range;
+				  binding: 0..65535 */
+	int port_step;         /* block step (1 when contiguous) */
+	struct cs_addr dst;    /* destination; family 0 when unknown */
+	int dst_port;          /* -1 when unknown */
+	cs_time start;         /* true start when known (else CS_TIME_NONE) */
+	cs_time end;           /* true end when known */
+	int64_t lifetime;      /* delete: microseconds alive, -1 unknown
+				  (conntrack delta-time) */
+	struct cs_span link;   /* id linking create and delete; may be empty */
 };
 
 /* cs_nat_kind_name - "session", "port_block", "binding", "deterministic" */
 const char *cs_nat_kind_name(enum cs_nat_kind k);
 
 /* cs_nat_fold - take one NAT observation (borrowed) */
-enum cs_err cs_nat_fold(struct cs_store *s, const struct cs_obs *o,
-    struct cs_errbuf *eb);
+enum cs_err cs_nat_fold(
+    struct cs_store *s, const struct cs_obs *o, struct cs_errbuf *eb);
 /* cs_nat_commit - write every changed interval and commit */
 enum cs_err cs_nat_commit(struct cs_store *s, struct cs_errbuf *eb);
 /* cs_nat_close - release the NAT state of a store (uncommitted is lost) */
@@ -84,11 +84,11 @@ void cs_nat_close(struct cs_store *s);
 
 /* ---- intervals as stored and answered ---- */
 
-#define CS_NAT_MAXEV 3	/* create record, delete record, one more */
+#define CS_NAT_MAXEV 3 /* create record, delete record, one more */
 
 struct cs_nat_ev {
-	cs_time t;		/* CS_TIME_NONE: slot unused */
-	char *raw;		/* owned */
+	cs_time t; /* CS_TIME_NONE: slot unused */
+	char *raw; /* owned */
 };
 
 struct cs_nat_rec {
@@ -102,9 +102,9 @@ struct cs_nat_rec {
 	struct cs_addr dst;
 	int dst_port;
 	cs_time start;
-	cs_time end;		/* meaningful unless end_known is open */
+	cs_time end; /* meaningful unless end_known is open */
 	enum cs_end_known end_known;
-	char *link;		/* owned; "" when none */
+	char *link; /* owned; "" when none */
 	struct cs_nat_ev ev[CS_NAT_MAXEV];
 };
 
@@ -121,16 +121,16 @@ void cs_nat_recs_free(struct cs_nat_rec *r, size_t n);
  * any NAT record or mapping for pub within a day of t (so that "no match"
  * can be told from "no NAT data").
  */
-enum cs_err cs_nat_who(struct cs_store *s, const struct cs_addr *pub,
-    int port, int proto, cs_time t, int64_t skew, struct cs_nat_rec **out,
-    size_t *n, int *any, struct cs_errbuf *eb);
+enum cs_err cs_nat_who(struct cs_store *s, const struct cs_addr *pub, int port,
+    int proto, cs_time t, int64_t skew, struct cs_nat_rec **out, size_t *n,
+    int *any, struct cs_errbuf *eb);
 
 /* ---- deterministic mappings (natmap.c) ---- */
 
 struct cs_nat_map_entry {
-	struct cs_addr inside;	/* address or prefix */
+	struct cs_addr inside; /* address or prefix */
 	struct cs_addr pub;
-	int lo, hi;		/* public port range */
+	int lo, hi; /* public port range */
 };
 
 /*
@@ -139,9 +139,8 @@ struct cs_nat_map_entry {
  * lines "inside,public,lo,hi" (# comments).  *out is owned by the caller;
  * at most max entries.  eb names the line at fault.
  */
-enum cs_err cs_nat_map_parse(struct cs_span text,
-    struct cs_nat_map_entry **out, size_t *n, size_t max,
-    struct cs_errbuf *eb);
+enum cs_err cs_nat_map_parse(struct cs_span text, struct cs_nat_map_entry **out,
+    size_t *n, size_t max, struct cs_errbuf *eb);
 
 /*
  * cs_nat_map_add - record a mapping in force over [from, to) (to may be
@@ -154,10 +153,10 @@ enum cs_err cs_nat_map_add(struct cs_store *s, const char *name,
 
 struct cs_nat_map_info {
 	int64_t id;
-	cs_time from, to;	/* to: CS_TIME_NONE when open */
+	cs_time from, to; /* to: CS_TIME_NONE when open */
 	size_t nentries;
-	char *name;		/* owned */
-	char *text;		/* owned; NULL if its key is gone */
+	char *name; /* owned */
+	char *text; /* owned; NULL if its key is gone */
 };
 
 /* cs_nat_map_list - every mapping, oldest first */
@@ -180,8 +179,8 @@ struct cs_natdb;
 struct cs_natdb *cs_natdb_new(struct cs_store *s);
 void cs_natdb_free(struct cs_natdb *db);
 /* cs_natdb_put - upsert r (uid from its identity and start) */
-enum cs_err cs_natdb_put(struct cs_natdb *db, const struct cs_nat_rec *r,
-    struct cs_errbuf *eb);
+enum cs_err cs_natdb_put(
+    struct cs_natdb *db, const struct cs_nat_rec *r, struct cs_errbuf *eb);
 /*
  * cs_natdb_find_open - an open session record of the same identity as r
  * (same link or tuple) started before r's time, from the store; CS_ENOENT
@@ -199,8 +198,8 @@ enum cs_err cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub,
  * cs_natdb_next_start - start of the next session on r's public port and
  * protocol after r's start (that day and the next), or CS_TIME_NONE
  */
-enum cs_err cs_natdb_next_start(struct cs_natdb *db,
-    const struct cs_nat_rec *r, cs_time *next, struct cs_errbuf *eb);
+enum cs_err cs_natdb_next_start(struct cs_natdb *db, const struct cs_nat_rec *r,
+    cs_time *next, struct cs_errbuf *eb);
 /* cs_nat_same - same identity (kind, proto, tuples, link) */
 int cs_nat_same(const struct cs_nat_rec *a, const struct cs_nat_rec *b);
 

@@ -110,8 +110,8 @@ add_entry(struct cs_nat_map_entry **out, size_t *n, size_t *cap,
 }
 
 enum cs_err
-cs_nat_map_parse(struct cs_span text, struct cs_nat_map_entry **out,
-    size_t *n, size_t max, struct cs_errbuf *eb)
+cs_nat_map_parse(struct cs_span text, struct cs_nat_map_entry **out, size_t *n,
+    size_t max, struct cs_errbuf *eb)
 {
 	struct cs_nat_map_entry e;
 	struct cs_span rest = text, line, body, tail, item;
@@ -125,15 +125,17 @@ cs_nat_map_parse(struct cs_span text, struct cs_nat_map_entry **out,
 		rest = cs_span_skip(text, (size_t)at);
 		if (!cs_span_cut(rest, "{", &line, &tail) ||
 		    !cs_span_cut(tail, "}", &body, &tail)) {
-			cs_errbuf_set(eb, "nft map: no { ... } after 'saddr map'");
+			cs_errbuf_set(
+			    eb, "nft map: no { ... } after 'saddr map'");
 			return CS_EPARSE;
 		}
 		while (cs_span_token(&body, ',', &item)) {
 			memset(&e, 0, sizeof(e));
 			item = cs_span_trim(item);
 			/* newlines may separate elements too */
-			while (item.len && (item.p[0] == '\n' ||
-			    item.p[0] == ' ' || item.p[0] == '\t'))
+			while (item.len &&
+			    (item.p[0] == '\n' || item.p[0] == ' ' ||
+				item.p[0] == '\t'))
 				item = cs_span_skip(item, 1);
 			while (item.len && (item.p[item.len - 1] == '\n'))
 				item.len--;
@@ -160,9 +162,11 @@ cs_nat_map_parse(struct cs_span text, struct cs_nat_map_entry **out,
 		memset(&e, 0, sizeof(e));
 		if (csv_entry(line, &e) != 0 || *n >= max) {
 			if (lineno == 1 && cs_span_starts(line, "inside"))
-				continue;	/* a header line */
-			cs_errbuf_set(eb, "line %u: expected "
-			    "inside,public,lo,hi", lineno);
+				continue; /* a header line */
+			cs_errbuf_set(eb,
+			    "line %u: expected "
+			    "inside,public,lo,hi",
+			    lineno);
 			free(*out);
 			*out = NULL;
 			*n = 0;
@@ -191,11 +195,13 @@ maps_open(struct cs_store *s, int rw, struct cs_errbuf *eb)
 		cs_errbuf_set(eb, "%s: %s", dir, strerror(errno));
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &db, (rw ? SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY), NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(path, &db,
+		(rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		    : SQLITE_OPEN_READONLY),
+		NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(db, 10000) != SQLITE_OK ||
-	    (rw && sqlite3_exec(db, map_schema, NULL, NULL, NULL) !=
-	    SQLITE_OK)) {
+	    (rw &&
+		sqlite3_exec(db, map_schema, NULL, NULL, NULL) != SQLITE_OK)) {
 		cs_errbuf_set(eb, "%s: %s", path,
 		    db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
@@ -206,16 +212,17 @@ maps_open(struct cs_store *s, int rw, struct cs_errbuf *eb)
 
 /* unseal_text - the mapping file of a row, or NULL */
 static char *
-unseal_text(struct cs_store *s, int64_t id, cs_time start, const void *blob,
-    int blen)
+unseal_text(
+    struct cs_store *s, int64_t id, cs_time start, const void *blob, int blen)
 {
 	const struct cs_daykey *dk;
 	struct cs_errbuf eb;
 	struct cs_buf b;
 	char *t;
 
-	if (blob == NULL || blen < 0 || cs_keys_day(cs_store_keys(s),
-	    cs_day_of(start), 0, &dk, &eb) != CS_OK)
+	if (blob == NULL || blen < 0 ||
+	    cs_keys_day(cs_store_keys(s), cs_day_of(start), 0, &dk, &eb) !=
+		CS_OK)
 		return NULL;
 	cs_buf_init(&b, NULL, 0, 64u << 20);
 	if (cs_unseal(dk, id, blob, (size_t)blen, &b) != CS_OK) {
@@ -242,8 +249,7 @@ cs_nat_map_add(struct cs_store *s, const char *name, struct cs_span text,
 	size_t n;
 	enum cs_err rc = CS_EDB;
 
-	if ((rc = cs_nat_map_parse(text, &e, &n, MAX_MAP_ENTRIES, eb)) !=
-	    CS_OK)
+	if ((rc = cs_nat_map_parse(text, &e, &n, MAX_MAP_ENTRIES, eb)) != CS_OK)
 		return rc;
 	free(e);
 	if (to != CS_TIME_NONE && to <= from) {
@@ -258,8 +264,10 @@ cs_nat_map_add(struct cs_store *s, const char *name, struct cs_span text,
 	rc = CS_EDB;
 	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	/* the same file with the same period again: nothing to do */
-	if (sqlite3_prepare_v2(db, "SELECT id,blob FROM maps WHERE start=? AND"
-	    " coalesce(end,-1)=?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+		"SELECT id,blob FROM maps WHERE start=? AND"
+		" coalesce(end,-1)=?",
+		-1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to == CS_TIME_NONE ? -1 : to);
@@ -278,8 +286,10 @@ cs_nat_map_add(struct cs_store *s, const char *name, struct cs_span text,
 	st = NULL;
 	/* a new open-ended mapping ends the open one before it */
 	if (to == CS_TIME_NONE) {
-		if (sqlite3_prepare_v2(db, "UPDATE maps SET end=?1 WHERE end IS"
-		    " NULL AND start<?1", -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(db,
+			"UPDATE maps SET end=?1 WHERE end IS"
+			" NULL AND start<?1",
+			-1, &st, NULL) != SQLITE_OK)
 			goto out;
 		sqlite3_bind_int64(st, 1, from);
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -287,16 +297,19 @@ cs_nat_map_add(struct cs_store *s, const char *name, struct cs_span text,
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id),0)+1 FROM maps",
-	    -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id),0)+1 FROM maps", -1,
+		&st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	st = NULL;
 	cs_buf_init(&sealed, NULL, 0, 128u << 20);
 	cs_seal(dk, id, text.p, text.len, &sealed);
-	if (sqlite3_prepare_v2(db, "INSERT INTO maps(id,start,end,name,blob)"
-	    " VALUES(?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO maps(id,start,end,name,blob)"
+		" VALUES(?,?,?,?,?)",
+		-1, &st, NULL) != SQLITE_OK) {
 		cs_buf_release(&sealed);
 		goto out;
 	}
@@ -315,8 +328,7 @@ out:
 	if (rc != CS_OK && !eb->msg[0])
 		cs_errbuf_set(eb, "maps.db: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	sqlite3_exec(db, rc == CS_OK ? "COMMIT" : "ROLLBACK", NULL, NULL,
-	    NULL);
+	sqlite3_exec(db, rc == CS_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
 	return rc;
 }
@@ -333,8 +345,10 @@ cs_nat_map_list(struct cs_store *s, struct cs_nat_map_info **out, size_t *n,
 	*n = 0;
 	if ((db = maps_open(s, 0, eb)) == NULL)
 		return eb->msg[0] ? CS_EDB : CS_OK;
-	if (sqlite3_prepare_v2(db, "SELECT id,start,end,name,blob FROM maps "
-	    "ORDER BY start,id", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db,
+		"SELECT id,start,end,name,blob FROM maps "
+		"ORDER BY start,id",
+		-1, &st, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "maps.db: %s", sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return CS_EDB;
@@ -353,13 +367,15 @@ cs_nat_map_list(struct cs_store *s, struct cs_nat_map_info **out, size_t *n,
 		memset(m, 0, sizeof(*m));
 		m->id = sqlite3_column_int64(st, 0);
 		m->from = sqlite3_column_int64(st, 1);
-		m->to = sqlite3_column_type(st, 2) == SQLITE_NULL ?
-		    CS_TIME_NONE : sqlite3_column_int64(st, 2);
+		m->to = sqlite3_column_type(st, 2) == SQLITE_NULL
+		    ? CS_TIME_NONE
+		    : sqlite3_column_int64(st, 2);
 		m->name = cs_xstrdup(nm ? nm : "");
 		m->text = unseal_text(s, m->id, m->from,
 		    sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4));
-		if (m->text && cs_nat_map_parse(cs_span_cstr(m->text), &e,
-		    &m->nentries, MAX_MAP_ENTRIES, &peb) == CS_OK)
+		if (m->text &&
+		    cs_nat_map_parse(cs_span_cstr(m->text), &e, &m->nentries,
+			MAX_MAP_ENTRIES, &peb) == CS_OK)
 			free(e);
 	}
 	sqlite3_finalize(st);
@@ -393,11 +409,12 @@ cs_nat_map_who(struct cs_store *s, const struct cs_addr *pub, int port,
 	if ((rc = cs_nat_map_list(s, &m, &nm, eb)) != CS_OK)
 		return rc;
 	for (i = 0; i < nm; i++) {
-		if (m[i].from > t || (m[i].to != CS_TIME_NONE && m[i].to <= t) ||
+		if (m[i].from > t ||
+		    (m[i].to != CS_TIME_NONE && m[i].to <= t) ||
 		    m[i].text == NULL)
 			continue;
 		if (cs_nat_map_parse(cs_span_cstr(m[i].text), &e, &ne,
-		    MAX_MAP_ENTRIES, &peb) != CS_OK)
+			MAX_MAP_ENTRIES, &peb) != CS_OK)
 			continue;
 		for (j = 0; j < ne; j++) {
 			struct cs_nat_rec r;
@@ -419,18 +436,18 @@ cs_nat_map_who(struct cs_store *s, const struct cs_addr *pub, int port,
 			r.dst_port = -1;
 			r.start = m[i].from;
 			r.end = m[i].to;
-			r.end_known = m[i].to == CS_TIME_NONE ? CS_END_OPEN :
-			    CS_END_OBSERVED;
-			snprintf(link, sizeof(link), "map %lld",
-			    (long long)m[i].id);
+			r.end_known = m[i].to == CS_TIME_NONE ? CS_END_OPEN
+							      : CS_END_OBSERVED;
+			snprintf(
+			    link, sizeof(link), "map %lld", (long long)m[i].id);
 			r.link = cs_xstrdup(link);
 			r.ev[0].t = m[i].from;
 			r.ev[0].raw = cs_xstrdup(m[i].text);
 			r.ev[1].t = r.ev[2].t = CS_TIME_NONE;
 			if (*n == cap) {
 				cap = cap ? cap * 2 : 8;
-				*out = cs_xreallocarray(*out, cap,
-				    sizeof(**out));
+				*out =
+				    cs_xreallocarray(*out, cap, sizeof(**out));
 			}
 			(*out)[(*n)++] = r;
 		}

@@ -14,9 +14,9 @@
 #include "util/err.h"
 
 struct cs_rd {
-	const uint8_t *p;	/* borrowed */
+	const uint8_t *p; /* borrowed */
 	size_t len, off;
-	enum cs_err err;	/* sticky */
+	enum cs_err err; /* sticky */
 };
 
 static inline void

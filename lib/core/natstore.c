@@ -29,35 +29,43 @@
 
 #define D_NATPUB 'P'
 #define D_NATUID 'N'
-#define BLK_DAYS_BACK 31	/* port blocks may last this long */
-#define MAX_ROWS 4096		/* rows read per query */
-#define MAX_EVLEN 16384		/* evidence bytes kept per record */
+#define BLK_DAYS_BACK 31 /* port blocks may last this long */
+#define MAX_ROWS 4096    /* rows read per query */
+#define MAX_EVLEN 16384  /* evidence bytes kept per record */
 
 enum {
-	Q_PUT_S, Q_PUT_B, Q_SESS, Q_SESS_ANY, Q_BLK, Q_HAS_S, Q_HAS_B, Q_NEXT,
-	Q_UPD_S, Q_MAX
+	Q_PUT_S,
+	Q_PUT_B,
+	Q_SESS,
+	Q_SESS_ANY,
+	Q_BLK,
+	Q_HAS_S,
+	Q_HAS_B,
+	Q_NEXT,
+	Q_UPD_S,
+	Q_MAX
 };
 
 static const char *const sql_text[Q_MAX] = {
-	"INSERT INTO sess(uid,ptag,port,start,end,ek,proto,src,"
-	"blob) VALUES(?,?,?,?,?,?,?,?,?)",
-	"INSERT OR REPLACE INTO blk(uid,kind,ptag,lo,hi,step,start,end,ek,"
-	"proto,src,blob) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-	"SELECT uid,start,end,ek,proto,src,blob,port,port,1,1 FROM sess "
-	"WHERE ptag=?1 AND port=?2 AND start<=?3 AND (end IS NULL OR end>=?4)"
-	" ORDER BY start LIMIT 4096",
-	"SELECT uid,start,end,ek,proto,src,blob,port,port,1,1 FROM sess "
-	"WHERE ptag=?1 AND start<=?3 AND (end IS NULL OR end>=?4)"
-	" ORDER BY start LIMIT 4096",
-	"SELECT uid,start,end,ek,proto,src,blob,lo,hi,step,kind FROM blk "
-	"WHERE ptag=?1 AND start<=?3 AND (end IS NULL OR end>=?4)"
-	" ORDER BY start LIMIT 4096",
-	"SELECT 1 FROM sess WHERE ptag=? LIMIT 1",
-	"SELECT 1 FROM blk WHERE ptag=? LIMIT 1",
-	"SELECT min(start) FROM sess WHERE ptag=?1 AND port=?2 AND start>?3"
-	" AND (proto=?4 OR ?4=0 OR proto=0)",
-	"UPDATE sess SET end=?5,ek=?6,proto=?7,src=?8,blob=?9 WHERE ptag=?2 AND"
-	" port=?3 AND start=?4 AND uid=?1",
+    "INSERT INTO sess(uid,ptag,port,start,end,ek,proto,src,"
+    "blob) VALUES(?,?,?,?,?,?,?,?,?)",
+    "INSERT OR REPLACE INTO blk(uid,kind,ptag,lo,hi,step,start,end,ek,"
+    "proto,src,blob) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    "SELECT uid,start,end,ek,proto,src,blob,port,port,1,1 FROM sess "
+    "WHERE ptag=?1 AND port=?2 AND start<=?3 AND (end IS NULL OR end>=?4)"
+    " ORDER BY start LIMIT 4096",
+    "SELECT uid,start,end,ek,proto,src,blob,port,port,1,1 FROM sess "
+    "WHERE ptag=?1 AND start<=?3 AND (end IS NULL OR end>=?4)"
+    " ORDER BY start LIMIT 4096",
+    "SELECT uid,start,end,ek,proto,src,blob,lo,hi,step,kind FROM blk "
+    "WHERE ptag=?1 AND start<=?3 AND (end IS NULL OR end>=?4)"
+    " ORDER BY start LIMIT 4096",
+    "SELECT 1 FROM sess WHERE ptag=? LIMIT 1",
+    "SELECT 1 FROM blk WHERE ptag=? LIMIT 1",
+    "SELECT min(start) FROM sess WHERE ptag=?1 AND port=?2 AND start>?3"
+    " AND (proto=?4 OR ?4=0 OR proto=0)",
+    "UPDATE sess SET end=?5,ek=?6,proto=?7,src=?8,blob=?9 WHERE ptag=?2 AND"
+    " port=?3 AND start=?4 AND uid=?1",
 };
 
 static const char schema[] =
@@ -75,19 +83,19 @@ static const char schema[] =
 
 struct natday {
 	int64_t day;
-	sqlite3 *db;			/* owned; NULL when absent or bad */
-	const struct cs_daykey *dk;	/* borrowed from the key set */
+	sqlite3 *db;                /* owned; NULL when absent or bad */
+	const struct cs_daykey *dk; /* borrowed from the key set */
 	int in_txn;
-	int64_t max_start;		/* latest session start in the file:
-					   a later one cannot be there yet */
-	sqlite3_stmt *st[Q_MAX];	/* owned */
+	int64_t max_start;       /* latest session start in the file:
+				    a later one cannot be there yet */
+	sqlite3_stmt *st[Q_MAX]; /* owned */
 };
 
 struct cs_natdb {
-	struct cs_store *s;		/* borrowed */
+	struct cs_store *s; /* borrowed */
 	int rw;
 	char dir[PATH_MAX];
-	struct natday **days;		/* owned; unsorted, few */
+	struct natday **days; /* owned; unsorted, few */
 	size_t ndays, cap;
 	struct cs_buf enc, sealed, plain;
 };
@@ -141,10 +149,10 @@ static int64_t
 max_start(sqlite3 *db)
 {
 	sqlite3_stmt *st;
-	int64_t v = INT64_MAX;	/* unknown: always look before inserting */
+	int64_t v = INT64_MAX; /* unknown: always look before inserting */
 
 	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(start),-1) FROM sess",
-	    -1, &st, NULL) != SQLITE_OK)
+		-1, &st, NULL) != SQLITE_OK)
 		return v;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
@@ -171,15 +179,15 @@ day_get(struct cs_natdb *db, int64_t day, int create, struct cs_errbuf *eb)
 			d = db->days[i];
 			if (d->db || !create)
 				return d->db ? d : NULL;
-			break;	/* absent until now: create it */
+			break; /* absent until now: create it */
 		}
 	if (d == NULL) {
 		d = cs_xcalloc(1, sizeof(*d));
 		d->day = day;
 		if (db->ndays == db->cap) {
 			db->cap = db->cap ? db->cap * 2 : 16;
-			db->days = cs_xreallocarray(db->days, db->cap,
-			    sizeof(*db->days));
+			db->days = cs_xreallocarray(
+			    db->days, db->cap, sizeof(*db->days));
 		}
 		db->days[db->ndays++] = d;
 	}
@@ -187,15 +195,14 @@ day_get(struct cs_natdb *db, int64_t day, int create, struct cs_errbuf *eb)
 	snprintf(path, sizeof(path), "%s/%s.db", db->dir, name);
 	if (!create && access(path, F_OK) != 0)
 		return NULL;
-	if (cs_keys_day(cs_store_keys(db->s), day, create, &d->dk, eb) !=
-	    CS_OK)
+	if (cs_keys_day(cs_store_keys(db->s), day, create, &d->dk, eb) != CS_OK)
 		return NULL;
 	if (db->rw && mkdir(db->dir, 0700) != 0 && errno != EEXIST) {
 		cs_errbuf_set(eb, "%s: %s", db->dir, strerror(errno));
 		return NULL;
 	}
-	flags = db->rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
-	    SQLITE_OPEN_READONLY;
+	flags = db->rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		       : SQLITE_OPEN_READONLY;
 	if (sqlite3_open_v2(path, &d->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		cs_errbuf_set(eb, "%s: %s", path,
@@ -206,13 +213,15 @@ day_get(struct cs_natdb *db, int64_t day, int create, struct cs_errbuf *eb)
 	}
 	sqlite3_busy_timeout(d->db, 10000);
 	if (db->rw) {
-		sqlite3_exec(d->db, "PRAGMA journal_mode=WAL;"
+		sqlite3_exec(d->db,
+		    "PRAGMA journal_mode=WAL;"
 		    "PRAGMA synchronous=NORMAL;PRAGMA cache_size=-65536;"
-		    "PRAGMA wal_autocheckpoint=16384", NULL, NULL, NULL);
+		    "PRAGMA wal_autocheckpoint=16384",
+		    NULL, NULL, NULL);
 		if (sqlite3_exec(d->db, schema, NULL, NULL, NULL) !=
 		    SQLITE_OK) {
-			cs_errbuf_set(eb, "%s: %s", path,
-			    sqlite3_errmsg(d->db));
+			cs_errbuf_set(
+			    eb, "%s: %s", path, sqlite3_errmsg(d->db));
 			sqlite3_close(d->db);
 			d->db = NULL;
 			return NULL;
@@ -227,7 +236,7 @@ stmt(struct natday *d, int which)
 {
 	if (d->st[which] == NULL &&
 	    sqlite3_prepare_v3(d->db, sql_text[which], -1,
-	    SQLITE_PREPARE_PERSISTENT, &d->st[which], NULL) != SQLITE_OK)
+		SQLITE_PREPARE_PERSISTENT, &d->st[which], NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_reset(d->st[which]);
 	sqlite3_clear_bindings(d->st[which]);
@@ -352,8 +361,8 @@ lit_flush(struct cs_buf *b, const char *p, size_t n)
 
 /* delta_encode - t against ref into b; 0 when it is not worth it */
 static int
-delta_encode(struct cs_buf *b, const char *ref, size_t rn, const char *t,
-    size_t tn)
+delta_encode(
+    struct cs_buf *b, const char *ref, size_t rn, const char *t, size_t tn)
 {
 	int32_t pos[EV_HASH];
 	size_t i = 0, lit = 0, start = b->len, j;
@@ -367,8 +376,8 @@ delta_encode(struct cs_buf *b, const char *ref, size_t rn, const char *t,
 	put_be(b, tn, 4);
 	while (i < tn) {
 		size_t len = 0;
-		int32_t at = i + 4 <= tn ?
-		    pos[h4((const unsigned char *)t + i)] : -1;
+		int32_t at =
+		    i + 4 <= tn ? pos[h4((const unsigned char *)t + i)] : -1;
 		if (at >= 0)
 			while ((size_t)at + len < rn && i + len < tn &&
 			    len < 65535 && ref[at + len] == t[i + len])
@@ -386,7 +395,7 @@ delta_encode(struct cs_buf *b, const char *ref, size_t rn, const char *t,
 	}
 	lit_flush(b, t + lit, tn - lit);
 	if (b->len - start >= tn + 4) {
-		b->len = start;	/* no gain: the caller writes it plain */
+		b->len = start; /* no gain: the caller writes it plain */
 		if (b->data)
 			b->data[b->len] = '\0';
 		return 0;
@@ -458,7 +467,7 @@ encode(struct cs_buf *b, const struct cs_nat_rec *r)
 	const char *ref = NULL;
 	int i, n = 0;
 
-	put_u8(b, 2);	/* version: 1 had every record plain */
+	put_u8(b, 2); /* version: 1 had every record plain */
 	identity(b, r);
 	put_be(b, (uint64_t)r->port_step, 2);
 	for (i = 0; i < CS_NAT_MAXEV; i++)
@@ -476,7 +485,7 @@ encode(struct cs_buf *b, const struct cs_nat_rec *r)
 			put_u8(b, 1);
 			if (delta_encode(b, ref, strlen(ref), raw, len))
 				continue;
-			b->data[b->len - 1] = 0;	/* plain after all */
+			b->data[b->len - 1] = 0; /* plain after all */
 		} else if (n > 1) {
 			ref = raw;
 			put_u8(b, 0);
@@ -521,8 +530,8 @@ decode(const void *p, size_t len, struct cs_nat_rec *r)
 		r->ev[i].t = (cs_time)cs_rd_be64(&rd);
 		mode = version == 2 ? cs_rd_u8(&rd) : 0;
 		if (mode == 1 && i > 0 && r->ev[0].raw)
-			r->ev[i].raw = delta_decode(&rd, r->ev[0].raw,
-			    strlen(r->ev[0].raw));
+			r->ev[i].raw = delta_decode(
+			    &rd, r->ev[0].raw, strlen(r->ev[0].raw));
 		else if (mode == 0)
 			r->ev[i].raw = get_str(&rd);
 		if (r->ev[i].raw == NULL)
@@ -569,8 +578,8 @@ begin(struct natday *d, struct cs_errbuf *eb)
 }
 
 enum cs_err
-cs_natdb_put(struct cs_natdb *db, const struct cs_nat_rec *r,
-    struct cs_errbuf *eb)
+cs_natdb_put(
+    struct cs_natdb *db, const struct cs_nat_rec *r, struct cs_errbuf *eb)
 {
 	struct natday *d;
 	sqlite3_stmt *st;
@@ -616,8 +625,8 @@ cs_natdb_put(struct cs_natdb *db, const struct cs_nat_rec *r,
 		sqlite3_bind_int(st, 6, r->end_known);
 		sqlite3_bind_int(st, 7, r->proto);
 		sqlite3_bind_int(st, 8, r->src);
-		sqlite3_bind_blob(st, 9, db->sealed.data, (int)db->sealed.len,
-		    SQLITE_STATIC);
+		sqlite3_bind_blob(
+		    st, 9, db->sealed.data, (int)db->sealed.len, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto dberr;
 		sqlite3_reset(st);
@@ -643,8 +652,8 @@ cs_natdb_put(struct cs_natdb *db, const struct cs_nat_rec *r,
 	sqlite3_bind_int(st, i++, r->end_known);
 	sqlite3_bind_int(st, i++, r->proto);
 	sqlite3_bind_int(st, i++, r->src);
-	sqlite3_bind_blob(st, i++, db->sealed.data, (int)db->sealed.len,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, i++, db->sealed.data, (int)db->sealed.len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto dberr;
 	sqlite3_reset(st);
@@ -666,8 +675,8 @@ cs_natdb_commit(struct cs_natdb *db, struct cs_errbuf *eb)
 			continue;
 		if (sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) !=
 		    SQLITE_OK) {
-			cs_errbuf_set(eb, "nat: commit: %s",
-			    sqlite3_errmsg(d->db));
+			cs_errbuf_set(
+			    eb, "nat: commit: %s", sqlite3_errmsg(d->db));
 			return CS_EDB;
 		}
 		d->in_txn = 0;
@@ -697,14 +706,14 @@ row_read(struct cs_natdb *db, struct natday *d, sqlite3_stmt *st,
 	}
 	r->start = sqlite3_column_int64(st, 1);
 	r->end_known = (enum cs_end_known)sqlite3_column_int(st, 3);
-	r->end = r->end_known == CS_END_OPEN ? CS_TIME_NONE :
-	    sqlite3_column_int64(st, 2);
+	r->end = r->end_known == CS_END_OPEN ? CS_TIME_NONE
+					     : sqlite3_column_int64(st, 2);
 	return 0;
 }
 
 static void
-push(struct cs_nat_rec **out, size_t *n, size_t *cap,
-    const struct cs_nat_rec *r)
+push(
+    struct cs_nat_rec **out, size_t *n, size_t *cap, const struct cs_nat_rec *r)
 {
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
@@ -746,7 +755,7 @@ query_day(struct cs_natdb *db, struct natday *d, int which,
 		    (proto && r.proto && r.proto != proto) ||
 		    (port >= 0 && (port < r.port_lo || port > r.port_hi)) ||
 		    (port >= 0 && r.port_step > 1 &&
-		    (port - r.port_lo) % r.port_step != 0)) {
+			(port - r.port_lo) % r.port_step != 0)) {
 			cs_nat_rec_clear(&r);
 			continue;
 		}
@@ -775,8 +784,7 @@ cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub, int port,
 			query_day(db, d, port >= 0 ? Q_SESS : Q_SESS_ANY, pub,
 			    port, proto, lo, hi, out, n, &cap);
 		}
-		query_day(db, d, Q_BLK, pub, port, proto, lo, hi, out, n,
-		    &cap);
+		query_day(db, d, Q_BLK, pub, port, proto, lo, hi, out, n, &cap);
 	}
 	return CS_OK;
 }

@@ -4,18 +4,18 @@
 #include "core/obs.h"
 
 static const char *const names[CS_SRC_MAX] = {
-	[CS_SRC_NONE] = "none",
-	[CS_SRC_RADIUS] = "radius-detail",
-	[CS_SRC_DHCPD] = "dhcpd",
-	[CS_SRC_DHCPD_LEASES] = "dhcpd-leases",
-	[CS_SRC_KEA_LEASES] = "kea-leases",
-	[CS_SRC_KEA_LOG] = "kea-log",
-	[CS_SRC_DNSMASQ] = "dnsmasq",
-	[CS_SRC_POSTFIX] = "postfix",
-	[CS_SRC_IPFIX] = "ipfix",
-	[CS_SRC_CONNTRACK] = "conntrack",
-	[CS_SRC_NATMAP] = "nat-map",
-	[CS_SRC_NATLOG] = "nat-syslog",
+    [CS_SRC_NONE] = "none",
+    [CS_SRC_RADIUS] = "radius-detail",
+    [CS_SRC_DHCPD] = "dhcpd",
+    [CS_SRC_DHCPD_LEASES] = "dhcpd-leases",
+    [CS_SRC_KEA_LEASES] = "kea-leases",
+    [CS_SRC_KEA_LOG] = "kea-log",
+    [CS_SRC_DNSMASQ] = "dnsmasq",
+    [CS_SRC_POSTFIX] = "postfix",
+    [CS_SRC_IPFIX] = "ipfix",
+    [CS_SRC_CONNTRACK] = "conntrack",
+    [CS_SRC_NATMAP] = "nat-map",
+    [CS_SRC_NATLOG] = "nat-syslog",
 };
 
 const char *

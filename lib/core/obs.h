@@ -19,17 +19,17 @@
 /* source formats; the numbers are stored on disk: never renumber */
 enum cs_src {
 	CS_SRC_NONE = 0,
-	CS_SRC_RADIUS = 1,	/* FreeRADIUS detail file */
-	CS_SRC_DHCPD = 2,	/* ISC dhcpd syslog lines */
-	CS_SRC_DHCPD_LEASES = 3,/* ISC dhcpd.leases */
-	CS_SRC_KEA_LEASES = 4,	/* Kea memfile lease CSV */
-	CS_SRC_KEA_LOG = 5,	/* Kea DHCP4 log lines (file or syslog) */
-	CS_SRC_DNSMASQ = 6,	/* dnsmasq DHCP syslog lines */
-	CS_SRC_POSTFIX = 7,	/* Postfix logs (syslog or maillog_file) */
-	CS_SRC_IPFIX = 8,	/* IPFIX NAT events (RFC 8158) */
-	CS_SRC_CONNTRACK = 9,	/* netfilter conntrack -E / ulogd2 JSON */
-	CS_SRC_NATMAP = 10,	/* deterministic NAT mapping (RFC 7422) */
-	CS_SRC_NATLOG = 11,	/* vendor NAT syslog (Juniper, Cisco) */
+	CS_SRC_RADIUS = 1,       /* FreeRADIUS detail file */
+	CS_SRC_DHCPD = 2,        /* ISC dhcpd syslog lines */
+	CS_SRC_DHCPD_LEASES = 3, /* ISC dhcpd.leases */
+	CS_SRC_KEA_LEASES = 4,   /* Kea memfile lease CSV */
+	CS_SRC_KEA_LOG = 5,      /* Kea DHCP4 log lines (file or syslog) */
+	CS_SRC_DNSMASQ = 6,      /* dnsmasq DHCP syslog lines */
+	CS_SRC_POSTFIX = 7,      /* Postfix logs (syslog or maillog_file) */
+	CS_SRC_IPFIX = 8,        /* IPFIX NAT events (RFC 8158) */
+	CS_SRC_CONNTRACK = 9,    /* netfilter conntrack -E / ulogd2 JSON */
+	CS_SRC_NATMAP = 10,      /* deterministic NAT mapping (RFC 7422) */
+	CS_SRC_NATLOG = 11,      /* vendor NAT syslog (Juniper, Cisco) */
 	CS_SRC_MAX
 };
 
@@ -69,33 +69,33 @@ enum cs_obs_kind {
 	CS_OBS_NAS_RESET,
 	CS_OBS_SMTP,
 	CS_OBS_RELEASED,
-	CS_OBS_NAT,	/* a NAT record (.nat): session, binding or port block */
+	CS_OBS_NAT, /* a NAT record (.nat): session, binding or port block */
 };
 
 #define CS_OBS_MAXADDR 4
 #define CS_SMTP_MAXRCPT 64
 
 struct cs_smtp_rcpt {
-	struct cs_span to;	/* envelope recipient, without <> */
-	struct cs_span orig_to;	/* or empty */
-	struct cs_span relay;	/* "local", "mx.example[198.51.100.25]:25" */
-	struct cs_span status;	/* "sent", "bounced", "deferred", "reject" */
-	struct cs_span dsn;	/* "2.0.0" */
+	struct cs_span to;      /* envelope recipient, without <> */
+	struct cs_span orig_to; /* or empty */
+	struct cs_span relay;   /* "local", "mx.example[198.51.100.25]:25" */
+	struct cs_span status;  /* "sent", "bounced", "deferred", "reject" */
+	struct cs_span dsn;     /* "2.0.0" */
 	cs_time time;
 };
 
 struct cs_smtp {
-	struct cs_span queue_id;	/* "99F42112378"; "NOQUEUE" for rejects */
-	struct cs_span service;		/* "smtpd", "submission/smtpd", "pickup" */
-	struct cs_span client_host;	/* "unknown", "mail.example.com" */
-	struct cs_addr client_ip;	/* family 0 for local submission */
+	struct cs_span queue_id;    /* "99F42112378"; "NOQUEUE" for rejects */
+	struct cs_span service;     /* "smtpd", "submission/smtpd", "pickup" */
+	struct cs_span client_host; /* "unknown", "mail.example.com" */
+	struct cs_addr client_ip;   /* family 0 for local submission */
 	struct cs_span sasl_method;
 	struct cs_span sasl_username;
-	struct cs_span message_id;	/* without <> */
-	struct cs_span from;		/* envelope sender, without <> */
+	struct cs_span message_id; /* without <> */
+	struct cs_span from;       /* envelope sender, without <> */
 	struct cs_span helo;
 	uint64_t size;
-	cs_time first, last;		/* first and last line of the message */
+	cs_time first, last; /* first and last line of the message */
 	int nrcpt;
 	struct cs_smtp_rcpt rcpt[CS_SMTP_MAXRCPT];
 };
@@ -109,34 +109,34 @@ struct cs_nat;
 struct cs_obs {
 	enum cs_obs_kind kind;
 	enum cs_src src;
-	cs_time time;		/* event time (UTC) */
-	cs_time start;		/* CS_TIME_NONE unless known earlier start */
-	cs_time until;		/* CS_TIME_NONE unless a lease expiry */
+	cs_time time;  /* event time (UTC) */
+	cs_time start; /* CS_TIME_NONE unless known earlier start */
+	cs_time until; /* CS_TIME_NONE unless a lease expiry */
 
-	struct cs_span key;	/* binding identity within src; see above */
-	struct cs_span nas_key;	/* NAS identity (NAS-IP-Address or -Identifier,
+	struct cs_span key;     /* binding identity within src; see above */
+	struct cs_span nas_key; /* NAS identity (NAS-IP-Address or -Identifier,
 				   or the DHCP server host); may be empty */
 
 	int naddr;
-	struct cs_addr addr[CS_OBS_MAXADDR];	/* IPv4, IPv6 prefixes */
+	struct cs_addr addr[CS_OBS_MAXADDR]; /* IPv4, IPv6 prefixes */
 
 	/* subscriber identity; empty spans when not in the record */
 	struct cs_span username;
 	int has_mac;
 	uint8_t mac[6];
-	struct cs_span circuit_id;	/* decoded text where printable */
+	struct cs_span circuit_id; /* decoded text where printable */
 	struct cs_span remote_id;
 	struct cs_span nas_ip;
 	struct cs_span nas_id;
 	struct cs_span nas_port_id;
-	struct cs_span session_id;	/* Acct-Session-Id */
-	struct cs_span unique_id;	/* Acct-Unique-Session-Id */
-	struct cs_span hostname;	/* DHCP client hostname */
-	struct cs_span client_id;	/* DHCP client identifier */
-	struct cs_span relay;		/* DHCP relay (giaddr) or interface */
+	struct cs_span session_id; /* Acct-Session-Id */
+	struct cs_span unique_id;  /* Acct-Unique-Session-Id */
+	struct cs_span hostname;   /* DHCP client hostname */
+	struct cs_span client_id;  /* DHCP client identifier */
+	struct cs_span relay;      /* DHCP relay (giaddr) or interface */
 
-	struct cs_smtp *smtp;	/* CS_OBS_SMTP only */
-	const struct cs_nat *nat;	/* CS_OBS_NAT only */
+	struct cs_smtp *smtp;     /* CS_OBS_SMTP only */
+	const struct cs_nat *nat; /* CS_OBS_NAT only */
 
 	/*
 	 * The verbatim source record(s), as evidence.  For a multi-line
@@ -144,7 +144,7 @@ struct cs_obs {
 	 * message.
 	 */
 	struct cs_span raw;
-	uint64_t line;		/* first line number of the record (1-based) */
+	uint64_t line; /* first line number of the record (1-based) */
 };
 
 /* cs_obs_init - clear o and mark optional times as unknown */

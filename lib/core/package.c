@@ -17,20 +17,56 @@
 #include "util/xmalloc.h"
 
 static const char *const col_names[PC_N] = {
-	"kind", "target", "start", "end", "end_known", "address", "addresses",
-	"username", "mac", "circuit_id", "nas", "nas_port_id", "session_id",
-	"source", "subscriber_name", "subscriber_address", "account",
-	"payment", "queue_id", "mail_from", "mail_to", "sasl_username",
-	"evidence",
+    "kind",
+    "target",
+    "start",
+    "end",
+    "end_known",
+    "address",
+    "addresses",
+    "username",
+    "mac",
+    "circuit_id",
+    "nas",
+    "nas_port_id",
+    "session_id",
+    "source",
+    "subscriber_name",
+    "subscriber_address",
+    "account",
+    "payment",
+    "queue_id",
+    "mail_from",
+    "mail_to",
+    "sasl_username",
+    "evidence",
 };
 
 /* the titles of the columns in the report tables */
 static const char *const col_titles[PC_N] = {
-	"Kind", "Target", "Start (UTC)", "End (UTC)", "End", "Address",
-	"All addresses", "User name", "MAC", "Circuit", "NAS", "NAS port",
-	"Session", "Source", "Subscriber", "Postal address", "Account",
-	"Payment", "Queue id", "Sender", "Recipients", "SASL user",
-	"Evidence",
+    "Kind",
+    "Target",
+    "Start (UTC)",
+    "End (UTC)",
+    "End",
+    "Address",
+    "All addresses",
+    "User name",
+    "MAC",
+    "Circuit",
+    "NAS",
+    "NAS port",
+    "Session",
+    "Source",
+    "Subscriber",
+    "Postal address",
+    "Account",
+    "Payment",
+    "Queue id",
+    "Sender",
+    "Recipients",
+    "SASL user",
+    "Evidence",
 };
 
 const char *
@@ -208,26 +244,40 @@ jstring(const char *s, char *out, size_t outlen, int *ok)
 		if (*s == '\\') {
 			s++;
 			switch (*s) {
-			case 'n': tmp[0] = '\n'; break;
-			case 't': tmp[0] = '\t'; break;
-			case 'r': tmp[0] = '\r'; break;
-			case 'b': tmp[0] = '\b'; break;
-			case 'f': tmp[0] = '\f'; break;
+			case 'n':
+				tmp[0] = '\n';
+				break;
+			case 't':
+				tmp[0] = '\t';
+				break;
+			case 'r':
+				tmp[0] = '\r';
+				break;
+			case 'b':
+				tmp[0] = '\b';
+				break;
+			case 'f':
+				tmp[0] = '\f';
+				break;
 			case 'u':
 				if (hex4(s + 1, &cp) != 0)
 					return NULL;
 				s += 4;
-				if (cp >= 0xd800 && cp < 0xdc00 && s[1] == '\\' &&
-				    s[2] == 'u' && hex4(s + 3, &lo) == 0 &&
-				    lo >= 0xdc00 && lo < 0xe000) {
+				if (cp >= 0xd800 && cp < 0xdc00 &&
+				    s[1] == '\\' && s[2] == 'u' &&
+				    hex4(s + 3, &lo) == 0 && lo >= 0xdc00 &&
+				    lo < 0xe000) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) +
 					    (lo - 0xdc00);
 					s += 6;
 				}
 				k = put_utf8(cp, tmp, sizeof(tmp));
 				break;
-			case '\0': return NULL;
-			default: tmp[0] = *s; break;
+			case '\0':
+				return NULL;
+			default:
+				tmp[0] = *s;
+				break;
 			}
 		}
 		s++;
@@ -345,8 +395,8 @@ cs_json_sub_str(const char *json, const char *obj, const char *key, char *out,
 }
 
 int
-cs_json_list_str(const char *json, const char *arr, const char *key,
-    char *out, size_t outlen)
+cs_json_list_str(const char *json, const char *arr, const char *key, char *out,
+    size_t outlen)
 {
 	const char *v = jfind(json, arr), *end;
 	char one[512];
@@ -409,7 +459,7 @@ csv_cell(struct cs_buf *b, const char *s)
 	}
 	cs_buf_putc(b, '"');
 	if (formula)
-		cs_buf_putc(b, '\'');	/* not a spreadsheet formula */
+		cs_buf_putc(b, '\''); /* not a spreadsheet formula */
 	for (q = s; *q; q++) {
 		if (*q == '"')
 			cs_buf_putc(b, '"');
@@ -524,8 +574,9 @@ cs_pkg_json(const struct cs_pkg *p, struct cs_buf *out)
 				continue;
 			cs_buf_appendf(out, "%s{", k++ ? "," : "");
 			jstr(out, "target", r->col[PC_TARGET]);
-			cs_buf_appendf(out, ",\"%s\":%s", pass ? "envelope" :
-			    "match", r->json ? r->json : "null");
+			cs_buf_appendf(out, ",\"%s\":%s",
+			    pass ? "envelope" : "match",
+			    r->json ? r->json : "null");
 			if (!pass)
 				cs_buf_appendf(out, ",\"directory\":%s",
 				    r->dir_json ? r->dir_json : "null");
@@ -544,12 +595,24 @@ html_esc(struct cs_buf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': cs_buf_puts(b, "&amp;"); break;
-		case '<': cs_buf_puts(b, "&lt;"); break;
-		case '>': cs_buf_puts(b, "&gt;"); break;
-		case '"': cs_buf_puts(b, "&quot;"); break;
-		case '\'': cs_buf_puts(b, "&#39;"); break;
-		default: cs_buf_putc(b, *s); break;
+		case '&':
+			cs_buf_puts(b, "&amp;");
+			break;
+		case '<':
+			cs_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			cs_buf_puts(b, "&gt;");
+			break;
+		case '"':
+			cs_buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			cs_buf_puts(b, "&#39;");
+			break;
+		default:
+			cs_buf_putc(b, *s);
+			break;
 		}
 	}
 }
@@ -583,10 +646,11 @@ summary(const struct cs_pkg *p, const char *lab[SUM_MAX],
 	char ts[40];
 	size_t n = 0;
 
-#define PUT(l, ...) do {                                                     \
-		lab[n] = (l);                                                \
-		snprintf(val[n], sizeof(val[n]), __VA_ARGS__);               \
-		n++;                                                         \
+#define PUT(l, ...)                                            \
+	do {                                                   \
+		lab[n] = (l);                                  \
+		snprintf(val[n], sizeof(val[n]), __VA_ARGS__); \
+		n++;                                           \
 	} while (0)
 	PUT("Case", "%s", c->id);
 	PUT("Type of process", "%s", c->type_name);
@@ -615,9 +679,18 @@ summary(const struct cs_pkg *p, const char *lab[SUM_MAX],
 
 /* the columns shown in the report tables (a readable subset) */
 static const enum cs_pkg_col report_cols[] = {
-	PC_KIND, PC_TARGET, PC_START, PC_END, PC_ADDRESSES, PC_USERNAME,
-	PC_MAC, PC_SUB_NAME, PC_SUB_ADDRESS, PC_SUB_PAYMENT, PC_MAIL_FROM,
-	PC_MAIL_TO,
+    PC_KIND,
+    PC_TARGET,
+    PC_START,
+    PC_END,
+    PC_ADDRESSES,
+    PC_USERNAME,
+    PC_MAC,
+    PC_SUB_NAME,
+    PC_SUB_ADDRESS,
+    PC_SUB_PAYMENT,
+    PC_MAIL_FROM,
+    PC_MAIL_TO,
 };
 #define NREPORT (sizeof(report_cols) / sizeof(report_cols[0]))
 
@@ -629,10 +702,12 @@ cs_pkg_html(const struct cs_pkg *p, struct cs_buf *out)
 	char val[SUM_MAX][SUM_LEN], tv[CS_CASE_STR + 96], ts[40];
 	size_t n, i, j;
 
-	cs_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	cs_buf_puts(out,
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\"><title>Response to legal process, case ");
 	html_esc(out, c->id);
-	cs_buf_puts(out, "</title>\n<style>body{font-family:sans-serif;"
+	cs_buf_puts(out,
+	    "</title>\n<style>body{font-family:sans-serif;"
 	    "margin:2em}table{border-collapse:collapse}td,th{border:1px solid "
 	    "#999;padding:3px 6px;text-align:left;vertical-align:top;"
 	    "font-size:90%}th{background:#eee}</style></head><body>\n"
@@ -659,8 +734,10 @@ cs_pkg_html(const struct cs_pkg *p, struct cs_buf *out)
 		html_esc(out, p->why);
 		cs_buf_puts(out, ")");
 	}
-	cs_buf_appendf(out, ".</p>\n<p>%zu binding record%s, %zu SMTP "
-	    "envelope%s.</p>\n", cs_pkg_count(p, PK_BINDING),
+	cs_buf_appendf(out,
+	    ".</p>\n<p>%zu binding record%s, %zu SMTP "
+	    "envelope%s.</p>\n",
+	    cs_pkg_count(p, PK_BINDING),
 	    cs_pkg_count(p, PK_BINDING) == 1 ? "" : "s",
 	    cs_pkg_count(p, PK_SMTP), cs_pkg_count(p, PK_SMTP) == 1 ? "" : "s");
 	if (p->withheld[0]) {
@@ -672,7 +749,8 @@ cs_pkg_html(const struct cs_pkg *p, struct cs_buf *out)
 	if (p->ndue == 0)
 		cs_buf_puts(out, "<p>None open.</p>\n");
 	else
-		cs_buf_puts(out, "<table><tr><th>When (UTC)</th><th>Rule</th>"
+		cs_buf_puts(out,
+		    "<table><tr><th>When (UTC)</th><th>Rule</th>"
 		    "<th>What</th></tr>\n");
 	for (i = 0; i < p->ndue; i++) {
 		cs_time_format(p->due[i].at, ts);
@@ -686,7 +764,8 @@ cs_pkg_html(const struct cs_pkg *p, struct cs_buf *out)
 		cs_buf_puts(out, "</table>\n");
 	cs_buf_puts(out, "<h2>Records</h2>\n");
 	if (p->n == 0)
-		cs_buf_puts(out, "<p>No records were found for the targets "
+		cs_buf_puts(out,
+		    "<p>No records were found for the targets "
 		    "and periods of this case.</p>\n");
 	else {
 		cs_buf_puts(out, "<table>\n<tr>");
@@ -709,7 +788,8 @@ cs_pkg_html(const struct cs_pkg *p, struct cs_buf *out)
 	}
 	if (p->n)
 		cs_buf_puts(out, "</table>\n");
-	cs_buf_puts(out, "<p>The complete records, with every field, are in "
+	cs_buf_puts(out,
+	    "<p>The complete records, with every field, are in "
 	    "records.csv and records.json; MANIFEST.sha256 lists the SHA-256 "
 	    "of every file of this package.</p>\n</body></html>\n");
 	return cs_buf_error(out);
@@ -725,9 +805,9 @@ struct pdf {
 	int failed;
 };
 
-#define PDF_W 612.0f	/* US Letter, points */
+#define PDF_W 612.0f /* US Letter, points */
 #define PDF_H 792.0f
-#define PDF_M 54.0f	/* margin */
+#define PDF_M 54.0f /* margin */
 
 static void
 pdf_error(HPDF_STATUS err, HPDF_STATUS detail, void *arg)
@@ -757,7 +837,7 @@ ascii(const char *s, char *out, size_t outlen)
 	for (; *s && n + 1 < outlen; s++) {
 		unsigned char ch = (unsigned char)*s;
 		if ((ch & 0xc0) == 0x80)
-			continue;	/* UTF-8 continuation: one '?' each */
+			continue; /* UTF-8 continuation: one '?' each */
 		out[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
 	}
 	out[n] = '\0';
@@ -765,8 +845,7 @@ ascii(const char *s, char *out, size_t outlen)
 
 /* pdf_line - one line of text, wrapped to the page width */
 static void
-pdf_line(struct pdf *d, HPDF_Font f, float size, float indent,
-    const char *text)
+pdf_line(struct pdf *d, HPDF_Font f, float size, float indent, const char *text)
 {
 	char buf[2048], part[2048];
 	const char *s;
@@ -825,8 +904,8 @@ cs_pkg_pdf(const struct cs_pkg *p, struct cs_buf *out)
 	if ((d.doc = HPDF_New(pdf_error, &d)) == NULL)
 		return CS_EIO;
 	HPDF_SetCompressionMode(d.doc, HPDF_COMP_ALL);
-	snprintf(line, sizeof(line), "Response to legal process, case %s",
-	    c->id);
+	snprintf(
+	    line, sizeof(line), "Response to legal process, case %s", c->id);
 	ascii(line, line, sizeof(line));
 	HPDF_SetInfoAttr(d.doc, HPDF_INFO_TITLE, line);
 	HPDF_SetInfoAttr(d.doc, HPDF_INFO_CREATOR, "custos");
@@ -849,10 +928,11 @@ cs_pkg_pdf(const struct cs_pkg *p, struct cs_buf *out)
 	}
 	pdf_gap(&d, 8);
 	pdf_line(&d, d.bold, 12, 0, "What is disclosed");
-	snprintf(line, sizeof(line), "%s%s%s%s. %zu binding record(s), %zu "
-	    "SMTP envelope(s).", p->disclosed, p->why[0] ? " (" : "", p->why,
-	    p->why[0] ? ")" : "", cs_pkg_count(p, PK_BINDING),
-	    cs_pkg_count(p, PK_SMTP));
+	snprintf(line, sizeof(line),
+	    "%s%s%s%s. %zu binding record(s), %zu "
+	    "SMTP envelope(s).",
+	    p->disclosed, p->why[0] ? " (" : "", p->why, p->why[0] ? ")" : "",
+	    cs_pkg_count(p, PK_BINDING), cs_pkg_count(p, PK_SMTP));
 	pdf_line(&d, d.font, 10, 0, line);
 	if (p->withheld[0]) {
 		snprintf(line, sizeof(line), "Not disclosed: %s.", p->withheld);
@@ -871,7 +951,8 @@ cs_pkg_pdf(const struct cs_pkg *p, struct cs_buf *out)
 	pdf_gap(&d, 8);
 	pdf_line(&d, d.bold, 12, 0, "Records");
 	if (p->n == 0)
-		pdf_line(&d, d.font, 10, 0, "No records were found for the "
+		pdf_line(&d, d.font, 10, 0,
+		    "No records were found for the "
 		    "targets and periods of this case.");
 	for (i = 0; i < p->n; i++) {
 		snprintf(line, sizeof(line), "%zu. %s", i + 1,
@@ -888,7 +969,8 @@ cs_pkg_pdf(const struct cs_pkg *p, struct cs_buf *out)
 		}
 	}
 	pdf_gap(&d, 8);
-	pdf_line(&d, d.font, 9, 0, "The complete records are in records.csv "
+	pdf_line(&d, d.font, 9, 0,
+	    "The complete records are in records.csv "
 	    "and records.json; MANIFEST.sha256 lists the SHA-256 of every "
 	    "file of this package.");
 	if (d.failed || HPDF_SaveToStream(d.doc) != HPDF_OK) {
@@ -932,27 +1014,33 @@ describe(const struct cs_pkg *p, struct cs_buf *b)
 	char tv[CS_CASE_STR + 96];
 	size_t i;
 
-	cs_buf_appendf(b, "%zu subscriber binding record(s) (the network "
+	cs_buf_appendf(b,
+	    "%zu subscriber binding record(s) (the network "
 	    "addresses assigned to a subscriber and the times of each "
 	    "session or lease, with the subscriber's identity as recorded by "
 	    "the authentication, accounting and address-assignment systems%s)",
-	    cs_pkg_count(p, PK_BINDING), (p->cols & PC_BIT(PC_SUB_NAME)) ?
-	    ", joined with the name, postal address, account and means of "
-	    "payment held by the billing system" : "");
+	    cs_pkg_count(p, PK_BINDING),
+	    (p->cols & PC_BIT(PC_SUB_NAME))
+		? ", joined with the name, postal address, account and means "
+		  "of "
+		  "payment held by the billing system"
+		: "");
 	if (cs_pkg_count(p, PK_SMTP))
-		cs_buf_appendf(b, " and %zu SMTP envelope record(s) (sender, "
+		cs_buf_appendf(b,
+		    " and %zu SMTP envelope record(s) (sender, "
 		    "recipients, client address and times of messages, "
 		    "without content) from the mail system's logs",
 		    cs_pkg_count(p, PK_SMTP));
 	cs_buf_puts(b, ", concerning ");
 	for (i = 0; i < c->nt; i++) {
 		cs_target_format(&c->t[i], tv, sizeof(tv));
-		cs_buf_appendf(b, "%s%s", i ? (i + 1 == c->nt ? " and " : ", ") :
-		    "", tv);
+		cs_buf_appendf(
+		    b, "%s%s", i ? (i + 1 == c->nt ? " and " : ", ") : "", tv);
 	}
 	if (c->nt == 0)
 		cs_buf_puts(b, "(no targets)");
-	cs_buf_puts(b, ", produced in the files records.csv and "
+	cs_buf_puts(b,
+	    ", produced in the files records.csv and "
 	    "records.json");
 }
 
@@ -1003,18 +1091,19 @@ cs_pkg_cert(const struct cs_pkg *p, struct cs_buf *out)
 	char t1[300], t2[300], t3[300], t4[300], day[40];
 	struct cs_buf d;
 
-	const char *name = cfg_or(cf->custodian_name, "custodian_name", t1,
-	    sizeof(t1));
-	const char *title = cfg_or(cf->custodian_title, "custodian_title", t2,
-	    sizeof(t2));
-	const char *op = cfg_or(cf->operator_name, "operator_name", t3,
-	    sizeof(t3));
-	const char *addr = cfg_or(cf->operator_address, "operator_address",
-	    t4, sizeof(t4));
+	const char *name =
+	    cfg_or(cf->custodian_name, "custodian_name", t1, sizeof(t1));
+	const char *title =
+	    cfg_or(cf->custodian_title, "custodian_title", t2, sizeof(t2));
+	const char *op =
+	    cfg_or(cf->operator_name, "operator_name", t3, sizeof(t3));
+	const char *addr =
+	    cfg_or(cf->operator_address, "operator_address", t4, sizeof(t4));
 
 	day_of(p->now, day);
 	cs_buf_init(&d, NULL, 0, 1 << 20);
-	cs_buf_puts(out, "CERTIFICATE OF AUTHENTICITY OF DOMESTIC RECORDS OF A "
+	cs_buf_puts(out,
+	    "CERTIFICATE OF AUTHENTICITY OF DOMESTIC RECORDS OF A "
 	    "REGULARLY CONDUCTED ACTIVITY\n(Federal Rules of Evidence "
 	    "803(6) and 902(11))\n\n");
 	cs_buf_appendf(&d, "Case %s (%s), %s%s%s.", p->c->id, p->c->type_name,
@@ -1023,14 +1112,17 @@ cs_pkg_cert(const struct cs_pkg *p, struct cs_buf *out)
 	wrap(out, d.data, "");
 	cs_buf_putc(out, '\n');
 	cs_buf_reset(&d);
-	cs_buf_appendf(&d, "I, %s, attest, under penalties of perjury by the "
+	cs_buf_appendf(&d,
+	    "I, %s, attest, under penalties of perjury by the "
 	    "laws of the United States of America pursuant to 28 U.S.C. "
 	    "1746, that the information contained in this certification is "
-	    "true and correct.", name);
+	    "true and correct.",
+	    name);
 	wrap(out, d.data, "");
 	cs_buf_putc(out, '\n');
 	cs_buf_reset(&d);
-	cs_buf_appendf(&d, "1. I am employed by %s, %s, as %s, and by reason "
+	cs_buf_appendf(&d,
+	    "1. I am employed by %s, %s, as %s, and by reason "
 	    "of my position I am a custodian of its records or am otherwise "
 	    "familiar with the manner in which its records are created, "
 	    "kept and retrieved, and qualified to make this certification.",
@@ -1038,45 +1130,55 @@ cs_pkg_cert(const struct cs_pkg *p, struct cs_buf *out)
 	wrap(out, d.data, "   ");
 	cs_buf_putc(out, '\n');
 	cs_buf_reset(&d);
-	cs_buf_puts(&d, "2. The records produced with this certification "
+	cs_buf_puts(&d,
+	    "2. The records produced with this certification "
 	    "are: ");
 	describe(p, &d);
-	cs_buf_puts(&d, ". They are true duplicates of the original records "
+	cs_buf_puts(&d,
+	    ". They are true duplicates of the original records "
 	    "held in electronic form, extracted by an automated process; the "
 	    "SHA-256 value of each file is listed in MANIFEST.sha256.");
 	wrap(out, d.data, "   ");
 	cs_buf_putc(out, '\n');
 	cs_buf_reset(&d);
-	cs_buf_appendf(&d, "3. The records were made at or near the time of "
+	cs_buf_appendf(&d,
+	    "3. The records were made at or near the time of "
 	    "the occurrence of the matters set forth in them, by, or from "
 	    "information transmitted by, a person with knowledge of those "
 	    "matters, or by automated systems of %s recording those matters "
-	    "as they occurred;", op);
+	    "as they occurred;",
+	    op);
 	wrap(out, d.data, "   ");
 	cs_buf_reset(&d);
-	cs_buf_appendf(&d, "4. the records were kept in the course of the "
-	    "regularly conducted business activity of %s; and", op);
+	cs_buf_appendf(&d,
+	    "4. the records were kept in the course of the "
+	    "regularly conducted business activity of %s; and",
+	    op);
 	wrap(out, d.data, "   ");
 	cs_buf_reset(&d);
-	cs_buf_appendf(&d, "5. making such records was a regular practice "
+	cs_buf_appendf(&d,
+	    "5. making such records was a regular practice "
 	    "of that activity.");
 	wrap(out, d.data, "   ");
 	cs_buf_putc(out, '\n');
 	cs_buf_reset(&d);
-	cs_buf_puts(&d, "I further state that this certification is intended "
+	cs_buf_puts(&d,
+	    "I further state that this certification is intended "
 	    "to satisfy Rules 803(6) and 902(11) of the Federal Rules of "
 	    "Evidence.");
 	wrap(out, d.data, "");
-	cs_buf_appendf(out, "\n\nDate: %s\n\n\nSignature: "
+	cs_buf_appendf(out,
+	    "\n\nDate: %s\n\n\nSignature: "
 	    "________________________________\n\nName:  %s\nTitle: %s\n"
-	    "For:   %s, %s\n", day, name, title, op, addr);
+	    "For:   %s, %s\n",
+	    day, name, title, op, addr);
 	cs_buf_release(&d);
 	return cs_buf_error(out);
 }
 
 enum cs_err
-cs_pkg_letter(const struct cs_pkg *p, const char *const *files,
-    size_t nfiles, struct cs_buf *out)
+cs_pkg_letter(const struct cs_pkg *p, const char *const *files, size_t nfiles,
+    struct cs_buf *out)
 {
 	const struct cs_case *c = p->c;
 	const struct cs_config *cf = p->cfg;
@@ -1087,21 +1189,23 @@ cs_pkg_letter(const struct cs_pkg *p, const char *const *files,
 	day_of(p->now, day);
 	fmt_t(c->received, rcv);
 	cs_buf_init(&d, NULL, 0, 1 << 20);
-	cs_buf_appendf(out, "%s\n%s\n\n%s\n\n", cfg_or(cf->operator_name,
-	    "operator_name", t1, sizeof(t1)), cfg_or(cf->operator_address,
-	    "operator_address", t2, sizeof(t2)), day);
-	cs_buf_appendf(out, "To: %s%s%s\n", c->officer_name[0] ?
-	    c->officer_name : "", c->officer_name[0] ? ", " : "",
-	    or_none(c->agency));
+	cs_buf_appendf(out, "%s\n%s\n\n%s\n\n",
+	    cfg_or(cf->operator_name, "operator_name", t1, sizeof(t1)),
+	    cfg_or(cf->operator_address, "operator_address", t2, sizeof(t2)),
+	    day);
+	cs_buf_appendf(out, "To: %s%s%s\n",
+	    c->officer_name[0] ? c->officer_name : "",
+	    c->officer_name[0] ? ", " : "", or_none(c->agency));
 	if (c->officer_email[0])
-	    cs_buf_appendf(out, "    %s\n", c->officer_email);
+		cs_buf_appendf(out, "    %s\n", c->officer_email);
 	cs_buf_appendf(out, "\nRe: %s%s%s (our case %s), received %s\n\n",
 	    c->type_name, c->agency_ref[0] ? ", your reference " : "",
 	    c->agency_ref, c->id, rcv);
 	cs_buf_puts(out, "Dear Sir or Madam,\n\n");
-	cs_buf_appendf(&d, "In response to the legal process referenced "
-	    "above, %s produces the enclosed records: ", cfg_or(
-	    cf->operator_name, "operator_name", t3, sizeof(t3)));
+	cs_buf_appendf(&d,
+	    "In response to the legal process referenced "
+	    "above, %s produces the enclosed records: ",
+	    cfg_or(cf->operator_name, "operator_name", t3, sizeof(t3)));
 	describe(p, &d);
 	cs_buf_puts(&d, ".");
 	wrap(out, d.data, "");
@@ -1116,15 +1220,18 @@ cs_pkg_letter(const struct cs_pkg *p, const char *const *files,
 		cs_buf_appendf(out, "  - %s\n", files[i]);
 	cs_buf_puts(out, "\n");
 	cs_buf_reset(&d);
-	cs_buf_appendf(&d, "The SHA-256 value of every enclosed file is "
+	cs_buf_appendf(&d,
+	    "The SHA-256 value of every enclosed file is "
 	    "listed in MANIFEST.sha256 (check with: sha256sum -c "
 	    "MANIFEST.sha256). Please refer to our case %s in any "
-	    "correspondence about this production.", c->id);
+	    "correspondence about this production.",
+	    c->id);
 	wrap(out, d.data, "");
-	cs_buf_appendf(out, "\nContact for this production:\n  telephone %s\n"
-	    "  e-mail    %s\n", cfg_or(cf->contact_phone, "contact_phone", t4,
-	    sizeof(t4)), cfg_or(cf->contact_email, "contact_email", t5,
-	    sizeof(t5)));
+	cs_buf_appendf(out,
+	    "\nContact for this production:\n  telephone %s\n"
+	    "  e-mail    %s\n",
+	    cfg_or(cf->contact_phone, "contact_phone", t4, sizeof(t4)),
+	    cfg_or(cf->contact_email, "contact_email", t5, sizeof(t5)));
 	cs_buf_appendf(out, "\nSincerely,\n\n%s\n%s\n", or_none(p->by),
 	    cfg_or(cf->operator_name, "operator_name", t1, sizeof(t1)));
 	cs_buf_release(&d);
@@ -1146,7 +1253,8 @@ cs_pkg_dir_make(const char *dir, int *created, struct cs_errbuf *eb)
 		return CS_OK;
 	}
 	if (errno != EEXIST) {
-		cs_errbuf_set(eb, "%s: cannot create: %s", dir, strerror(errno));
+		cs_errbuf_set(
+		    eb, "%s: cannot create: %s", dir, strerror(errno));
 		return CS_EIO;
 	}
 	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -1158,11 +1266,14 @@ cs_pkg_dir_make(const char *dir, int *created, struct cs_errbuf *eb)
 		return CS_EIO;
 	}
 	while ((de = readdir(dp)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		closedir(dp);
-		cs_errbuf_set(eb, "%s: exists and is not empty (give a new or "
-		    "empty directory)", dir);
+		cs_errbuf_set(eb,
+		    "%s: exists and is not empty (give a new or "
+		    "empty directory)",
+		    dir);
 		return CS_EPERM;
 	}
 	closedir(dp);
@@ -1213,8 +1324,8 @@ cs_pkg_file_write(const char *dir, const char *name, const void *p, size_t n,
 		cs_errbuf_set(eb, "%s/%s: path too long", dir, name);
 		return CS_ETOOBIG;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		cs_errbuf_set(eb, "%s: %s", path, strerror(errno));
 		return CS_EIO;
@@ -1224,7 +1335,8 @@ cs_pkg_file_write(const char *dir, const char *name, const void *p, size_t n,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			cs_errbuf_set(eb, "%s: write: %s", path, strerror(errno));
+			cs_errbuf_set(
+			    eb, "%s: write: %s", path, strerror(errno));
 			close(fd);
 			return CS_EIO;
 		}

@@ -45,11 +45,30 @@
 
 /* the columns of a record (records.csv header order) */
 enum cs_pkg_col {
-	PC_KIND, PC_TARGET, PC_START, PC_END, PC_END_KNOWN, PC_ADDRESS,
-	PC_ADDRESSES, PC_USERNAME, PC_MAC, PC_CIRCUIT, PC_NAS, PC_NAS_PORT,
-	PC_SESSION, PC_SOURCE, PC_SUB_NAME, PC_SUB_ADDRESS, PC_SUB_ACCOUNT,
-	PC_SUB_PAYMENT, PC_MAIL_QUEUE_ID, PC_MAIL_FROM, PC_MAIL_TO,
-	PC_MAIL_SASL, PC_EVIDENCE, PC_N
+	PC_KIND,
+	PC_TARGET,
+	PC_START,
+	PC_END,
+	PC_END_KNOWN,
+	PC_ADDRESS,
+	PC_ADDRESSES,
+	PC_USERNAME,
+	PC_MAC,
+	PC_CIRCUIT,
+	PC_NAS,
+	PC_NAS_PORT,
+	PC_SESSION,
+	PC_SOURCE,
+	PC_SUB_NAME,
+	PC_SUB_ADDRESS,
+	PC_SUB_ACCOUNT,
+	PC_SUB_PAYMENT,
+	PC_MAIL_QUEUE_ID,
+	PC_MAIL_FROM,
+	PC_MAIL_TO,
+	PC_MAIL_SASL,
+	PC_EVIDENCE,
+	PC_N
 };
 
 enum cs_pkg_kind { PK_BINDING, PK_SMTP };
@@ -57,21 +76,21 @@ enum cs_pkg_kind { PK_BINDING, PK_SMTP };
 /* one disclosed record */
 struct cs_pkg_rec {
 	enum cs_pkg_kind kind;
-	char *col[PC_N];	/* owned; NULL: empty (PC_KIND set by writers) */
-	char *json;		/* owned; the record's JSON object */
-	char *dir_json;		/* owned; subscriber directory object or NULL */
+	char *col[PC_N]; /* owned; NULL: empty (PC_KIND set by writers) */
+	char *json;      /* owned; the record's JSON object */
+	char *dir_json;  /* owned; subscriber directory object or NULL */
 };
 
 struct cs_pkg {
-	const struct cs_case *c;	/* borrowed */
-	const struct cs_config *cfg;	/* borrowed */
-	cs_time now;			/* when the package is made */
-	const char *by;			/* borrowed: who makes it */
-	const char *disclosed;		/* borrowed: categories disclosed */
-	const char *withheld;		/* borrowed: categories withheld, or "" */
-	const char *why;		/* borrowed: authority, e.g. "2703(c)(2)" */
-	unsigned cols;			/* bit per enum cs_pkg_col to print */
-	struct cs_pkg_rec *r;		/* owned (cs_pkg_release) */
+	const struct cs_case *c;     /* borrowed */
+	const struct cs_config *cfg; /* borrowed */
+	cs_time now;                 /* when the package is made */
+	const char *by;              /* borrowed: who makes it */
+	const char *disclosed;       /* borrowed: categories disclosed */
+	const char *withheld;        /* borrowed: categories withheld, or "" */
+	const char *why;      /* borrowed: authority, e.g. "2703(c)(2)" */
+	unsigned cols;        /* bit per enum cs_pkg_col to print */
+	struct cs_pkg_rec *r; /* owned (cs_pkg_release) */
 	size_t n, cap;
 	struct cs_due due[CS_RULES_MAXDUE];
 	size_t ndue;
@@ -100,8 +119,8 @@ const char *cs_pkg_col_name(enum cs_pkg_col c);
  * For arrays of objects, cs_json_list_str joins the key's values of each
  * element of the top-level array `arr` with ", ".
  */
-int cs_json_get_str(const char *json, const char *key, char *out,
-    size_t outlen);
+int cs_json_get_str(
+    const char *json, const char *key, char *out, size_t outlen);
 int cs_json_list_str(const char *json, const char *arr, const char *key,
     char *out, size_t outlen);
 /* cs_json_sub_str - the string at obj.key (obj a top-level object) */
@@ -121,18 +140,18 @@ enum cs_err cs_pkg_letter(const struct cs_pkg *p, const char *const *files,
  * an existing empty directory; refuses (CS_EPERM) one that is not empty
  * or is not a directory.  *created says whether it was made here.
  */
-enum cs_err cs_pkg_dir_make(const char *dir, int *created,
-    struct cs_errbuf *eb);
+enum cs_err cs_pkg_dir_make(
+    const char *dir, int *created, struct cs_errbuf *eb);
 /*
  * cs_pkg_file_write - write dir/name (must not exist; mode 0600), fsync;
  * hex gets the SHA-256 of the bytes.
  */
-enum cs_err cs_pkg_file_write(const char *dir, const char *name,
-    const void *p, size_t n, char hex[static 65], struct cs_errbuf *eb);
+enum cs_err cs_pkg_file_write(const char *dir, const char *name, const void *p,
+    size_t n, char hex[static 65], struct cs_errbuf *eb);
 /* cs_pkg_dir_sync - fsync the directory, so the new names are durable */
 enum cs_err cs_pkg_dir_sync(const char *dir, struct cs_errbuf *eb);
 /* cs_pkg_manifest - "HEX  NAME\n" lines, as sha256sum prints them */
-void cs_pkg_manifest(const char *const *names, const char (*hex)[65],
-    size_t n, struct cs_buf *out);
+void cs_pkg_manifest(const char *const *names, const char (*hex)[65], size_t n,
+    struct cs_buf *out);
 
 #endif

@@ -19,16 +19,16 @@
 
 #define DAY_US (86400LL * CS_US)
 #define JOURNAL "purge.journal"
-#define MAX_JOURNAL 4096	/* days in one journal: far more than a run */
+#define MAX_JOURNAL 4096 /* days in one journal: far more than a run */
 
-static const char *const data_sfx[] = {".db", ".db-wal", ".db-shm",
-	".db-journal"};
+static const char *const data_sfx[] = {
+    ".db", ".db-wal", ".db-shm", ".db-journal"};
 #define NSFX (sizeof(data_sfx) / sizeof(data_sfx[0]))
 
 /* ---- the inventory ---- */
 
 struct inv {
-	struct cs_dayinfo *d;	/* owned; sorted by day */
+	struct cs_dayinfo *d; /* owned; sorted by day */
 	size_t n, cap;
 };
 
@@ -130,7 +130,8 @@ scan_data(struct inv *v, const char *dir, unsigned bit)
 		di = inv_slot(v, day);
 		di->what |= bit;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
-		    0 && S_ISREG(st.st_mode))
+			0 &&
+		    S_ISREG(st.st_mode))
 			di->bytes += st.st_size;
 	}
 	closedir(d);
@@ -179,8 +180,8 @@ journal_load(const char *datadir, struct jent *j, size_t *n)
 static int
 sync_path(const char *path, int dir)
 {
-	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) |
-	    O_CLOEXEC);
+	int fd =
+	    open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
 	int rc;
 
 	if (fd < 0)
@@ -202,8 +203,8 @@ cs_purge_sync_dir(const char *path, struct cs_errbuf *eb)
 
 /* journal_save - replace the journal atomically (removed when empty) */
 static enum cs_err
-journal_save(const char *datadir, const struct jent *j, size_t n,
-    struct cs_errbuf *eb)
+journal_save(
+    const char *datadir, const struct jent *j, size_t n, struct cs_errbuf *eb)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8], name[16];
 	struct cs_buf b;
@@ -278,15 +279,16 @@ cs_purge_inventory(const char *datadir, const char *keysdir,
 uint64_t
 cs_purge_keep_days(const struct cs_config *c)
 {
-	return c->retention_days > c->retention_smtp_days ?
-	    c->retention_days : c->retention_smtp_days;
+	return c->retention_days > c->retention_smtp_days
+	    ? c->retention_days
+	    : c->retention_smtp_days;
 }
 
 int64_t
 cs_purge_first_kept(cs_time now, uint64_t keep)
 {
-	int64_t today = now >= 0 ? now / DAY_US : -((-now + DAY_US - 1) /
-	    DAY_US);
+	int64_t today =
+	    now >= 0 ? now / DAY_US : -((-now + DAY_US - 1) / DAY_US);
 
 	return today - (int64_t)keep;
 }
@@ -322,10 +324,10 @@ cs_purge_wipe_file(const char *path, struct cs_errbuf *eb)
 		goto fail_fd;
 	left = S_ISREG(st.st_mode) ? st.st_size : 0;
 	if (left < 32 && S_ISREG(st.st_mode))
-		left = 32;	/* a key is 32 bytes; cover a short one too */
+		left = 32; /* a key is 32 bytes; cover a short one too */
 	while (left > 0) {
-		size_t k = left > (off_t)sizeof(zero) ? sizeof(zero) :
-		    (size_t)left;
+		size_t k =
+		    left > (off_t)sizeof(zero) ? sizeof(zero) : (size_t)left;
 		ssize_t w = write(fd, zero, k);
 		if (w <= 0)
 			goto fail_fd;
@@ -362,7 +364,7 @@ wipe_dead(const char *kdir, const char *dname, struct cs_errbuf *eb)
 	while ((de = readdir(d)) != NULL && e == CS_OK) {
 		if (strncmp(de->d_name, pfx, pl) != 0 ||
 		    (strcmp(de->d_name + pl, "dead") != 0 &&
-		    strncmp(de->d_name + pl, "tmp.", 4) != 0))
+			strncmp(de->d_name + pl, "tmp.", 4) != 0))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", kdir, de->d_name);
 		e = cs_purge_wipe_file(path, eb);
@@ -404,8 +406,8 @@ unlink_data(const char *datadir, const char *sub, const char *dname,
 		if (unlink(path) != 0) {
 			if (errno == ENOENT)
 				continue;
-			cs_errbuf_set(eb, "cannot remove %s: %s", path,
-			    strerror(errno));
+			cs_errbuf_set(
+			    eb, "cannot remove %s: %s", path, strerror(errno));
 			return CS_EIO;
 		}
 		cs_buf_puts(list, (*nlist)++ ? "," : "");
@@ -426,14 +428,14 @@ unquarantine(const char *datadir, int64_t day)
 	snprintf(path, sizeof(path), "%s/state.db", datadir);
 	if (access(path, F_OK) != 0)
 		return 0;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, &db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_busy_timeout(db, 10000);
 	sqlite3_exec(db, "PRAGMA secure_delete=ON", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(db, "DELETE FROM quarantine WHERE day = ?", -1,
-	    &st, NULL) != SQLITE_OK) {
-		n = 0;	/* no quarantine table: nothing to delete */
+		&st, NULL) != SQLITE_OK) {
+		n = 0; /* no quarantine table: nothing to delete */
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, day);
@@ -447,10 +449,10 @@ out:
 
 struct run {
 	const struct cs_purge_opts *o;
-	struct cs_audit *audit;		/* owned by cs_purge_run */
-	struct jent *j;			/* owned; the journal */
+	struct cs_audit *audit; /* owned by cs_purge_run */
+	struct jent *j;         /* owned; the journal */
 	size_t nj;
-	int first;			/* the first day of the run */
+	int first; /* the first day of the run */
 };
 
 /* step_done - tests: die after step n of the first day */
@@ -515,8 +517,8 @@ purge_day(struct run *r, struct cs_dayinfo *di, struct cs_errbuf *eb)
 	if ((e = cs_purge_wipe_file(dead, eb)) != CS_OK)
 		goto out;
 	if (rename(kpath, dead) != 0 && errno != ENOENT) {
-		cs_errbuf_set(eb, "cannot destroy %s: %s", kpath,
-		    strerror(errno));
+		cs_errbuf_set(
+		    eb, "cannot destroy %s: %s", kpath, strerror(errno));
 		e = CS_EIO;
 		goto out;
 	}
@@ -530,10 +532,10 @@ purge_day(struct run *r, struct cs_dayinfo *di, struct cs_errbuf *eb)
 	di->key_us = mono_us() - t0;
 	step_done(r, 3);
 	/* 4: the day's files */
-	if ((e = unlink_data(o->datadir, "days", dname, &files, &nfiles,
-	    eb)) != CS_OK ||
-	    (e = unlink_data(o->datadir, "nat", dname, &files, &nfiles,
-	    eb)) != CS_OK)
+	if ((e = unlink_data(o->datadir, "days", dname, &files, &nfiles, eb)) !=
+		CS_OK ||
+	    (e = unlink_data(o->datadir, "nat", dname, &files, &nfiles, eb)) !=
+		CS_OK)
 		goto out;
 	step_done(r, 4);
 	/* 5: the directories that held them */
@@ -550,22 +552,23 @@ purge_day(struct run *r, struct cs_dayinfo *di, struct cs_errbuf *eb)
 	/* 7: the audit trail */
 	cs_time_format(began, t1);
 	cs_time_format(o->now, t2);
-	cs_buf_appendf(&detail, "{\"day\":\"%s\",\"began\":\"%s\","
+	cs_buf_appendf(&detail,
+	    "{\"day\":\"%s\",\"began\":\"%s\","
 	    "\"finished\":\"%s\",\"resumed\":%s,\"key\":\"%s\","
 	    "\"files\":[%s],\"bytes\":%lld,\"quarantine_rows\":%d,"
-	    "\"keep_days\":%llu}", dname, t1, t2,
-	    (di->what & CS_DI_JOURNAL) ? "true" : "false",
-	    had_key ? "destroyed" : (di->what & CS_DI_DEAD) ?
-	    "destroyed (wipe finished)" : "already gone",
-	    files.data, (long long)di->bytes, nq,
-	    (unsigned long long)o->keep);
+	    "\"keep_days\":%llu}",
+	    dname, t1, t2, (di->what & CS_DI_JOURNAL) ? "true" : "false",
+	    had_key                       ? "destroyed"
+		: (di->what & CS_DI_DEAD) ? "destroyed (wipe finished)"
+					  : "already gone",
+	    files.data, (long long)di->bytes, nq, (unsigned long long)o->keep);
 	if (cs_buf_error(&detail) != CS_OK) {
 		cs_errbuf_set(eb, "audit detail too long");
 		e = CS_ETOOBIG;
 		goto out;
 	}
 	if ((e = cs_audit_append(r->audit, o->actor, "retention.purge", NULL,
-	    detail.data, eb)) != CS_OK)
+		 detail.data, eb)) != CS_OK)
 		goto out;
 	step_done(r, 7);
 	/* 8: done */
@@ -588,14 +591,14 @@ static int
 due(const struct cs_dayinfo *di, int64_t first_kept)
 {
 	if (di->what & CS_DI_JOURNAL)
-		return 1;	/* begun: always finished */
+		return 1; /* begun: always finished */
 	return di->day < first_kept &&
 	    (di->what & (CS_DI_KEY | CS_DI_DEAD | CS_DI_DATA)) != 0;
 }
 
 enum cs_err
-cs_purge_run(const struct cs_purge_opts *o, struct cs_dayinfo **out,
-    size_t *n, struct cs_errbuf *eb)
+cs_purge_run(const struct cs_purge_opts *o, struct cs_dayinfo **out, size_t *n,
+    struct cs_errbuf *eb)
 {
 	struct cs_dayinfo *inv = NULL, *done = NULL;
 	size_t ninv = 0, ndone = 0, i;
@@ -605,8 +608,8 @@ cs_purge_run(const struct cs_purge_opts *o, struct cs_dayinfo **out,
 
 	*out = NULL;
 	*n = 0;
-	if ((e = cs_purge_inventory(o->datadir, o->keysdir, &inv, &ninv,
-	    eb)) != CS_OK)
+	if ((e = cs_purge_inventory(o->datadir, o->keysdir, &inv, &ninv, eb)) !=
+	    CS_OK)
 		return e;
 	done = cs_xcalloc(ninv ? ninv : 1, sizeof(*done));
 	r.o = o;
@@ -615,10 +618,10 @@ cs_purge_run(const struct cs_purge_opts *o, struct cs_dayinfo **out,
 		for (i = 0; i < ninv && !due(&inv[i], first_kept); i++)
 			;
 		if (i == ninv)
-			goto out;	/* nothing to do: no audit.db created */
+			goto out; /* nothing to do: no audit.db created */
 		e = cs_audit_open(o->datadir, o->keysdir, 1, &r.audit, eb);
 		if (e != CS_OK)
-			goto out;	/* no purge goes unaudited */
+			goto out; /* no purge goes unaudited */
 		r.j = cs_xcalloc(MAX_JOURNAL, sizeof(*r.j));
 		journal_load(o->datadir, r.j, &r.nj);
 	}

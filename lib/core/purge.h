@@ -47,23 +47,23 @@
 #include "util/time.h"
 
 /* what a day has on disk (cs_dayinfo.what) */
-#define CS_DI_KEY 0x01u		/* KEYS/days/D.key */
-#define CS_DI_DEAD 0x02u	/* D.key.dead or D.key.tmp.*: being wiped */
-#define CS_DI_DB 0x04u		/* DATA/days/D.db (or its -wal/-shm) */
-#define CS_DI_NAT 0x08u		/* DATA/nat/D.db (or its -wal/-shm) */
-#define CS_DI_TOMB 0x10u	/* KEYS/days/D.purged: destroyed before */
-#define CS_DI_JOURNAL 0x20u	/* in DATA/purge.journal: purge unfinished */
+#define CS_DI_KEY 0x01u     /* KEYS/days/D.key */
+#define CS_DI_DEAD 0x02u    /* D.key.dead or D.key.tmp.*: being wiped */
+#define CS_DI_DB 0x04u      /* DATA/days/D.db (or its -wal/-shm) */
+#define CS_DI_NAT 0x08u     /* DATA/nat/D.db (or its -wal/-shm) */
+#define CS_DI_TOMB 0x10u    /* KEYS/days/D.purged: destroyed before */
+#define CS_DI_JOURNAL 0x20u /* in DATA/purge.journal: purge unfinished */
 #define CS_DI_DATA (CS_DI_DB | CS_DI_NAT)
 
 struct cs_dayinfo {
-	int64_t day;		/* days since the epoch (UTC) */
-	unsigned what;		/* CS_DI_* */
-	int64_t bytes;		/* bytes of its data files */
-	cs_time began;		/* journal: when its purge began, else NONE */
-	int64_t key_us;		/* cs_purge_run: microseconds from the start
-				   of the day's purge until its key was gone
-				   (step 3) */
-	int64_t total_us;	/* ... until the day was done (step 8) */
+	int64_t day;      /* days since the epoch (UTC) */
+	unsigned what;    /* CS_DI_* */
+	int64_t bytes;    /* bytes of its data files */
+	cs_time began;    /* journal: when its purge began, else NONE */
+	int64_t key_us;   /* cs_purge_run: microseconds from the start
+			     of the day's purge until its key was gone
+			     (step 3) */
+	int64_t total_us; /* ... until the day was done (step 8) */
 };
 
 /*
@@ -82,13 +82,13 @@ int64_t cs_purge_first_kept(cs_time now, uint64_t keep);
 cs_time cs_purge_due(int64_t day, uint64_t keep);
 
 struct cs_purge_opts {
-	const char *datadir, *keysdir;	/* borrowed */
+	const char *datadir, *keysdir; /* borrowed */
 	cs_time now;
-	uint64_t keep;			/* cs_purge_keep_days */
-	int dry_run;			/* say what would go; change nothing */
-	const char *actor;		/* for the audit trail */
-	int crash_at;			/* tests only: _exit(9) after this step
-					   of the first day (0: never) */
+	uint64_t keep;     /* cs_purge_keep_days */
+	int dry_run;       /* say what would go; change nothing */
+	const char *actor; /* for the audit trail */
+	int crash_at;      /* tests only: _exit(9) after this step
+			      of the first day (0: never) */
 };
 
 /*
@@ -97,8 +97,8 @@ struct cs_purge_opts {
  * run) as they were found.  On an error the days before it are done and
  * listed; the failing day is left for the next run.
  */
-enum cs_err cs_purge_run(const struct cs_purge_opts *o,
-    struct cs_dayinfo **out, size_t *n, struct cs_errbuf *eb);
+enum cs_err cs_purge_run(const struct cs_purge_opts *o, struct cs_dayinfo **out,
+    size_t *n, struct cs_errbuf *eb);
 
 /*
  * cs_purge_wipe_file - overwrite a file with zeros, fsync it and unlink

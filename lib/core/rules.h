@@ -23,25 +23,25 @@
 enum cs_outcome { RO_INFO, RO_WARN, RO_ROUTE, RO_BLOCK };
 
 struct cs_rule_env {
-	const struct cs_config *cfg;	/* borrowed */
+	const struct cs_config *cfg; /* borrowed */
 	cs_time now;
-	int have_ssi;			/* an SSI policy is registered */
-	cs_time ndo_until;		/* open 2705(b) case on this one:
-					   its end; CS_TIME_NONE: none;
-					   INT64_MAX: no end date */
+	int have_ssi;      /* an SSI policy is registered */
+	cs_time ndo_until; /* open 2705(b) case on this one:
+			      its end; CS_TIME_NONE: none;
+			      INT64_MAX: no end date */
 };
 
 struct cs_finding {
-	const char *rule;		/* static */
+	const char *rule; /* static */
 	enum cs_outcome out;
-	int acked;			/* WARN/ROUTE acknowledged */
+	int acked; /* WARN/ROUTE acknowledged */
 	char msg[256];
 };
 
 struct cs_due {
-	const char *rule;		/* static */
+	const char *rule; /* static */
 	cs_time at;
-	int must_act;			/* overdue matters (not a reminder) */
+	int must_act; /* overdue matters (not a reminder) */
 	char case_id[CS_CASE_ID];
 	char what[200];
 };
@@ -62,8 +62,7 @@ size_t cs_rules_eval(const struct cs_case *c, const struct cs_rule_env *env,
  * cs_rules_blocker - the first finding that stops disclosure (a BLOCK, or
  * a WARN/ROUTE not acknowledged), or NULL.
  */
-const struct cs_finding *cs_rules_blocker(const struct cs_finding *f,
-    size_t n);
+const struct cs_finding *cs_rules_blocker(const struct cs_finding *f, size_t n);
 /* cs_rules_due - deadlines of c still ahead or overdue-and-open; returns n */
 size_t cs_rules_due(const struct cs_case *c, const struct cs_rule_env *env,
     struct cs_due *out, size_t max);

@@ -14,8 +14,8 @@
 #include "core/store.h"
 #include "util/xmalloc.h"
 
-#define LOOKBACK_DAYS 400	/* open sessions are looked for this far back */
-#define MAXCAND 256		/* candidates per probe */
+#define LOOKBACK_DAYS 400 /* open sessions are looked for this far back */
+#define MAXCAND 256       /* candidates per probe */
 
 /* tag domains */
 #define D_ADDR 'a'
@@ -28,46 +28,67 @@
 #define D_CHECK 'c'
 
 enum {
-	ST_UPSERT, ST_DELETE, ST_BYKEY, ST_PLEN, ST_COVER, ST_OPENADDR,
-	ST_NEXT, ST_BYNAS, ST_RESET, ST_SMTP, ST_BYUSER, ST_BYMAC,
-	ST_SMTP_USER, ST_SMTP_IP, ST_SMTP_QID, ST_SMTP_DEL, ST_SIBLING, ST_MAX
+	ST_UPSERT,
+	ST_DELETE,
+	ST_BYKEY,
+	ST_PLEN,
+	ST_COVER,
+	ST_OPENADDR,
+	ST_NEXT,
+	ST_BYNAS,
+	ST_RESET,
+	ST_SMTP,
+	ST_BYUSER,
+	ST_BYMAC,
+	ST_SMTP_USER,
+	ST_SMTP_IP,
+	ST_SMTP_QID,
+	ST_SMTP_DEL,
+	ST_SIBLING,
+	ST_MAX
 };
 
 static const char *const sql_text[ST_MAX] = {
-	[ST_UPSERT] = "INSERT INTO binding(addr_tag, fam, plen,"
-	    " start, end, end_known, src, key_tag, user_tag, mac_tag, nas_tag,"
-	    " sealed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key_tag,"
-	    " addr_tag, start) DO UPDATE SET fam = excluded.fam,"
-	    " plen = excluded.plen, end = excluded.end,"
-	    " end_known = excluded.end_known, src = excluded.src,"
-	    " user_tag = excluded.user_tag, mac_tag = excluded.mac_tag,"
-	    " nas_tag = excluded.nas_tag, sealed = excluded.sealed",
-	[ST_DELETE] = "DELETE FROM binding WHERE key_tag = ? AND addr_tag = ?"
-	    " AND start = ?",
-	[ST_BYKEY] = "SELECT id, key_tag, sealed, start FROM binding WHERE key_tag = ?",
-	[ST_PLEN] = "INSERT OR IGNORE INTO plen(fam, plen) VALUES(?, ?)",
-	[ST_COVER] = "SELECT id, key_tag, sealed, start FROM binding WHERE addr_tag = ?"
-	    " AND start <= ? AND (end_known = 0 OR end > ?)",
-	[ST_OPENADDR] = "SELECT id, key_tag, sealed, start FROM binding WHERE"
-	    " addr_tag = ? AND start <= ? AND end_known = 0",
-	[ST_NEXT] = "SELECT min(start) FROM binding WHERE addr_tag = ? AND"
-	    " start > ?",
-	[ST_BYNAS] = "SELECT id, key_tag, sealed, start FROM binding WHERE nas_tag = ?"
-	    " AND end_known = 0 AND start < ?",
-	[ST_RESET] = "INSERT OR IGNORE INTO nas_reset(uid, nas_tag, time, sealed)"
-	    " VALUES(?,?,?,?)",
-	[ST_SMTP] = "INSERT OR REPLACE INTO smtp(uid, time, user_tag, ip_tag,"
-	    " qid_tag, sealed) VALUES(?,?,?,?,?,?)",
-	[ST_BYUSER] = "SELECT id, key_tag, sealed, start FROM binding WHERE user_tag = ?",
-	[ST_BYMAC] = "SELECT id, key_tag, sealed, start FROM binding WHERE mac_tag = ?",
-	[ST_SMTP_USER] = "SELECT uid, time, sealed FROM smtp WHERE user_tag = ?",
-	[ST_SMTP_QID] = "SELECT uid, sealed FROM smtp WHERE qid_tag = ?"
-	    " AND time >= ? AND time <= ?",
-	[ST_SMTP_DEL] = "DELETE FROM smtp WHERE uid = ?",
-	[ST_SIBLING] = "SELECT sealed FROM binding WHERE key_tag = ? AND"
-	    " start = ? AND sealed IS NOT NULL LIMIT 1",
-	[ST_SMTP_IP] = "SELECT uid, time, sealed FROM smtp WHERE ip_tag = ? AND"
-	    " time >= ? AND time < ?",
+    [ST_UPSERT] =
+	"INSERT INTO binding(addr_tag, fam, plen,"
+	" start, end, end_known, src, key_tag, user_tag, mac_tag, nas_tag,"
+	" sealed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key_tag,"
+	" addr_tag, start) DO UPDATE SET fam = excluded.fam,"
+	" plen = excluded.plen, end = excluded.end,"
+	" end_known = excluded.end_known, src = excluded.src,"
+	" user_tag = excluded.user_tag, mac_tag = excluded.mac_tag,"
+	" nas_tag = excluded.nas_tag, sealed = excluded.sealed",
+    [ST_DELETE] = "DELETE FROM binding WHERE key_tag = ? AND addr_tag = ?"
+		  " AND start = ?",
+    [ST_BYKEY] =
+	"SELECT id, key_tag, sealed, start FROM binding WHERE key_tag = ?",
+    [ST_PLEN] = "INSERT OR IGNORE INTO plen(fam, plen) VALUES(?, ?)",
+    [ST_COVER] =
+	"SELECT id, key_tag, sealed, start FROM binding WHERE addr_tag = ?"
+	" AND start <= ? AND (end_known = 0 OR end > ?)",
+    [ST_OPENADDR] = "SELECT id, key_tag, sealed, start FROM binding WHERE"
+		    " addr_tag = ? AND start <= ? AND end_known = 0",
+    [ST_NEXT] = "SELECT min(start) FROM binding WHERE addr_tag = ? AND"
+		" start > ?",
+    [ST_BYNAS] =
+	"SELECT id, key_tag, sealed, start FROM binding WHERE nas_tag = ?"
+	" AND end_known = 0 AND start < ?",
+    [ST_RESET] = "INSERT OR IGNORE INTO nas_reset(uid, nas_tag, time, sealed)"
+		 " VALUES(?,?,?,?)",
+    [ST_SMTP] = "INSERT OR REPLACE INTO smtp(uid, time, user_tag, ip_tag,"
+		" qid_tag, sealed) VALUES(?,?,?,?,?,?)",
+    [ST_BYUSER] =
+	"SELECT id, key_tag, sealed, start FROM binding WHERE user_tag = ?",
+    [ST_BYMAC] =
+	"SELECT id, key_tag, sealed, start FROM binding WHERE mac_tag = ?",
+    [ST_SMTP_USER] = "SELECT uid, time, sealed FROM smtp WHERE user_tag = ?",
+    [ST_SMTP_QID] = "SELECT uid, sealed FROM smtp WHERE qid_tag = ?"
+		    " AND time >= ? AND time <= ?",
+    [ST_SMTP_DEL] = "DELETE FROM smtp WHERE uid = ?",
+    [ST_SIBLING] = "SELECT sealed FROM binding WHERE key_tag = ? AND"
+		   " start = ? AND sealed IS NOT NULL LIMIT 1",
+    [ST_SMTP_IP] = "SELECT uid, time, sealed FROM smtp WHERE ip_tag = ? AND"
+		   " time >= ? AND time < ?",
 };
 
 static const char schema[] =
@@ -111,30 +132,30 @@ static const char state_schema[] =
 
 struct day {
 	int64_t day;
-	sqlite3 *db;		/* owned */
-	const struct cs_daykey *dk;	/* borrowed from keys */
+	sqlite3 *db;                /* owned */
+	const struct cs_daykey *dk; /* borrowed from keys */
 	int in_txn;
-	int created;		/* the file did not exist before this run */
-	int bad;		/* key missing: unreadable */
-	int purged;		/* the day was purged: nothing is written */
+	int created; /* the file did not exist before this run */
+	int bad;     /* key missing: unreadable */
+	int purged;  /* the day was purged: nothing is written */
 	uint8_t plen_seen[2][129];
-	sqlite3_stmt *st[ST_MAX];	/* owned; prepared lazily */
+	sqlite3_stmt *st[ST_MAX]; /* owned; prepared lazily */
 };
 
 struct cs_store {
-	char *datadir;		/* owned */
+	char *datadir; /* owned */
 	char daysdir[PATH_MAX];
 	enum cs_store_mode mode;
-	struct cs_keys *keys;	/* owned */
-	sqlite3 *state;		/* owned; NULL until needed */
-	struct day **open;	/* owned; sorted by day */
+	struct cs_keys *keys; /* owned */
+	sqlite3 *state;       /* owned; NULL until needed */
+	struct day **open;    /* owned; sorted by day */
 	size_t nopen, capopen;
-	int64_t *days;		/* owned; existing partitions, sorted */
+	int64_t *days; /* owned; existing partitions, sorted */
 	size_t ndays, capdays;
 	int evicted;
 	int unreadable;
-	void *nat;		/* owned by core/nat.c */
-	uint64_t skipped_purged;	/* rows not written: day purged */
+	void *nat;               /* owned by core/nat.c */
+	uint64_t skipped_purged; /* rows not written: day purged */
 	struct cs_buf scratch, sealbuf;
 };
 
@@ -185,10 +206,11 @@ days_add(struct cs_store *s, int64_t day)
 		return;
 	if (s->ndays == s->capdays) {
 		s->capdays = s->capdays ? s->capdays * 2 : 64;
-		s->days = cs_xreallocarray(s->days, s->capdays, sizeof(*s->days));
+		s->days =
+		    cs_xreallocarray(s->days, s->capdays, sizeof(*s->days));
 	}
-	memmove(&s->days[lo + 1], &s->days[lo],
-	    (s->ndays - lo) * sizeof(*s->days));
+	memmove(
+	    &s->days[lo + 1], &s->days[lo], (s->ndays - lo) * sizeof(*s->days));
 	s->days[lo] = day;
 	s->ndays++;
 }
@@ -231,8 +253,8 @@ scan_days(struct cs_store *s)
 }
 
 enum cs_err
-cs_store_open(const char *datadir, const char *keysdir,
-    enum cs_store_mode mode, struct cs_store **out, struct cs_errbuf *eb)
+cs_store_open(const char *datadir, const char *keysdir, enum cs_store_mode mode,
+    struct cs_store **out, struct cs_errbuf *eb)
 {
 	struct cs_store *s;
 	struct stat st;
@@ -245,8 +267,10 @@ cs_store_open(const char *datadir, const char *keysdir,
 			return CS_EIO;
 		}
 	} else if (stat(datadir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		cs_errbuf_set(eb, "data directory %s does not exist (ingest "
-		    "something first, or pass --data DIR)", datadir);
+		cs_errbuf_set(eb,
+		    "data directory %s does not exist (ingest "
+		    "something first, or pass --data DIR)",
+		    datadir);
 		return CS_ENOENT;
 	}
 	s = cs_xcalloc(1, sizeof(*s));
@@ -255,8 +279,8 @@ cs_store_open(const char *datadir, const char *keysdir,
 	snprintf(s->daysdir, sizeof(s->daysdir), "%s/days", datadir);
 	if (mode == CS_STORE_RW && mkdir(s->daysdir, 0700) != 0 &&
 	    errno != EEXIST) {
-		cs_errbuf_set(eb, "cannot create %s: %s", s->daysdir,
-		    strerror(errno));
+		cs_errbuf_set(
+		    eb, "cannot create %s: %s", s->daysdir, strerror(errno));
 		free(s->datadir);
 		free(s);
 		return CS_EIO;
@@ -351,30 +375,32 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 	} else {
 		cs_day_name(day, name);
 		snprintf(path, sizeof(path), "%s/%s.db", s->daysdir, name);
-		flags = s->mode == CS_STORE_RW ?
-		    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
-		    SQLITE_OPEN_READONLY;
-		rc = sqlite3_open_v2(path, &d->db, flags | SQLITE_OPEN_NOMUTEX,
-		    NULL);
+		flags = s->mode == CS_STORE_RW
+		    ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		    : SQLITE_OPEN_READONLY;
+		rc = sqlite3_open_v2(
+		    path, &d->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 		if (rc != SQLITE_OK) {
-			cs_errbuf_set(eb, "%s: %s", path, d->db ?
-			    sqlite3_errmsg(d->db) : "cannot open");
+			cs_errbuf_set(eb, "%s: %s", path,
+			    d->db ? sqlite3_errmsg(d->db) : "cannot open");
 			sqlite3_close(d->db);
 			d->db = NULL;
 			d->bad = 1;
 		} else {
 			sqlite3_busy_timeout(d->db, 10000);
-			sqlite3_exec(d->db, s->mode == CS_STORE_RW ?
-			    "PRAGMA cache_size=-131072" : "PRAGMA cache_size=-8192",
+			sqlite3_exec(d->db,
+			    s->mode == CS_STORE_RW ? "PRAGMA cache_size=-131072"
+						   : "PRAGMA cache_size=-8192",
 			    NULL, NULL, NULL);
 			if (s->mode == CS_STORE_RW) {
-				sqlite3_exec(d->db, "PRAGMA journal_mode=WAL;"
+				sqlite3_exec(d->db,
+				    "PRAGMA journal_mode=WAL;"
 				    "PRAGMA synchronous=NORMAL;"
 				    "PRAGMA wal_autocheckpoint=16384;"
-				    "PRAGMA temp_store=MEMORY", NULL, NULL,
-				    NULL);
+				    "PRAGMA temp_store=MEMORY",
+				    NULL, NULL, NULL);
 				if (sqlite3_exec(d->db, schema, NULL, NULL,
-				    NULL) != SQLITE_OK) {
+					NULL) != SQLITE_OK) {
 					cs_errbuf_set(eb, "%s: %s", path,
 					    sqlite3_errmsg(d->db));
 					d->bad = 1;
@@ -385,10 +411,11 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 	}
 	if (s->nopen == s->capopen) {
 		s->capopen = s->capopen ? s->capopen * 2 : 32;
-		s->open = cs_xreallocarray(s->open, s->capopen, sizeof(*s->open));
+		s->open =
+		    cs_xreallocarray(s->open, s->capopen, sizeof(*s->open));
 	}
-	memmove(&s->open[lo + 1], &s->open[lo],
-	    (s->nopen - lo) * sizeof(*s->open));
+	memmove(
+	    &s->open[lo + 1], &s->open[lo], (s->nopen - lo) * sizeof(*s->open));
 	s->open[lo] = d;
 	s->nopen++;
 	return d->bad ? NULL : d;
@@ -417,7 +444,7 @@ stmt(struct day *d, int which)
 {
 	if (d->st[which] == NULL &&
 	    sqlite3_prepare_v3(d->db, sql_text[which], -1,
-	    SQLITE_PREPARE_PERSISTENT, &d->st[which], NULL) != SQLITE_OK)
+		SQLITE_PREPARE_PERSISTENT, &d->st[which], NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_reset(d->st[which]);
 	sqlite3_clear_bindings(d->st[which]);
@@ -458,7 +485,8 @@ addr_tag(const struct cs_daykey *dk, const struct cs_addr *a)
 static int
 bind_tag_or_null(sqlite3_stmt *st, int col, int have, int64_t v)
 {
-	return have ? sqlite3_bind_int64(st, col, v) : sqlite3_bind_null(st, col);
+	return have ? sqlite3_bind_int64(st, col, v)
+		    : sqlite3_bind_null(st, col);
 }
 
 /* delete_rows - remove rows of b written with start in day */
@@ -479,10 +507,10 @@ delete_rows(struct cs_store *s, struct cs_binding *b, int64_t day,
 		st = stmt(d, ST_DELETE);
 		if (st == NULL)
 			return CS_EDB;
-		sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_KEY, b->key,
-		    strlen(b->key)));
-		sqlite3_bind_int64(st, 2, b->naddr ? addr_tag(d->dk,
-		    &b->addr[i]) : 0);
+		sqlite3_bind_int64(
+		    st, 1, cs_tag(d->dk, D_KEY, b->key, strlen(b->key)));
+		sqlite3_bind_int64(
+		    st, 2, b->naddr ? addr_tag(d->dk, &b->addr[i]) : 0);
 		sqlite3_bind_int64(st, 3, start);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			cs_errbuf_set(eb, "delete: %s", sqlite3_errmsg(d->db));
@@ -493,8 +521,8 @@ delete_rows(struct cs_store *s, struct cs_binding *b, int64_t day,
 }
 
 enum cs_err
-cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
-    struct cs_errbuf *eb)
+cs_store_put_binding(
+    struct cs_store *s, struct cs_binding *b, struct cs_errbuf *eb)
 {
 	int64_t d0, d1, day, ktag, utag = 0, mtag = 0, ntag = 0, old0, old1;
 	int64_t sig, from;
@@ -568,11 +596,13 @@ cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
 			sqlite3_bind_int(st, 6, (int)known);
 			sqlite3_bind_int(st, 7, b->src);
 			sqlite3_bind_int64(st, 8, ktag);
-			bind_tag_or_null(st, 9, b->f[CS_F_USERNAME] != NULL,
-			    utag);
+			bind_tag_or_null(
+			    st, 9, b->f[CS_F_USERNAME] != NULL, utag);
 			bind_tag_or_null(st, 10, b->has_mac, mtag);
-			bind_tag_or_null(st, 11, b->f[CS_F_NAS_KEY] != NULL &&
-			    b->src == CS_SRC_RADIUS, ntag);
+			bind_tag_or_null(st, 11,
+			    b->f[CS_F_NAS_KEY] != NULL &&
+				b->src == CS_SRC_RADIUS,
+			    ntag);
 			/* the sealed state once per binding and day: the
 			   other addresses' rows point to it by key and start */
 			if (i == 0)
@@ -639,8 +669,9 @@ decode_row(struct cs_store *s, struct day *d, sqlite3_stmt *st)
 		n = sqlite3_column_bytes(sib, 0);
 	}
 	cs_buf_reset(&s->scratch);
-	e = blob == NULL ? CS_ECRYPTO : cs_unseal(d->dk, ktag ^ d->day, blob,
-	    (size_t)n, &s->scratch);
+	e = blob == NULL
+	    ? CS_ECRYPTO
+	    : cs_unseal(d->dk, ktag ^ d->day, blob, (size_t)n, &s->scratch);
 	if (sib)
 		sqlite3_reset(sib);
 	if (e != CS_OK)
@@ -793,8 +824,8 @@ cs_store_put_reset(struct cs_store *s, struct cs_span nas_key, cs_time t,
 	sqlite3_bind_int64(st, 1, uid);
 	sqlite3_bind_int64(st, 2, ntag);
 	sqlite3_bind_int64(st, 3, t);
-	sqlite3_bind_blob(st, 4, s->sealbuf.data, (int)s->sealbuf.len,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, 4, s->sealbuf.data, (int)s->sealbuf.len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		cs_errbuf_set(eb, "reset: %s", sqlite3_errmsg(d->db));
 		return -1;
@@ -814,17 +845,19 @@ cs_store_resets(struct cs_store *s, struct cs_reset **out, size_t *n)
 		d = day_get(s, s->days[i], 0, NULL);
 		if (d == NULL)
 			continue;
-		if (sqlite3_prepare_v2(d->db, "SELECT uid, time, sealed FROM "
-		    "nas_reset", -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(d->db,
+			"SELECT uid, time, sealed FROM "
+			"nas_reset",
+			-1, &st, NULL) != SQLITE_OK)
 			continue;
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const void *blob = sqlite3_column_blob(st, 2);
 			int bn = sqlite3_column_bytes(st, 2);
 			size_t kl;
 			cs_buf_reset(&s->scratch);
-			if (blob == NULL || cs_unseal(d->dk,
-			    sqlite3_column_int64(st, 0), blob, (size_t)bn,
-			    &s->scratch) != CS_OK)
+			if (blob == NULL ||
+			    cs_unseal(d->dk, sqlite3_column_int64(st, 0), blob,
+				(size_t)bn, &s->scratch) != CS_OK)
 				continue;
 			if (cnt == cap) {
 				cap = cap ? cap * 2 : 16;
@@ -832,8 +865,9 @@ cs_store_resets(struct cs_store *s, struct cs_reset **out, size_t *n)
 			}
 			kl = strlen(s->scratch.data);
 			r[cnt].nas_key = cs_xstrdup(s->scratch.data);
-			r[cnt].raw = kl < s->scratch.len ?
-			    cs_xstrdup(s->scratch.data + kl + 1) : cs_xstrdup("");
+			r[cnt].raw = kl < s->scratch.len
+			    ? cs_xstrdup(s->scratch.data + kl + 1)
+			    : cs_xstrdup("");
 			r[cnt].t = sqlite3_column_int64(st, 1);
 			cnt++;
 		}
@@ -855,8 +889,8 @@ lines_within(struct cs_span a, struct cs_span b)
 		const char *p = b.p, *end = b.p + b.len;
 		int found = 0;
 		while (line.len && p + line.len <= end) {
-			const char *q = memmem(p, (size_t)(end - p), line.p,
-			    line.len);
+			const char *q =
+			    memmem(p, (size_t)(end - p), line.p, line.len);
 			if (q == NULL)
 				break;
 			if ((q == b.p || q[-1] == '\n') &&
@@ -904,8 +938,8 @@ smtp_seen(struct cs_store *s, struct day *d, int64_t qtag, cs_time t,
 		struct cs_span oraw = {NULL, 0};
 		size_t k, nul = 0;
 		cs_buf_reset(&old);
-		if (blob == NULL || cs_unseal(d->dk, uid, blob, (size_t)n,
-		    &old) != CS_OK)
+		if (blob == NULL ||
+		    cs_unseal(d->dk, uid, blob, (size_t)n, &old) != CS_OK)
 			continue;
 		/* "user\0ip\0json\0raw": the raw lines follow the third NUL */
 		for (k = 0; k < old.len; k++)
@@ -973,7 +1007,7 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	if (qid.len) {
 		qtag = cs_tag(d->dk, D_SMTP, qid.p, qid.len);
 		if (smtp_seen(s, d, qtag, t, raw))
-			return CS_ESKIP;	/* a fuller copy is stored */
+			return CS_ESKIP; /* a fuller copy is stored */
 	}
 	cs_buf_reset(&s->sealbuf);
 	cs_seal(d->dk, uid, s->scratch.data, s->scratch.len, &s->sealbuf);
@@ -987,8 +1021,8 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	bind_tag_or_null(st, 4, ip && ip->family,
 	    ip && ip->family ? addr_tag(d->dk, ip) : 0);
 	bind_tag_or_null(st, 5, qid.len > 0, qtag);
-	sqlite3_bind_blob(st, 6, s->sealbuf.data, (int)s->sealbuf.len,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, 6, s->sealbuf.data, (int)s->sealbuf.len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		cs_errbuf_set(eb, "smtp: %s", sqlite3_errmsg(d->db));
 		return CS_EDB;
@@ -1029,17 +1063,21 @@ state_db(struct cs_store *s)
 	if (s->state)
 		return CS_OK;
 	snprintf(path, sizeof(path), "%s/state.db", s->datadir);
-	if (sqlite3_open_v2(path, &s->state, s->mode == CS_STORE_RW ?
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,
-	    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->state,
+		s->mode == CS_STORE_RW
+		    ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		    : SQLITE_OPEN_READONLY,
+		NULL) != SQLITE_OK) {
 		sqlite3_close(s->state);
 		s->state = NULL;
 		return CS_EDB;
 	}
 	sqlite3_busy_timeout(s->state, 10000);
 	if (s->mode == CS_STORE_RW) {
-		sqlite3_exec(s->state, "PRAGMA journal_mode=WAL;"
-		    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+		sqlite3_exec(s->state,
+		    "PRAGMA journal_mode=WAL;"
+		    "PRAGMA synchronous=NORMAL",
+		    NULL, NULL, NULL);
 		if (sqlite3_exec(s->state, state_schema, NULL, NULL, NULL) !=
 		    SQLITE_OK)
 			return CS_EDB;
@@ -1058,8 +1096,10 @@ cs_store_file_get(struct cs_store *s, const char *path,
 	if (state_db(s) != CS_OK)
 		return CS_EDB;
 	(void)probe_path;
-	if (sqlite3_prepare_v2(s->state, "SELECT fp, fp_len, offset, line FROM "
-	    "file WHERE path = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->state,
+		"SELECT fp, fp_len, offset, line FROM "
+		"file WHERE path = ?",
+		-1, &st, NULL) != SQLITE_OK)
 		return CS_EDB;
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW &&
@@ -1073,9 +1113,10 @@ cs_store_file_get(struct cs_store *s, const char *path,
 	sqlite3_finalize(st);
 	if (e == CS_OK || probe_fp == NULL)
 		return e;
-	if (sqlite3_prepare_v2(s->state, "SELECT fp, fp_len, offset, line FROM "
-	    "file WHERE fp = ? AND fp_len = ? ORDER BY offset DESC LIMIT 1", -1,
-	    &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->state,
+		"SELECT fp, fp_len, offset, line FROM "
+		"file WHERE fp = ? AND fp_len = ? ORDER BY offset DESC LIMIT 1",
+		-1, &st, NULL) != SQLITE_OK)
 		return CS_EDB;
 	sqlite3_bind_blob(st, 1, probe_fp->fp, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, probe_fp->fp_len);
@@ -1099,9 +1140,10 @@ cs_store_file_set(struct cs_store *s, const char *path,
 
 	if (state_db(s) != CS_OK)
 		return CS_EDB;
-	if (sqlite3_prepare_v2(s->state, "INSERT OR REPLACE INTO file(path, fp,"
-	    " fp_len, offset, line, format, updated) VALUES(?,?,?,?,?,?,?)", -1,
-	    &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->state,
+		"INSERT OR REPLACE INTO file(path, fp,"
+		" fp_len, offset, line, format, updated) VALUES(?,?,?,?,?,?,?)",
+		-1, &st, NULL) != SQLITE_OK)
 		return CS_EDB;
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, fi->fp, 32, SQLITE_STATIC);
@@ -1116,9 +1158,8 @@ cs_store_file_set(struct cs_store *s, const char *path,
 }
 
 enum cs_err
-cs_store_quarantine(struct cs_store *s, const char *file,
-    const uint8_t fp[32], uint64_t line, const char *field,
-    const char *reason, struct cs_span raw)
+cs_store_quarantine(struct cs_store *s, const char *file, const uint8_t fp[32],
+    uint64_t line, const char *field, const char *reason, struct cs_span raw)
 {
 	const struct cs_daykey *dk;
 	int64_t today = cs_day_of(cs_time_now());
@@ -1131,9 +1172,10 @@ cs_store_quarantine(struct cs_store *s, const char *file,
 		return CS_ECRYPTO;
 	cs_buf_reset(&s->sealbuf);
 	cs_seal(dk, (int64_t)line, raw.p, raw.len, &s->sealbuf);
-	if (sqlite3_prepare_v2(s->state, "INSERT OR IGNORE INTO quarantine(day,"
-	    " file, fp, line, field, reason, sealed) VALUES(?,?,?,?,?,?,?)", -1,
-	    &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->state,
+		"INSERT OR IGNORE INTO quarantine(day,"
+		" file, fp, line, field, reason, sealed) VALUES(?,?,?,?,?,?,?)",
+		-1, &st, NULL) != SQLITE_OK)
 		return CS_EDB;
 	sqlite3_bind_int64(st, 1, today);
 	sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
@@ -1141,8 +1183,8 @@ cs_store_quarantine(struct cs_store *s, const char *file,
 	sqlite3_bind_int64(st, 4, (int64_t)line);
 	sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, s->sealbuf.data, (int)s->sealbuf.len,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, 7, s->sealbuf.data, (int)s->sealbuf.len, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? CS_OK : CS_EDB;
@@ -1159,10 +1201,11 @@ cs_store_quarantined(struct cs_store *s, struct cs_qrec **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	if (state_db(s) != CS_OK)
-		return CS_OK;	/* nothing ingested yet */
-	if (sqlite3_prepare_v2(s->state, "SELECT day, file, line, field, "
-	    "reason, sealed FROM quarantine ORDER BY id", -1, &st, NULL) !=
-	    SQLITE_OK)
+		return CS_OK; /* nothing ingested yet */
+	if (sqlite3_prepare_v2(s->state,
+		"SELECT day, file, line, field, "
+		"reason, sealed FROM quarantine ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK)
 		return CS_OK;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const void *blob = sqlite3_column_blob(st, 5);
@@ -1172,18 +1215,21 @@ cs_store_quarantined(struct cs_store *s, struct cs_qrec **out, size_t *n)
 			q = cs_xreallocarray(q, cap, sizeof(*q));
 		}
 		q[cnt].day = sqlite3_column_int64(st, 0);
-		q[cnt].file = cs_xstrdup((const char *)sqlite3_column_text(st, 1));
+		q[cnt].file =
+		    cs_xstrdup((const char *)sqlite3_column_text(st, 1));
 		q[cnt].line = sqlite3_column_int64(st, 2);
-		q[cnt].field = cs_xstrdup((const char *)sqlite3_column_text(st,
-		    3));
-		q[cnt].reason = cs_xstrdup((const char *)sqlite3_column_text(st,
-		    4));
+		q[cnt].field =
+		    cs_xstrdup((const char *)sqlite3_column_text(st, 3));
+		q[cnt].reason =
+		    cs_xstrdup((const char *)sqlite3_column_text(st, 4));
 		q[cnt].raw = NULL;
 		cs_buf_reset(&s->scratch);
-		if (blob && cs_keys_day(s->keys, q[cnt].day, 0, &dk, NULL) ==
-		    CS_OK && cs_unseal(dk, q[cnt].line, blob, (size_t)bn,
-		    &s->scratch) == CS_OK)
-			q[cnt].raw = cs_xstrndup(s->scratch.data, s->scratch.len);
+		if (blob &&
+		    cs_keys_day(s->keys, q[cnt].day, 0, &dk, NULL) == CS_OK &&
+		    cs_unseal(dk, q[cnt].line, blob, (size_t)bn, &s->scratch) ==
+			CS_OK)
+			q[cnt].raw =
+			    cs_xstrndup(s->scratch.data, s->scratch.len);
 		cnt++;
 	}
 	sqlite3_finalize(st);
@@ -1209,8 +1255,8 @@ cs_qrecs_free(struct cs_qrec *q, size_t n)
 /* ---- read side ---- */
 
 static void
-hit_push(struct cs_hit **h, size_t *n, size_t *cap, struct cs_binding *b,
-    int ai)
+hit_push(
+    struct cs_hit **h, size_t *n, size_t *cap, struct cs_binding *b, int ai)
 {
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
@@ -1236,8 +1282,7 @@ hit_has(const struct cs_hit *h, size_t n, const struct cs_binding *b)
 static int
 covers(const struct cs_hit *h, cs_time t)
 {
-	return h->b->start <= t &&
-	    (h->end_known == CS_END_OPEN || h->end > t);
+	return h->b->start <= t && (h->end_known == CS_END_OPEN || h->end > t);
 }
 
 /* plens - prefix lengths present in a day for a family */
@@ -1247,8 +1292,10 @@ plens(struct day *d, int fam, int maxlen, int out[129])
 	sqlite3_stmt *st;
 	int n = 0;
 
-	if (sqlite3_prepare_v2(d->db, "SELECT plen FROM plen WHERE fam = ? "
-	    "ORDER BY plen DESC", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(d->db,
+		"SELECT plen FROM plen WHERE fam = ? "
+		"ORDER BY plen DESC",
+		-1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_int(st, 1, fam);
 	while (sqlite3_step(st) == SQLITE_ROW && n < 129) {
@@ -1272,8 +1319,8 @@ match_addr(const struct cs_binding *b, const struct cs_addr *a)
 }
 
 static void
-probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a,
-    cs_time t, int open_only, struct cs_hit **h, size_t *n, size_t *cap)
+probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a, cs_time t,
+    int open_only, struct cs_hit **h, size_t *n, size_t *cap)
 {
 	struct day *d = day_get(s, day, 0, NULL);
 	struct cs_binding *cand[MAXCAND];
@@ -1310,8 +1357,8 @@ probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a,
 
 /* next_start - earliest start after t of another binding on prefix p */
 static cs_time
-next_start(struct cs_store *s, const struct cs_addr *p, cs_time after,
-    cs_time limit)
+next_start(
+    struct cs_store *s, const struct cs_addr *p, cs_time after, cs_time limit)
 {
 	int64_t day, last = cs_day_of(limit);
 	cs_time best = CS_TIME_NONE;
@@ -1396,9 +1443,10 @@ cs_store_who(struct cs_store *s, const struct cs_addr *a, cs_time t,
 		cs_time ns;
 		if (h[i].end_known == CS_END_OBSERVED)
 			continue;
-		ns = next_start(s, &h[i].b->addr[h[i].addr_index],
-		    h[i].b->start, h[i].end_known == CS_END_OPEN ?
-		    t + 2 * 86400 * CS_US : h[i].end);
+		ns =
+		    next_start(s, &h[i].b->addr[h[i].addr_index], h[i].b->start,
+			h[i].end_known == CS_END_OPEN ? t + 2 * 86400 * CS_US
+						      : h[i].end);
 		if (ns != CS_TIME_NONE && ns > t &&
 		    (h[i].end_known == CS_END_OPEN || ns < h[i].end)) {
 			h[i].end = ns;
@@ -1423,8 +1471,8 @@ binding_is(const struct cs_binding *b, const char *sub, int ismac,
 }
 
 enum cs_err
-cs_store_history(struct cs_store *s, const char *sub, cs_time from,
-    cs_time to, struct cs_hit **out, size_t *n, struct cs_errbuf *eb)
+cs_store_history(struct cs_store *s, const char *sub, cs_time from, cs_time to,
+    struct cs_hit **out, size_t *n, struct cs_errbuf *eb)
 {
 	struct cs_hit *h = NULL;
 	size_t cnt = 0, cap = 0, i;
@@ -1452,11 +1500,11 @@ cs_store_history(struct cs_store *s, const char *sub, cs_time from,
 			if (st == NULL)
 				continue;
 			if (pass == 0)
-				sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_USER,
-				    sub, strlen(sub)));
+				sqlite3_bind_int64(st, 1,
+				    cs_tag(d->dk, D_USER, sub, strlen(sub)));
 			else
-				sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_MAC,
-				    mac, 6));
+				sqlite3_bind_int64(
+				    st, 1, cs_tag(d->dk, D_MAC, mac, 6));
 			m = collect(s, d, st, cand, MAXCAND, 0);
 			for (k = 0; k < m; k++) {
 				struct cs_hit tmp;
@@ -1466,10 +1514,11 @@ cs_store_history(struct cs_store *s, const char *sub, cs_time from,
 					continue;
 				}
 				tmp.b = cand[k];
-				tmp.end = cs_binding_end(cand[k], &tmp.end_known);
+				tmp.end =
+				    cs_binding_end(cand[k], &tmp.end_known);
 				if (cand[k]->start >= to ||
 				    (tmp.end_known != CS_END_OPEN &&
-				    tmp.end <= from)) {
+					tmp.end <= from)) {
 					cs_binding_free(cand[k]);
 					continue;
 				}
@@ -1486,8 +1535,8 @@ cs_store_history(struct cs_store *s, const char *sub, cs_time from,
 }
 
 static void
-mail_push(struct cs_mail **m, size_t *n, size_t *cap, cs_time t,
-    const char *json)
+mail_push(
+    struct cs_mail **m, size_t *n, size_t *cap, cs_time t, const char *json)
 {
 	size_t i;
 
@@ -1513,8 +1562,9 @@ unseal_mail(struct cs_store *s, struct day *d, sqlite3_stmt *st,
 	size_t ul, il;
 
 	cs_buf_reset(&s->scratch);
-	if (blob == NULL || cs_unseal(d->dk, sqlite3_column_int64(st, 0), blob,
-	    (size_t)bn, &s->scratch) != CS_OK)
+	if (blob == NULL ||
+	    cs_unseal(d->dk, sqlite3_column_int64(st, 0), blob, (size_t)bn,
+		&s->scratch) != CS_OK)
 		return NULL;
 	ul = strlen(s->scratch.data);
 	if (ul + 1 >= s->scratch.len)
@@ -1559,8 +1609,8 @@ cs_store_mail(struct cs_store *s, const char *user, const struct cs_hit *hits,
 			st = stmt(d, ST_SMTP_USER);
 			if (st == NULL)
 				continue;
-			sqlite3_bind_int64(st, 1, cs_tag(d->dk, D_USER, user,
-			    strlen(user)));
+			sqlite3_bind_int64(
+			    st, 1, cs_tag(d->dk, D_USER, user, strlen(user)));
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				cs_time t = sqlite3_column_int64(st, 1);
 				json = unseal_mail(s, d, st, &u, &ip);
@@ -1573,8 +1623,9 @@ cs_store_mail(struct cs_store *s, const char *user, const struct cs_hit *hits,
 		for (i = 0; i < nhits; i++) {
 			const struct cs_binding *b = hits[i].b;
 			cs_time lo = b->start > from ? b->start : from;
-			cs_time hi = hits[i].end_known == CS_END_OPEN ? to :
-			    (hits[i].end < to ? hits[i].end : to);
+			cs_time hi = hits[i].end_known == CS_END_OPEN
+			    ? to
+			    : (hits[i].end < to ? hits[i].end : to);
 			for (k = 0; k < (size_t)b->naddr; k++) {
 				if (!cs_addr_is_host(&b->addr[k]))
 					continue;
@@ -1582,15 +1633,16 @@ cs_store_mail(struct cs_store *s, const char *user, const struct cs_hit *hits,
 				st = stmt(d, ST_SMTP_IP);
 				if (st == NULL)
 					continue;
-				sqlite3_bind_int64(st, 1, addr_tag(d->dk,
-				    &b->addr[k]));
+				sqlite3_bind_int64(
+				    st, 1, addr_tag(d->dk, &b->addr[k]));
 				sqlite3_bind_int64(st, 2, lo);
 				sqlite3_bind_int64(st, 3, hi);
 				while (sqlite3_step(st) == SQLITE_ROW) {
 					cs_time t = sqlite3_column_int64(st, 1);
 					json = unseal_mail(s, d, st, &u, &ip);
 					if (json && strcmp(ip, want) == 0)
-						mail_push(&m, &cnt, &cap, t, json);
+						mail_push(
+						    &m, &cnt, &cap, t, json);
 				}
 				sqlite3_reset(st);
 			}
@@ -1619,8 +1671,10 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 		d = day_get(s, s->days[i], 0, NULL);
 		if (d == NULL)
 			continue;
-		if (sqlite3_prepare_v2(d->db, "SELECT id, key_tag, sealed, start FROM "
-		    "binding", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_prepare_v2(d->db,
+			"SELECT id, key_tag, sealed, start FROM "
+			"binding",
+			-1, &st, NULL) == SQLITE_OK) {
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				b = decode_row(s, d, st);
 				if (b == NULL)
@@ -1629,19 +1683,22 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 					if (same_binding(h[j].b, b))
 						break;
 				if (j < cnt) {
-					/* days ascend: the later copy is newer */
+					/* days ascend: the later copy is newer
+					 */
 					cs_binding_free(h[j].b);
 					h[j].b = b;
-					h[j].end = cs_binding_end(b,
-					    &h[j].end_known);
+					h[j].end =
+					    cs_binding_end(b, &h[j].end_known);
 					continue;
 				}
 				hit_push(&h, &cnt, &cap, b, 0);
 			}
 			sqlite3_finalize(st);
 		}
-		if (sqlite3_prepare_v2(d->db, "SELECT uid, time, sealed FROM "
-		    "smtp", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_prepare_v2(d->db,
+			"SELECT uid, time, sealed FROM "
+			"smtp",
+			-1, &st, NULL) == SQLITE_OK) {
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				json = unseal_mail(s, d, st, &u, &ip);
 				if (json)

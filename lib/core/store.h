@@ -35,8 +35,8 @@ void cs_store_close(struct cs_store *s);
 /* ---- write side ---- */
 
 /* cs_store_put_binding - write b's segments; removes stale copies */
-enum cs_err cs_store_put_binding(struct cs_store *s, struct cs_binding *b,
-    struct cs_errbuf *eb);
+enum cs_err cs_store_put_binding(
+    struct cs_store *s, struct cs_binding *b, struct cs_errbuf *eb);
 /*
  * cs_store_find_key - bindings of key with a segment in day (decoded; the
  * caller frees each).  *n receives the count, at most max.
@@ -47,22 +47,23 @@ enum cs_err cs_store_find_key(struct cs_store *s, int64_t day,
 int cs_store_may_have(struct cs_store *s, int64_t day);
 /* cs_store_note_eviction - the caller dropped bindings from memory */
 void cs_store_note_eviction(struct cs_store *s);
-/* cs_store_open_of_nas - open RADIUS bindings of a NAS in day, started before t */
+/* cs_store_open_of_nas - open RADIUS bindings of a NAS in day, started before t
+ */
 enum cs_err cs_store_open_of_nas(struct cs_store *s, int64_t day,
     struct cs_span nas_key, cs_time before, struct cs_binding **out, int max,
     int *n);
 
 struct cs_reset {
-	char *nas_key;	/* owned */
+	char *nas_key; /* owned */
 	cs_time t;
-	char *raw;	/* owned */
+	char *raw; /* owned */
 };
 /* cs_store_put_reset - record a NAS reset; 0 if it was already known */
 int cs_store_put_reset(struct cs_store *s, struct cs_span nas_key, cs_time t,
     struct cs_span raw, struct cs_errbuf *eb);
 /* cs_store_resets - every NAS reset in the store (caller frees array+items) */
-enum cs_err cs_store_resets(struct cs_store *s, struct cs_reset **out,
-    size_t *n);
+enum cs_err cs_store_resets(
+    struct cs_store *s, struct cs_reset **out, size_t *n);
 
 /*
  * cs_store_put_smtp - one SMTP envelope: the JSON text of the record, the
@@ -72,10 +73,9 @@ enum cs_err cs_store_resets(struct cs_store *s, struct cs_reset **out,
  * the other (raw, the verbatim lines), the fuller is kept (CS_ESKIP when
  * the one given is not stored for that reason); fragments are both kept.
  */
-enum cs_err cs_store_put_smtp(struct cs_store *s, cs_time t,
-    struct cs_span key, struct cs_span qid, struct cs_span user,
-    const struct cs_addr *ip, const char *json, struct cs_span raw,
-    struct cs_errbuf *eb);
+enum cs_err cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
+    struct cs_span qid, struct cs_span user, const struct cs_addr *ip,
+    const char *json, struct cs_span raw, struct cs_errbuf *eb);
 
 /* cs_store_skipped_purged - rows not written because their day was purged */
 uint64_t cs_store_skipped_purged(const struct cs_store *s);
@@ -86,10 +86,10 @@ enum cs_err cs_store_commit(struct cs_store *s, struct cs_errbuf *eb);
 /* ---- ingest bookkeeping (state.db) ---- */
 
 struct cs_fileinfo {
-	uint8_t fp[32];		/* SHA-256 of the first fp_len bytes */
+	uint8_t fp[32]; /* SHA-256 of the first fp_len bytes */
 	int64_t fp_len;
-	int64_t offset;		/* committed: resume here */
-	int64_t line;		/* line number at offset */
+	int64_t offset; /* committed: resume here */
+	int64_t line;   /* line number at offset */
 };
 /* cs_store_file_get - by path (when fp matches) or by fp; CS_ENOENT if new */
 enum cs_err cs_store_file_get(struct cs_store *s, const char *path,
@@ -99,34 +99,34 @@ enum cs_err cs_store_file_set(struct cs_store *s, const char *path,
     const struct cs_fileinfo *fi, const char *format);
 /* cs_store_quarantine - keep a rejected record (sealed) */
 enum cs_err cs_store_quarantine(struct cs_store *s, const char *file,
-    const uint8_t fp[32], uint64_t line, const char *field,
-    const char *reason, struct cs_span raw);
+    const uint8_t fp[32], uint64_t line, const char *field, const char *reason,
+    struct cs_span raw);
 
 /* one quarantined record, as listed by cs_store_quarantined */
 struct cs_qrec {
-	int64_t day;		/* day it was quarantined */
-	char *file;		/* owned */
+	int64_t day; /* day it was quarantined */
+	char *file;  /* owned */
 	int64_t line;
-	char *field, *reason;	/* owned */
-	char *raw;		/* owned; NULL if its day key is gone */
+	char *field, *reason; /* owned */
+	char *raw;            /* owned; NULL if its day key is gone */
 };
 /* cs_store_quarantined - every quarantined record, oldest first */
-enum cs_err cs_store_quarantined(struct cs_store *s, struct cs_qrec **out,
-    size_t *n);
+enum cs_err cs_store_quarantined(
+    struct cs_store *s, struct cs_qrec **out, size_t *n);
 void cs_qrecs_free(struct cs_qrec *q, size_t n);
 
 /* ---- read side ---- */
 
 struct cs_hit {
-	struct cs_binding *b;	/* owned by the hit */
-	cs_time end;		/* end as answered (maybe trimmed) */
+	struct cs_binding *b; /* owned by the hit */
+	cs_time end;          /* end as answered (maybe trimmed) */
 	enum cs_end_known end_known;
-	int addr_index;		/* which of b->addr matched */
+	int addr_index; /* which of b->addr matched */
 };
 
 /* cs_store_who - bindings covering address a at t (hits owned by caller) */
-enum cs_err cs_store_who(struct cs_store *s, const struct cs_addr *a,
-    cs_time t, struct cs_hit **out, size_t *n, struct cs_errbuf *eb);
+enum cs_err cs_store_who(struct cs_store *s, const struct cs_addr *a, cs_time t,
+    struct cs_hit **out, size_t *n, struct cs_errbuf *eb);
 /* cs_store_history - bindings of a username or MAC overlapping [from, to) */
 enum cs_err cs_store_history(struct cs_store *s, const char *subscriber,
     cs_time from, cs_time to, struct cs_hit **out, size_t *n,
@@ -134,7 +134,7 @@ enum cs_err cs_store_history(struct cs_store *s, const char *subscriber,
 /* SMTP envelope as stored */
 struct cs_mail {
 	cs_time t;
-	char *json;	/* owned */
+	char *json; /* owned */
 };
 /* cs_store_mail - envelopes by SASL user, or from addresses during hits */
 enum cs_err cs_store_mail(struct cs_store *s, const char *user,

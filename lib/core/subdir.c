@@ -11,17 +11,24 @@
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
-enum { COL_ACCOUNT, COL_USER, COL_MAC, COL_NAME, COL_ADDRESS, COL_PAYMENT,
-	COL_N };
-static const char *const col_names[COL_N] = {"account", "username", "mac",
-	"name", "address", "payment"};
+enum {
+	COL_ACCOUNT,
+	COL_USER,
+	COL_MAC,
+	COL_NAME,
+	COL_ADDRESS,
+	COL_PAYMENT,
+	COL_N
+};
+static const char *const col_names[COL_N] = {
+    "account", "username", "mac", "name", "address", "payment"};
 #define MAXCOLS 64
 
 /* csv - a cursor over the text; one record at a time */
 struct csv {
 	const char *p, *end;
-	unsigned long line;		/* line the cursor is on */
-	char rec[CS_SUBDIR_MAXLINE];	/* fields, NUL-separated */
+	unsigned long line;          /* line the cursor is on */
+	char rec[CS_SUBDIR_MAXLINE]; /* fields, NUL-separated */
 	size_t off[MAXCOLS], len[MAXCOLS];
 	int nf;
 };
@@ -101,8 +108,8 @@ next_record(struct csv *x, const char **why)
 		x->rec[used++] = ch;
 	}
 	if (!bad && x->p >= x->end && x->nf < MAXCOLS &&
-	    (used > 0 || x->nf > 0) && (used == 0 || x->rec[used - 1] != '\0' ||
-	    x->nf == 0)) {
+	    (used > 0 || x->nf > 0) &&
+	    (used == 0 || x->rec[used - 1] != '\0' || x->nf == 0)) {
 		/* the last field of a file without a final newline */
 		x->len[x->nf] = used - x->off[x->nf];
 		x->rec[used++] = '\0';
@@ -146,8 +153,8 @@ header_col(struct cs_span h)
 	if (h.len == 0 || h.len >= sizeof(low))
 		return -1;
 	for (i = 0; i < h.len; i++)
-		low[i] = (char)(h.p[i] >= 'A' && h.p[i] <= 'Z' ? h.p[i] + 32 :
-		    h.p[i]);
+		low[i] = (char)(h.p[i] >= 'A' && h.p[i] <= 'Z' ? h.p[i] + 32
+							       : h.p[i]);
 	low[h.len] = '\0';
 	for (i = 0; i < COL_N; i++)
 		if (strcmp(low, col_names[i]) == 0)
@@ -159,8 +166,8 @@ header_col(struct cs_span h)
 }
 
 enum cs_err
-cs_subdir_parse(const char *text, size_t len,
-    const struct cs_subdir_sink *sink, struct cs_errbuf *eb)
+cs_subdir_parse(const char *text, size_t len, const struct cs_subdir_sink *sink,
+    struct cs_errbuf *eb)
 {
 	struct csv *x = cs_xcalloc(1, sizeof(*x));
 	int map[COL_N], i, r, hdr_n;
@@ -188,15 +195,16 @@ cs_subdir_parse(const char *text, size_t len,
 			map[c] = i;
 	}
 	if (map[COL_USER] < 0 && map[COL_MAC] < 0) {
-		cs_errbuf_set(eb, "line 1: the header names neither a username "
+		cs_errbuf_set(eb,
+		    "line 1: the header names neither a username "
 		    "nor a mac column");
 		e = CS_EPARSE;
 		goto out;
 	}
 	for (;;) {
 		struct cs_sub s;
-		char *dst[COL_N] = {s.account, s.username, s.mac, s.name,
-		    s.address, s.payment};
+		char *dst[COL_N] = {
+		    s.account, s.username, s.mac, s.name, s.address, s.payment};
 		const char *badf = NULL;
 
 		line = x->line;
@@ -214,7 +222,8 @@ cs_subdir_parse(const char *text, size_t len,
 			continue;
 		if (x->nf < hdr_n) {
 			if (sink->bad)
-				sink->bad(sink->arg, line, "(record)", "fewer "
+				sink->bad(sink->arg, line, "(record)",
+				    "fewer "
 				    "fields than the header");
 			continue;
 		}
@@ -268,7 +277,7 @@ out:
 
 /* ---- the sealed store ---- */
 
-#define SUB_AD 0x5375626469720001LL	/* "Subdir", version 1 */
+#define SUB_AD 0x5375626469720001LL /* "Subdir", version 1 */
 
 static sqlite3 *
 open_db(const char *datadir, int write, struct cs_errbuf *eb)
@@ -277,20 +286,24 @@ open_db(const char *datadir, int write, struct cs_errbuf *eb)
 	sqlite3 *db = NULL;
 
 	snprintf(path, sizeof(path), "%s/subscribers.db", datadir);
-	if (sqlite3_open_v2(path, &db, write ? SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		cs_errbuf_set(eb, "%s: %s", path, db ? sqlite3_errmsg(db) :
-		    "cannot open");
+	if (sqlite3_open_v2(path, &db,
+		write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		      : SQLITE_OPEN_READONLY,
+		NULL) != SQLITE_OK) {
+		cs_errbuf_set(eb, "%s: %s", path,
+		    db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 10000);
-	if (write && sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS subs(tu "
-	    "INTEGER, tm INTEGER, ta INTEGER, row BLOB);"
-	    "CREATE INDEX IF NOT EXISTS subs_tu ON subs(tu);"
-	    "CREATE INDEX IF NOT EXISTS subs_tm ON subs(tm);"
-	    "CREATE INDEX IF NOT EXISTS subs_ta ON subs(ta);", NULL, NULL,
-	    NULL) != SQLITE_OK) {
+	if (write &&
+	    sqlite3_exec(db,
+		"CREATE TABLE IF NOT EXISTS subs(tu "
+		"INTEGER, tm INTEGER, ta INTEGER, row BLOB);"
+		"CREATE INDEX IF NOT EXISTS subs_tu ON subs(tu);"
+		"CREATE INDEX IF NOT EXISTS subs_tm ON subs(tm);"
+		"CREATE INDEX IF NOT EXISTS subs_ta ON subs(ta);",
+		NULL, NULL, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "%s: %s", path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return NULL;
@@ -327,8 +340,8 @@ import_row(void *arg, const struct cs_sub *s)
 	sqlite3_bind_int64(im->st, 1, tag_of(im->key, 'u', s->username));
 	sqlite3_bind_int64(im->st, 2, tag_of(im->key, 'm', s->mac));
 	sqlite3_bind_int64(im->st, 3, tag_of(im->key, 'a', s->account));
-	sqlite3_bind_blob(im->st, 4, sealed.data, (int)sealed.len,
-	    SQLITE_TRANSIENT);
+	sqlite3_bind_blob(
+	    im->st, 4, sealed.data, (int)sealed.len, SQLITE_TRANSIENT);
 	if (sqlite3_step(im->st) != SQLITE_DONE)
 		im->failed = 1;
 	else
@@ -375,8 +388,8 @@ cs_subdir_import(const char *datadir, const struct cs_daykey *key,
 	im.path = path;
 	im.errs = errs;
 	sqlite3_exec(db, "BEGIN IMMEDIATE; DELETE FROM subs", NULL, NULL, NULL);
-	sqlite3_prepare_v2(db, "INSERT INTO subs VALUES(?1,?2,?3,?4)", -1,
-	    &im.st, NULL);
+	sqlite3_prepare_v2(
+	    db, "INSERT INTO subs VALUES(?1,?2,?3,?4)", -1, &im.st, NULL);
 	sink.arg = &im;
 	sink.row = import_row;
 	sink.bad = import_bad;
@@ -387,8 +400,8 @@ cs_subdir_import(const char *datadir, const struct cs_daykey *key,
 		if (e != CS_OK)
 			cs_errbuf_set(eb, "%s:%s", path, pe.msg);
 		else
-			cs_errbuf_set(eb, "subscribers.db: %s",
-			    sqlite3_errmsg(db));
+			cs_errbuf_set(
+			    eb, "subscribers.db: %s", sqlite3_errmsg(db));
 		e = e != CS_OK ? e : CS_EDB;
 	} else if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "subscribers.db: %s", sqlite3_errmsg(db));
@@ -407,8 +420,8 @@ cs_subdir_import(const char *datadir, const struct cs_daykey *key,
 static int
 split_row(const char *p, size_t n, struct cs_sub *s)
 {
-	char *dst[COL_N] = {s->account, s->username, s->mac, s->name,
-	    s->address, s->payment};
+	char *dst[COL_N] = {
+	    s->account, s->username, s->mac, s->name, s->address, s->payment};
 	struct cs_span sp = cs_span_make(p, n), tok;
 	int i;
 
@@ -438,8 +451,10 @@ cs_subdir_find(const char *datadir, const struct cs_daykey *key,
 		return CS_ENOENT;
 	if (cs_mac_parse(cs_span_cstr(who), mac) == CS_OK)
 		cs_mac_format(mac, m);
-	if (sqlite3_prepare_v2(db, "SELECT row FROM subs WHERE tu=?1 OR "
-	    "tm=?2 OR ta=?3", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db,
+		"SELECT row FROM subs WHERE tu=?1 OR "
+		"tm=?2 OR ta=?3",
+		-1, &st, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "subscribers.db: %s", sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return CS_EDB;
@@ -452,10 +467,11 @@ cs_subdir_find(const char *datadir, const struct cs_daykey *key,
 		struct cs_sub s;
 		cs_buf_init(&b, NULL, 0, 16384);
 		if (cs_unseal(key, SUB_AD, sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0), &b) == CS_OK &&
+			(size_t)sqlite3_column_bytes(st, 0), &b) == CS_OK &&
 		    split_row(b.data ? b.data : "", b.len, &s) == 0 &&
-		    (strcmp(s.username, who) == 0 || strcmp(s.account, who) ==
-		    0 || (m[0] && strcmp(s.mac, m) == 0))) {
+		    (strcmp(s.username, who) == 0 ||
+			strcmp(s.account, who) == 0 ||
+			(m[0] && strcmp(s.mac, m) == 0))) {
 			*out = s;
 			e = CS_OK;
 		}

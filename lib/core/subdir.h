@@ -29,7 +29,7 @@
 struct cs_sub {
 	char account[CS_SUB_FIELD];
 	char username[CS_SUB_FIELD];
-	char mac[CS_SUB_FIELD];		/* canonical aa:bb:cc:dd:ee:ff */
+	char mac[CS_SUB_FIELD]; /* canonical aa:bb:cc:dd:ee:ff */
 	char name[CS_SUB_FIELD];
 	char address[CS_SUB_FIELD];
 	char payment[CS_SUB_FIELD];
@@ -40,8 +40,8 @@ struct cs_subdir_sink {
 	/* row - one good row */
 	void (*row)(void *arg, const struct cs_sub *s);
 	/* bad - a skipped row: its line, the field at fault, why */
-	void (*bad)(void *arg, unsigned long line, const char *field,
-	    const char *why);
+	void (*bad)(
+	    void *arg, unsigned long line, const char *field, const char *why);
 };
 
 /*

@@ -31,8 +31,8 @@
 #include "util/xmalloc.h"
 
 struct ct {
-	struct cs_fmt_opts o;	/* copy; tz borrowed */
-	struct cs_sink *sink;	/* borrowed */
+	struct cs_fmt_opts o; /* copy; tz borrowed */
+	struct cs_sink *sink; /* borrowed */
 };
 
 static void *
@@ -49,7 +49,7 @@ static void
 ct_flush(void *st, int final)
 {
 	(void)st;
-	(void)final;
+	(void) final;
 }
 
 static uint64_t
@@ -154,7 +154,7 @@ ct_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 	struct cs_nat n;
 	cs_time t = CS_TIME_NONE;
 	const char *why, *field = "event";
-	int tuple = 0, dport[2] = { -1, -1 }, sport[2] = { -1, -1 };
+	int tuple = 0, dport[2] = {-1, -1}, sport[2] = {-1, -1};
 	struct cs_addr src[2], dst[2];
 	uint64_t x;
 
@@ -196,14 +196,14 @@ ct_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 		goto bad;
 	if (cs_span_eq(w, "ipv4") || cs_span_eq(w, "ipv6")) {
 		if (!cs_span_word(&s, &w) || !cs_span_word(&s, &w))
-			goto bad;	/* l3 number, then l4 name */
+			goto bad; /* l3 number, then l4 name */
 	}
 	if (!cs_span_word(&s, &w) || cs_parse_u64(w, 0, 255, &x) != CS_OK)
 		goto bad;
 	n.proto = (uint8_t)x;
 	while (cs_span_word(&s, &w)) {
 		if (!cs_span_cut(w, "=", &k, &v))
-			continue;	/* timeout, state, [ASSURED] */
+			continue; /* timeout, state, [ASSURED] */
 		field = "tuple";
 		if (cs_span_eq(k, "src")) {
 			if (src[0].family)
@@ -236,8 +236,8 @@ ct_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 		return;
 	}
 	field = "tuple";
-	if (tuple != 1 || !src[0].family || !dst[0].family ||
-	    !dst[1].family || sport[0] < 0 || dport[0] < 0 || dport[1] < 0)
+	if (tuple != 1 || !src[0].family || !dst[0].family || !dst[1].family ||
+	    sport[0] < 0 || dport[0] < 0 || dport[1] < 0)
 		goto bad;
 	n.inside = src[0];
 	n.inside_port = sport[0];
@@ -251,15 +251,15 @@ ct_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 		c->sink->skip(c->sink->arg, why);
 	return;
 bad:
-	c->sink->reject(c->sink->arg, lineno, field,
-	    "malformed conntrack event", line);
+	c->sink->reject(
+	    c->sink->arg, lineno, field, "malformed conntrack event", line);
 }
 
 static int
 ct_detect(struct cs_span head)
 {
 	if ((cs_span_find(head, "[NEW]") >= 0 ||
-	    cs_span_find(head, "[DESTROY]") >= 0) &&
+		cs_span_find(head, "[DESTROY]") >= 0) &&
 	    cs_span_find(head, " src=") >= 0 &&
 	    cs_span_find(head, " dport=") >= 0)
 		return 90;
@@ -267,14 +267,14 @@ ct_detect(struct cs_span head)
 }
 
 const struct cs_fmt cs_fmt_conntrack = {
-	.name = "conntrack",
-	.help = "netfilter conntrack -E -o timestamp,extended,id events",
-	.detect = ct_detect,
-	.open = ct_open,
-	.line = ct_line,
-	.flush = ct_flush,
-	.pending_offset = ct_pending,
-	.close = ct_close,
+    .name = "conntrack",
+    .help = "netfilter conntrack -E -o timestamp,extended,id events",
+    .detect = ct_detect,
+    .open = ct_open,
+    .line = ct_line,
+    .flush = ct_flush,
+    .pending_offset = ct_pending,
+    .close = ct_close,
 };
 
 /* ---- ulogd2 JSON ---- */
@@ -291,8 +291,8 @@ json_next(struct cs_span *s, struct cs_span *k, struct cs_span *v)
 	const char *p = s->p;
 	size_t n = s->len;
 
-	while (i < n && (p[i] == ' ' || p[i] == ',' || p[i] == '{' ||
-	    p[i] == '\t'))
+	while (i < n &&
+	    (p[i] == ' ' || p[i] == ',' || p[i] == '{' || p[i] == '\t'))
 		i++;
 	if (i == n || p[i] == '}')
 		return 0;
@@ -324,7 +324,7 @@ json_next(struct cs_span *s, struct cs_span *k, struct cs_span *v)
 		i++;
 	} else {
 		if (p[i] == '{' || p[i] == '[')
-			return -1;	/* not flat */
+			return -1; /* not flat */
 		v->p = p + i;
 		while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ' ')
 			i++;
@@ -467,12 +467,12 @@ uj_detect(struct cs_span head)
 }
 
 const struct cs_fmt cs_fmt_ulogd_json = {
-	.name = "ulogd-json",
-	.help = "ulogd2 NFCT events in JSON (one object per line)",
-	.detect = uj_detect,
-	.open = ct_open,
-	.line = uj_line,
-	.flush = ct_flush,
-	.pending_offset = ct_pending,
-	.close = ct_close,
+    .name = "ulogd-json",
+    .help = "ulogd2 NFCT events in JSON (one object per line)",
+    .detect = uj_detect,
+    .open = ct_open,
+    .line = uj_line,
+    .flush = ct_flush,
+    .pending_offset = ct_pending,
+    .close = ct_close,
 };

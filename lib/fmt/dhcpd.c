@@ -32,9 +32,9 @@
 #include "util/xmalloc.h"
 
 #define KEY_MAX (sizeof("dhcp||") + CS_ADDR_STRLEN + CS_MAC_STRLEN)
-#define OPT_BYTES 255		/* longest DHCP option or hostname */
-#define OPT_MAX (OPT_BYTES * 3 + 1)	/* as colon hex, with NUL */
-#define LEASE_SECS_INF 0xffffffffLL	/* DHCP "infinite" lease time */
+#define OPT_BYTES 255               /* longest DHCP option or hostname */
+#define OPT_MAX (OPT_BYTES * 3 + 1) /* as colon hex, with NUL */
+#define LEASE_SECS_INF 0xffffffffLL /* DHCP "infinite" lease time */
 
 /* ---- shared helpers ---- */
 
@@ -91,8 +91,8 @@ hexval(char c)
  * ':'.  At least mingroups groups.  0 if s is not that.
  */
 static int
-colon_hex(struct cs_span s, size_t mingroups, uint8_t *out, size_t cap,
-    size_t *n)
+colon_hex(
+    struct cs_span s, size_t mingroups, uint8_t *out, size_t cap, size_t *n)
 {
 	size_t i, k = 0, ndig = 0;
 	unsigned cur = 0;
@@ -214,8 +214,9 @@ client_tail(struct msgctx *c, struct cs_span s, struct cs_span *host,
 	if (s.len && s.p[0] == '(') {
 		long i = rfind(s, ") via ");
 		if (i < 1)
-			return fail(c, "via", "expected 'via <relay or "
-					      "interface>' after the hostname");
+			return fail(c, "via",
+			    "expected 'via <relay or "
+			    "interface>' after the hostname");
 		*host = cs_span_make(s.p + 1, (size_t)i - 1);
 		s = cs_span_skip(s, (size_t)i + 2);
 	}
@@ -291,8 +292,9 @@ ip_mac(struct msgctx *c, struct cs_span *s, const char *w1, const char *w2,
 	if (!host_addr(w, ip))
 		return fail(c, "address", "not an IP address");
 	if (!cs_span_word(s, &w) || !cs_span_eq(w, w2))
-		return fail(c, "mac", "expected the client MAC address after "
-					"the IP address");
+		return fail(c, "mac",
+		    "expected the client MAC address after "
+		    "the IP address");
 	if (!cs_span_word(s, &w))
 		return fail(c, "mac", "no MAC address");
 	if (cs_mac_parse(w, mac) != CS_OK)
@@ -320,8 +322,8 @@ msg_ack(struct msgctx *c, struct cs_span s)
 	cs_obs_init(&o);
 	o.hostname = host;
 	o.relay = via;
-	msg_emit(c, CS_OBS_OPEN, &ip, mac, secs >= 0 ? secs : c->o->lease_time,
-	    &o);
+	msg_emit(
+	    c, CS_OBS_OPEN, &ip, mac, secs >= 0 ? secs : c->o->lease_time, &o);
 	return CS_OK;
 }
 
@@ -336,8 +338,9 @@ msg_release(struct msgctx *c, struct cs_span s)
 	enum cs_err e;
 
 	if ((e = ip_mac(c, &s, "of", "from", &ip, mac)) != CS_OK)
-		return e == CS_ESKIP ? fail(c, "message",
-		    "expected 'of <address> from <MAC>'") : e;
+		return e == CS_ESKIP
+		    ? fail(c, "message", "expected 'of <address> from <MAC>'")
+		    : e;
 	if ((e = client_tail(c, s, &host, &via, &more)) != CS_OK)
 		return e;
 	cs_obs_init(&o);
@@ -347,11 +350,15 @@ msg_release(struct msgctx *c, struct cs_span s)
 	return CS_OK;
 }
 
-enum hook_key { HK_IP, HK_MAC, HK_LEASE, HK_CIRCUIT, HK_REMOTE, HK_HOST,
-	HK_N };
+enum hook_key { HK_IP, HK_MAC, HK_LEASE, HK_CIRCUIT, HK_REMOTE, HK_HOST, HK_N };
 
 static const char *const hook_names[HK_N] = {
-	"ip", "mac", "lease", "circuit-id", "remote-id", "hostname",
+    "ip",
+    "mac",
+    "lease",
+    "circuit-id",
+    "remote-id",
+    "hostname",
 };
 
 /*
@@ -375,15 +382,15 @@ msg_hook(struct msgctx *c, struct cs_span verb, struct cs_span s)
 	while (cs_span_word(&s, &w)) {
 		long eq = cs_span_chr(w, '=');
 		for (k = 0; eq > 0 && k < HK_N; k++)
-			if (cs_span_eq(cs_span_make(w.p, (size_t)eq),
-			    hook_names[k]))
+			if (cs_span_eq(
+				cs_span_make(w.p, (size_t)eq), hook_names[k]))
 				break;
 		if (eq > 0 && k < HK_N) {
 			val[k] = cs_span_skip(w, (size_t)eq + 1);
 			have[k] = 1;
 			last = &val[k];
 		} else if (eq > 0) {
-			last = NULL;	/* a key we do not use */
+			last = NULL; /* a key we do not use */
 		} else if (last != NULL) {
 			last->len = (size_t)(w.p + w.len - last->p);
 		}
@@ -392,7 +399,7 @@ msg_hook(struct msgctx *c, struct cs_span verb, struct cs_span s)
 		if (have[k] && cs_span_eq(val[k], "none"))
 			val[k].len = 0;
 	if (!open && !(have[HK_MAC] && val[HK_MAC].len))
-		return CS_ESKIP;	/* LEASE-RELEASE ip=: no MAC, no key */
+		return CS_ESKIP; /* LEASE-RELEASE ip=: no MAC, no key */
 	if (!have[HK_IP] || val[HK_IP].len == 0)
 		return fail(c, "address", "no ip= in the lease log line");
 	if (!host_addr(val[HK_IP], &ip))
@@ -412,8 +419,9 @@ msg_hook(struct msgctx *c, struct cs_span verb, struct cs_span s)
 	if (have[HK_HOST])
 		o.hostname = val[HK_HOST];
 	msg_emit(c, open ? CS_OBS_OPEN : CS_OBS_CLOSE, &ip, mac,
-	    have[HK_LEASE] && val[HK_LEASE].len ? (int64_t)secs :
-	    c->o->lease_time, &o);
+	    have[HK_LEASE] && val[HK_LEASE].len ? (int64_t)secs
+						: c->o->lease_time,
+	    &o);
 	return CS_OK;
 }
 
@@ -447,20 +455,20 @@ cs_dhcpd_msg(const struct cs_syslog_hdr *h, const struct cs_fmt_opts *o,
 /* ---- dhcpd.leases ---- */
 
 enum lmode {
-	L_TOP,		/* between statements */
-	L_STMT,		/* in a top-level statement other than lease */
-	L_SKIP,		/* in the braces of such a statement */
-	L_LEASE,	/* in a lease block, buffering it */
+	L_TOP,   /* between statements */
+	L_STMT,  /* in a top-level statement other than lease */
+	L_SKIP,  /* in the braces of such a statement */
+	L_LEASE, /* in a lease block, buffering it */
 };
 
 struct leases_st {
-	struct cs_sink *sink;	/* borrowed from the caller of open */
+	struct cs_sink *sink; /* borrowed from the caller of open */
 	enum lmode mode;
-	int64_t depth;		/* open braces of the current block */
-	int opened;		/* the lease block's '{' was seen */
-	uint64_t start_line;	/* of the pending lease block */
-	uint64_t start_off;	/* byte offset of its first line */
-	struct cs_buf raw;	/* owned; the pending block's text */
+	int64_t depth;       /* open braces of the current block */
+	int opened;          /* the lease block's '{' was seen */
+	uint64_t start_line; /* of the pending lease block */
+	uint64_t start_off;  /* byte offset of its first line */
+	struct cs_buf raw;   /* owned; the pending block's text */
 	/* decoded texts of the block being emitted; obs points here */
 	char key[KEY_MAX];
 	char hostname[OPT_MAX], circuit[OPT_MAX], remote[OPT_MAX];
@@ -472,13 +480,13 @@ enum bstate { B_NONE, B_ACTIVE, B_ENDED, B_NOTHELD, B_UNKNOWN };
 /* what one lease block says */
 struct lease {
 	struct cs_addr ip;
-	cs_time starts, ends, tstp;	/* CS_TIME_NONE: absent or never */
+	cs_time starts, ends, tstp; /* CS_TIME_NONE: absent or never */
 	int has_starts, has_ends, has_tstp;
 	enum bstate state;
 	int has_mac;
 	uint8_t mac[6];
-	struct cs_span hostname, circuit, remote, uid;	/* into leases_st */
-	const char *bad_field;		/* first error, or NULL */
+	struct cs_span hostname, circuit, remote, uid; /* into leases_st */
+	const char *bad_field; /* first error, or NULL */
 	const char *bad_reason;
 };
 
@@ -543,7 +551,8 @@ lex_next(struct lex *lx, struct cs_span *v)
 		break;
 	}
 	for (j = i; j < n && !is_blank(p[j]) && p[j] != '{' && p[j] != '}' &&
-	    p[j] != ';' && p[j] != '=' && p[j] != '"' && p[j] != '#'; j++)
+	     p[j] != ';' && p[j] != '=' && p[j] != '"' && p[j] != '#';
+	     j++)
 		;
 	*v = cs_span_make(p + i, j - i);
 	lx->i = j;
@@ -672,8 +681,8 @@ when(const struct stmt *s, cs_time *t)
 
 /* opt_value - option agent.* value: a string, or colon hex bytes */
 static int
-opt_value(enum tok t, struct cs_span v, char out[static OPT_MAX],
-    struct cs_span *res)
+opt_value(
+    enum tok t, struct cs_span v, char out[static OPT_MAX], struct cs_span *res)
 {
 	uint8_t b[OPT_BYTES];
 	size_t n;
@@ -693,12 +702,13 @@ opt_value(enum tok t, struct cs_span v, char out[static OPT_MAX],
 
 /* stmt_time - a starts/ends/tstp statement into *t */
 static void
-stmt_time(struct lease *l, const struct stmt *s, const char *field,
-    cs_time *t, int *has)
+stmt_time(struct lease *l, const struct stmt *s, const char *field, cs_time *t,
+    int *has)
 {
 	if (!when(s, t))
-		bad(l, field, "expected 'W YYYY/MM/DD HH:MM:SS', 'epoch N' or "
-			      "'never'");
+		bad(l, field,
+		    "expected 'W YYYY/MM/DD HH:MM:SS', 'epoch N' or "
+		    "'never'");
 	else
 		*has = 1;
 }
@@ -707,10 +717,15 @@ static const struct {
 	const char *name;
 	enum bstate state;
 } bstates[] = {
-	{"active", B_ACTIVE}, {"bootp", B_ACTIVE},
-	{"free", B_ENDED}, {"expired", B_ENDED}, {"released", B_ENDED},
-	{"abandoned", B_NOTHELD}, {"backup", B_NOTHELD},
-	{"reset", B_NOTHELD}, {"reserved", B_NOTHELD},
+    {"active", B_ACTIVE},
+    {"bootp", B_ACTIVE},
+    {"free", B_ENDED},
+    {"expired", B_ENDED},
+    {"released", B_ENDED},
+    {"abandoned", B_NOTHELD},
+    {"backup", B_NOTHELD},
+    {"reset", B_NOTHELD},
+    {"reserved", B_NOTHELD},
 };
 
 /* stmt_apply - one statement of a lease block */
@@ -736,7 +751,7 @@ stmt_apply(struct leases_st *st, struct lease *l, const struct stmt *s)
 		if (l->state == B_UNKNOWN)
 			bad(l, "binding state", "unknown binding state");
 	} else if (stmt_is(s, 0, "abandoned")) {
-		l->state = B_NOTHELD;	/* dhcpd 2 spelling */
+		l->state = B_NOTHELD; /* dhcpd 2 spelling */
 	} else if (stmt_is(s, 0, "hardware")) {
 		if (s->n == 3 && stmt_is(s, 1, "ethernet")) {
 			if (s->t[2] != T_WORD ||
@@ -761,19 +776,22 @@ stmt_apply(struct leases_st *st, struct lease *l, const struct stmt *s)
 			memcpy(st->hostname, b, n);
 			l->hostname = cs_span_make(st->hostname, n);
 		} else {
-			bad(l, "client-hostname", "expected a quoted string "
-						  "of at most 255 bytes");
+			bad(l, "client-hostname",
+			    "expected a quoted string "
+			    "of at most 255 bytes");
 		}
 	} else if (stmt_is(s, 0, "option") && s->n == 3 &&
 	    stmt_is(s, 1, "agent.circuit-id")) {
 		if (!opt_value(s->t[2], s->v[2], st->circuit, &l->circuit))
-			bad(l, "agent.circuit-id", "expected a quoted string "
-						   "or colon hex");
+			bad(l, "agent.circuit-id",
+			    "expected a quoted string "
+			    "or colon hex");
 	} else if (stmt_is(s, 0, "option") && s->n == 3 &&
 	    stmt_is(s, 1, "agent.remote-id")) {
 		if (!opt_value(s->t[2], s->v[2], st->remote, &l->remote))
-			bad(l, "agent.remote-id", "expected a quoted string "
-						  "or colon hex");
+			bad(l, "agent.remote-id",
+			    "expected a quoted string "
+			    "or colon hex");
 	}
 	/* cltt, tsfp, atsfp, next/rewind binding state, set, on, ... */
 }
@@ -825,9 +843,9 @@ read_block(struct leases_st *st, struct cs_span text, struct lease *l)
 		for (;;) {
 			t = lex_next(&lx, &v);
 			if (t == T_END || t == T_BAD) {
-				bad(l, "lease", t == T_BAD ?
-				    "unterminated quoted string" :
-				    "lease block ends early");
+				bad(l, "lease",
+				    t == T_BAD ? "unterminated quoted string"
+					       : "lease block ends early");
 				return;
 			}
 			if (t == T_RBRACE) {
@@ -836,18 +854,19 @@ read_block(struct leases_st *st, struct cs_span text, struct lease *l)
 			}
 			if (t == T_SEMI)
 				break;
-			if (t == T_LBRACE) {	/* on expiry { ... } */
+			if (t == T_LBRACE) { /* on expiry { ... } */
 				if (!skip_braces(&lx)) {
 					bad(l, "lease", "unbalanced braces");
 					return;
 				}
-				s.n = 0;	/* nothing we read */
+				s.n = 0; /* nothing we read */
 				break;
 			}
 			if (s.n < MAXTOK) {
 				s.t[s.n] = t;
-				s.v[s.n] = t == T_WORD || t == T_STR ? v :
-				    cs_span_make(NULL, 0);
+				s.v[s.n] = t == T_WORD || t == T_STR
+				    ? v
+				    : cs_span_make(NULL, 0);
 				s.n++;
 			}
 		}
@@ -868,8 +887,8 @@ block_done(struct leases_st *st)
 	l.starts = l.ends = l.tstp = CS_TIME_NONE;
 	read_block(st, text, &l);
 	if (l.bad_field) {
-		k->reject(k->arg, st->start_line, l.bad_field, l.bad_reason,
-		    text);
+		k->reject(
+		    k->arg, st->start_line, l.bad_field, l.bad_reason, text);
 		return;
 	}
 	if (!l.has_mac) {
@@ -899,8 +918,9 @@ block_done(struct leases_st *st)
 		}
 		break;
 	case B_NOTHELD:
-		k->skip(k->arg, "dhcpd-leases: lease not held "
-				"(abandoned, backup, reset or reserved)");
+		k->skip(k->arg,
+		    "dhcpd-leases: lease not held "
+		    "(abandoned, backup, reset or reserved)");
 		return;
 	default:
 		k->skip(k->arg, "dhcpd-leases: no binding state");
@@ -1035,8 +1055,8 @@ leases_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 			if (ch == '{') {
 				st->depth++;
 			} else if (ch == '}' && --st->depth == 0) {
-				st->sink->skip(st->sink->arg,
-				    "dhcpd-leases: other block");
+				st->sink->skip(
+				    st->sink->arg, "dhcpd-leases: other block");
 				st->mode = L_TOP;
 			}
 			break;
@@ -1056,7 +1076,8 @@ leases_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 					st->sink->reject(st->sink->arg,
 					    st->start_line, "lease",
 					    "expected '{' after the lease "
-					    "address", pending_raw(st));
+					    "address",
+					    pending_raw(st));
 				cs_buf_reset(&st->raw);
 			}
 			break;
@@ -1082,8 +1103,8 @@ leases_flush(void *arg, int final)
 		    "lease block not closed at the end of the file",
 		    pending_raw(st));
 	} else {
-		st->sink->skip(st->sink->arg,
-		    "dhcpd-leases: unterminated statement");
+		st->sink->skip(
+		    st->sink->arg, "dhcpd-leases: unterminated statement");
 	}
 	cs_buf_reset(&st->raw);
 	st->mode = L_TOP;
@@ -1104,7 +1125,7 @@ leases_open(const struct cs_fmt_opts *o, struct cs_sink *sink)
 {
 	struct leases_st *st = cs_xcalloc(1, sizeof(*st));
 
-	(void)o;	/* the journal's times are UTC or epoch */
+	(void)o; /* the journal's times are UTC or epoch */
 	st->sink = sink;
 	st->mode = L_TOP;
 	cs_buf_init(&st->raw, NULL, 0, CS_MAX_RECORD);
@@ -1138,12 +1159,12 @@ leases_detect(struct cs_span head)
 }
 
 const struct cs_fmt cs_fmt_dhcpd_leases = {
-	.name = "dhcpd-leases",
-	.help = "ISC dhcpd.leases lease journal",
-	.detect = leases_detect,
-	.open = leases_open,
-	.line = leases_line,
-	.flush = leases_flush,
-	.pending_offset = leases_pending,
-	.close = leases_close,
+    .name = "dhcpd-leases",
+    .help = "ISC dhcpd.leases lease journal",
+    .detect = leases_detect,
+    .open = leases_open,
+    .line = leases_line,
+    .flush = leases_flush,
+    .pending_offset = leases_pending,
+    .close = leases_close,
 };

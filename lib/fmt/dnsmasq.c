@@ -18,7 +18,7 @@
 #include "fmt/fmt.h"
 
 #define KEY_MAX (sizeof("dhcp||") + CS_ADDR_STRLEN + CS_MAC_STRLEN)
-#define LEASE_SECS_INF 0xffffffffLL	/* DHCP "infinite" lease time */
+#define LEASE_SECS_INF 0xffffffffLL /* DHCP "infinite" lease time */
 
 /* all_digits - s is a non-empty run of decimal digits */
 static int
@@ -34,8 +34,8 @@ all_digits(struct cs_span s)
 
 /* fail - report a malformed message: the field at fault and why */
 static enum cs_err
-fail(const char **field, struct cs_errbuf *eb, const char *f,
-    const char *reason)
+fail(
+    const char **field, struct cs_errbuf *eb, const char *f, const char *reason)
 {
 	*field = f;
 	cs_errbuf_set(eb, "%s", reason);
@@ -75,10 +75,10 @@ cs_dnsmasq_msg(const struct cs_syslog_hdr *h, const struct cs_fmt_opts *o,
 	if (!cs_span_word(&s, &w))
 		return fail(field, eb, "address", "no IP address");
 	if (cs_addr_parse(w, &ip) == CS_OK && ip.family == 6)
-		return CS_ESKIP;	/* DHCPv6: no MAC, keyed by DUID */
+		return CS_ESKIP; /* DHCPv6: no MAC, keyed by DUID */
 	if (!(cs_addr_parse(w, &ip) == CS_OK && cs_addr_is_host(&ip))) {
 		if (cs_span_chr(w, ':') >= 0 && cs_span_chr(w, '.') < 0)
-			return CS_ESKIP;	/* DHCPv6 DUID, no address */
+			return CS_ESKIP; /* DHCPv6 DUID, no address */
 		return fail(field, eb, "address", "not an IP address");
 	}
 	if (!cs_span_word(&s, &w))

@@ -5,15 +5,15 @@
 #include "fmt/ipfix.h"
 
 static const struct cs_fmt *const formats[] = {
-	&cs_fmt_radius,
-	&cs_fmt_dhcpd_leases,
-	&cs_fmt_kea_leases,
-	&cs_fmt_kea_log,
-	&cs_fmt_syslog,
-	&cs_fmt_conntrack,
-	&cs_fmt_ulogd_json,
-	&cs_fmt_natlog,
-	NULL,
+    &cs_fmt_radius,
+    &cs_fmt_dhcpd_leases,
+    &cs_fmt_kea_leases,
+    &cs_fmt_kea_log,
+    &cs_fmt_syslog,
+    &cs_fmt_conntrack,
+    &cs_fmt_ulogd_json,
+    &cs_fmt_natlog,
+    NULL,
 };
 
 const struct cs_fmt *const *

@@ -23,15 +23,15 @@
 #include "util/span.h"
 #include "util/time.h"
 
-#define CS_MAX_LINE 65536	/* longer lines are rejected */
-#define CS_MAX_RECORD 65536	/* longest multi-line record */
+#define CS_MAX_LINE 65536   /* longer lines are rejected */
+#define CS_MAX_RECORD 65536 /* longest multi-line record */
 
 struct cs_fmt_opts {
-	struct cs_tz *tz;	/* zone of local-time stamps; borrowed */
-	cs_time ref;		/* reference "now" for year-less stamps */
-	int year;		/* year of year-less stamps; 0 = guess from ref */
-	int64_t lease_time;	/* seconds; DHCP lease time when the log has none */
-	const char *only_prog;	/* syslog: only this program family, or NULL */
+	struct cs_tz *tz;   /* zone of local-time stamps; borrowed */
+	cs_time ref;        /* reference "now" for year-less stamps */
+	int year;           /* year of year-less stamps; 0 = guess from ref */
+	int64_t lease_time; /* seconds; DHCP lease time when the log has none */
+	const char *only_prog; /* syslog: only this program family, or NULL */
 };
 
 struct cs_sink {
@@ -50,15 +50,16 @@ struct cs_sink {
 };
 
 struct cs_fmt {
-	const char *name;	/* --format NAME */
-	const char *help;	/* one line for --help */
+	const char *name; /* --format NAME */
+	const char *help; /* one line for --help */
 	/* detect - confidence 0..100 that a file starting with head is ours */
 	int (*detect)(struct cs_span head);
 	/* open - new parser state reporting to sink (borrowed) */
 	void *(*open)(const struct cs_fmt_opts *o, struct cs_sink *sink);
-	/* line - one line without newline; off is the byte offset of its start */
-	void (*line)(void *st, struct cs_span line, uint64_t lineno,
-	    uint64_t off);
+	/* line - one line without newline; off is the byte offset of its start
+	 */
+	void (*line)(
+	    void *st, struct cs_span line, uint64_t lineno, uint64_t off);
 	/*
 	 * flush - emit what is pending.  final = 1 at the real end of input;
 	 * 0 when a followed file has merely stopped growing for now.
@@ -84,9 +85,10 @@ const struct cs_fmt *const *cs_fmt_list(void);
 struct cs_syslog_hdr {
 	cs_time time;
 	struct cs_span host;
-	struct cs_span prog;	/* "dhcpd", "postfix/submission/smtpd", "kea-dhcp4" */
-	struct cs_span pid;	/* may be empty */
-	struct cs_span msg;	/* the message, after "prog[pid]: " */
+	struct cs_span
+	    prog; /* "dhcpd", "postfix/submission/smtpd", "kea-dhcp4" */
+	struct cs_span pid; /* may be empty */
+	struct cs_span msg; /* the message, after "prog[pid]: " */
 };
 
 /*
@@ -122,22 +124,22 @@ enum cs_err cs_dnsmasq_msg(const struct cs_syslog_hdr *h,
 
 /* Postfix correlates lines by queue id, so it keeps state. */
 struct cs_postfix;
-struct cs_postfix *cs_postfix_new(const struct cs_fmt_opts *o,
-    struct cs_sink *sink);
+struct cs_postfix *cs_postfix_new(
+    const struct cs_fmt_opts *o, struct cs_sink *sink);
 /* cs_postfix_msg - one postfix line; same returns as cs_msg_fn */
-enum cs_err cs_postfix_msg(struct cs_postfix *pf,
-    const struct cs_syslog_hdr *h, struct cs_span raw, uint64_t lineno,
-    uint64_t off, const char **field, struct cs_errbuf *eb);
+enum cs_err cs_postfix_msg(struct cs_postfix *pf, const struct cs_syslog_hdr *h,
+    struct cs_span raw, uint64_t lineno, uint64_t off, const char **field,
+    struct cs_errbuf *eb);
 /* cs_postfix_flush - emit finished messages; final: emit all pending */
 void cs_postfix_flush(struct cs_postfix *pf, int final);
 uint64_t cs_postfix_pending_offset(struct cs_postfix *pf);
 void cs_postfix_free(struct cs_postfix *pf);
 
 /* the formats (each in its own file) */
-extern const struct cs_fmt cs_fmt_radius;	/* radius.c */
-extern const struct cs_fmt cs_fmt_syslog;	/* syslog.c */
-extern const struct cs_fmt cs_fmt_dhcpd_leases;	/* dhcpd.c */
-extern const struct cs_fmt cs_fmt_kea_leases;	/* kea.c */
-extern const struct cs_fmt cs_fmt_kea_log;	/* kea.c */
+extern const struct cs_fmt cs_fmt_radius;       /* radius.c */
+extern const struct cs_fmt cs_fmt_syslog;       /* syslog.c */
+extern const struct cs_fmt cs_fmt_dhcpd_leases; /* dhcpd.c */
+extern const struct cs_fmt cs_fmt_kea_leases;   /* kea.c */
+extern const struct cs_fmt cs_fmt_kea_log;      /* kea.c */
 
 #endif

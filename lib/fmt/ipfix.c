@@ -30,21 +30,38 @@
 
 /* information elements used (IANA IPFIX registry; log-formats.md §4.1) */
 enum {
-	IE_PROTO = 4, IE_SPORT = 7, IE_SRC4 = 8, IE_DPORT = 11, IE_DST4 = 12,
-	IE_SRC6 = 27, IE_DST6 = 28, IE_FLOW_START_S = 150, IE_FLOW_END_S = 151,
-	IE_FLOW_START_MS = 152, IE_FLOW_END_MS = 153, IE_POST_SRC4 = 225,
-	IE_POST_DST4 = 226, IE_POST_SPORT = 227, IE_POST_DPORT = 228,
-	IE_NAT_EVENT = 230, IE_VRF = 234, IE_POST_SRC6 = 281,
-	IE_OBS_S = 322, IE_OBS_MS = 323, IE_PR_START = 361, IE_PR_END = 362,
-	IE_PR_STEP = 363, IE_PR_NUM = 364,
+	IE_PROTO = 4,
+	IE_SPORT = 7,
+	IE_SRC4 = 8,
+	IE_DPORT = 11,
+	IE_DST4 = 12,
+	IE_SRC6 = 27,
+	IE_DST6 = 28,
+	IE_FLOW_START_S = 150,
+	IE_FLOW_END_S = 151,
+	IE_FLOW_START_MS = 152,
+	IE_FLOW_END_MS = 153,
+	IE_POST_SRC4 = 225,
+	IE_POST_DST4 = 226,
+	IE_POST_SPORT = 227,
+	IE_POST_DPORT = 228,
+	IE_NAT_EVENT = 230,
+	IE_VRF = 234,
+	IE_POST_SRC6 = 281,
+	IE_OBS_S = 322,
+	IE_OBS_MS = 323,
+	IE_PR_START = 361,
+	IE_PR_END = 362,
+	IE_PR_STEP = 363,
+	IE_PR_NUM = 364,
 };
 
-#define MAX_MS 253402300799999ULL	/* 9999-12-31T23:59:59.999Z */
+#define MAX_MS 253402300799999ULL /* 9999-12-31T23:59:59.999Z */
 
 struct field {
 	uint16_t ie;
-	uint16_t len;		/* 65535: variable */
-	uint32_t pen;		/* enterprise number; 0 = IANA */
+	uint16_t len; /* 65535: variable */
+	uint32_t pen; /* enterprise number; 0 = IANA */
 };
 
 struct tmpl {
@@ -53,7 +70,7 @@ struct tmpl {
 	uint16_t id;
 	int options;
 	uint16_t nfields;
-	size_t minlen;		/* bytes of the shortest record */
+	size_t minlen; /* bytes of the shortest record */
 	struct field f[CS_IPFIX_MAXFIELDS];
 };
 
@@ -63,20 +80,20 @@ struct held {
 	uint16_t id;
 	uint32_t export_time;
 	uint64_t msgno;
-	uint8_t *p;		/* owned: the set's records */
+	uint8_t *p; /* owned: the set's records */
 	size_t len;
 };
 
 struct cs_ipfix {
-	struct cs_sink *sink;		/* borrowed */
-	struct tmpl **t;		/* owned */
+	struct cs_sink *sink; /* borrowed */
+	struct tmpl **t;      /* owned */
 	size_t nt;
 	struct held held[CS_IPFIX_MAXHELD];
 	size_t nheld, heldbytes;
 	struct cs_addr draft[CS_IPFIX_MAXDRAFT];
 	size_t ndraft;
 	struct cs_ipfix_stats st;
-	struct cs_buf ev;		/* evidence text of one record */
+	struct cs_buf ev; /* evidence text of one record */
 };
 
 struct cs_ipfix *
@@ -127,8 +144,8 @@ same_addr(const struct cs_addr *a, const struct cs_addr *b)
 }
 
 static size_t
-tmpl_find(struct cs_ipfix *x, const struct cs_addr *e, uint32_t dom,
-    uint16_t id)
+tmpl_find(
+    struct cs_ipfix *x, const struct cs_addr *e, uint32_t dom, uint16_t id)
 {
 	size_t i;
 
@@ -179,18 +196,17 @@ uval(const uint8_t *p, size_t n)
 }
 
 static void
-ev_field(struct cs_buf *b, const struct field *f, const uint8_t *p,
-    size_t n)
+ev_field(struct cs_buf *b, const struct field *f, const uint8_t *p, size_t n)
 {
 	size_t i;
 
 	if (f->pen)
-		cs_buf_appendf(b, " %u.%u=", (unsigned)f->pen,
-		    (unsigned)f->ie);
+		cs_buf_appendf(b, " %u.%u=", (unsigned)f->pen, (unsigned)f->ie);
 	else
 		cs_buf_appendf(b, " ie%u=", (unsigned)f->ie);
 	if ((f->ie == IE_SRC4 || f->ie == IE_DST4 || f->ie == IE_POST_SRC4 ||
-	    f->ie == IE_POST_DST4) && n == 4 && !f->pen) {
+		f->ie == IE_POST_DST4) &&
+	    n == 4 && !f->pen) {
 		cs_buf_appendf(b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
 		return;
 	}
@@ -218,11 +234,13 @@ take(struct natrec *r, const struct field *f, const uint8_t *p, size_t n)
 			r->has[0] = 1;
 		}
 		break;
-	case IE_FLOW_START_MS: case IE_FLOW_END_MS:
+	case IE_FLOW_START_MS:
+	case IE_FLOW_END_MS:
 		r->flow_ms = uval(p, n);
 		r->has[1] = 1;
 		break;
-	case IE_FLOW_START_S: case IE_FLOW_END_S:
+	case IE_FLOW_START_S:
+	case IE_FLOW_END_S:
 		if (!r->has[1]) {
 			r->flow_ms = uval(p, n) * 1000;
 			r->has[1] = 1;
@@ -235,11 +253,16 @@ take(struct natrec *r, const struct field *f, const uint8_t *p, size_t n)
 	case IE_PROTO:
 		r->proto = (uint8_t)uval(p, n);
 		break;
-	case IE_SRC4: case IE_SRC6: case IE_POST_SRC4: case IE_POST_SRC6:
-	case IE_DST4: case IE_DST6: {
-		struct cs_addr *a = f->ie == IE_SRC4 || f->ie == IE_SRC6 ?
-		    &r->src : f->ie == IE_DST4 || f->ie == IE_DST6 ? &r->dst :
-		    &r->post;
+	case IE_SRC4:
+	case IE_SRC6:
+	case IE_POST_SRC4:
+	case IE_POST_SRC6:
+	case IE_DST4:
+	case IE_DST6: {
+		struct cs_addr *a = f->ie == IE_SRC4 || f->ie == IE_SRC6
+		    ? &r->src
+		    : f->ie == IE_DST4 || f->ie == IE_DST6 ? &r->dst
+							   : &r->post;
 		if (n != 4 && n != 16)
 			break;
 		memset(a, 0, sizeof(*a));
@@ -282,30 +305,35 @@ take(struct natrec *r, const struct field *f, const uint8_t *p, size_t n)
 static int
 classify(int draft, unsigned ev, enum cs_nat_kind *k, enum cs_nat_event *e)
 {
-	static const struct evmap { uint8_t v, kind, event; } iana[] = {
-		{1, CS_NAT_SESSION, CS_NAT_CREATE},	/* historic */
+	static const struct evmap {
+		uint8_t v, kind, event;
+	} iana[] =
+	    {
+		{1, CS_NAT_SESSION, CS_NAT_CREATE}, /* historic */
 		{2, CS_NAT_SESSION, CS_NAT_DELETE},
 		{4, CS_NAT_SESSION, CS_NAT_CREATE},
 		{5, CS_NAT_SESSION, CS_NAT_DELETE},
-		{6, CS_NAT_SESSION, CS_NAT_CREATE},	/* NAT64 */
+		{6, CS_NAT_SESSION, CS_NAT_CREATE}, /* NAT64 */
 		{7, CS_NAT_SESSION, CS_NAT_DELETE},
 		{14, CS_NAT_BINDING, CS_NAT_CREATE},
 		{15, CS_NAT_BINDING, CS_NAT_DELETE},
 		{16, CS_NAT_BLOCK, CS_NAT_CREATE},
 		{17, CS_NAT_BLOCK, CS_NAT_DELETE},
-	}, drafts[] = {
-		{1, CS_NAT_SESSION, CS_NAT_CREATE},
-		{2, CS_NAT_SESSION, CS_NAT_DELETE},
-		{4, CS_NAT_SESSION, CS_NAT_CREATE},	/* NAT64 */
-		{5, CS_NAT_SESSION, CS_NAT_DELETE},
-		{12, CS_NAT_BINDING, CS_NAT_CREATE},
-		{13, CS_NAT_BINDING, CS_NAT_DELETE},
-		{14, CS_NAT_BLOCK, CS_NAT_CREATE},
-		{15, CS_NAT_BLOCK, CS_NAT_DELETE},
-	};
+	    },
+	  drafts[] = {
+	      {1, CS_NAT_SESSION, CS_NAT_CREATE},
+	      {2, CS_NAT_SESSION, CS_NAT_DELETE},
+	      {4, CS_NAT_SESSION, CS_NAT_CREATE}, /* NAT64 */
+	      {5, CS_NAT_SESSION, CS_NAT_DELETE},
+	      {12, CS_NAT_BINDING, CS_NAT_CREATE},
+	      {13, CS_NAT_BINDING, CS_NAT_DELETE},
+	      {14, CS_NAT_BLOCK, CS_NAT_CREATE},
+	      {15, CS_NAT_BLOCK, CS_NAT_DELETE},
+	  };
 	const struct evmap *m = draft ? drafts : iana;
-	size_t i, n = draft ? sizeof(drafts) / sizeof(drafts[0]) :
-	    sizeof(iana) / sizeof(iana[0]);
+	size_t i,
+	    n = draft ? sizeof(drafts) / sizeof(drafts[0])
+		      : sizeof(iana) / sizeof(iana[0]);
 
 	for (i = 0; i < n; i++)
 		if (m[i].v == ev) {
@@ -340,7 +368,7 @@ emit(struct cs_ipfix *x, const struct tmpl *t, const struct natrec *r,
 	enum cs_nat_event event;
 
 	if (!r->has[2])
-		return;	/* not a NAT event record */
+		return; /* not a NAT event record */
 	if (!classify(is_draft(x, &t->exporter), r->event, &kind, &event)) {
 		x->st.unknown_event++;
 		x->sink->skip(x->sink->arg, "ipfix natEvent not about holders");
@@ -363,7 +391,8 @@ emit(struct cs_ipfix *x, const struct tmpl *t, const struct natrec *r,
 	}
 	if (kind == CS_NAT_SESSION) {
 		if (r->post_sport < 0) {
-			bad(x, msgno, "session event without "
+			bad(x, msgno,
+			    "session event without "
 			    "postNAPTSourceTransportPort");
 			return;
 		}
@@ -378,14 +407,15 @@ emit(struct cs_ipfix *x, const struct tmpl *t, const struct natrec *r,
 		}
 		n.port_lo = r->pr_start;
 		n.port_step = r->pr_step > 0 ? r->pr_step : 1;
-		hi = r->pr_end >= 0 ? r->pr_end : r->pr_start +
-		    (int64_t)(r->pr_num - 1) * n.port_step;
+		hi = r->pr_end >= 0
+		    ? r->pr_end
+		    : r->pr_start + (int64_t)(r->pr_num - 1) * n.port_step;
 		if (hi > 65535 || hi < n.port_lo) {
 			bad(x, msgno, "port block range out of order");
 			return;
 		}
 		n.port_hi = (int)hi;
-		n.proto = 0;	/* a block serves every protocol */
+		n.proto = 0; /* a block serves every protocol */
 	} else {
 		n.port_lo = 0;
 		n.port_hi = 65535;
@@ -395,8 +425,9 @@ emit(struct cs_ipfix *x, const struct tmpl *t, const struct natrec *r,
 		snprintf(link, sizeof(link), "vrf %u", (unsigned)r->vrf);
 		n.link = cs_span_cstr(link);
 	}
-	ms = r->has[0] ? r->obs_ms : r->has[1] ? r->flow_ms :
-	    (uint64_t)export_time * 1000;
+	ms = r->has[0]  ? r->obs_ms
+	    : r->has[1] ? r->flow_ms
+			: (uint64_t)export_time * 1000;
 	if (ms > MAX_MS) {
 		bad(x, msgno, "event time beyond the year 9999");
 		return;
@@ -416,8 +447,8 @@ emit(struct cs_ipfix *x, const struct tmpl *t, const struct natrec *r,
 
 /* data_set - the records of one data set by template t */
 static void
-data_set(struct cs_ipfix *x, const struct tmpl *t, const uint8_t *p,
-    size_t len, uint32_t export_time, uint64_t msgno)
+data_set(struct cs_ipfix *x, const struct tmpl *t, const uint8_t *p, size_t len,
+    uint32_t export_time, uint64_t msgno)
 {
 	struct cs_rd rd;
 	char ex[CS_ADDR_STRLEN];
@@ -425,7 +456,7 @@ data_set(struct cs_ipfix *x, const struct tmpl *t, const uint8_t *p,
 
 	cs_rd_init(&rd, p, len);
 	if (t->options)
-		return;	/* options data (exporter statistics): not ours */
+		return; /* options data (exporter statistics): not ours */
 	cs_addr_format(&t->exporter, ex);
 	while (cs_rd_left(&rd) >= t->minlen && cs_rd_left(&rd) > 0) {
 		struct natrec r;
@@ -434,9 +465,11 @@ data_set(struct cs_ipfix *x, const struct tmpl *t, const uint8_t *p,
 		r.pr_start = r.pr_end = r.pr_num = -1;
 		r.pr_step = 0;
 		cs_buf_reset(&x->ev);
-		cs_buf_appendf(&x->ev, "ipfix exporter=%s domain=%u "
-		    "template=%u export_time=%u", ex, (unsigned)t->domain,
-		    (unsigned)t->id, (unsigned)export_time);
+		cs_buf_appendf(&x->ev,
+		    "ipfix exporter=%s domain=%u "
+		    "template=%u export_time=%u",
+		    ex, (unsigned)t->domain, (unsigned)t->id,
+		    (unsigned)export_time);
 		for (i = 0; i < t->nfields; i++) {
 			const struct field *f = &t->f[i];
 			size_t n = f->len;
@@ -458,7 +491,7 @@ data_set(struct cs_ipfix *x, const struct tmpl *t, const uint8_t *p,
 		x->st.records++;
 		emit(x, t, &r, export_time, msgno);
 		if (t->minlen == 0)
-			break;	/* only variable-length empty fields */
+			break; /* only variable-length empty fields */
 	}
 }
 
@@ -470,8 +503,9 @@ hold(struct cs_ipfix *x, const struct cs_addr *e, uint32_t dom, uint16_t id,
 
 	if (len > CS_IPFIX_HELDBYTES)
 		len = 0;
-	while (x->nheld && (x->nheld == CS_IPFIX_MAXHELD ||
-	    x->heldbytes + len > CS_IPFIX_HELDBYTES)) {
+	while (x->nheld &&
+	    (x->nheld == CS_IPFIX_MAXHELD ||
+		x->heldbytes + len > CS_IPFIX_HELDBYTES)) {
 		/* drop the oldest */
 		x->heldbytes -= x->held[0].len;
 		free(x->held[0].p);
@@ -536,7 +570,8 @@ template_set(struct cs_ipfix *x, const struct cs_addr *e, uint32_t dom,
 						tmpl_remove(x, j);
 					else
 						j++;
-			} else if ((at = tmpl_find(x, e, dom, id)) != SIZE_MAX) {
+			} else if ((at = tmpl_find(x, e, dom, id)) !=
+			    SIZE_MAX) {
 				tmpl_remove(x, at);
 			}
 			continue;
@@ -550,7 +585,7 @@ template_set(struct cs_ipfix *x, const struct cs_addr *e, uint32_t dom,
 		t.options = options;
 		t.nfields = count;
 		if (options && cs_rd_be16(rd) > count)
-			return -1;	/* scope field count */
+			return -1; /* scope field count */
 		for (i = 0; i < count; i++) {
 			uint16_t ie = cs_rd_be16(rd);
 			t.f[i].len = cs_rd_be16(rd);
@@ -566,12 +601,11 @@ template_set(struct cs_ipfix *x, const struct cs_addr *e, uint32_t dom,
 		else
 			x->st.templates++;
 		if ((at = tmpl_find(x, e, dom, id)) != SIZE_MAX) {
-			*x->t[at] = t;	/* refresh (or redefinition) */
+			*x->t[at] = t; /* refresh (or redefinition) */
 		} else {
 			if (x->nt == CS_IPFIX_MAXTEMPLATES)
 				return -1;
-			x->t = cs_xreallocarray(x->t, x->nt + 1,
-			    sizeof(*x->t));
+			x->t = cs_xreallocarray(x->t, x->nt + 1, sizeof(*x->t));
 			x->t[x->nt] = cs_xmalloc(sizeof(t));
 			*x->t[x->nt] = t;
 			at = x->nt++;
@@ -593,11 +627,12 @@ cs_ipfix_message(struct cs_ipfix *x, const struct cs_addr *exporter,
 	version = cs_rd_be16(&rd);
 	length = cs_rd_be16(&rd);
 	export_time = cs_rd_be32(&rd);
-	(void)cs_rd_be32(&rd);	/* sequence number */
+	(void)cs_rd_be32(&rd); /* sequence number */
 	dom = cs_rd_be32(&rd);
 	if (rd.err || version != 10) {
-		bad(x, msgno, rd.err ? "message shorter than its header" :
-		    "not IPFIX (version is not 10)");
+		bad(x, msgno,
+		    rd.err ? "message shorter than its header"
+			   : "not IPFIX (version is not 10)");
 		return CS_EPARSE;
 	}
 	if (length < 16 || length > n) {
@@ -616,8 +651,8 @@ cs_ipfix_message(struct cs_ipfix *x, const struct cs_addr *exporter,
 		}
 		cs_rd_sub(&rd, slen - 4u, &set);
 		if (id == 2 || id == 3) {
-			if (template_set(x, exporter, dom, id == 3, &set,
-			    msgno) != 0) {
+			if (template_set(
+				x, exporter, dom, id == 3, &set, msgno) != 0) {
 				bad(x, msgno, "malformed template set");
 				return CS_EPARSE;
 			}
@@ -655,7 +690,7 @@ ip_udp(struct cs_rd *rd, int port, struct cs_addr *src, struct cs_rd *pl)
 		frag = cs_rd_be16(rd);
 		(void)cs_rd_u8(rd);
 		if (cs_rd_u8(rd) != 17 || ihl < 5 || (frag & 0x3fff))
-			return -1;	/* not UDP, or a fragment */
+			return -1; /* not UDP, or a fragment */
 		(void)cs_rd_be16(rd);
 		if ((a = cs_rd_bytes(rd, 4)) == NULL ||
 		    cs_rd_bytes(rd, 4) == NULL ||
@@ -719,7 +754,8 @@ cs_ipfix_pcap(struct cs_ipfix *x, const uint8_t *p, size_t n, int port,
 	else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1)
 		le = 1;
 	else {
-		cs_errbuf_set(eb, "not a classic pcap file (pcapng is not "
+		cs_errbuf_set(eb,
+		    "not a classic pcap file (pcapng is not "
 		    "read: convert with editcap -F pcap)");
 		return CS_EPARSE;
 	}
@@ -737,9 +773,9 @@ cs_ipfix_pcap(struct cs_ipfix *x, const uint8_t *p, size_t n, int port,
 			bad(x, frame + 1, "pcap record header truncated");
 			break;
 		}
-		(void)cs_rd_bytes(&rd, 8);	/* timestamp */
+		(void)cs_rd_bytes(&rd, 8); /* timestamp */
 		incl = le ? cs_rd_le32(&rd) : cs_rd_be32(&rd);
-		(void)cs_rd_bytes(&rd, 4);	/* original length */
+		(void)cs_rd_bytes(&rd, 4); /* original length */
 		frame++;
 		if (incl > cs_rd_left(&rd)) {
 			bad(x, frame, "pcap record truncated");
@@ -747,7 +783,7 @@ cs_ipfix_pcap(struct cs_ipfix *x, const uint8_t *p, size_t n, int port,
 		}
 		cs_rd_sub(&rd, incl, &pkt);
 		switch (link) {
-		case 1:		/* Ethernet */
+		case 1: /* Ethernet */
 			(void)cs_rd_bytes(&pkt, 12);
 			et = cs_rd_be16(&pkt);
 			while (et == 0x8100 || et == 0x88a8) {
@@ -755,20 +791,24 @@ cs_ipfix_pcap(struct cs_ipfix *x, const uint8_t *p, size_t n, int port,
 				et = cs_rd_be16(&pkt);
 			}
 			break;
-		case 113:	/* Linux cooked v1 */
+		case 113: /* Linux cooked v1 */
 			(void)cs_rd_bytes(&pkt, 14);
 			et = cs_rd_be16(&pkt);
 			break;
-		case 276:	/* Linux cooked v2 */
+		case 276: /* Linux cooked v2 */
 			et = cs_rd_be16(&pkt);
 			(void)cs_rd_bytes(&pkt, 18);
 			break;
-		case 0:		/* BSD loopback: AF in host order */
+		case 0: /* BSD loopback: AF in host order */
 			(void)cs_rd_bytes(&pkt, 4);
 			et = 0;
 			break;
-		case 12: case 14: case 101: case 228: case 229:
-			et = 0;	/* raw IP */
+		case 12:
+		case 14:
+		case 101:
+		case 228:
+		case 229:
+			et = 0; /* raw IP */
 			break;
 		default:
 			cs_errbuf_set(eb, "pcap link type %u not supported",

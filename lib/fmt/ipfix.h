@@ -28,11 +28,11 @@
 #include "fmt/fmt.h"
 #include "util/addr.h"
 
-#define CS_IPFIX_MAXTEMPLATES 4096	/* per decoder */
-#define CS_IPFIX_MAXFIELDS 128		/* per template */
-#define CS_IPFIX_MAXHELD 256		/* data sets waiting for a template */
+#define CS_IPFIX_MAXTEMPLATES 4096 /* per decoder */
+#define CS_IPFIX_MAXFIELDS 128     /* per template */
+#define CS_IPFIX_MAXHELD 256       /* data sets waiting for a template */
 #define CS_IPFIX_HELDBYTES (4u << 20)
-#define CS_IPFIX_MAXDRAFT 64		/* exporters with draft numbering */
+#define CS_IPFIX_MAXDRAFT 64 /* exporters with draft numbering */
 
 struct cs_ipfix;
 
@@ -45,16 +45,15 @@ struct cs_ipfix_stats {
 struct cs_ipfix *cs_ipfix_new(struct cs_sink *sink);
 void cs_ipfix_free(struct cs_ipfix *x);
 /* cs_ipfix_draft_numbering - exporter sends draft-02 natEvent values */
-enum cs_err cs_ipfix_draft_numbering(struct cs_ipfix *x,
-    const struct cs_addr *exporter);
+enum cs_err cs_ipfix_draft_numbering(
+    struct cs_ipfix *x, const struct cs_addr *exporter);
 /*
  * cs_ipfix_message - one IPFIX message (a UDP payload) from exporter;
  * raw is the evidence text of the message's records is built from the
  * decoded fields.  msgno numbers messages for reject reports.
  */
-enum cs_err cs_ipfix_message(struct cs_ipfix *x,
-    const struct cs_addr *exporter, const uint8_t *p, size_t n,
-    uint64_t msgno);
+enum cs_err cs_ipfix_message(struct cs_ipfix *x, const struct cs_addr *exporter,
+    const uint8_t *p, size_t n, uint64_t msgno);
 /*
  * cs_ipfix_pcap - every IPFIX message in a classic pcap capture
  * (Ethernet, Linux cooked v1/v2, raw IP, loopback; IPv4/IPv6; UDP to or

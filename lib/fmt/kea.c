@@ -59,11 +59,11 @@
 #include "fmt/fmt.h"
 #include "util/xmalloc.h"
 
-#define KEY_MAX 1024		/* "dhcp|" + address + "|id:" + client id */
-#define CID_MAX 767		/* 255 bytes as colon-separated hex */
-#define OPT82_MAX 255		/* RFC 3046: one option, at most 255 bytes */
+#define KEY_MAX 1024  /* "dhcp|" + address + "|id:" + client id */
+#define CID_MAX 767   /* 255 bytes as colon-separated hex */
+#define OPT82_MAX 255 /* RFC 3046: one option, at most 255 bytes */
 #define RELAY_TEXT_MAX (2 + 2 * OPT82_MAX + 1)
-#define EXPIRE_MAX 253402300799ULL	/* 9999-12-31T23:59:59Z */
+#define EXPIRE_MAX 253402300799ULL /* 9999-12-31T23:59:59Z */
 
 /* ---- shared: keys and relay information ---- */
 
@@ -82,8 +82,8 @@ make_key(char out[static KEY_MAX], const struct cs_addr *ip, int has_mac,
 	} else {
 		if (cid.len == 0 || cid.len > CID_MAX)
 			return 0;
-		n = snprintf(out, KEY_MAX, "dhcp|%s|id:%.*s", a, (int)cid.len,
-		    cid.p);
+		n = snprintf(
+		    out, KEY_MAX, "dhcp|%s|id:%.*s", a, (int)cid.len, cid.p);
 	}
 	if (n < 0 || n >= KEY_MAX)
 		return 0;
@@ -216,7 +216,8 @@ relay_from_context(struct cs_span ctx, struct cs_obs *o,
 	if (!json_value(ctx, "relay-agent-info", &rai))
 		return;
 	if (rai.len && rai.p[0] == '{') {
-		/* Kea 2.4 and later: {"sub-options": "0x..", "remote-id": ..} */
+		/* Kea 2.4 and later: {"sub-options": "0x..", "remote-id": ..}
+		 */
 		if (json_value(rai, "sub-options", &v))
 			opt82_decode(v, o, circ, rem);
 		if (o->remote_id.len == 0 && json_value(rai, "remote-id", &v) &&
@@ -243,19 +244,19 @@ enum col {
 };
 
 static const char *const col_name[C_N] = {
-	[C_ADDRESS] = "address",
-	[C_HWADDR] = "hwaddr",
-	[C_CLIENT_ID] = "client_id",
-	[C_VALID] = "valid_lifetime",
-	[C_EXPIRE] = "expire",
-	[C_SUBNET] = "subnet_id",
-	[C_HOSTNAME] = "hostname",
-	[C_STATE] = "state",
-	[C_USER_CONTEXT] = "user_context",
+    [C_ADDRESS] = "address",
+    [C_HWADDR] = "hwaddr",
+    [C_CLIENT_ID] = "client_id",
+    [C_VALID] = "valid_lifetime",
+    [C_EXPIRE] = "expire",
+    [C_SUBNET] = "subnet_id",
+    [C_HOSTNAME] = "hostname",
+    [C_STATE] = "state",
+    [C_USER_CONTEXT] = "user_context",
 };
 
 /* columns without which a row says nothing we can use */
-#define C_REQUIRED_N 5	/* C_ADDRESS .. C_EXPIRE */
+#define C_REQUIRED_N 5 /* C_ADDRESS .. C_EXPIRE */
 
 /* Kea 2.x default layout, for rows read before any header */
 #define DEFAULT_NCOLS 11
@@ -264,19 +265,19 @@ static const int default_pos[C_N] = {0, 1, 2, 3, 4, 5, 8, 9, 10};
 #define MAX_COLS 64
 
 enum hdr_state {
-	HDR_NONE,	/* nothing read yet */
-	HDR_KNOWN,	/* columns from a header line */
-	HDR_ASSUMED,	/* resumed past the header: default layout */
-	HDR_BAD,	/* the file has no usable header */
+	HDR_NONE,    /* nothing read yet */
+	HDR_KNOWN,   /* columns from a header line */
+	HDR_ASSUMED, /* resumed past the header: default layout */
+	HDR_BAD,     /* the file has no usable header */
 };
 
 struct leases_st {
-	struct cs_sink *sink;	/* borrowed from the caller of open */
+	struct cs_sink *sink; /* borrowed from the caller of open */
 	enum hdr_state hdr;
-	int ncols;		/* columns per row */
-	int pos[C_N];		/* column index of each field, or -1 */
-	char *scratch;		/* owned; decoded fields of the current row */
-	size_t scratchcap;	/* bytes */
+	int ncols;         /* columns per row */
+	int pos[C_N];      /* column index of each field, or -1 */
+	char *scratch;     /* owned; decoded fields of the current row */
+	size_t scratchcap; /* bytes */
 };
 
 enum lease_state { ST_DEFAULT = 0, ST_DECLINED = 1, ST_RECLAIMED = 2 };
@@ -307,7 +308,7 @@ static void
 leases_flush(void *arg, int final)
 {
 	(void)arg;
-	(void)final;
+	(void) final;
 }
 
 static uint64_t
@@ -380,8 +381,8 @@ decode(struct leases_st *st, struct cs_span s, size_t *used)
 		return s;
 	while (i < s.len) {
 		if (i + 5 <= s.len && memcmp(s.p + i, "&#x", 3) == 0 &&
-		    s.p[i + 3] == '2' && (s.p[i + 4] == 'c' ||
-		    s.p[i + 4] == 'C')) {
+		    s.p[i + 3] == '2' &&
+		    (s.p[i + 4] == 'c' || s.p[i + 4] == 'C')) {
 			out[k++] = ',';
 			i += 5;
 		} else {
@@ -394,8 +395,7 @@ decode(struct leases_st *st, struct cs_span s, size_t *used)
 
 /* column - the decoded value of column c, or empty when absent */
 static struct cs_span
-column(struct leases_st *st, const struct cs_span *f, enum col c,
-    size_t *used)
+column(struct leases_st *st, const struct cs_span *f, enum col c, size_t *used)
 {
 	if (st->pos[c] < 0)
 		return cs_span_make("", 0);
@@ -403,8 +403,8 @@ column(struct leases_st *st, const struct cs_span *f, enum col c,
 }
 
 static void
-reject(struct leases_st *st, uint64_t lineno, const char *fld,
-    const char *why, struct cs_span raw)
+reject(struct leases_st *st, uint64_t lineno, const char *fld, const char *why,
+    struct cs_span raw)
 {
 	st->sink->reject(st->sink->arg, lineno, fld, why, raw);
 }
@@ -429,8 +429,10 @@ lease_row(struct leases_st *st, struct cs_span line, uint64_t lineno)
 		return;
 	}
 	if (st->hdr == HDR_ASSUMED && n != DEFAULT_NCOLS) {
-		snprintf(why, sizeof(why), "no header read and the row has %d "
-		    "columns, not Kea 2.x's default 11", n);
+		snprintf(why, sizeof(why),
+		    "no header read and the row has %d "
+		    "columns, not Kea 2.x's default 11",
+		    n);
 		reject(st, lineno, "header", why, line);
 		return;
 	}
@@ -456,8 +458,8 @@ lease_row(struct leases_st *st, struct cs_span line, uint64_t lineno)
 	o.raw = line;
 	o.line = lineno;
 	o.naddr = 1;
-	if (!parse_ip4(cs_span_trim(column(st, f, C_ADDRESS, &used)),
-	    &o.addr[0])) {
+	if (!parse_ip4(
+		cs_span_trim(column(st, f, C_ADDRESS, &used)), &o.addr[0])) {
 		reject(st, lineno, "address", "not an IPv4 address", line);
 		return;
 	}
@@ -471,15 +473,15 @@ lease_row(struct leases_st *st, struct cs_span line, uint64_t lineno)
 	}
 	o.client_id = cs_span_trim(column(st, f, C_CLIENT_ID, &used));
 	if (cs_parse_u64(cs_span_trim(column(st, f, C_VALID, &used)), 0,
-	    UINT32_MAX, &valid) != CS_OK) {
+		UINT32_MAX, &valid) != CS_OK) {
 		reject(st, lineno, "valid_lifetime",
 		    "not a number of seconds (0..4294967295)", line);
 		return;
 	}
 	if (cs_parse_u64(cs_span_trim(column(st, f, C_EXPIRE, &used)), 0,
-	    EXPIRE_MAX, &expire) != CS_OK) {
-		reject(st, lineno, "expire", "not an epoch time in seconds",
-		    line);
+		EXPIRE_MAX, &expire) != CS_OK) {
+		reject(
+		    st, lineno, "expire", "not an epoch time in seconds", line);
 		return;
 	}
 	if (expire < valid) {
@@ -494,8 +496,10 @@ lease_row(struct leases_st *st, struct cs_span line, uint64_t lineno)
 	}
 	v = cs_span_trim(column(st, f, C_STATE, &used));
 	if (v.len && (cs_parse_u64(v, 0, ST_RECLAIMED, &state) != CS_OK)) {
-		reject(st, lineno, "state", "not a lease state (0 default, "
-		    "1 declined, 2 expired-reclaimed)", line);
+		reject(st, lineno, "state",
+		    "not a lease state (0 default, "
+		    "1 declined, 2 expired-reclaimed)",
+		    line);
 		return;
 	}
 	o.hostname = cs_span_trim(column(st, f, C_HOSTNAME, &used));
@@ -515,12 +519,13 @@ lease_row(struct leases_st *st, struct cs_span line, uint64_t lineno)
 			    "kea-leases: declined lease without client");
 			return;
 		}
-		reject(st, lineno, "hwaddr", "neither hwaddr nor client_id: "
-		    "the lease has no holder", line);
+		reject(st, lineno, "hwaddr",
+		    "neither hwaddr nor client_id: "
+		    "the lease has no holder",
+		    line);
 		return;
 	}
-	if (!make_key(key, &o.addr[0], o.has_mac, o.mac, o.client_id,
-	    &o.key)) {
+	if (!make_key(key, &o.addr[0], o.has_mac, o.mac, o.client_id, &o.key)) {
 		reject(st, lineno, "client_id", "longer than 255 bytes", line);
 		return;
 	}
@@ -582,7 +587,8 @@ leases_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 		}
 	}
 	if (st->hdr == HDR_BAD) {
-		reject(st, lineno, "header", "no Kea lease header (address,"
+		reject(st, lineno, "header",
+		    "no Kea lease header (address,"
 		    "hwaddr,client_id,valid_lifetime,expire,...) on line 1",
 		    line);
 		return;
@@ -597,8 +603,9 @@ leases_detect(struct cs_span head)
 	struct leases_st st;
 	const char *why;
 
-	if (cs_span_starts(head, "address,hwaddr,client_id,valid_lifetime,"
-	    "expire"))
+	if (cs_span_starts(head,
+		"address,hwaddr,client_id,valid_lifetime,"
+		"expire"))
 		return 100;
 	cs_span_token(&head, '\n', &first);
 	if (first.len && first.p[first.len - 1] == '\r')
@@ -633,18 +640,18 @@ parse_stamp(struct cs_span s, struct cs_civil *c, struct cs_span *rest)
 	int frac = 0, nd;
 
 	memset(c, 0, sizeof(*c));
-	if (s.len < 20 || !take_num(s, 0, 4, 9999, &c->year) ||
-	    s.p[4] != '-' || !take_num(s, 5, 2, 12, &c->mon) ||
-	    s.p[7] != '-' || !take_num(s, 8, 2, 31, &c->day) ||
-	    s.p[10] != ' ' || !take_num(s, 11, 2, 23, &c->hour) ||
-	    s.p[13] != ':' || !take_num(s, 14, 2, 59, &c->min) ||
-	    s.p[16] != ':' || !take_num(s, 17, 2, 60, &c->sec))
+	if (s.len < 20 || !take_num(s, 0, 4, 9999, &c->year) || s.p[4] != '-' ||
+	    !take_num(s, 5, 2, 12, &c->mon) || s.p[7] != '-' ||
+	    !take_num(s, 8, 2, 31, &c->day) || s.p[10] != ' ' ||
+	    !take_num(s, 11, 2, 23, &c->hour) || s.p[13] != ':' ||
+	    !take_num(s, 14, 2, 59, &c->min) || s.p[16] != ':' ||
+	    !take_num(s, 17, 2, 60, &c->sec))
 		return 0;
 	i = 19;
 	if (s.p[i] == '.') {
 		i++;
 		for (nd = 0; i < s.len && s.p[i] >= '0' && s.p[i] <= '9';
-		    i++, nd++) {
+		     i++, nd++) {
 			if (nd < 6)
 				frac = frac * 10 + (s.p[i] - '0');
 		}
@@ -695,7 +702,7 @@ split_msg(struct cs_span m, struct cs_span *id, struct cs_span *text)
 struct label {
 	int has_mac;
 	uint8_t mac[6];
-	struct cs_span cid;	/* empty for "no info" */
+	struct cs_span cid; /* empty for "no info" */
 };
 
 /*
@@ -730,7 +737,8 @@ parse_label(struct cs_span s, struct label *lb, struct cs_span *rest,
 			lb->has_mac = 1;
 		}
 	} else if (!cs_span_eq(hw, "no hwaddr info")) {
-		cs_errbuf_set(eb, "expected 'hwtype=N MAC' or 'no hwaddr info'");
+		cs_errbuf_set(
+		    eb, "expected 'hwtype=N MAC' or 'no hwaddr info'");
 		return CS_EPARSE;
 	}
 	*fld = "client_id";
@@ -745,8 +753,9 @@ parse_label(struct cs_span s, struct label *lb, struct cs_span *rest,
 		s = cs_span_skip(s, 8);
 		for (i = 0; i < s.len; i++) {
 			char c = s.p[i];
-			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			    (c >= 'A' && c <= 'F')))
+			if (!((c >= '0' && c <= '9') ||
+				(c >= 'a' && c <= 'f') ||
+				(c >= 'A' && c <= 'F')))
 				break;
 		}
 		s = cs_span_skip(s, i);
@@ -778,8 +787,8 @@ take_ip(struct cs_span *s, struct cs_addr *ip, const char **fld,
 
 /* take_seconds - "for N seconds" at the end of s */
 static enum cs_err
-take_seconds(struct cs_span s, uint64_t *secs, const char **fld,
-    struct cs_errbuf *eb)
+take_seconds(
+    struct cs_span s, uint64_t *secs, const char **fld, struct cs_errbuf *eb)
 {
 	struct cs_span w;
 
@@ -819,9 +828,8 @@ event_of(struct cs_span id)
  *            The lease will be unavailable for N seconds.
  */
 static enum cs_err
-kea_message(struct cs_span msg, cs_time t, struct cs_span raw,
-    uint64_t lineno, struct cs_sink *sink, const char **fld,
-    struct cs_errbuf *eb)
+kea_message(struct cs_span msg, cs_time t, struct cs_span raw, uint64_t lineno,
+    struct cs_sink *sink, const char **fld, struct cs_errbuf *eb)
 {
 	struct cs_span id, text, w;
 	struct label lb;
@@ -833,8 +841,9 @@ kea_message(struct cs_span msg, cs_time t, struct cs_span raw,
 
 	if (!split_msg(msg, &id, &text)) {
 		*fld = "header";
-		cs_errbuf_set(eb, "not a Kea log message (expected 'LEVEL "
-				  "[logger] MESSAGE_ID ...')");
+		cs_errbuf_set(eb,
+		    "not a Kea log message (expected 'LEVEL "
+		    "[logger] MESSAGE_ID ...')");
 		return CS_EPARSE;
 	}
 	ev = event_of(id);
@@ -872,8 +881,8 @@ kea_message(struct cs_span msg, cs_time t, struct cs_span raw,
 			return CS_EPARSE;
 		}
 		text = cs_span_skip(text, 2);
-		if (!cs_span_word(&text, &w) || !cs_span_eq(w, ev == EV_ALLOC ?
-		    "lease" : "address")) {
+		if (!cs_span_word(&text, &w) ||
+		    !cs_span_eq(w, ev == EV_ALLOC ? "lease" : "address")) {
 			cs_errbuf_set(eb, "expected '%s IP'",
 			    ev == EV_ALLOC ? "lease" : "address");
 			return CS_EPARSE;
@@ -892,11 +901,12 @@ kea_message(struct cs_span msg, cs_time t, struct cs_span raw,
 	o.has_mac = lb.has_mac;
 	memcpy(o.mac, lb.mac, sizeof(o.mac));
 	o.client_id = lb.cid;
-	if (!make_key(key, &o.addr[0], o.has_mac, o.mac, o.client_id,
-	    &o.key)) {
+	if (!make_key(key, &o.addr[0], o.has_mac, o.mac, o.client_id, &o.key)) {
 		*fld = o.has_mac || o.client_id.len ? "client_id" : "hwaddr";
-		cs_errbuf_set(eb, o.client_id.len ? "client id longer than "
-		    "255 bytes" : "neither hardware address nor client id");
+		cs_errbuf_set(eb,
+		    o.client_id.len ? "client id longer than "
+				      "255 bytes"
+				    : "neither hardware address nor client id");
 		return CS_EPARSE;
 	}
 	sink->obs(sink->arg, &o);
@@ -913,9 +923,9 @@ cs_kea_msg(const struct cs_syslog_hdr *h, const struct cs_fmt_opts *o,
 }
 
 struct log_st {
-	struct cs_sink *sink;	/* borrowed from the caller of open */
-	struct cs_tz *tz;	/* borrowed from opts, or &own */
-	struct cs_tz own;	/* the system zone when opts has none */
+	struct cs_sink *sink; /* borrowed from the caller of open */
+	struct cs_tz *tz;     /* borrowed from opts, or &own */
+	struct cs_tz own;     /* the system zone when opts has none */
 };
 
 static void *
@@ -955,9 +965,11 @@ log_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 		return;
 	}
 	if (!parse_stamp(line, &c, &msg)) {
-		st->sink->reject(st->sink->arg, lineno, "header", "not a Kea "
+		st->sink->reject(st->sink->arg, lineno, "header",
+		    "not a Kea "
 		    "log line (expected 'YYYY-MM-DD HH:MM:SS.mmm LEVEL "
-		    "[logger] ...')", line);
+		    "[logger] ...')",
+		    line);
 		return;
 	}
 	if (cs_tz_to_utc(st->tz, &c, &t) != CS_OK) {
@@ -977,7 +989,7 @@ static void
 log_flush(void *arg, int final)
 {
 	(void)arg;
-	(void)final;
+	(void) final;
 }
 
 static uint64_t
@@ -1013,23 +1025,23 @@ log_detect(struct cs_span head)
 }
 
 const struct cs_fmt cs_fmt_kea_leases = {
-	.name = "kea-leases",
-	.help = "Kea memfile lease CSV (kea-leases4.csv)",
-	.detect = leases_detect,
-	.open = leases_open,
-	.line = leases_line,
-	.flush = leases_flush,
-	.pending_offset = leases_pending,
-	.close = leases_close,
+    .name = "kea-leases",
+    .help = "Kea memfile lease CSV (kea-leases4.csv)",
+    .detect = leases_detect,
+    .open = leases_open,
+    .line = leases_line,
+    .flush = leases_flush,
+    .pending_offset = leases_pending,
+    .close = leases_close,
 };
 
 const struct cs_fmt cs_fmt_kea_log = {
-	.name = "kea-log",
-	.help = "Kea DHCP4 log file (local time, opts tz)",
-	.detect = log_detect,
-	.open = log_open,
-	.line = log_line,
-	.flush = log_flush,
-	.pending_offset = log_pending,
-	.close = log_close,
+    .name = "kea-log",
+    .help = "Kea DHCP4 log file (local time, opts tz)",
+    .detect = log_detect,
+    .open = log_open,
+    .line = log_line,
+    .flush = log_flush,
+    .pending_offset = log_pending,
+    .close = log_close,
 };

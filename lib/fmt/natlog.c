@@ -35,9 +35,9 @@
 #include "util/xmalloc.h"
 
 struct nl {
-	struct cs_fmt_opts o;	/* copy; tz borrowed (or utc) */
-	struct cs_sink *sink;	/* borrowed */
-	struct cs_tz utc;	/* when the caller gives no zone */
+	struct cs_fmt_opts o; /* copy; tz borrowed (or utc) */
+	struct cs_sink *sink; /* borrowed */
+	struct cs_tz utc;     /* when the caller gives no zone */
 };
 
 static void *
@@ -56,7 +56,7 @@ static void
 nl_flush(void *st, int final)
 {
 	(void)st;
-	(void)final;
+	(void) final;
 }
 
 static uint64_t
@@ -147,10 +147,11 @@ addr_port(struct cs_span s, struct cs_addr *a, int *port)
 	long sl = cs_span_chr(s, '/');
 	uint64_t v;
 
-	if (sl < 0 || cs_addr_parse(cs_span_make(s.p, (size_t)sl), a) !=
-	    CS_OK || !cs_addr_is_host(a) ||
+	if (sl < 0 ||
+	    cs_addr_parse(cs_span_make(s.p, (size_t)sl), a) != CS_OK ||
+	    !cs_addr_is_host(a) ||
 	    cs_parse_u64(cs_span_skip(s, (size_t)sl + 1), 0, 65535, &v) !=
-	    CS_OK)
+		CS_OK)
 		return -1;
 	*port = (int)v;
 	return 0;
@@ -158,8 +159,7 @@ addr_port(struct cs_span s, struct cs_addr *a, int *port)
 
 /* tuple - "A/P->B/Q" */
 static int
-tuple(struct cs_span s, struct cs_addr *a, int *ap, struct cs_addr *b,
-    int *bp)
+tuple(struct cs_span s, struct cs_addr *a, int *ap, struct cs_addr *b, int *bp)
 {
 	struct cs_span l, r;
 
@@ -192,8 +192,8 @@ emit(struct nl *n, struct cs_nat *x, cs_time t, struct cs_span raw,
 
 /* asa - 305011 / 305012 from the text after "%ASA-N-3050NN: " */
 static const char *
-asa(struct nl *n, struct cs_span m, int teardown, cs_time t,
-    struct cs_span raw, uint64_t lineno)
+asa(struct nl *n, struct cs_span m, int teardown, cs_time t, struct cs_span raw,
+    uint64_t lineno)
 {
 	struct cs_span w, in, out;
 	struct cs_nat x;
@@ -209,7 +209,7 @@ asa(struct nl *n, struct cs_span m, int teardown, cs_time t,
 	else if (cs_span_eq(w, "UDP"))
 		x.proto = 17;
 	else
-		return NULL;	/* ICMP: no port */
+		return NULL; /* ICMP: no port */
 	if (!cs_span_word(&m, &w) || !cs_span_eq(w, "translation") ||
 	    !cs_span_word(&m, &w) || !cs_span_eq(w, "from") ||
 	    !cs_span_word(&m, &in) || !cs_span_word(&m, &w) ||
@@ -223,7 +223,8 @@ asa(struct nl *n, struct cs_span m, int teardown, cs_time t,
 		return "outside";
 	out = cs_span_skip(out, (size_t)c + 1);
 	if (addr_port(in, &x.inside, &x.inside_port) != 0) {
-		n->sink->skip(n->sink->arg, "nat-syslog: ASA inside host "
+		n->sink->skip(n->sink->arg,
+		    "nat-syslog: ASA inside host "
 		    "given as a name");
 		return "";
 	}
@@ -273,8 +274,7 @@ sd_param(struct cs_span s, const char *name, struct cs_span *v)
 }
 
 static const char *
-srx_sd(struct nl *n, struct cs_span line, int close, cs_time t,
-    uint64_t lineno)
+srx_sd(struct nl *n, struct cs_span line, int close, cs_time t, uint64_t lineno)
 {
 	struct cs_span v;
 	struct cs_nat x;
@@ -330,7 +330,7 @@ srx_bsd(struct nl *n, struct cs_span m, int close, cs_time t,
 	while (cs_span_word(&m, &w)) {
 		if (seen < 2 && cs_span_find(w, "->") >= 0) {
 			if (tuple(w, seen ? &c : &a, seen ? &cp : &ap,
-			    seen ? &d : &b, seen ? &dp : &bp) != 0)
+				seen ? &d : &b, seen ? &dp : &bp) != 0)
 				return "tuple";
 			seen++;
 			continue;
@@ -386,7 +386,8 @@ nl_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 		m = cs_span_skip(line, (size_t)at);
 		if (!cs_span_starts(m, "%ASA-6-305011: ") &&
 		    !cs_span_starts(m, "%ASA-6-305012: ")) {
-			n->sink->skip(n->sink->arg, "nat-syslog: other ASA "
+			n->sink->skip(n->sink->arg,
+			    "nat-syslog: other ASA "
 			    "message");
 			return;
 		}
@@ -403,7 +404,8 @@ nl_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 		else if (cs_span_starts(m, "CLOSE"))
 			close = 1;
 		else {
-			n->sink->skip(n->sink->arg, "nat-syslog: other RT_FLOW "
+			n->sink->skip(n->sink->arg,
+			    "nat-syslog: other RT_FLOW "
 			    "message");
 			return;
 		}
@@ -413,8 +415,9 @@ nl_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 		}
 		if (cs_span_find(line, "nat-source-address=\"") >= 0)
 			why = srx_sd(n, line, close, t, lineno);
-		else if ((at = cs_span_find(m, close ? "session closed" :
-		    "session created")) >= 0) {
+		else if ((at = cs_span_find(m,
+			      close ? "session closed" : "session created")) >=
+		    0) {
 			m = cs_span_skip(m, (size_t)at);
 			if (close && (at = cs_span_find(m, ": ")) >= 0)
 				m = cs_span_skip(m, (size_t)at + 2);
@@ -429,8 +432,8 @@ nl_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 	if (why == NULL || why[0] == '\0')
 		return;
 bad:
-	n->sink->reject(n->sink->arg, lineno, why, "malformed NAT syslog line",
-	    line);
+	n->sink->reject(
+	    n->sink->arg, lineno, why, "malformed NAT syslog line", line);
 }
 
 /*
@@ -443,10 +446,10 @@ nl_detect(struct cs_span head)
 	struct cs_span line;
 	int nat = 0, other = 0;
 
-	while (head.len && cs_span_token(&head, '\n', &line) &&
-	    nat + other < 50) {
+	while (
+	    head.len && cs_span_token(&head, '\n', &line) && nat + other < 50) {
 		if (head.p == NULL && nat + other > 0)
-			break;	/* last, maybe partial, line */
+			break; /* last, maybe partial, line */
 		if (cs_span_trim(line).len == 0)
 			continue;
 		if (cs_span_find(line, "%ASA-6-30501") >= 0 ||
@@ -464,12 +467,12 @@ nl_detect(struct cs_span head)
 }
 
 const struct cs_fmt cs_fmt_natlog = {
-	.name = "nat-syslog",
-	.help = "NAT syslog: Cisco ASA 305011/305012, Juniper SRX RT_FLOW",
-	.detect = nl_detect,
-	.open = nl_open,
-	.line = nl_line,
-	.flush = nl_flush,
-	.pending_offset = nl_pending,
-	.close = nl_close,
+    .name = "nat-syslog",
+    .help = "NAT syslog: Cisco ASA 305011/305012, Juniper SRX RT_FLOW",
+    .detect = nl_detect,
+    .open = nl_open,
+    .line = nl_line,
+    .flush = nl_flush,
+    .pending_offset = nl_pending,
+    .close = nl_close,
 };

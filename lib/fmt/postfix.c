@@ -43,18 +43,18 @@
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
-#define PF_MAXPENDING 65536		/* pending messages */
-#define PF_MAXBYTES (256u << 20)	/* memory held by pending messages */
-#define PF_VALS_MAX (256u << 10)	/* field text per message */
-#define PF_FIELD_MAX 2048		/* one field; longer is cut */
-#define PF_QID_MAX 32			/* long queue ids are ~17 */
+#define PF_MAXPENDING 65536      /* pending messages */
+#define PF_MAXBYTES (256u << 20) /* memory held by pending messages */
+#define PF_VALS_MAX (256u << 10) /* field text per message */
+#define PF_FIELD_MAX 2048        /* one field; longer is cut */
+#define PF_QID_MAX 32            /* long queue ids are ~17 */
 #define PF_HOST_MAX 255
 #define PF_INST_MAX 64
-#define PF_NOTE_ROOM 128		/* raw bytes kept for the note */
+#define PF_NOTE_ROOM 128 /* raw bytes kept for the note */
 #define PF_IDLE_SHORT (3600 * CS_US)
-#define PF_IDLE_LONG (8 * 86400 * CS_US)	/* > maximal_queue_lifetime */
+#define PF_IDLE_LONG (8 * 86400 * CS_US) /* > maximal_queue_lifetime */
 #define PF_SWEEP_EVERY (60 * CS_US)
-#define PF_TAIL_TRIES 16			/* "; from=<" candidates per reject */
+#define PF_TAIL_TRIES 16 /* "; from=<" candidates per reject */
 #define PF_HASH_MIN 256
 #define PF_HASH_MAX (1u << 17)
 
@@ -66,57 +66,64 @@ struct fld {
 
 struct prcpt {
 	struct fld to, orig_to, relay;
-	char status[16];	/* "sent", "deferred", "reject", ... */
-	char dsn[16];		/* "2.0.0" or "" */
+	char status[16]; /* "sent", "deferred", "reject", ... */
+	char dsn[16];    /* "2.0.0" or "" */
 	cs_time time;
 };
 
 struct msg {
-	struct msg *hnext;	/* hash chain */
+	struct msg *hnext;       /* hash chain */
 	struct msg *prev, *next; /* arrival order */
 	uint32_t hash;
-	char *ident;		/* owned: host '\n' instance '\n' qid */
+	char *ident; /* owned: host '\n' instance '\n' qid */
 	size_t identlen;
-	size_t qidoff;		/* queue id within ident */
+	size_t qidoff; /* queue id within ident */
 	struct fld host, service, client_host, sasl_method, sasl_username,
 	    message_id, from, helo;
 	struct cs_addr client_ip;
 	uint64_t size;
-	int started;		/* saw client= or uid= */
-	int active;		/* saw qmgr "(queue active)" */
-	int held;		/* header_checks or postsuper hold */
-	int trunc;		/* a field was cut or dropped */
+	int started; /* saw client= or uid= */
+	int active;  /* saw qmgr "(queue active)" */
+	int held;    /* header_checks or postsuper hold */
+	int trunc;   /* a field was cut or dropped */
 	cs_time first, last;
-	uint64_t off, line;	/* first line: byte offset, number */
+	uint64_t off, line; /* first line: byte offset, number */
 	int nrcpt, rcap;
-	int ndeferred;		/* recipients whose status is "deferred" */
-	struct prcpt *rcpt;	/* owned; rcap entries */
-	uint64_t ndropped;	/* recipients beyond CS_SMTP_MAXRCPT */
-	uint64_t rawdrop;	/* lines not kept in raw */
-	struct cs_buf raw;	/* owned: lines joined with '\n' */
-	struct cs_buf vals;	/* owned: field text */
-	size_t bytes;		/* counted in cs_postfix.bytes */
+	int ndeferred;      /* recipients whose status is "deferred" */
+	struct prcpt *rcpt; /* owned; rcap entries */
+	uint64_t ndropped;  /* recipients beyond CS_SMTP_MAXRCPT */
+	uint64_t rawdrop;   /* lines not kept in raw */
+	struct cs_buf raw;  /* owned: lines joined with '\n' */
+	struct cs_buf vals; /* owned: field text */
+	size_t bytes;       /* counted in cs_postfix.bytes */
 };
 
 struct cs_postfix {
 	struct cs_fmt_opts opts;
-	struct cs_sink *sink;	/* borrowed from the caller */
-	struct msg **tab;	/* owned; nbucket heads */
+	struct cs_sink *sink; /* borrowed from the caller */
+	struct msg **tab;     /* owned; nbucket heads */
 	size_t nbucket;
 	size_t count;
 	size_t bytes;
 	struct msg *head, *tail; /* arrival order, oldest first */
 	uint64_t lastoff;
-	int unordered;		/* offsets went backwards: scan for min */
-	cs_time now;		/* newest line time seen */
+	int unordered; /* offsets went backwards: scan for min */
+	cs_time now;   /* newest line time seen */
 	cs_time swept;
-	struct cs_smtp smtp;	/* scratch for emit */
+	struct cs_smtp smtp; /* scratch for emit */
 };
 
 /* what one line says, parsed before any state changes */
 enum kind {
-	K_OTHER, K_CLIENT, K_PICKUP, K_MSGID, K_QMGR, K_DELIVERY, K_REJECT,
-	K_REMOVED, K_NOTIFY
+	K_OTHER,
+	K_CLIENT,
+	K_PICKUP,
+	K_MSGID,
+	K_QMGR,
+	K_DELIVERY,
+	K_REJECT,
+	K_REMOVED,
+	K_NOTIFY
 };
 
 struct line {
@@ -271,15 +278,16 @@ parse_client(struct cs_span v, struct cs_span *host, struct cs_addr *ip,
 		goto bad;
 	tail = cs_span_skip(a, (size_t)rb + 1);
 	a.len = (size_t)rb;
-	if (tail.len && (tail.p[0] != ':' ||
-	    cs_parse_u64(cs_span_skip(tail, 1), 0, 65535, &port) != CS_OK))
+	if (tail.len &&
+	    (tail.p[0] != ':' ||
+		cs_parse_u64(cs_span_skip(tail, 1), 0, 65535, &port) != CS_OK))
 		goto bad;
 	if (cs_span_eq(a, "unknown") || cs_span_eq(a, "local") || a.len == 0)
 		return CS_OK;
-	if (a.len > 5 && (memcmp(a.p, "IPv6:", 5) == 0 ||
-	    memcmp(a.p, "ipv6:", 5) == 0))
+	if (a.len > 5 &&
+	    (memcmp(a.p, "IPv6:", 5) == 0 || memcmp(a.p, "ipv6:", 5) == 0))
 		a = cs_span_skip(a, 5);
-	if (cs_span_chr(a, '%') > 0)	/* fe80::1%eth0: drop the zone */
+	if (cs_span_chr(a, '%') > 0) /* fe80::1%eth0: drop the zone */
 		a.len = (size_t)cs_span_chr(a, '%');
 	if (cs_span_chr(a, '/') >= 0 || cs_addr_parse(a, ip) != CS_OK)
 		goto bad;
@@ -295,8 +303,8 @@ bad:
 
 /* parse_client_line - "client=host[ip][, sasl_method=M, sasl_username=U]" */
 static enum cs_err
-parse_client_line(struct cs_span s, struct line *l, const char **field,
-    struct cs_errbuf *eb)
+parse_client_line(
+    struct cs_span s, struct line *l, const char **field, struct cs_errbuf *eb)
 {
 	struct cs_span k, v;
 	int r, first = 1;
@@ -324,8 +332,8 @@ parse_client_line(struct cs_span s, struct line *l, const char **field,
 
 /* "uid=N from=<x>" */
 static enum cs_err
-parse_pickup(struct cs_span s, struct line *l, const char **field,
-    struct cs_errbuf *eb)
+parse_pickup(
+    struct cs_span s, struct line *l, const char **field, struct cs_errbuf *eb)
 {
 	struct cs_span uid, rest;
 	uint64_t n;
@@ -354,8 +362,8 @@ parse_pickup(struct cs_span s, struct line *l, const char **field,
  * "from=<x>, status=expired, returned to sender"
  */
 static enum cs_err
-parse_qmgr(struct cs_span s, struct line *l, const char **field,
-    struct cs_errbuf *eb)
+parse_qmgr(
+    struct cs_span s, struct line *l, const char **field, struct cs_errbuf *eb)
 {
 	struct cs_span k, v, w;
 	uint64_t n;
@@ -402,8 +410,8 @@ parse_qmgr(struct cs_span s, struct line *l, const char **field,
  * dsn=D, status=S (text)"
  */
 static enum cs_err
-parse_delivery(struct cs_span s, struct line *l, const char **field,
-    struct cs_errbuf *eb)
+parse_delivery(
+    struct cs_span s, struct line *l, const char **field, struct cs_errbuf *eb)
 {
 	struct cs_span k, v;
 	int r;
@@ -514,8 +522,8 @@ parse_tail(struct cs_span t, struct line *l)
  * Only the client address is checked strictly; the text is free.
  */
 static enum cs_err
-parse_reject(struct cs_span s, struct line *l, const char **field,
-    struct cs_errbuf *eb)
+parse_reject(
+    struct cs_span s, struct line *l, const char **field, struct cs_errbuf *eb)
 {
 	struct cs_span stage, head = s, rest, reason, w1, w2;
 	size_t i;
@@ -530,11 +538,11 @@ parse_reject(struct cs_span s, struct line *l, const char **field,
 		if (s.p[i] != ';' || s.p[i + 1] != ' ')
 			continue;
 		t = cs_span_skip(s, i + 2);
-		if (!cs_span_starts(t, "from=<") && !cs_span_starts(t, "to=<") &&
-		    !cs_span_starts(t, "proto="))
+		if (!cs_span_starts(t, "from=<") &&
+		    !cs_span_starts(t, "to=<") && !cs_span_starts(t, "proto="))
 			continue;
 		if (++tries > PF_TAIL_TRIES)
-			break;	/* each try may scan the line: stay linear */
+			break; /* each try may scan the line: stay linear */
 		if (parse_tail(t, l)) {
 			head = cs_span_make(s.p, i);
 			found = 1;
@@ -545,8 +553,9 @@ parse_reject(struct cs_span s, struct line *l, const char **field,
 		l->has_from = l->has_to = 0;
 		l->helo = cs_span_make(NULL, 0);
 		*field = "reject";
-		cs_errbuf_set(eb, "reject without '; from=<..> to=<..> "
-				  "proto=..' tail");
+		cs_errbuf_set(eb,
+		    "reject without '; from=<..> to=<..> "
+		    "proto=..' tail");
 		return CS_EPARSE;
 	}
 	*field = "client";
@@ -555,7 +564,7 @@ parse_reject(struct cs_span s, struct line *l, const char **field,
 		if (!cs_span_starts(head, " from ") ||
 		    !cs_span_cut(cs_span_skip(head, 6), "]: ", &w1, &reason))
 			goto badclient;
-		w1.len++;	/* keep the ']' */
+		w1.len++; /* keep the ']' */
 		if (parse_client(w1, &l->chost, &l->cip, eb) != CS_OK)
 			return CS_EPARSE;
 		l->has_chost = 1;
@@ -883,15 +892,16 @@ emit(struct cs_postfix *pf, struct msg *m)
 
 	unlink_msg(pf, m);
 	if (m->rawdrop || m->trunc || m->ndropped) {
-		cs_buf_appendf(&m->raw, "%s[custos: %llu more lines not kept; "
-		    "%llu recipients dropped%s]", m->raw.len ? "\n" : "",
-		    (unsigned long long)m->rawdrop,
+		cs_buf_appendf(&m->raw,
+		    "%s[custos: %llu more lines not kept; "
+		    "%llu recipients dropped%s]",
+		    m->raw.len ? "\n" : "", (unsigned long long)m->rawdrop,
 		    (unsigned long long)m->ndropped,
 		    m->trunc ? "; fields cut" : "");
 	}
 	memset(sm, 0, sizeof(*sm));
-	sm->queue_id = cs_span_make(m->ident + m->qidoff,
-	    m->identlen - m->qidoff);
+	sm->queue_id =
+	    cs_span_make(m->ident + m->qidoff, m->identlen - m->qidoff);
 	sm->service = get(m, m->service);
 	sm->client_host = get(m, m->client_host);
 	sm->client_ip = m->client_ip;
@@ -917,10 +927,10 @@ emit(struct cs_postfix *pf, struct msg *m)
 	o.kind = CS_OBS_SMTP;
 	o.src = CS_SRC_POSTFIX;
 	o.time = m->first;
-	n = snprintf(key, sizeof(key), "smtp|%.*s|%lld",
-	    (int)sm->queue_id.len, sm->queue_id.p, (long long)m->first);
-	o.key = cs_span_make(key, n > 0 && (size_t)n < sizeof(key) ?
-	    (size_t)n : 0);
+	n = snprintf(key, sizeof(key), "smtp|%.*s|%lld", (int)sm->queue_id.len,
+	    sm->queue_id.p, (long long)m->first);
+	o.key =
+	    cs_span_make(key, n > 0 && (size_t)n < sizeof(key) ? (size_t)n : 0);
 	o.nas_key = get(m, m->host);
 	if (m->client_ip.family) {
 		o.naddr = 1;
@@ -937,8 +947,7 @@ emit(struct cs_postfix *pf, struct msg *m)
 /* msg_new - start a pending message, making room first */
 static struct msg *
 msg_new(struct cs_postfix *pf, const char *id, size_t idlen, size_t qidoff,
-    uint32_t h, const struct cs_syslog_hdr *hdr, uint64_t lineno,
-    uint64_t off)
+    uint32_t h, const struct cs_syslog_hdr *hdr, uint64_t lineno, uint64_t off)
 {
 	struct msg *m;
 
@@ -1043,8 +1052,7 @@ apply(struct cs_postfix *pf, struct msg *m, const struct line *l,
 	if (l->held)
 		m->held = 1;
 	if (l->has_to && (l->kind == K_DELIVERY || l->kind == K_REJECT)) {
-		r = rcpt_slot(pf, m, l->to, l->orig_to,
-		    l->kind == K_DELIVERY);
+		r = rcpt_slot(pf, m, l->to, l->orig_to, l->kind == K_DELIVERY);
 		if (r != NULL) {
 			if (strcmp(r->status, "deferred") == 0)
 				m->ndeferred--;
@@ -1052,8 +1060,8 @@ apply(struct cs_postfix *pf, struct msg *m, const struct line *l,
 				setcopy(r->status, sizeof(r->status),
 				    cs_span_cstr("reject"));
 			} else {
-				setcopy(r->status, sizeof(r->status),
-				    l->status);
+				setcopy(
+				    r->status, sizeof(r->status), l->status);
 				if (!fld_eq(m, r->relay, l->relay))
 					r->relay = put(m, l->relay);
 			}
@@ -1077,7 +1085,7 @@ stale(const struct cs_postfix *pf, const struct msg *m)
 	if (idle <= PF_IDLE_SHORT || m->held)
 		return 0;
 	if (!m->active)
-		return 1;	/* abandoned before the queue manager saw it */
+		return 1; /* abandoned before the queue manager saw it */
 	return m->nrcpt > 0 && m->ndeferred == 0;
 }
 
@@ -1102,8 +1110,7 @@ ident(const struct cs_syslog_hdr *h, struct cs_span qid, char *out,
 	struct cs_span inst = instance_of(h->prog);
 	size_t n = h->host.len + 1 + inst.len + 1 + qid.len;
 
-	if (h->host.len > PF_HOST_MAX || inst.len > PF_INST_MAX ||
-	    n > outlen)
+	if (h->host.len > PF_HOST_MAX || inst.len > PF_INST_MAX || n > outlen)
 		return 0;
 	memcpy(out, h->host.p, h->host.len);
 	out[h->host.len] = '\n';
@@ -1136,7 +1143,7 @@ noqueue(struct cs_postfix *pf, const struct cs_syslog_hdr *h,
 	if (e != CS_OK)
 		return e;
 	if (!l.has_from && !l.has_to)
-		return CS_ESKIP;	/* CONNECT, HELO: no envelope */
+		return CS_ESKIP; /* CONNECT, HELO: no envelope */
 	memset(sm, 0, sizeof(*sm));
 	sm->queue_id = cs_span_cstr("NOQUEUE");
 	sm->service = service_of(h->prog);
@@ -1158,16 +1165,16 @@ noqueue(struct cs_postfix *pf, const struct cs_syslog_hdr *h,
 	o.time = h->time;
 	n = snprintf(key, sizeof(key), "smtp|NOQUEUE|%lld|%llu",
 	    (long long)h->time, (unsigned long long)lineno);
-	o.key = cs_span_make(key, n > 0 && (size_t)n < sizeof(key) ?
-	    (size_t)n : 0);
+	o.key =
+	    cs_span_make(key, n > 0 && (size_t)n < sizeof(key) ? (size_t)n : 0);
 	o.nas_key = h->host;
 	if (l.cip.family) {
 		o.naddr = 1;
 		o.addr[0] = l.cip;
 	}
 	o.smtp = sm;
-	o.raw = raw.len > CS_MAX_RECORD ? cs_span_make(raw.p, CS_MAX_RECORD) :
-	    raw;
+	o.raw =
+	    raw.len > CS_MAX_RECORD ? cs_span_make(raw.p, CS_MAX_RECORD) : raw;
 	o.line = lineno;
 	pf->sink->obs(pf->sink->arg, &o);
 	return CS_OK;
@@ -1239,7 +1246,7 @@ cs_postfix_msg(struct cs_postfix *pf, const struct cs_syslog_hdr *h,
 	hv = hash_of(id, idlen);
 	m = find(pf, id, idlen, hv);
 	if (m && m->started && (l.kind == K_CLIENT || l.kind == K_PICKUP)) {
-		emit(pf, m);	/* queue id reused without "removed" */
+		emit(pf, m); /* queue id reused without "removed" */
 		m = NULL;
 	}
 	if (l.kind == K_NOTIFY) {

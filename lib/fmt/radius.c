@@ -34,8 +34,8 @@
 #include "fmt/fmt.h"
 #include "util/xmalloc.h"
 
-#define MAX_EPOCH 253402300799ULL	/* 9999-12-31T23:59:59Z */
-#define MAX_U32 4294967295ULL		/* RADIUS integer attributes */
+#define MAX_EPOCH 253402300799ULL /* 9999-12-31T23:59:59Z */
+#define MAX_U32 4294967295ULL     /* RADIUS integer attributes */
 
 /* attributes we read; the ones before A_NSCALAR keep one value each */
 enum attr {
@@ -58,17 +58,17 @@ enum attr {
 	A_SRC_IP,
 	A_SRC_IP6,
 	A_NSCALAR,
-	A_ASSIGNED = A_NSCALAR,	/* subscriber addresses, any number */
+	A_ASSIGNED = A_NSCALAR, /* subscriber addresses, any number */
 };
 
 enum vkind {
 	V_TEXT,
-	V_OCTETS,	/* 0x... decoded to text when printable */
-	V_NAS4,		/* an IPv4 address, checked */
-	V_NAS6,		/* an IPv6 address, checked */
-	V_IP4,		/* subscriber IPv4 address */
-	V_PREFIX6,	/* subscriber IPv6 prefix */
-	V_HOST6,	/* subscriber IPv6 address (/128) */
+	V_OCTETS,  /* 0x... decoded to text when printable */
+	V_NAS4,    /* an IPv4 address, checked */
+	V_NAS6,    /* an IPv6 address, checked */
+	V_IP4,     /* subscriber IPv4 address */
+	V_PREFIX6, /* subscriber IPv6 prefix */
+	V_HOST6,   /* subscriber IPv6 address (/128) */
 };
 
 static const struct attr_def {
@@ -76,28 +76,28 @@ static const struct attr_def {
 	enum attr id;
 	enum vkind kind;
 } attr_defs[] = {
-	{"Acct-Status-Type", A_STATUS, V_TEXT},
-	{"User-Name", A_USER, V_TEXT},
-	{"Acct-Session-Id", A_SESSION, V_TEXT},
-	{"Acct-Unique-Session-Id", A_UNIQUE, V_TEXT},
-	{"NAS-IP-Address", A_NAS_IP, V_NAS4},
-	{"NAS-IPv6-Address", A_NAS_IP6, V_NAS6},
-	{"NAS-Identifier", A_NAS_ID, V_TEXT},
-	{"NAS-Port-Id", A_NAS_PORT_ID, V_TEXT},
-	{"Calling-Station-Id", A_CALLING, V_TEXT},
-	{"ADSL-Agent-Circuit-Id", A_CIRCUIT, V_OCTETS},
-	{"ADSL-Agent-Remote-Id", A_REMOTE, V_OCTETS},
-	{"Event-Timestamp", A_EVENT_TS, V_TEXT},
-	{"Timestamp", A_TIMESTAMP, V_TEXT},
-	{"Acct-Delay-Time", A_DELAY, V_TEXT},
-	{"Acct-Session-Time", A_SESSION_TIME, V_TEXT},
-	{"Packet-Type", A_PACKET_TYPE, V_TEXT},
-	{"Packet-Src-IP-Address", A_SRC_IP, V_NAS4},
-	{"Packet-Src-IPv6-Address", A_SRC_IP6, V_NAS6},
-	{"Framed-IP-Address", A_ASSIGNED, V_IP4},
-	{"Framed-IPv6-Prefix", A_ASSIGNED, V_PREFIX6},
-	{"Delegated-IPv6-Prefix", A_ASSIGNED, V_PREFIX6},
-	{"Framed-IPv6-Address", A_ASSIGNED, V_HOST6},
+    {"Acct-Status-Type", A_STATUS, V_TEXT},
+    {"User-Name", A_USER, V_TEXT},
+    {"Acct-Session-Id", A_SESSION, V_TEXT},
+    {"Acct-Unique-Session-Id", A_UNIQUE, V_TEXT},
+    {"NAS-IP-Address", A_NAS_IP, V_NAS4},
+    {"NAS-IPv6-Address", A_NAS_IP6, V_NAS6},
+    {"NAS-Identifier", A_NAS_ID, V_TEXT},
+    {"NAS-Port-Id", A_NAS_PORT_ID, V_TEXT},
+    {"Calling-Station-Id", A_CALLING, V_TEXT},
+    {"ADSL-Agent-Circuit-Id", A_CIRCUIT, V_OCTETS},
+    {"ADSL-Agent-Remote-Id", A_REMOTE, V_OCTETS},
+    {"Event-Timestamp", A_EVENT_TS, V_TEXT},
+    {"Timestamp", A_TIMESTAMP, V_TEXT},
+    {"Acct-Delay-Time", A_DELAY, V_TEXT},
+    {"Acct-Session-Time", A_SESSION_TIME, V_TEXT},
+    {"Packet-Type", A_PACKET_TYPE, V_TEXT},
+    {"Packet-Src-IP-Address", A_SRC_IP, V_NAS4},
+    {"Packet-Src-IPv6-Address", A_SRC_IP6, V_NAS6},
+    {"Framed-IP-Address", A_ASSIGNED, V_IP4},
+    {"Framed-IPv6-Prefix", A_ASSIGNED, V_PREFIX6},
+    {"Delegated-IPv6-Prefix", A_ASSIGNED, V_PREFIX6},
+    {"Framed-IPv6-Address", A_ASSIGNED, V_HOST6},
 };
 
 enum status {
@@ -105,40 +105,40 @@ enum status {
 	ST_INTERIM,
 	ST_STOP,
 	ST_RESET,
-	ST_UNUSED,	/* tunnel accounting, Failed: valid, not about addresses */
+	ST_UNUSED, /* tunnel accounting, Failed: valid, not about addresses */
 	ST_UNKNOWN,
 };
 
 struct rad {
-	struct cs_fmt_opts opts;	/* copy; opts.tz borrowed or &utc */
-	struct cs_tz utc;		/* zone used when the caller gave none */
-	struct cs_sink *sink;		/* borrowed, valid until close */
+	struct cs_fmt_opts opts; /* copy; opts.tz borrowed or &utc */
+	struct cs_tz utc;        /* zone used when the caller gave none */
+	struct cs_sink *sink;    /* borrowed, valid until close */
 
-	int active;			/* a record is being read */
-	int has_header;			/* 0: lines without a header */
-	struct cs_civil hdr;		/* header time, server local */
-	uint64_t hdr_line;		/* 1-based */
-	uint64_t hdr_off;		/* byte offset of the header line */
-	int nlines;			/* lines in the record, header included */
-	int toobig;			/* stopped copying at CS_MAX_RECORD */
+	int active;          /* a record is being read */
+	int has_header;      /* 0: lines without a header */
+	struct cs_civil hdr; /* header time, server local */
+	uint64_t hdr_line;   /* 1-based */
+	uint64_t hdr_off;    /* byte offset of the header line */
+	int nlines;          /* lines in the record, header included */
+	int toobig;          /* stopped copying at CS_MAX_RECORD */
 
 	/* the first fault found; the record is rejected when it ends */
-	const char *bad_field;		/* static text or bad_name */
-	const char *bad_reason;		/* static text */
+	const char *bad_field;  /* static text or bad_name */
+	const char *bad_reason; /* static text */
 	uint64_t bad_line;
-	char bad_name[64];		/* attribute name at fault */
+	char bad_name[64]; /* attribute name at fault */
 
-	int acct_seen;			/* some Acct-* attribute was present */
+	int acct_seen; /* some Acct-* attribute was present */
 	int have[A_NSCALAR];
-	struct cs_span val[A_NSCALAR];	/* into rec or dec */
-	uint64_t vline[A_NSCALAR];	/* line of each value */
+	struct cs_span val[A_NSCALAR]; /* into rec or dec */
+	uint64_t vline[A_NSCALAR];     /* line of each value */
 	int naddr;
 	struct cs_addr addr[CS_OBS_MAXADDR];
 
 	size_t rec_len, dec_len;
-	char rec[CS_MAX_RECORD];	/* record lines joined with '\n' */
-	char dec[CS_MAX_RECORD];	/* decoded values; never longer than rec */
-	char key[CS_MAX_RECORD + 32];	/* obs.key of the record being emitted */
+	char rec[CS_MAX_RECORD]; /* record lines joined with '\n' */
+	char dec[CS_MAX_RECORD]; /* decoded values; never longer than rec */
+	char key[CS_MAX_RECORD + 32]; /* obs.key of the record being emitted */
 };
 
 /* ---- small parsers ---- */
@@ -251,7 +251,7 @@ is_zone_name(struct cs_span z)
 		return 0;
 	for (i = 0; i < z.len; i++)
 		if (!((z.p[i] >= 'A' && z.p[i] <= 'Z') ||
-		    (z.p[i] >= 'a' && z.p[i] <= 'z')))
+			(z.p[i] >= 'a' && z.p[i] <= 'z')))
 			return 0;
 	return 1;
 }
@@ -285,8 +285,9 @@ parse_event_ts(struct rad *r, struct cs_span v, cs_time *out)
 		return 0;
 	if (cs_time_from_civil_utc(&c, &t) != CS_OK)
 		return 0;
-	if (n == 5 && (cs_tz_abbr_offset(w[4], &off) == CS_OK ||
-	    zone_offset(w[4], &off))) {
+	if (n == 5 &&
+	    (cs_tz_abbr_offset(w[4], &off) == CS_OK ||
+		zone_offset(w[4], &off))) {
 		t -= (cs_time)off * CS_US;
 	} else if (n == 4 || is_zone_name(w[4])) {
 		if (cs_tz_to_utc(r->opts.tz, &c, &t) != CS_OK)
@@ -352,7 +353,7 @@ static const struct attr_def *
 find_def(struct cs_span name)
 {
 	enum { NDEFS = sizeof(attr_defs) / sizeof(attr_defs[0]) };
-	static size_t lens[NDEFS];	/* computed once: names are constant */
+	static size_t lens[NDEFS]; /* computed once: names are constant */
 	size_t i;
 
 	if (lens[0] == 0)
@@ -372,19 +373,31 @@ status_of(struct cs_span v)
 		const char *name;
 		enum status st;
 	} tab[] = {
-		{"Start", ST_START}, {"1", ST_START},
-		{"Stop", ST_STOP}, {"2", ST_STOP},
-		{"Interim-Update", ST_INTERIM}, {"Alive", ST_INTERIM},
-		{"3", ST_INTERIM},
-		{"Accounting-On", ST_RESET}, {"7", ST_RESET},
-		{"Accounting-Off", ST_RESET}, {"8", ST_RESET},
-		{"Tunnel-Start", ST_UNUSED}, {"Tunnel-Stop", ST_UNUSED},
-		{"Tunnel-Reject", ST_UNUSED}, {"Tunnel-Link-Start", ST_UNUSED},
-		{"Tunnel-Link-Stop", ST_UNUSED},
-		{"Tunnel-Link-Reject", ST_UNUSED}, {"Failed", ST_UNUSED},
-		{"9", ST_UNUSED}, {"10", ST_UNUSED}, {"11", ST_UNUSED},
-		{"12", ST_UNUSED}, {"13", ST_UNUSED}, {"14", ST_UNUSED},
-		{"15", ST_UNUSED},
+	    {"Start", ST_START},
+	    {"1", ST_START},
+	    {"Stop", ST_STOP},
+	    {"2", ST_STOP},
+	    {"Interim-Update", ST_INTERIM},
+	    {"Alive", ST_INTERIM},
+	    {"3", ST_INTERIM},
+	    {"Accounting-On", ST_RESET},
+	    {"7", ST_RESET},
+	    {"Accounting-Off", ST_RESET},
+	    {"8", ST_RESET},
+	    {"Tunnel-Start", ST_UNUSED},
+	    {"Tunnel-Stop", ST_UNUSED},
+	    {"Tunnel-Reject", ST_UNUSED},
+	    {"Tunnel-Link-Start", ST_UNUSED},
+	    {"Tunnel-Link-Stop", ST_UNUSED},
+	    {"Tunnel-Link-Reject", ST_UNUSED},
+	    {"Failed", ST_UNUSED},
+	    {"9", ST_UNUSED},
+	    {"10", ST_UNUSED},
+	    {"11", ST_UNUSED},
+	    {"12", ST_UNUSED},
+	    {"13", ST_UNUSED},
+	    {"14", ST_UNUSED},
+	    {"15", ST_UNUSED},
 	};
 	size_t i;
 
@@ -408,8 +421,8 @@ fault(struct rad *r, uint64_t line, const char *field, const char *reason)
 
 /* fault_name - fault naming an attribute that may not be in attr_defs */
 static void
-fault_name(struct rad *r, uint64_t line, struct cs_span name,
-    const char *reason)
+fault_name(
+    struct rad *r, uint64_t line, struct cs_span name, const char *reason)
 {
 	size_t i;
 
@@ -480,11 +493,13 @@ octets_text(struct rad *r, struct cs_span v)
 	size_t n, i;
 
 	if (!cs_span_starts(v, "0x") ||
-	    cs_parse_hexbytes(v, (uint8_t *)out, sizeof(r->dec) - r->dec_len,
-	    &n) != CS_OK || n == 0)
+	    cs_parse_hexbytes(
+		v, (uint8_t *)out, sizeof(r->dec) - r->dec_len, &n) != CS_OK ||
+	    n == 0)
 		return v;
 	for (i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+		if ((unsigned char)out[i] < 0x20 ||
+		    (unsigned char)out[i] > 0x7e)
 			return v;
 	r->dec_len += n;
 	return cs_span_make(out, n);
@@ -513,8 +528,7 @@ add_addr(struct rad *r, const struct cs_addr *a)
 }
 
 static void
-store(struct rad *r, const struct attr_def *d, struct cs_span v,
-    uint64_t line)
+store(struct rad *r, const struct attr_def *d, struct cs_span v, uint64_t line)
 {
 	struct cs_addr a;
 	int ok;
@@ -597,8 +611,8 @@ parse_attr(struct rad *r, struct cs_span s, uint64_t line)
 	d = find_def(name);
 	if (v.len && v.p[0] == '"') {
 		/* every quoted value is checked, only ours are kept */
-		why = unquote(v, r->dec + r->dec_len,
-		    sizeof(r->dec) - r->dec_len, &n);
+		why = unquote(
+		    v, r->dec + r->dec_len, sizeof(r->dec) - r->dec_len, &n);
 		if (why) {
 			fault_name(r, line, name, why);
 			return;
@@ -626,8 +640,7 @@ begin(struct rad *r, uint64_t lineno, uint64_t off)
 /* ---- emitting a finished record ---- */
 
 static void
-rec_reject(struct rad *r, uint64_t line, const char *field,
-    const char *reason)
+rec_reject(struct rad *r, uint64_t line, const char *field, const char *reason)
 {
 	if (r->sink->reject)
 		r->sink->reject(r->sink->arg, line, field, reason,
@@ -677,8 +690,8 @@ key_put(struct rad *r, size_t *n, struct cs_span s)
 static struct cs_span
 build_key(struct rad *r)
 {
-	static const enum attr parts[] = {A_NAS_IP, A_NAS_ID, A_SESSION,
-	    A_USER};
+	static const enum attr parts[] = {
+	    A_NAS_IP, A_NAS_ID, A_SESSION, A_USER};
 	struct cs_span bar = cs_span_make("|", 1);
 	size_t n = 0, i;
 
@@ -754,8 +767,8 @@ not_accounting(struct rad *r)
 static void
 emit(struct rad *r)
 {
-	static const enum attr nas_ids[] = {A_NAS_IP, A_NAS_IP6, A_NAS_ID,
-	    A_SRC_IP, A_SRC_IP6};
+	static const enum attr nas_ids[] = {
+	    A_NAS_IP, A_NAS_IP6, A_NAS_ID, A_SRC_IP, A_SRC_IP6};
 	static const enum attr nas_ips[] = {A_NAS_IP, A_NAS_IP6};
 	struct cs_obs o;
 	enum status st;
@@ -779,8 +792,7 @@ emit(struct rad *r)
 		return;
 	}
 	if (r->have[A_SESSION_TIME] &&
-	    cs_parse_u64(r->val[A_SESSION_TIME], 0, MAX_U32, &stime) !=
-	    CS_OK) {
+	    cs_parse_u64(r->val[A_SESSION_TIME], 0, MAX_U32, &stime) != CS_OK) {
 		rec_reject(r, r->vline[A_SESSION_TIME], "Acct-Session-Time",
 		    "not a number of seconds");
 		return;
@@ -806,8 +818,8 @@ emit(struct rad *r)
 	o.unique_id = value_of(r, A_UNIQUE);
 	o.circuit_id = value_of(r, A_CIRCUIT);
 	o.remote_id = value_of(r, A_REMOTE);
-	if (r->have[A_CALLING] && cs_mac_parse(r->val[A_CALLING], o.mac) ==
-	    CS_OK)
+	if (r->have[A_CALLING] &&
+	    cs_mac_parse(r->val[A_CALLING], o.mac) == CS_OK)
 		o.has_mac = 1;
 	else if (o.username.len && cs_mac_parse(o.username, o.mac) == CS_OK)
 		o.has_mac = 1;
@@ -951,12 +963,12 @@ radius_close(void *st)
 }
 
 const struct cs_fmt cs_fmt_radius = {
-	.name = "radius-detail",
-	.help = "FreeRADIUS accounting detail files",
-	.detect = radius_detect,
-	.open = radius_open,
-	.line = radius_line,
-	.flush = radius_flush,
-	.pending_offset = radius_pending_offset,
-	.close = radius_close,
+    .name = "radius-detail",
+    .help = "FreeRADIUS accounting detail files",
+    .detect = radius_detect,
+    .open = radius_open,
+    .line = radius_line,
+    .flush = radius_flush,
+    .pending_offset = radius_pending_offset,
+    .close = radius_close,
 };

@@ -105,7 +105,8 @@ cs_syslog_parse(struct cs_span line, const struct cs_fmt_opts *o,
 		    !fixed2(s, 10, &c.min) || s.p[12] != ':' ||
 		    !fixed2(s, 13, &c.sec) || s.p[15] != ' ')
 			goto bad;
-		c.year = o->year ? o->year : cs_year_guess(c.mon, c.day, o->ref);
+		c.year =
+		    o->year ? o->year : cs_year_guess(c.mon, c.day, o->ref);
 		if (cs_tz_to_utc(o->tz, &c, &h->time) != CS_OK)
 			goto bad;
 		s = cs_span_skip(s, 16);
@@ -147,8 +148,9 @@ cs_syslog_parse(struct cs_span line, const struct cs_fmt_opts *o,
 		goto bad;
 	return CS_OK;
 bad:
-	cs_errbuf_set(eb, "not a syslog line (expected 'Mon DD HH:MM:SS host "
-			  "prog[pid]: ...', RFC 3339 or RFC 5424)");
+	cs_errbuf_set(eb,
+	    "not a syslog line (expected 'Mon DD HH:MM:SS host "
+	    "prog[pid]: ...', RFC 3339 or RFC 5424)");
 	return CS_EPARSE;
 }
 
@@ -157,7 +159,7 @@ bad:
 struct syslog_st {
 	struct cs_fmt_opts opts;
 	struct cs_sink *sink;
-	struct cs_postfix *pf;	/* owned; created on the first postfix line */
+	struct cs_postfix *pf; /* owned; created on the first postfix line */
 };
 
 enum family { FAM_NONE, FAM_DHCPD, FAM_KEA, FAM_DNSMASQ, FAM_POSTFIX };
@@ -181,11 +183,16 @@ static const char *
 family_name(enum family f)
 {
 	switch (f) {
-	case FAM_DHCPD: return "dhcpd";
-	case FAM_KEA: return "kea";
-	case FAM_DNSMASQ: return "dnsmasq";
-	case FAM_POSTFIX: return "postfix";
-	default: return "other";
+	case FAM_DHCPD:
+		return "dhcpd";
+	case FAM_KEA:
+		return "kea";
+	case FAM_DNSMASQ:
+		return "dnsmasq";
+	case FAM_POSTFIX:
+		return "postfix";
+	default:
+		return "other";
 	}
 }
 
@@ -213,13 +220,14 @@ syslog_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 	if (cs_span_trim(line).len == 0)
 		return;
 	if (cs_syslog_parse(line, &st->opts, &h, &eb) != CS_OK) {
-		st->sink->reject(st->sink->arg, lineno, "syslog header", eb.msg,
-		    line);
+		st->sink->reject(
+		    st->sink->arg, lineno, "syslog header", eb.msg, line);
 		return;
 	}
 	fam = family_of(h.prog);
-	if (fam == FAM_NONE || (st->opts.only_prog &&
-	    strcmp(st->opts.only_prog, family_name(fam)) != 0)) {
+	if (fam == FAM_NONE ||
+	    (st->opts.only_prog &&
+		strcmp(st->opts.only_prog, family_name(fam)) != 0)) {
 		snprintf(what, sizeof(what), "program %.*s",
 		    (int)(h.prog.len > 40 ? 40 : h.prog.len), h.prog.p);
 		st->sink->skip(st->sink->arg, what);
@@ -227,16 +235,16 @@ syslog_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 	}
 	switch (fam) {
 	case FAM_DHCPD:
-		e = cs_dhcpd_msg(&h, &st->opts, line, lineno, st->sink, &field,
-		    &eb);
+		e = cs_dhcpd_msg(
+		    &h, &st->opts, line, lineno, st->sink, &field, &eb);
 		break;
 	case FAM_KEA:
-		e = cs_kea_msg(&h, &st->opts, line, lineno, st->sink, &field,
-		    &eb);
+		e = cs_kea_msg(
+		    &h, &st->opts, line, lineno, st->sink, &field, &eb);
 		break;
 	case FAM_DNSMASQ:
-		e = cs_dnsmasq_msg(&h, &st->opts, line, lineno, st->sink,
-		    &field, &eb);
+		e = cs_dnsmasq_msg(
+		    &h, &st->opts, line, lineno, st->sink, &field, &eb);
 		break;
 	case FAM_POSTFIX:
 		if (st->pf == NULL)
@@ -248,11 +256,11 @@ syslog_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 	}
 	if (e == CS_ESKIP) {
 		static const char *const unused[] = {
-			[FAM_NONE] = "other: message not used",
-			[FAM_DHCPD] = "dhcpd: message not used",
-			[FAM_KEA] = "kea: message not used",
-			[FAM_DNSMASQ] = "dnsmasq: message not used",
-			[FAM_POSTFIX] = "postfix: message not used",
+		    [FAM_NONE] = "other: message not used",
+		    [FAM_DHCPD] = "dhcpd: message not used",
+		    [FAM_KEA] = "kea: message not used",
+		    [FAM_DNSMASQ] = "dnsmasq: message not used",
+		    [FAM_POSTFIX] = "postfix: message not used",
 		};
 		st->sink->skip(st->sink->arg, unused[fam]);
 	} else if (e != CS_OK) {
@@ -303,7 +311,7 @@ syslog_detect(struct cs_span head)
 	o.year = 2000;
 	while (cs_span_token(&head, '\n', &line) && good + bad < 20) {
 		if (head.p == NULL)
-			break;	/* last, possibly partial, line */
+			break; /* last, possibly partial, line */
 		if (cs_span_trim(line).len == 0)
 			continue;
 		if (cs_syslog_parse(line, &o, &h, NULL) == CS_OK)
@@ -317,14 +325,14 @@ syslog_detect(struct cs_span head)
 }
 
 const struct cs_fmt cs_fmt_syslog = {
-	.name = "syslog",
-	.help = "syslog lines (traditional, RFC 3339, RFC 5424, Postfix "
-		"maillog_file) from dhcpd, kea-dhcp4, dnsmasq and postfix; "
-		"other programs are skipped",
-	.detect = syslog_detect,
-	.open = syslog_open,
-	.line = syslog_line,
-	.flush = syslog_flush,
-	.pending_offset = syslog_pending,
-	.close = syslog_close,
+    .name = "syslog",
+    .help = "syslog lines (traditional, RFC 3339, RFC 5424, Postfix "
+	    "maillog_file) from dhcpd, kea-dhcp4, dnsmasq and postfix; "
+	    "other programs are skipped",
+    .detect = syslog_detect,
+    .open = syslog_open,
+    .line = syslog_line,
+    .flush = syslog_flush,
+    .pending_offset = syslog_pending,
+    .close = syslog_close,
 };

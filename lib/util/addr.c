@@ -11,7 +11,7 @@ clear_host_bits(struct cs_addr *a)
 	int total = a->family == 4 ? 32 : 128, i;
 
 	for (i = a->plen; i < total; i++)
-		a->a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+		a->a[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 }
 
 enum cs_err
@@ -131,7 +131,8 @@ cs_mac_parse(struct cs_span s, uint8_t out[static 6])
 	int v;
 
 	s = cs_span_trim(s);
-	if ((s.len == 12 && cs_span_chr(s, ':') < 0 && cs_span_chr(s, '-') < 0) ||
+	if ((s.len == 12 && cs_span_chr(s, ':') < 0 &&
+		cs_span_chr(s, '-') < 0) ||
 	    (s.len == 14 && s.p[4] == '.')) {
 		/* aabbccddeeff or aabb.ccdd.eeff */
 		int dots = s.len == 14;

@@ -10,9 +10,9 @@
 #include "util/span.h"
 
 struct cs_addr {
-	uint8_t family;	/* 4 or 6; 0 = none */
-	uint8_t plen;	/* prefix length: 32/128 for a single address */
-	uint8_t a[16];	/* network order; IPv4 in a[0..3]; host bits zero */
+	uint8_t family; /* 4 or 6; 0 = none */
+	uint8_t plen;   /* prefix length: 32/128 for a single address */
+	uint8_t a[16];  /* network order; IPv4 in a[0..3]; host bits zero */
 };
 
 #define CS_ADDR_STRLEN 50

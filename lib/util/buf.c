@@ -130,11 +130,21 @@ cs_buf_json_str(struct cs_buf *b, const char *s, size_t n)
 		cs_buf_append(b, s + run, i - run);
 		run = i + 1;
 		switch (c) {
-		case '"': cs_buf_append(b, "\\\"", 2); break;
-		case '\\': cs_buf_append(b, "\\\\", 2); break;
-		case '\n': cs_buf_append(b, "\\n", 2); break;
-		case '\r': cs_buf_append(b, "\\r", 2); break;
-		case '\t': cs_buf_append(b, "\\t", 2); break;
+		case '"':
+			cs_buf_append(b, "\\\"", 2);
+			break;
+		case '\\':
+			cs_buf_append(b, "\\\\", 2);
+			break;
+		case '\n':
+			cs_buf_append(b, "\\n", 2);
+			break;
+		case '\r':
+			cs_buf_append(b, "\\r", 2);
+			break;
+		case '\t':
+			cs_buf_append(b, "\\t", 2);
+			break;
 		default:
 			esc[0] = '\\';
 			esc[1] = 'u';

@@ -15,11 +15,11 @@
 #include "util/err.h"
 
 struct cs_buf {
-	char *data;	/* owned unless == stack; NUL-terminated */
-	size_t len;	/* bytes used, excluding the NUL */
-	size_t cap;	/* bytes allocated, including room for the NUL */
-	size_t max;	/* most bytes this buffer may ever hold */
-	char *stack;	/* borrowed initial storage, or NULL */
+	char *data;      /* owned unless == stack; NUL-terminated */
+	size_t len;      /* bytes used, excluding the NUL */
+	size_t cap;      /* bytes allocated, including room for the NUL */
+	size_t max;      /* most bytes this buffer may ever hold */
+	char *stack;     /* borrowed initial storage, or NULL */
 	size_t stacklen; /* bytes of stack */
 	enum cs_err err; /* sticky */
 };

@@ -4,18 +4,18 @@
 #include "util/err.h"
 
 static const char *const texts[] = {
-	[CS_OK] = "success",
-	[CS_ENOMEM] = "out of memory",
-	[CS_ETOOBIG] = "input too large",
-	[CS_EPARSE] = "malformed input",
-	[CS_ETRUNC] = "input truncated",
-	[CS_EIO] = "input/output error",
-	[CS_EPERM] = "not permitted",
-	[CS_ENOENT] = "not found",
-	[CS_ECRYPTO] = "cryptographic failure",
-	[CS_EDB] = "database error",
-	[CS_EINVAL] = "invalid argument",
-	[CS_ESKIP] = "not applicable",
+    [CS_OK] = "success",
+    [CS_ENOMEM] = "out of memory",
+    [CS_ETOOBIG] = "input too large",
+    [CS_EPARSE] = "malformed input",
+    [CS_ETRUNC] = "input truncated",
+    [CS_EIO] = "input/output error",
+    [CS_EPERM] = "not permitted",
+    [CS_ENOENT] = "not found",
+    [CS_ECRYPTO] = "cryptographic failure",
+    [CS_EDB] = "database error",
+    [CS_EINVAL] = "invalid argument",
+    [CS_ESKIP] = "not applicable",
 };
 
 /* cs_strerror - fixed text for an error code */

@@ -12,17 +12,17 @@
 
 enum cs_err {
 	CS_OK = 0,
-	CS_ENOMEM,	/* allocation failed */
-	CS_ETOOBIG,	/* input exceeds a configured maximum */
-	CS_EPARSE,	/* malformed input */
-	CS_ETRUNC,	/* input ended early */
-	CS_EIO,		/* read/write/open failed (errno is set) */
-	CS_EPERM,	/* permissions or policy forbid it */
-	CS_ENOENT,	/* no such thing */
-	CS_ECRYPTO,	/* key missing, authentication failed */
-	CS_EDB,		/* SQLite failed */
-	CS_EINVAL,	/* bad argument */
-	CS_ESKIP,	/* input is not for us (not an error for the user) */
+	CS_ENOMEM,  /* allocation failed */
+	CS_ETOOBIG, /* input exceeds a configured maximum */
+	CS_EPARSE,  /* malformed input */
+	CS_ETRUNC,  /* input ended early */
+	CS_EIO,     /* read/write/open failed (errno is set) */
+	CS_EPERM,   /* permissions or policy forbid it */
+	CS_ENOENT,  /* no such thing */
+	CS_ECRYPTO, /* key missing, authentication failed */
+	CS_EDB,     /* SQLite failed */
+	CS_EINVAL,  /* bad argument */
+	CS_ESKIP,   /* input is not for us (not an error for the user) */
 };
 
 #define CS_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -18,10 +18,10 @@ void cs_log_warn(const char *fmt, ...) CS_PRINTF(1, 2);
 void cs_log_warnx(const char *fmt, ...) CS_PRINTF(1, 2);
 void cs_log_info(const char *fmt, ...) CS_PRINTF(1, 2);
 void cs_log_debugx(const char *fmt, ...) CS_PRINTF(1, 2);
-#define cs_log_debug(...)                                                    \
-	do {                                                                 \
-		if (cs_log_verbose > 1)                                      \
-			cs_log_debugx(__VA_ARGS__);                          \
+#define cs_log_debug(...)                           \
+	do {                                        \
+		if (cs_log_verbose > 1)             \
+			cs_log_debugx(__VA_ARGS__); \
 	} while (0)
 _Noreturn void cs_fatal(const char *fmt, ...) CS_PRINTF(1, 2);
 _Noreturn void cs_fatalx(const char *fmt, ...) CS_PRINTF(1, 2);

@@ -14,7 +14,7 @@
 #include "util/err.h"
 
 struct cs_span {
-	const char *p;	/* borrowed */
+	const char *p; /* borrowed */
 	size_t len;
 };
 
@@ -77,7 +77,8 @@ struct cs_span cs_span_ltrim(struct cs_span s);
 int cs_span_token(struct cs_span *s, char sep, struct cs_span *tok);
 /* cs_span_word - next blank-separated word (runs of blanks merged) */
 int cs_span_word(struct cs_span *s, struct cs_span *tok);
-/* cs_span_cut - split s at the first lit: *head before, *tail after; 0 if absent */
+/* cs_span_cut - split s at the first lit: *head before, *tail after; 0 if
+ * absent */
 int cs_span_cut(struct cs_span s, const char *lit, struct cs_span *head,
     struct cs_span *tail);
 
@@ -85,10 +86,10 @@ int cs_span_cut(struct cs_span s, const char *lit, struct cs_span *head,
  * cs_parse_u64 - the only integer parser: decimal digits only, no sign, no
  * blanks, no trailing bytes, value within [min, max].
  */
-enum cs_err cs_parse_u64(struct cs_span s, uint64_t min, uint64_t max,
-    uint64_t *out);
+enum cs_err cs_parse_u64(
+    struct cs_span s, uint64_t min, uint64_t max, uint64_t *out);
 /* cs_parse_hexbytes - "0x..." or bare hex into out; CS_ETOOBIG past outlen */
-enum cs_err cs_parse_hexbytes(struct cs_span s, uint8_t *out, size_t outlen,
-    size_t *n);
+enum cs_err cs_parse_hexbytes(
+    struct cs_span s, uint8_t *out, size_t outlen, size_t *n);
 
 #endif

@@ -57,8 +57,8 @@ cs_civil_from_time(cs_time t, struct cs_civil *c)
 static int
 civil_valid(const struct cs_civil *c)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31};
+	static const int mdays[] = {
+	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	if (c->year < 1970 || c->year > 9999 || c->mon < 1 || c->mon > 12)
 		return 0;
@@ -79,8 +79,9 @@ cs_time_from_civil_utc(const struct cs_civil *c, cs_time *out)
 	if (!civil_valid(c))
 		return CS_EPARSE;
 	days = cs_days_from_civil(c->year, c->mon, c->day);
-	*out = ((days * 86400 + c->hour * 3600 + c->min * 60 + c->sec) *
-	    CS_US) + c->usec;
+	*out =
+	    ((days * 86400 + c->hour * 3600 + c->min * 60 + c->sec) * CS_US) +
+	    c->usec;
 	return CS_OK;
 }
 
@@ -160,8 +161,9 @@ cs_time_parse_rfc3339(struct cs_span s, cs_time *out, struct cs_errbuf *eb)
 			goto bad;
 	}
 	if (i == s.len) {
-		cs_errbuf_set(eb, "time has no zone: add Z for UTC or an offset "
-				  "such as +01:00 (e.g. 2026-11-05T12:00:00Z)");
+		cs_errbuf_set(eb,
+		    "time has no zone: add Z for UTC or an offset "
+		    "such as +01:00 (e.g. 2026-11-05T12:00:00Z)");
 		return CS_EPARSE;
 	}
 	if (lit(s, &i, 'Z') || lit(s, &i, 'z')) {
@@ -190,8 +192,9 @@ cs_time_parse_rfc3339(struct cs_span s, cs_time *out, struct cs_errbuf *eb)
 	*out = t;
 	return CS_OK;
 bad:
-	cs_errbuf_set(eb, "not an RFC 3339 time (expected e.g. "
-			  "2026-11-05T12:00:00Z)");
+	cs_errbuf_set(eb,
+	    "not an RFC 3339 time (expected e.g. "
+	    "2026-11-05T12:00:00Z)");
 	return CS_EPARSE;
 }
 
@@ -265,11 +268,13 @@ cs_tz_init(struct cs_tz *tz, const char *name, struct cs_errbuf *eb)
 		if (name && *name == ':')
 			name++;
 		if (name && strcmp(name, "/etc/localtime") == 0)
-			name = NULL;	/* the system zone, spelled as a path */
+			name = NULL; /* the system zone, spelled as a path */
 		if (name && (name[0] == '/' || strstr(name, ".."))) {
-			cs_errbuf_set(eb, "the TZ environment variable ('%s') is "
+			cs_errbuf_set(eb,
+			    "the TZ environment variable ('%s') is "
 			    "not an IANA zone name: pass --tz ZONE (e.g. "
-			    "America/New_York)", name);
+			    "America/New_York)",
+			    name);
 			return CS_EINVAL;
 		}
 	}
@@ -296,8 +301,10 @@ cs_tz_init(struct cs_tz *tz, const char *name, struct cs_errbuf *eb)
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
 	f = fopen(path, "rb");
 	if (f == NULL) {
-		cs_errbuf_set(eb, "unknown time zone '%s' (expected an IANA "
-				  "name such as America/New_York or UTC)", name);
+		cs_errbuf_set(eb,
+		    "unknown time zone '%s' (expected an IANA "
+		    "name such as America/New_York or UTC)",
+		    name);
 		return CS_ENOENT;
 	}
 	fclose(f);
@@ -335,8 +342,9 @@ local_offset(struct cs_tz *tz, const struct cs_civil *c)
 	else
 		unsetenv("TZ");
 	tzset();
-	return (int64_t)t - (cs_days_from_civil(c->year, c->mon, c->day) *
-	    86400 + c->hour * 3600 + c->min * 60 + c->sec);
+	return (int64_t)t -
+	    (cs_days_from_civil(c->year, c->mon, c->day) * 86400 +
+		c->hour * 3600 + c->min * 60 + c->sec);
 }
 
 enum cs_err
@@ -369,20 +377,40 @@ cs_tz_abbr_offset(struct cs_span abbr, int *off)
 		const char *name;
 		int off;
 	} tab[] = {
-		{"UTC", 0}, {"GMT", 0}, {"UT", 0}, {"Z", 0},
-		{"EST", -5 * 3600}, {"EDT", -4 * 3600},
-		{"CST", -6 * 3600}, {"CDT", -5 * 3600},
-		{"MST", -7 * 3600}, {"MDT", -6 * 3600},
-		{"PST", -8 * 3600}, {"PDT", -7 * 3600},
-		{"AKST", -9 * 3600}, {"AKDT", -8 * 3600},
-		{"HST", -10 * 3600}, {"AST", -4 * 3600}, {"ADT", -3 * 3600},
-		{"NST", -12600}, {"NDT", -9000},
-		{"WET", 0}, {"WEST", 3600}, {"BST", 3600}, {"IST", 3600},
-		{"CET", 3600}, {"CEST", 7200}, {"EET", 7200},
-		{"EEST", 10800}, {"MSK", 10800},
-		{"JST", 9 * 3600}, {"KST", 9 * 3600},
-		{"AEST", 10 * 3600}, {"AEDT", 11 * 3600},
-		{"NZST", 12 * 3600}, {"NZDT", 13 * 3600},
+	    {"UTC", 0},
+	    {"GMT", 0},
+	    {"UT", 0},
+	    {"Z", 0},
+	    {"EST", -5 * 3600},
+	    {"EDT", -4 * 3600},
+	    {"CST", -6 * 3600},
+	    {"CDT", -5 * 3600},
+	    {"MST", -7 * 3600},
+	    {"MDT", -6 * 3600},
+	    {"PST", -8 * 3600},
+	    {"PDT", -7 * 3600},
+	    {"AKST", -9 * 3600},
+	    {"AKDT", -8 * 3600},
+	    {"HST", -10 * 3600},
+	    {"AST", -4 * 3600},
+	    {"ADT", -3 * 3600},
+	    {"NST", -12600},
+	    {"NDT", -9000},
+	    {"WET", 0},
+	    {"WEST", 3600},
+	    {"BST", 3600},
+	    {"IST", 3600},
+	    {"CET", 3600},
+	    {"CEST", 7200},
+	    {"EET", 7200},
+	    {"EEST", 10800},
+	    {"MSK", 10800},
+	    {"JST", 9 * 3600},
+	    {"KST", 9 * 3600},
+	    {"AEST", 10 * 3600},
+	    {"AEDT", 11 * 3600},
+	    {"NZST", 12 * 3600},
+	    {"NZDT", 13 * 3600},
 	};
 	size_t i;
 

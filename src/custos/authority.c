@@ -30,11 +30,11 @@
 #include "util/xmalloc.h"
 
 struct priv {
-	struct cs_audit *audit;	/* owned */
+	struct cs_audit *audit; /* owned */
 	char actor[CS_CASE_NAME];
-	int bsi;		/* the directory's fields may be shown */
-	int have_key;		/* key loaded */
-	struct cs_daykey key;	/* the cases key, for the directory */
+	int bsi;              /* the directory's fields may be shown */
+	int have_key;         /* key loaded */
+	struct cs_daykey key; /* the cases key, for the directory */
 };
 
 static const char *
@@ -65,8 +65,8 @@ params(const struct lookup *l, struct cs_buf *b, const char *extra)
 	cs_buf_json_str(b, l->kind, strlen(l->kind));
 	cs_buf_puts(b, ",\"subject\":");
 	cs_buf_json_str(b, l->subject, strlen(l->subject));
-	cs_buf_appendf(b, ",\"from\":\"%s\",\"to\":\"%s\"%s}", t1, t2,
-	    extra ? extra : "");
+	cs_buf_appendf(
+	    b, ",\"from\":\"%s\",\"to\":\"%s\"%s}", t1, t2, extra ? extra : "");
 }
 
 /*
@@ -74,15 +74,16 @@ params(const struct lookup *l, struct cs_buf *b, const char *extra)
  * record it: a lookup the trail cannot record does not run.
  */
 static int
-audit(struct priv *p, const char *action, const char *case_id,
-    const char *detail)
+audit(
+    struct priv *p, const char *action, const char *case_id, const char *detail)
 {
 	struct cs_errbuf eb = {""};
 
-	if (p->audit == NULL || cs_audit_append(p->audit, p->actor, action,
-	    case_id, detail, &eb) != CS_OK) {
-		fprintf(stderr, "custos: audit: %s\n", eb.msg[0] ? eb.msg :
-		    "no audit trail");
+	if (p->audit == NULL ||
+	    cs_audit_append(p->audit, p->actor, action, case_id, detail, &eb) !=
+		CS_OK) {
+		fprintf(stderr, "custos: audit: %s\n",
+		    eb.msg[0] ? eb.msg : "no audit trail");
 		return -1;
 	}
 	return 0;
@@ -104,8 +105,7 @@ close_shared_audit(void)
 }
 
 static enum cs_err
-audit_handle(const struct dirs *d, struct cs_audit **out,
-    struct cs_errbuf *eb)
+audit_handle(const struct dirs *d, struct cs_audit **out, struct cs_errbuf *eb)
 {
 	char key[sizeof(shared_dirs)];
 	enum cs_err e;
@@ -233,11 +233,15 @@ static const char *
 no_disclosure_rule(enum cs_ctype t)
 {
 	switch (t) {
-	case CT_PRES: return "R-PRES-1";
-	case CT_NDO: return "R-NDO-1";
+	case CT_PRES:
+		return "R-PRES-1";
+	case CT_NDO:
+		return "R-NDO-1";
 	case CT_FISA:
-	case CT_NSL: return "R-COUNSEL";
-	default: return "R-SCOPE";
+	case CT_NSL:
+		return "R-COUNSEL";
+	default:
+		return "R-SCOPE";
 	}
 }
 
@@ -265,15 +269,18 @@ lookup_begin(struct lookup *l)
 		return 1;
 	}
 	if (audit_handle(l->dirs, &p->audit, &eb) != CS_OK) {
-		fprintf(stderr, "custos: %s: audit trail: %s (nothing is looked "
-		    "up without it)\n", l->kind, eb.msg);
+		fprintf(stderr,
+		    "custos: %s: audit trail: %s (nothing is looked "
+		    "up without it)\n",
+		    l->kind, eb.msg);
 		free(p);
 		return 1;
 	}
 	l->priv = p;
 	if (l->case_id == NULL) {
 		if (!cfg.allow_operator_lookups)
-			return refuse(l, p, "R-AUTH", "a lookup needs --case ID "
+			return refuse(l, p, "R-AUTH",
+			    "a lookup needs --case ID "
 			    "(lookups without a case are off: "
 			    "allow_operator_lookups = no)");
 		cs_buf_init(&b, NULL, 0, 4096);
@@ -307,16 +314,20 @@ lookup_begin(struct lookup *l)
 	}
 	case_findings(&k, c, f, CS_RULES_MAXF, &blk);
 	if (blk) {
-		snprintf(msg, sizeof(msg), "%s%s", blk->msg, blk->out ==
-		    RO_BLOCK ? "" : " (not yet acknowledged: custos case ack)");
+		snprintf(msg, sizeof(msg), "%s%s", blk->msg,
+		    blk->out == RO_BLOCK
+			? ""
+			: " (not yet acknowledged: custos case ack)");
 		rc = refuse(l, p, blk->rule, msg);
 		goto out;
 	}
 	l->cats = cats_of(c);
 	p->bsi = c->cats == 0 || (c->cats & CC_BIT(CC_BSI));
 	if (!(l->cats & CAT_BINDING)) {
-		snprintf(msg, sizeof(msg), "a %s authorizes no disclosure of "
-		    "subscriber records", c->type_name);
+		snprintf(msg, sizeof(msg),
+		    "a %s authorizes no disclosure of "
+		    "subscriber records",
+		    c->type_name);
 		l->cats = 0;
 		rc = refuse(l, p, no_disclosure_rule(c->type), msg);
 		goto out;
@@ -326,15 +337,19 @@ lookup_begin(struct lookup *l)
 		cs_time_format(l->from, t1);
 		cs_time_format(l->to, t2);
 		if (l->from == l->to)
-			snprintf(msg, sizeof(msg), "%.100s at %s is outside the "
-			    "targets and windows of case %s (who needs an ip or "
+			snprintf(msg, sizeof(msg),
+			    "%.100s at %s is outside the "
+			    "targets and windows of case %s (who needs an ip "
+			    "or "
 			    "ipv6prefix target covering the address)",
 			    l->subject, t1, c->id);
 		else
-			snprintf(msg, sizeof(msg), "%.100s from %s to %s is "
+			snprintf(msg, sizeof(msg),
+			    "%.100s from %s to %s is "
 			    "outside the targets and windows of case %s "
 			    "(history needs a username or mac target equal to "
-			    "the subscriber)", l->subject, t1, t2, c->id);
+			    "the subscriber)",
+			    l->subject, t1, t2, c->id);
 		l->cats = 0;
 		rc = refuse(l, p, "R-SCOPE", msg);
 		goto out;
@@ -355,8 +370,10 @@ out:
 	cs_casedb_close(k.db);
 	return rc;
 unrecorded:
-	fprintf(stderr, "custos: %s: nothing was looked up: the audit trail "
-	    "could not record it (custos audit verify)\n", l->kind);
+	fprintf(stderr,
+	    "custos: %s: nothing was looked up: the audit trail "
+	    "could not record it (custos audit verify)\n",
+	    l->kind);
 	l->cats = 0;
 	free(p);
 	l->priv = NULL;
@@ -383,8 +400,8 @@ lookup_end(struct lookup *l, size_t nresults)
 }
 
 void
-lookup_directory(const struct lookup *l, const char *username,
-    const char *mac, int json, struct cs_buf *out)
+lookup_directory(const struct lookup *l, const char *username, const char *mac,
+    int json, struct cs_buf *out)
 {
 	struct priv *p = l->priv;
 	struct cs_errbuf eb = {""};
@@ -395,14 +412,15 @@ lookup_directory(const struct lookup *l, const char *username,
 	if (p == NULL || !p->bsi || !(l->cats & CAT_BINDING))
 		return;
 	if (!p->have_key) {
-		if (cs_casekey_load(l->dirs->keys, l->dirs->data, 0, &p->key,
-		    &eb) != CS_OK)
+		if (cs_casekey_load(
+			l->dirs->keys, l->dirs->data, 0, &p->key, &eb) != CS_OK)
 			return;
 		p->have_key = 1;
 	}
 	for (i = 0; i < 2 && !found; i++)
-		found = who[i] && *who[i] && cs_subdir_find(l->dirs->data,
-		    &p->key, who[i], &s, &eb) == CS_OK;
+		found = who[i] && *who[i] &&
+		    cs_subdir_find(l->dirs->data, &p->key, who[i], &s, &eb) ==
+			CS_OK;
 	if (!found)
 		return;
 	if (json) {
@@ -416,7 +434,9 @@ lookup_directory(const struct lookup *l, const char *username,
 		cs_buf_json_str(out, s.payment, strlen(s.payment));
 		cs_buf_puts(out, "}");
 	} else {
-		cs_buf_appendf(out, "  directory   %s, %s (account %s, pays by "
-		    "%s)\n", s.name, s.address, s.account, s.payment);
+		cs_buf_appendf(out,
+		    "  directory   %s, %s (account %s, pays by "
+		    "%s)\n",
+		    s.name, s.address, s.account, s.payment);
 	}
 }

@@ -48,22 +48,22 @@ cs_time parse_time_arg(const char *opt, const char *s);
  * decides whether it may run and which categories of data the answer may
  * show, and audits it; lookup_end audits how many results were disclosed.
  */
-#define CAT_BINDING 0x01u	/* address, session times, subscriber identity */
-#define CAT_EVIDENCE 0x02u	/* verbatim log records (full attribute dumps) */
-#define CAT_SMTP 0x04u		/* SMTP envelopes */
-#define CAT_DEST 0x08u		/* destination addresses (NAT records) */
+#define CAT_BINDING 0x01u  /* address, session times, subscriber identity */
+#define CAT_EVIDENCE 0x02u /* verbatim log records (full attribute dumps) */
+#define CAT_SMTP 0x04u     /* SMTP envelopes */
+#define CAT_DEST 0x08u     /* destination addresses (NAT records) */
 #define CAT_ALL 0x0fu
 
 struct lookup {
-	const struct dirs *dirs;	/* borrowed */
-	const char *case_id;	/* --case; NULL: operator troubleshooting */
-	const char *actor;	/* --by, else $CUSTOS_USER, else the login */
-	const char *config;	/* --config, or NULL for the default */
-	const char *kind;	/* "who" or "history" */
-	char subject[256];	/* "ADDRESS[:PORT]" or the subscriber */
-	cs_time from, to;	/* the instant (from == to) or the window */
-	unsigned cats;		/* set by lookup_begin: what may be shown */
-	void *priv;		/* authority.c's */
+	const struct dirs *dirs; /* borrowed */
+	const char *case_id;     /* --case; NULL: operator troubleshooting */
+	const char *actor;       /* --by, else $CUSTOS_USER, else the login */
+	const char *config;      /* --config, or NULL for the default */
+	const char *kind;        /* "who" or "history" */
+	char subject[256];       /* "ADDRESS[:PORT]" or the subscriber */
+	cs_time from, to;        /* the instant (from == to) or the window */
+	unsigned cats;           /* set by lookup_begin: what may be shown */
+	void *priv;              /* authority.c's */
 };
 
 /* lookup_begin - 0 to go on; else the exit status, the refusal printed */
@@ -79,10 +79,10 @@ void lookup_end(struct lookup *l, size_t nresults);
  */
 struct nat_query {
 	struct cs_addr addr;
-	int port;		/* -1: none */
-	const char *proto;	/* "tcp", "udp" or NULL */
-	const char *dst;	/* "IP[:PORT]" or NULL */
-	int64_t skew;		/* seconds; -1: the configuration's */
+	int port;          /* -1: none */
+	const char *proto; /* "tcp", "udp" or NULL */
+	const char *dst;   /* "IP[:PORT]" or NULL */
+	int64_t skew;      /* seconds; -1: the configuration's */
 	cs_time t;
 };
 long who_nat(struct cs_store *s, const struct lookup *l,

@@ -86,8 +86,8 @@ put_detail(struct cs_buf *b, const char *d)
 	const char *p;
 
 	for (p = d; *p; p++)
-		cs_buf_putc(b, *p == '\n' || *p == '\r' || *p == '\t' ? ' ' :
-		    *p);
+		cs_buf_putc(
+		    b, *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p);
 }
 
 /* entry_json - one entry as a JSON line (--json) */
@@ -97,8 +97,8 @@ entry_json(struct cs_buf *b, const struct cs_audit_entry *e)
 	char t[40];
 
 	cs_time_format(e->time, t);
-	cs_buf_appendf(b, "{\"seq\":%lld,\"time\":\"%s\",\"actor\":",
-	    (long long)e->seq, t);
+	cs_buf_appendf(b,
+	    "{\"seq\":%lld,\"time\":\"%s\",\"actor\":", (long long)e->seq, t);
 	cs_buf_json_str(b, e->actor, strlen(e->actor));
 	cs_buf_puts(b, ",\"action\":");
 	cs_buf_json_str(b, e->action, strlen(e->action));
@@ -109,8 +109,8 @@ entry_json(struct cs_buf *b, const struct cs_audit_entry *e)
 		cs_buf_puts(b, "null");
 	cs_buf_puts(b, ",\"detail\":");
 	/* only what we sealed opens, and it was checked JSON when sealed */
-	if (e->detail && cs_audit_json_check(e->detail, strlen(e->detail)) ==
-	    CS_OK)
+	if (e->detail &&
+	    cs_audit_json_check(e->detail, strlen(e->detail)) == CS_OK)
 		put_detail(b, e->detail);
 	else
 		cs_buf_puts(b, "null");
@@ -167,8 +167,10 @@ do_verify(const struct dirs *d)
 		return 1;
 	e = cs_audit_verify(a, &bad, &eb);
 	if (e == CS_OK && !cs_audit_has_key(a))
-		fprintf(stderr, "custos: audit: no audit key in %s: the chain "
-		    "was checked, the seal of its head was not\n", d->keys);
+		fprintf(stderr,
+		    "custos: audit: no audit key in %s: the chain "
+		    "was checked, the seal of its head was not\n",
+		    d->keys);
 	if (e == CS_OK)
 		e = cs_audit_head(a, &n, hash, &eb);
 	cs_audit_close(a);
@@ -206,8 +208,10 @@ do_show(const struct dirs *d, const char *case_id, int json)
 		return 1;
 	}
 	if (!cs_audit_has_key(a) && n > 0)
-		fprintf(stderr, "custos: audit: no audit key in %s: details "
-		    "are shown as null\n", d->keys);
+		fprintf(stderr,
+		    "custos: audit: no audit key in %s: details "
+		    "are shown as null\n",
+		    d->keys);
 	cs_buf_init(&b, NULL, 0, (size_t)64 << 20);
 	for (i = 0; i < n; i++) {
 		if (json)
@@ -216,7 +220,7 @@ do_show(const struct dirs *d, const char *case_id, int json)
 			entry_text(&b, &v[i]);
 		if (b.len > 1 << 16 || i + 1 == n) {
 			fwrite(b.data, 1, b.len, stdout);
-			explicit_bzero(b.data, b.len);	/* target identifiers */
+			explicit_bzero(b.data, b.len); /* target identifiers */
 			cs_buf_reset(&b);
 		}
 	}
@@ -248,8 +252,8 @@ actor_default(void)
 
 /* do_note - custos audit note: one entry with detail {"text": TEXT} */
 static int
-do_note(const struct dirs *d, const char *by, const char *case_id,
-    const char *text)
+do_note(
+    const struct dirs *d, const char *by, const char *case_id, const char *text)
 {
 	struct cs_errbuf eb = {""};
 	struct cs_audit *a;
@@ -257,7 +261,8 @@ do_note(const struct dirs *d, const char *by, const char *case_id,
 	enum cs_err e;
 
 	if (by == NULL && (by = actor_default()) == NULL) {
-		fprintf(stderr, "custos: audit: who is writing? give --by "
+		fprintf(stderr,
+		    "custos: audit: who is writing? give --by "
 		    "NAME\n");
 		return 2;
 	}
@@ -290,13 +295,13 @@ int
 cmd_audit(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"case", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
-		{"by", required_argument, NULL, 'b'},
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"case", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"by", required_argument, NULL, 'b'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *sub, *case_id = NULL, *by = NULL;
 	struct dirs d;
@@ -307,11 +312,21 @@ cmd_audit(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'c': case_id = optarg; break;
-		case 'j': json = 1; break;
-		case 'b': by = optarg; break;
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
+		case 'c':
+			case_id = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'b':
+			by = optarg;
+			break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -334,14 +349,15 @@ cmd_audit(int argc, char **argv)
 	}
 	if (strcmp(sub, "verify") != 0 && strcmp(sub, "show") != 0 &&
 	    strcmp(sub, "note") != 0) {
-		fprintf(stderr, "custos: audit: unknown subcommand '%s'\n\n",
-		    sub);
+		fprintf(
+		    stderr, "custos: audit: unknown subcommand '%s'\n\n", sub);
 		usage(stderr);
 		return 2;
 	}
 	if (strcmp(sub, "note") == 0) {
 		if (argc != 1 || json) {
-			fprintf(stderr, "custos: audit note: one TEXT "
+			fprintf(stderr,
+			    "custos: audit note: one TEXT "
 			    "argument (and no --json)\n");
 			return 2;
 		}
@@ -349,8 +365,10 @@ cmd_audit(int argc, char **argv)
 	}
 	if (argc != 0 || by != NULL ||
 	    (strcmp(sub, "verify") == 0 && (json || case_id))) {
-		fprintf(stderr, "custos: audit %s: unexpected arguments "
-		    "(see custos audit --help)\n", sub);
+		fprintf(stderr,
+		    "custos: audit %s: unexpected arguments "
+		    "(see custos audit --help)\n",
+		    sub);
 		return 2;
 	}
 	if (strcmp(sub, "verify") == 0)

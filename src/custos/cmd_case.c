@@ -20,12 +20,23 @@ int
 desk_opt(struct desk *k, int c, const char *arg)
 {
 	switch (c) {
-	case 'd': k->d.data = arg; return 1;
-	case 'k': k->d.keys = arg; return 1;
-	case 'c': k->config = arg; return 1;
-	case 'B': k->by = arg; return 1;
-	case 'j': k->json = 1; return 1;
-	default: return 0;
+	case 'd':
+		k->d.data = arg;
+		return 1;
+	case 'k':
+		k->d.keys = arg;
+		return 1;
+	case 'c':
+		k->config = arg;
+		return 1;
+	case 'B':
+		k->by = arg;
+		return 1;
+	case 'j':
+		k->json = 1;
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -38,7 +49,8 @@ desk_open(struct desk *k, int write, int need_actor)
 	if (k->by == NULL && (u = getenv("CUSTOS_USER")) != NULL && *u)
 		k->by = u;
 	if (need_actor && (k->by == NULL || *k->by == '\0')) {
-		fprintf(stderr, "custos: case: who is acting? give --by NAME "
+		fprintf(stderr,
+		    "custos: case: who is acting? give --by NAME "
 		    "(or set CUSTOS_USER)\n");
 		exit(2);
 	}
@@ -51,8 +63,7 @@ desk_open(struct desk *k, int write, int need_actor)
 		fprintf(stderr, "custos: %s\n", eb.msg);
 		exit(1);
 	}
-	if (cs_casedb_open(k->d.data, k->d.keys, write, &k->db, &eb) !=
-	    CS_OK) {
+	if (cs_casedb_open(k->d.data, k->d.keys, write, &k->db, &eb) != CS_OK) {
 		fprintf(stderr, "custos: %s\n", eb.msg);
 		exit(1);
 	}
@@ -72,13 +83,13 @@ desk_close(struct desk *k)
 }
 
 int
-desk_audit(struct desk *k, const char *action, const char *case_id,
-    const char *detail)
+desk_audit(
+    struct desk *k, const char *action, const char *case_id, const char *detail)
 {
 	struct cs_errbuf eb = {""};
 
 	if (cs_audit_append(k->audit, k->by ? k->by : "(unknown)", action,
-	    case_id, detail, &eb) != CS_OK) {
+		case_id, detail, &eb) != CS_OK) {
 		fprintf(stderr, "custos: audit: %s\n", eb.msg);
 		return 1;
 	}
@@ -129,15 +140,27 @@ fmt_usd(int64_t cents, char out[static 32])
 
 /* ---- new and update ---- */
 
-enum { O_TYPE = 1000, O_OFFICER, O_DOC, O_DOCKIND, O_TARGET, O_CAT,
-	O_RENEW, O_EXTEND, O_TERMINATE, O_FOLLOWUP, O_BACKUP_OK, O_NOTE_EV,
-	O_FIELD = 2000 };
+enum {
+	O_TYPE = 1000,
+	O_OFFICER,
+	O_DOC,
+	O_DOCKIND,
+	O_TARGET,
+	O_CAT,
+	O_RENEW,
+	O_EXTEND,
+	O_TERMINATE,
+	O_FOLLOWUP,
+	O_BACKUP_OK,
+	O_NOTE_EV,
+	O_FIELD = 2000
+};
 
 struct edit {
 	const char *docs[CS_CASE_MAXD];
 	size_t ndocs;
 	const char *doc_kind;
-	const char *events[8];	/* event kinds to record */
+	const char *events[8]; /* event kinds to record */
 	size_t nev;
 	const char *ev_note;
 	int changed;
@@ -148,19 +171,19 @@ static struct option *
 build_opts(char names[][40], int update)
 {
 	static const struct option fixed[] = {
-		DESK_OPTS,
-		{"type", required_argument, NULL, O_TYPE},
-		{"officer", required_argument, NULL, O_OFFICER},
-		{"document", required_argument, NULL, O_DOC},
-		{"doc-kind", required_argument, NULL, O_DOCKIND},
-		{"target", required_argument, NULL, O_TARGET},
-		{"category", required_argument, NULL, O_CAT},
-		{"renew", no_argument, NULL, O_RENEW},
-		{"extend", no_argument, NULL, O_EXTEND},
-		{"terminate", no_argument, NULL, O_TERMINATE},
-		{"followup", no_argument, NULL, O_FOLLOWUP},
-		{"backup-confirmed", no_argument, NULL, O_BACKUP_OK},
-		{"event-note", required_argument, NULL, O_NOTE_EV},
+	    DESK_OPTS,
+	    {"type", required_argument, NULL, O_TYPE},
+	    {"officer", required_argument, NULL, O_OFFICER},
+	    {"document", required_argument, NULL, O_DOC},
+	    {"doc-kind", required_argument, NULL, O_DOCKIND},
+	    {"target", required_argument, NULL, O_TARGET},
+	    {"category", required_argument, NULL, O_CAT},
+	    {"renew", no_argument, NULL, O_RENEW},
+	    {"extend", no_argument, NULL, O_EXTEND},
+	    {"terminate", no_argument, NULL, O_TERMINATE},
+	    {"followup", no_argument, NULL, O_FOLLOWUP},
+	    {"backup-confirmed", no_argument, NULL, O_BACKUP_OK},
+	    {"event-note", required_argument, NULL, O_NOTE_EV},
 	};
 	const struct cs_case_field *f = cs_case_fields();
 	size_t nf = 0, i, nfixed = sizeof(fixed) / sizeof(fixed[0]);
@@ -171,7 +194,7 @@ build_opts(char names[][40], int update)
 	o = cs_xcalloc(nfixed + nf + 1, sizeof(*o));
 	memcpy(o, fixed, sizeof(fixed));
 	if (!update)
-		nfixed -= 6;	/* event options are for update only */
+		nfixed -= 6; /* event options are for update only */
 	for (i = 0; i < nf; i++) {
 		size_t j;
 		snprintf(names[i], 40, "%s", f[i].name);
@@ -179,8 +202,9 @@ build_opts(char names[][40], int update)
 			if (names[i][j] == '_')
 				names[i][j] = '-';
 		o[nfixed + i].name = names[i];
-		o[nfixed + i].has_arg = f[i].type == CF_BOOL ?
-		    optional_argument : required_argument;
+		o[nfixed + i].has_arg = f[i].type == CF_BOOL
+		    ? optional_argument
+		    : required_argument;
 		o[nfixed + i].val = O_FIELD + (int)i;
 	}
 	return o;
@@ -209,8 +233,10 @@ static int
 add_ev(struct edit *ed, const char *kind)
 {
 	if (ed->nev >= sizeof(ed->events) / sizeof(ed->events[0])) {
-		fprintf(stderr, "custos: case update: at most %zu events at "
-		    "once\n", sizeof(ed->events) / sizeof(ed->events[0]));
+		fprintf(stderr,
+		    "custos: case update: at most %zu events at "
+		    "once\n",
+		    sizeof(ed->events) / sizeof(ed->events[0]));
 		return 2;
 	}
 	ed->events[ed->nev++] = kind;
@@ -227,7 +253,8 @@ edit_opt(struct desk *k, struct cs_case *c, struct edit *ed, int opt,
 
 	ed->changed = 1;
 	if (opt >= O_FIELD) {
-		const struct cs_case_field *f = &cs_case_fields()[opt - O_FIELD];
+		const struct cs_case_field *f =
+		    &cs_case_fields()[opt - O_FIELD];
 		if (cs_case_field_set(c, f, arg ? arg : "yes", &eb) != CS_OK) {
 			fprintf(stderr, "custos: case: %s\n", eb.msg);
 			return 2;
@@ -237,9 +264,10 @@ edit_opt(struct desk *k, struct cs_case *c, struct edit *ed, int opt,
 	switch (opt) {
 	case O_TYPE:
 		if (update || (v = cs_ctype_parse(arg)) < 0) {
-			fprintf(stderr, "custos: case: %s type '%s' (see custos "
-			    "case new --help)\n", update ? "cannot change the" :
-			    "unknown", arg);
+			fprintf(stderr,
+			    "custos: case: %s type '%s' (see custos "
+			    "case new --help)\n",
+			    update ? "cannot change the" : "unknown", arg);
 			return 2;
 		}
 		c->type = (enum cs_ctype)v;
@@ -247,7 +275,8 @@ edit_opt(struct desk *k, struct cs_case *c, struct edit *ed, int opt,
 		return 0;
 	case O_OFFICER:
 		if (set_officer(c, arg) != 0) {
-			fprintf(stderr, "custos: case: --officer wants "
+			fprintf(stderr,
+			    "custos: case: --officer wants "
 			    "\"NAME;PHONE;EMAIL\"\n");
 			return 2;
 		}
@@ -275,18 +304,27 @@ edit_opt(struct desk *k, struct cs_case *c, struct edit *ed, int opt,
 		return 0;
 	case O_CAT:
 		if ((v = cs_ccat_parse(arg)) < 0) {
-			fprintf(stderr, "custos: case: unknown category '%s' "
-			    "(see custos case new --help)\n", arg);
+			fprintf(stderr,
+			    "custos: case: unknown category '%s' "
+			    "(see custos case new --help)\n",
+			    arg);
 			return 2;
 		}
 		c->cats |= CC_BIT(v);
 		return 0;
-	case O_RENEW: return add_ev(ed, "renewal");
-	case O_EXTEND: return add_ev(ed, "extension");
-	case O_TERMINATE: return add_ev(ed, "termination");
-	case O_FOLLOWUP: return add_ev(ed, "followup");
-	case O_BACKUP_OK: return add_ev(ed, "backup_confirmed");
-	case O_NOTE_EV: ed->ev_note = arg; return 0;
+	case O_RENEW:
+		return add_ev(ed, "renewal");
+	case O_EXTEND:
+		return add_ev(ed, "extension");
+	case O_TERMINATE:
+		return add_ev(ed, "termination");
+	case O_FOLLOWUP:
+		return add_ev(ed, "followup");
+	case O_BACKUP_OK:
+		return add_ev(ed, "backup_confirmed");
+	case O_NOTE_EV:
+		ed->ev_note = arg;
+		return 0;
 	}
 	return 2;
 }
@@ -294,9 +332,8 @@ edit_opt(struct desk *k, struct cs_case *c, struct edit *ed, int opt,
 static const char *
 doc_kind_ok(const char *k)
 {
-	static const char *const kinds[] = {"legal", "certification",
-	    "renewal", "extension", "termination", "consent", "followup",
-	    "other", NULL};
+	static const char *const kinds[] = {"legal", "certification", "renewal",
+	    "extension", "termination", "consent", "followup", "other", NULL};
 	size_t i;
 
 	for (i = 0; kinds[i]; i++)
@@ -320,16 +357,17 @@ apply_docs(struct desk *k, struct cs_case *c, struct edit *ed, cs_time at)
 		cs_buf_init(&b, NULL, 0, CS_DOC_MAX);
 		if (cs_read_file(ed->docs[i], CS_DOC_MAX, &b, &eb) != CS_OK ||
 		    cs_casedb_add_doc(k->db, c, b.data ? b.data : "", b.len,
-		    name, kind, k->by, at, &eb) != CS_OK) {
+			name, kind, k->by, at, &eb) != CS_OK) {
 			fprintf(stderr, "custos: case: document: %s\n", eb.msg);
 			cs_buf_release(&b);
 			return 1;
 		}
 		cs_buf_release(&b);
 		cs_buf_init(&d, NULL, 0, 4096);
-		cs_buf_appendf(&d, "{\"sha256\":\"%s\",\"kind\":\"%s\","
-		    "\"size\":%lld,\"name\":", c->d[c->nd - 1].sha, kind,
-		    (long long)c->d[c->nd - 1].size);
+		cs_buf_appendf(&d,
+		    "{\"sha256\":\"%s\",\"kind\":\"%s\","
+		    "\"size\":%lld,\"name\":",
+		    c->d[c->nd - 1].sha, kind, (long long)c->d[c->nd - 1].size);
 		cs_buf_json_str(&d, name, strlen(name));
 		cs_buf_puts(&d, "}");
 		desk_audit(k, "case.document", c->id, d.data);
@@ -344,7 +382,8 @@ new_usage(FILE *f)
 	const struct cs_case_field *fd;
 	int i;
 
-	fprintf(f, "usage: custos case new --type TYPE --agency NAME --received "
+	fprintf(f,
+	    "usage: custos case new --type TYPE --agency NAME --received "
 	    "TIME [--issued TIME]\n"
 	    "           [--court NAME] [--judge NAME] [--officer "
 	    "\"NAME;PHONE;EMAIL\"]\n"
@@ -362,7 +401,8 @@ new_usage(FILE *f)
 	for (i = 0; i < CC_N; i++)
 		fprintf(f, "%s %s", i % 5 ? "" : "\n ",
 		    cs_ccat_name((enum cs_ccat)i));
-	fprintf(f, "\ntarget kinds: ip (address or prefix), ipv6prefix, "
+	fprintf(f,
+	    "\ntarget kinds: ip (address or prefix), ipv6prefix, "
 	    "username, mac, circuit,\n  email, phone; the window FROM..TO "
 	    "(RFC 3339, either end may be empty)\n  limits the lookups the "
 	    "target allows\ndocument kinds: legal (default), certification, "
@@ -376,8 +416,9 @@ new_usage(FILE *f)
 			if (opt[j] == '_')
 				opt[j] = '-';
 		fprintf(f, "  --%-16s %s%s\n", opt, fd->help,
-		    fd->type == CF_TIME ? " (RFC 3339)" : fd->type == CF_BOOL ?
-		    " (yes/no)" : "");
+		    fd->type == CF_TIME       ? " (RFC 3339)"
+			: fd->type == CF_BOOL ? " (yes/no)"
+					      : "");
 	}
 }
 
@@ -408,7 +449,8 @@ case_new(struct desk *k, int argc, char **argv)
 	}
 	if (optind != argc || !have_type || !c->agency[0] ||
 	    c->received == CS_TIME_NONE) {
-		fprintf(stderr, "custos: case new: need --type, --agency and "
+		fprintf(stderr,
+		    "custos: case new: need --type, --agency and "
 		    "--received (custos case new --help)\n");
 		rc = 2;
 		goto out;
@@ -475,7 +517,8 @@ case_update(struct desk *k, int argc, char **argv)
 		if (desk_opt(k, opt, optarg))
 			continue;
 		if (opt == 'h') {
-			printf("usage: custos case update ID [the options of "
+			printf(
+			    "usage: custos case update ID [the options of "
 			    "case new] [--renew] [--extend]\n"
 			    "           [--terminate] [--followup] "
 			    "[--backup-confirmed] [--event-note TEXT]\n"
@@ -497,7 +540,8 @@ case_update(struct desk *k, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || !ed.changed) {
-		fprintf(stderr, "custos: case update: need ID and something "
+		fprintf(stderr,
+		    "custos: case update: need ID and something "
 		    "to change\n");
 		rc = 2;
 		goto out;
@@ -510,8 +554,8 @@ case_update(struct desk *k, int argc, char **argv)
 	desk_open(k, 1, 1);
 	c = desk_load(k, argv[optind]);
 	if (c->closed) {
-		fprintf(stderr, "custos: case update: case %s is closed\n",
-		    c->id);
+		fprintf(
+		    stderr, "custos: case update: case %s is closed\n", c->id);
 		rc = 1;
 		goto done;
 	}
@@ -533,7 +577,7 @@ case_update(struct desk *k, int argc, char **argv)
 	}
 	for (i = 0; i < ed.nev; i++)
 		if (cs_casedb_event(k->db, c, ed.events[i], k->now, k->by,
-		    ed.ev_note, &eb) != CS_OK) {
+			ed.ev_note, &eb) != CS_OK) {
 			fprintf(stderr, "custos: case update: %s\n", eb.msg);
 			rc = 1;
 			goto done;
@@ -598,7 +642,8 @@ case_show(struct desk *k, int argc, char **argv)
 {
 	struct cs_case *c;
 	struct cs_buf b;
-	int i = one_id(k, argc, argv, "usage: custos case show ID [--json]\n\n"
+	int i = one_id(k, argc, argv,
+	    "usage: custos case show ID [--json]\n\n"
 	    "The case: fields, targets, categories, documents, events, what "
 	    "the\nrules find (BLOCK, WARN, ROUTE, INFO), deadlines, gag.\n",
 	    NULL, NULL, NULL);
@@ -634,9 +679,11 @@ case_list(struct desk *k, int argc, char **argv)
 	const struct cs_finding *blk;
 	char **ids;
 	size_t n, i;
-	int a = one_id(k, argc, argv, "usage: custos case list [--json]\n\n"
+	int a = one_id(k, argc, argv,
+	    "usage: custos case list [--json]\n\n"
 	    "Every case: id, type, state, agency, and the rule that blocks "
-	    "it.\n", NULL, NULL, NULL);
+	    "it.\n",
+	    NULL, NULL, NULL);
 
 	if (a < 0)
 		return a == -1 ? 0 : 2;
@@ -656,20 +703,24 @@ case_list(struct desk *k, int argc, char **argv)
 		cs_time_format(c->received, ts);
 		cs_buf_init(&b, NULL, 0, 1 << 20);
 		if (k->json) {
-			cs_buf_appendf(&b, "%s{\"id\":\"%s\",\"type\":\"%s\","
-			    "\"status\":\"%s\",\"agency\":", i ? "," : "",
-			    c->id, c->type_name, c->closed ? "closed" : "open");
+			cs_buf_appendf(&b,
+			    "%s{\"id\":\"%s\",\"type\":\"%s\","
+			    "\"status\":\"%s\",\"agency\":",
+			    i ? "," : "", c->id, c->type_name,
+			    c->closed ? "closed" : "open");
 			cs_buf_json_str(&b, c->agency, strlen(c->agency));
-			cs_buf_appendf(&b, ",\"received\":\"%s\","
-			    "\"blocked_by\":", ts);
+			cs_buf_appendf(&b,
+			    ",\"received\":\"%s\","
+			    "\"blocked_by\":",
+			    ts);
 			if (blk)
 				cs_buf_appendf(&b, "\"%s\"}", blk->rule);
 			else
 				cs_buf_puts(&b, "null}");
 		} else {
 			cs_buf_appendf(&b, "%-10s %-22s %-6s %-20s %s\n", c->id,
-			    c->type_name, c->closed ? "closed" : "open",
-			    ts, blk ? blk->rule : "-");
+			    c->type_name, c->closed ? "closed" : "open", ts,
+			    blk ? blk->rule : "-");
 		}
 		fputs(b.data, stdout);
 		cs_buf_release(&b);
@@ -696,15 +747,16 @@ static int
 case_close(struct desk *k, int argc, char **argv)
 {
 	static const struct option extra[] = {
-		{"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+	    {"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
 	struct cs_errbuf eb = {""};
 	const char *note = NULL;
 	struct cs_case *c;
 	struct cs_buf b;
-	int i = one_id(k, argc, argv, "usage: custos case close ID --by NAME "
+	int i = one_id(k, argc, argv,
+	    "usage: custos case close ID --by NAME "
 	    "[--note TEXT] [--json]\n\nClose a case: its implicit hold "
-	    "(R-PRES-4) ends and no lookup runs under it.\n", extra, note_opt,
-	    &note);
+	    "(R-PRES-4) ends and no lookup runs under it.\n",
+	    extra, note_opt, &note);
 
 	if (i < 0)
 		return i == -1 ? 0 : 2;
@@ -724,7 +776,7 @@ case_close(struct desk *k, int argc, char **argv)
 	c->closed = 1;
 	if (cs_casedb_save(k->db, c, &eb) != CS_OK ||
 	    cs_casedb_event(k->db, c, "close", k->now, k->by, note, &eb) !=
-	    CS_OK) {
+		CS_OK) {
 		fprintf(stderr, "custos: case close: %s\n", eb.msg);
 		cs_case_free(c);
 		desk_close(k);
@@ -752,10 +804,12 @@ case_holds(struct desk *k, int argc, char **argv)
 	struct cs_hold *h = NULL;
 	char tv[CS_CASE_STR + 64], ts[40];
 	size_t n = 0, i;
-	int a = one_id(k, argc, argv, "usage: custos case holds [--json]\n\n"
+	int a = one_id(k, argc, argv,
+	    "usage: custos case holds [--json]\n\n"
 	    "What retention must keep now: the targets of every open case "
 	    "(R-PRES-4)\nand of preservation (R-PRES-1/2) and CyberTipline "
-	    "(R-CSAM-1) holds until\nthey end.\n", NULL, NULL, NULL);
+	    "(R-CSAM-1) holds until\nthey end.\n",
+	    NULL, NULL, NULL);
 
 	if (a < 0)
 		return a == -1 ? 0 : 2;
@@ -778,9 +832,10 @@ case_holds(struct desk *k, int argc, char **argv)
 		if (h[i].until != CS_TIME_NONE)
 			cs_time_format(h[i].until, ts);
 		if (k->json) {
-			cs_buf_appendf(&b, "%s{\"case\":\"%s\",\"rule\":\"%s\","
-			    "\"target\":", i ? "," : "", h[i].case_id,
-			    h[i].basis);
+			cs_buf_appendf(&b,
+			    "%s{\"case\":\"%s\",\"rule\":\"%s\","
+			    "\"target\":",
+			    i ? "," : "", h[i].case_id, h[i].basis);
 			cs_buf_json_str(&b, tv, strlen(tv));
 			cs_buf_puts(&b, ",\"until\":");
 			if (h[i].until != CS_TIME_NONE)
@@ -789,8 +844,9 @@ case_holds(struct desk *k, int argc, char **argv)
 				cs_buf_puts(&b, "null}");
 		} else {
 			cs_buf_appendf(&b, "%-10s %-9s %s until %s\n",
-			    h[i].case_id, h[i].basis, tv, h[i].until !=
-			    CS_TIME_NONE ? ts : "the case closes");
+			    h[i].case_id, h[i].basis, tv,
+			    h[i].until != CS_TIME_NONE ? ts
+						       : "the case closes");
 		}
 		fputs(b.data, stdout);
 		cs_buf_release(&b);
@@ -808,20 +864,20 @@ static const struct {
 	int (*fn)(struct desk *, int, char **);
 	const char *help;
 } subs[] = {
-	{"new", case_new, "enter a request as a case; prints its id"},
-	{"show", case_show, "a case with its findings and deadlines"},
-	{"list", case_list, "every case"},
-	{"update", case_update, "change a case, add documents, record events"},
-	{"close", case_close, "close a case"},
-	{"ack", case_ack, "acknowledge a WARN or ROUTE finding"},
-	{"verify", case_verify, "record the call-back verification"},
-	{"approve", case_approve, "approve (two-person rule for intercepts)"},
-	{"certify", case_certify, "sign the 47 CFR 1.20004 certification"},
-	{"due", case_due, "what falls due, soonest first"},
-	{"holds", case_holds, "what retention must keep (holds in force)"},
-	{"cost", case_cost, "add a cost line"},
-	{"invoice", case_invoice, "the invoice of a case (--paid: mark paid)"},
-	{"notify", case_notify, "the notice to the subscriber, unless gagged"},
+    {"new", case_new, "enter a request as a case; prints its id"},
+    {"show", case_show, "a case with its findings and deadlines"},
+    {"list", case_list, "every case"},
+    {"update", case_update, "change a case, add documents, record events"},
+    {"close", case_close, "close a case"},
+    {"ack", case_ack, "acknowledge a WARN or ROUTE finding"},
+    {"verify", case_verify, "record the call-back verification"},
+    {"approve", case_approve, "approve (two-person rule for intercepts)"},
+    {"certify", case_certify, "sign the 47 CFR 1.20004 certification"},
+    {"due", case_due, "what falls due, soonest first"},
+    {"holds", case_holds, "what retention must keep (holds in force)"},
+    {"cost", case_cost, "add a cost line"},
+    {"invoice", case_invoice, "the invoice of a case (--paid: mark paid)"},
+    {"notify", case_notify, "the notice to the subscriber, unless gagged"},
 };
 
 int
@@ -833,16 +889,19 @@ cmd_case(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		FILE *f = argc < 2 ? stderr : stdout;
-		fprintf(f, "usage: custos case SUBCOMMAND [OPTIONS]\n\n"
+		fprintf(f,
+		    "usage: custos case SUBCOMMAND [OPTIONS]\n\n"
 		    "The legal-process desk: every request is a case, and the "
 		    "rules of\nspec/legal-rules.md decide what it may see and "
 		    "what falls due when.\nEvery action names who acted (--by "
 		    "NAME or $CUSTOS_USER) and is audited.\n\n");
 		for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 			fprintf(f, "  %-8s %s\n", subs[i].name, subs[i].help);
-		fprintf(f, "  %-8s %s\n", "export", "the response package "
+		fprintf(f, "  %-8s %s\n", "export",
+		    "the response package "
 		    "(records, report, certification, manifest)");
-		fprintf(f, "\nCommon options: --data DIR --keys DIR --config "
+		fprintf(f,
+		    "\nCommon options: --data DIR --keys DIR --config "
 		    "FILE --by NAME --json\n");
 		return argc < 2 ? 2 : 0;
 	}
@@ -853,7 +912,9 @@ cmd_case(int argc, char **argv)
 			desk_init(&k);
 			return subs[i].fn(&k, argc - 1, argv + 1);
 		}
-	fprintf(stderr, "custos: case: unknown subcommand '%s' (custos case "
-	    "--help)\n", argv[1]);
+	fprintf(stderr,
+	    "custos: case: unknown subcommand '%s' (custos case "
+	    "--help)\n",
+	    argv[1]);
 	return 2;
 }

@@ -15,23 +15,25 @@
 
 struct desk {
 	struct dirs d;
-	const char *config;	/* --config or NULL */
-	const char *by;		/* --by, else $CUSTOS_USER */
+	const char *config; /* --config or NULL */
+	const char *by;     /* --by, else $CUSTOS_USER */
 	int json;
 	struct cs_config cfg;
-	struct cs_casedb *db;	/* owned */
-	struct cs_audit *audit;	/* owned */
+	struct cs_casedb *db;   /* owned */
+	struct cs_audit *audit; /* owned */
 	cs_time now;
 };
 
 /* common options: data, keys, config, by, json, help */
-#define DESK_OPTS                                                            \
-	{"data", required_argument, NULL, 'd'},                              \
-	{"keys", required_argument, NULL, 'k'},                              \
-	{"config", required_argument, NULL, 'c'},                            \
-	{"by", required_argument, NULL, 'B'},                                \
-	{"json", no_argument, NULL, 'j'},                                    \
-	{"help", no_argument, NULL, 'h'}
+#define DESK_OPTS                                     \
+	{"data", required_argument, NULL, 'd'},       \
+	    {"keys", required_argument, NULL, 'k'},   \
+	    {"config", required_argument, NULL, 'c'}, \
+	    {"by", required_argument, NULL, 'B'},     \
+	    {"json", no_argument, NULL, 'j'},         \
+	{                                             \
+		"help", no_argument, NULL, 'h'        \
+	}
 
 /* desk_init - defaults (directories from the environment, clock) */
 void desk_init(struct desk *k);

@@ -24,14 +24,14 @@ parse(struct desk *k, int argc, char **argv, const char *usage,
     const char *extra, struct actopts *o, int nargs)
 {
 	static const struct option all[] = {
-		DESK_OPTS,
-		{"number", required_argument, NULL, 'N'},
-		{"note", required_argument, NULL, 'n'},
-		{"amount", required_argument, NULL, 'A'},
-		{"what", required_argument, NULL, 'W'},
-		{"within", required_argument, NULL, 'w'},
-		{"paid", no_argument, NULL, 'P'},
-		{NULL, 0, NULL, 0},
+	    DESK_OPTS,
+	    {"number", required_argument, NULL, 'N'},
+	    {"note", required_argument, NULL, 'n'},
+	    {"amount", required_argument, NULL, 'A'},
+	    {"what", required_argument, NULL, 'W'},
+	    {"within", required_argument, NULL, 'w'},
+	    {"paid", no_argument, NULL, 'P'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -48,12 +48,24 @@ parse(struct desk *k, int argc, char **argv, const char *usage,
 			return -2;
 		}
 		switch (opt) {
-		case 'N': o->number = optarg; break;
-		case 'n': o->note = optarg; break;
-		case 'A': o->amount = optarg; break;
-		case 'W': o->what = optarg; break;
-		case 'w': o->within = optarg; break;
-		case 'P': o->paid = 1; break;
+		case 'N':
+			o->number = optarg;
+			break;
+		case 'n':
+			o->note = optarg;
+			break;
+		case 'A':
+			o->amount = optarg;
+			break;
+		case 'W':
+			o->what = optarg;
+			break;
+		case 'w':
+			o->within = optarg;
+			break;
+		case 'P':
+			o->paid = 1;
+			break;
 		}
 	}
 	if (argc - optind != nargs) {
@@ -63,11 +75,11 @@ parse(struct desk *k, int argc, char **argv, const char *usage,
 	return optind;
 }
 
-#define PARSE(usage, extra, nargs)                                           \
-	do {                                                                 \
-		i = parse(k, argc, argv, usage, extra, &o, nargs);           \
-		if (i < 0)                                                   \
-			return i == -1 ? 0 : 2;                              \
+#define PARSE(usage, extra, nargs)                                 \
+	do {                                                       \
+		i = parse(k, argc, argv, usage, extra, &o, nargs); \
+		if (i < 0)                                         \
+			return i == -1 ? 0 : 2;                    \
 	} while (0)
 
 /* detail - a small JSON object {"k":"v",...} from pairs (NULL ends) */
@@ -128,8 +140,8 @@ case_ack(struct desk *k, int argc, char **argv)
 	int i, found = 0, blocks = 0, rc;
 
 	PARSE("usage: custos case ack ID RULE --by NAME [--note TEXT]\n\n"
-	    "Acknowledge a WARN (or, for counsel, a ROUTE) finding of the "
-	    "case;\nBLOCK findings cannot be acknowledged, only fixed.\n",
+	      "Acknowledge a WARN (or, for counsel, a ROUTE) finding of the "
+	      "case;\nBLOCK findings cannot be acknowledged, only fixed.\n",
 	    "n", 2);
 	desk_open(k, 1, 1);
 	c = desk_load(k, argv[i]);
@@ -143,9 +155,11 @@ case_ack(struct desk *k, int argc, char **argv)
 			blocks = 1;
 	}
 	if (!found) {
-		fprintf(stderr, "custos: case ack: %s %s on case %s: nothing to "
-		    "acknowledge\n", argv[i + 1], blocks ? "is a BLOCK" :
-		    "does not apply", c->id);
+		fprintf(stderr,
+		    "custos: case ack: %s %s on case %s: nothing to "
+		    "acknowledge\n",
+		    argv[i + 1], blocks ? "is a BLOCK" : "does not apply",
+		    c->id);
 		return finish(k, c, 1);
 	}
 	cs_buf_init(&b, NULL, 0, 4096);
@@ -153,7 +167,8 @@ case_ack(struct desk *k, int argc, char **argv)
 	rc = record(k, c, "ack", argv[i + 1], "case.ack", b.data);
 	cs_buf_release(&b);
 	if (rc == 0)
-		printf("%s: %s acknowledged by %s\n", c->id, argv[i + 1], k->by);
+		printf(
+		    "%s: %s acknowledged by %s\n", c->id, argv[i + 1], k->by);
 	return finish(k, c, rc);
 }
 
@@ -166,10 +181,12 @@ case_verify(struct desk *k, int argc, char **argv)
 	char note[CS_CASE_STR];
 	int i, rc;
 
-	PARSE("usage: custos case verify ID --by NAME --number PHONE "
+	PARSE(
+	    "usage: custos case verify ID --by NAME --number PHONE "
 	    "[--note TEXT]\n\nRecord the call-back that verified the request: "
 	    "who called, when, which\n(published) number of the court or "
-	    "agency.\n", "Nn", 1);
+	    "agency.\n",
+	    "Nn", 1);
 	if (o.number == NULL || strlen(o.number) > 64) {
 		fprintf(stderr, "custos: case verify: need --number PHONE\n");
 		return 2;
@@ -183,8 +200,8 @@ case_verify(struct desk *k, int argc, char **argv)
 	rc = record(k, c, "verify", note, "case.verify", b.data);
 	cs_buf_release(&b);
 	if (rc == 0)
-		printf("%s: verified by call-back to %s by %s\n", c->id, o.number,
-		    k->by);
+		printf("%s: verified by call-back to %s by %s\n", c->id,
+		    o.number, k->by);
 	return finish(k, c, rc);
 }
 
@@ -192,13 +209,18 @@ static const char *
 intercept_kind(enum cs_ctype t)
 {
 	switch (t) {
-	case CT_T3: return "Title III interception (18 USC 2518)";
-	case CT_T3_EMERG: return "Title III emergency interception "
-	    "(18 USC 2518(7))";
-	case CT_PT: return "pen register and trap and trace (18 USC 3123)";
-	case CT_PT_EMERG: return "emergency pen register and trap and trace "
-	    "(18 USC 3125)";
-	default: return "other";
+	case CT_T3:
+		return "Title III interception (18 USC 2518)";
+	case CT_T3_EMERG:
+		return "Title III emergency interception "
+		       "(18 USC 2518(7))";
+	case CT_PT:
+		return "pen register and trap and trace (18 USC 3123)";
+	case CT_PT_EMERG:
+		return "emergency pen register and trap and trace "
+		       "(18 USC 3125)";
+	default:
+		return "other";
 	}
 }
 
@@ -211,10 +233,12 @@ certification(struct desk *k, const struct cs_case *c, const char *approver,
 	struct cs_ssi ssi;
 	size_t i;
 
-	cs_buf_appendf(b, "CERTIFICATION OF INTERCEPTION (47 CFR 1.20004)\n"
-	    "Carrier: %s\nCase: %s (%s)\n\n", k->cfg.operator_name[0] ?
-	    k->cfg.operator_name : "(operator_name not configured)", c->id,
-	    c->type_name);
+	cs_buf_appendf(b,
+	    "CERTIFICATION OF INTERCEPTION (47 CFR 1.20004)\n"
+	    "Carrier: %s\nCase: %s (%s)\n\n",
+	    k->cfg.operator_name[0] ? k->cfg.operator_name
+				    : "(operator_name not configured)",
+	    c->id, c->type_name);
 	cs_buf_puts(b, "(i) Target identifiers:\n");
 	for (i = 0; i < c->nt; i++) {
 		cs_target_format(&c->t[i], tv, sizeof(tv));
@@ -222,34 +246,48 @@ certification(struct desk *k, const struct cs_case *c, const char *approver,
 	}
 	if (c->activated != CS_TIME_NONE)
 		cs_time_format(c->activated, ts);
-	cs_buf_appendf(b, "(ii) Start date and time the carrier enabled the "
-	    "interception: %s\n", c->activated != CS_TIME_NONE ? ts :
-	    "(not yet enabled; recorded at activation)");
-	cs_buf_appendf(b, "(iii) Law-enforcement officer presenting the "
-	    "authorization: %s%s%s%s\n", c->officer_name[0] ? c->officer_name :
-	    "(unknown)", c->agency[0] ? " (" : "", c->agency,
-	    c->agency[0] ? ")" : "");
-	cs_buf_appendf(b, "(iv) Person who signed the legal authorization: "
-	    "%s\n", c->judge[0] ? c->judge : c->official[0] ? c->official :
-	    "(unknown)");
-	cs_buf_appendf(b, "(v) Type of interception: %s\n",
-	    intercept_kind(c->type));
-	cs_buf_appendf(b, "(vi) Carrier employee responsible: %s\n\n", approver);
+	cs_buf_appendf(b,
+	    "(ii) Start date and time the carrier enabled the "
+	    "interception: %s\n",
+	    c->activated != CS_TIME_NONE
+		? ts
+		: "(not yet enabled; recorded at activation)");
+	cs_buf_appendf(b,
+	    "(iii) Law-enforcement officer presenting the "
+	    "authorization: %s%s%s%s\n",
+	    c->officer_name[0] ? c->officer_name : "(unknown)",
+	    c->agency[0] ? " (" : "", c->agency, c->agency[0] ? ")" : "");
+	cs_buf_appendf(b,
+	    "(iv) Person who signed the legal authorization: "
+	    "%s\n",
+	    c->judge[0]          ? c->judge
+		: c->official[0] ? c->official
+				 : "(unknown)");
+	cs_buf_appendf(
+	    b, "(v) Type of interception: %s\n", intercept_kind(c->type));
+	cs_buf_appendf(
+	    b, "(vi) Carrier employee responsible: %s\n\n", approver);
 	cs_buf_puts(b, "Legal authorization appended (SHA-256):\n");
 	for (i = 0; i < c->nd; i++)
 		if (strcmp(c->d[i].kind, "calea_cert") != 0)
 			cs_buf_appendf(b, "    %s  %s (%s)\n", c->d[i].sha,
 			    c->d[i].name, c->d[i].kind);
 	if (cs_casedb_ssi_get(k->db, &ssi, NULL) == CS_OK)
-		cs_buf_appendf(b, "\nKept for the period stated in the SSI "
-		    "policy %s.\n", ssi.sha);
+		cs_buf_appendf(b,
+		    "\nKept for the period stated in the SSI "
+		    "policy %s.\n",
+		    ssi.sha);
 	cs_time_format(k->now, ts);
 	if (signer)
-		cs_buf_appendf(b, "\nI certify that this record is complete and "
-		    "accurate.\nSigned: %s    Date: %s\n", signer, ts);
+		cs_buf_appendf(b,
+		    "\nI certify that this record is complete and "
+		    "accurate.\nSigned: %s    Date: %s\n",
+		    signer, ts);
 	else
-		cs_buf_appendf(b, "\nGenerated at approval, %s.  Signature: "
-		    "pending (custos case certify %s --by NAME)\n", ts, c->id);
+		cs_buf_appendf(b,
+		    "\nGenerated at approval, %s.  Signature: "
+		    "pending (custos case certify %s --by NAME)\n",
+		    ts, c->id);
 }
 
 int
@@ -265,28 +303,32 @@ case_approve(struct desk *k, int argc, char **argv)
 	int i, rc, intercept;
 
 	PARSE("usage: custos case approve ID --by NAME [--note TEXT]\n\n"
-	    "Approve a case for disclosure or interception.  Needs the SSI "
-	    "policy\n(custos ssi set).  An intercept needs an approver other "
-	    "than the person\nwho entered the case (47 USC 1004); approval "
-	    "generates its 47 CFR 1.20004\ncertification, to be signed with "
-	    "custos case certify.\n", "n", 1);
+	      "Approve a case for disclosure or interception.  Needs the SSI "
+	      "policy\n(custos ssi set).  An intercept needs an approver other "
+	      "than the person\nwho entered the case (47 USC 1004); approval "
+	      "generates its 47 CFR 1.20004\ncertification, to be signed with "
+	      "custos case certify.\n",
+	    "n", 1);
 	desk_open(k, 1, 1);
 	c = desk_load(k, argv[i]);
 	intercept = (CT_BIT(c->type) & CT_INTERCEPTS) != 0;
 	if (c->closed)
-		return finish(k, c, desk_refuse(k, "approve", c->id, "R-CLOSED",
-		    "the case is closed"));
+		return finish(k, c,
+		    desk_refuse(
+			k, "approve", c->id, "R-CLOSED", "the case is closed"));
 	if (cs_casedb_ssi_get(k->db, &ssi, NULL) != CS_OK)
-		return finish(k, c, desk_refuse(k, "approve", c->id,
-		    "R-CALEA-3", "no SSI policy registered (47 CFR 1.20003): "
-		    "custos ssi set FILE"));
+		return finish(k, c,
+		    desk_refuse(k, "approve", c->id, "R-CALEA-3",
+			"no SSI policy registered (47 CFR 1.20003): "
+			"custos ssi set FILE"));
 	if (intercept && strcmp(k->by, c->created_by) == 0)
-		return finish(k, c, desk_refuse(k, "approve", c->id,
-		    "R-CALEA-1", "the approver must be an employee other than "
-		    "the one who entered the case (47 USC 1004)"));
+		return finish(k, c,
+		    desk_refuse(k, "approve", c->id, "R-CALEA-1",
+			"the approver must be an employee other than "
+			"the one who entered the case (47 USC 1004)"));
 	if (cs_rules_approved(c, intercept)) {
-		fprintf(stderr, "custos: case approve: %s is already approved\n",
-		    c->id);
+		fprintf(stderr,
+		    "custos: case approve: %s is already approved\n", c->id);
 		return finish(k, c, 1);
 	}
 	/* everything else must be in order: judge as if approved */
@@ -301,32 +343,34 @@ case_approve(struct desk *k, int argc, char **argv)
 		if (strcmp(f[j].rule, "R-POL-PAYMENT") == 0 ||
 		    strcmp(f[j].rule, "R-CALEA-2") == 0)
 			continue;
-		if (f[j].out == RO_BLOCK || ((f[j].out == RO_WARN ||
-		    f[j].out == RO_ROUTE) && !f[j].acked))
-			return finish(k, c, desk_refuse(k, "approve", c->id,
-			    f[j].rule, f[j].msg));
+		if (f[j].out == RO_BLOCK ||
+		    ((f[j].out == RO_WARN || f[j].out == RO_ROUTE) &&
+			!f[j].acked))
+			return finish(k, c,
+			    desk_refuse(
+				k, "approve", c->id, f[j].rule, f[j].msg));
 	}
 	cs_buf_init(&b, NULL, 0, 1 << 20);
 	if (intercept) {
 		certification(k, c, k->by, NULL, &b);
 		if (cs_casedb_add_doc(k->db, c, b.data, b.len,
-		    "certification-1.20004.txt", "calea_cert", k->by, k->now,
-		    &eb) != CS_OK) {
+			"certification-1.20004.txt", "calea_cert", k->by,
+			k->now, &eb) != CS_OK) {
 			fprintf(stderr, "custos: case approve: %s\n", eb.msg);
 			cs_buf_release(&b);
 			return finish(k, c, 1);
 		}
 	}
 	cs_buf_reset(&b);
-	detail(&b, "note", o.note, "certification", intercept ?
-	    c->d[c->nd - 1].sha : NULL, (char *)NULL);
+	detail(&b, "note", o.note, "certification",
+	    intercept ? c->d[c->nd - 1].sha : NULL, (char *)NULL);
 	rc = record(k, c, "approve", o.note, "case.approve", b.data);
 	cs_buf_release(&b);
 	if (rc == 0) {
 		printf("%s: approved by %s\n", c->id, k->by);
 		if (intercept)
 			printf("47 CFR 1.20004 certification %s: sign it with "
-			    "custos case certify %s --by NAME\n",
+			       "custos case certify %s --by NAME\n",
 			    c->d[c->nd - 1].sha, c->id);
 	}
 	return finish(k, c, rc);
@@ -343,36 +387,39 @@ case_certify(struct desk *k, int argc, char **argv)
 	int i, rc;
 
 	PARSE("usage: custos case certify ID --by NAME\n\nSign the 47 CFR "
-	    "1.20004 certification generated at approval; the signed\n"
-	    "record is stored with the case and cannot be signed again.\n",
+	      "1.20004 certification generated at approval; the signed\n"
+	      "record is stored with the case and cannot be signed again.\n",
 	    "n", 1);
 	desk_open(k, 1, 1);
 	c = desk_load(k, argv[i]);
 	a = cs_case_last(c, "approve");
 	if (!cs_case_has_doc(c, "calea_cert") || a == NULL) {
-		fprintf(stderr, "custos: case certify: %s has no certification "
+		fprintf(stderr,
+		    "custos: case certify: %s has no certification "
 		    "to sign (approve it first; only intercepts have one)\n",
 		    c->id);
 		return finish(k, c, 1);
 	}
 	if (cs_case_count(c, "certify")) {
-		fprintf(stderr, "custos: case certify: %s: the certification "
-		    "is already signed\n", c->id);
+		fprintf(stderr,
+		    "custos: case certify: %s: the certification "
+		    "is already signed\n",
+		    c->id);
 		return finish(k, c, 1);
 	}
 	cs_buf_init(&b, NULL, 0, 1 << 20);
 	certification(k, c, a->by, k->by, &b);
 	if (cs_casedb_add_doc(k->db, c, b.data, b.len,
-	    "certification-1.20004-signed.txt", "calea_cert", k->by, k->now,
-	    &eb) != CS_OK) {
+		"certification-1.20004-signed.txt", "calea_cert", k->by, k->now,
+		&eb) != CS_OK) {
 		fprintf(stderr, "custos: case certify: %s\n", eb.msg);
 		cs_buf_release(&b);
 		return finish(k, c, 1);
 	}
 	cs_buf_reset(&b);
 	detail(&b, "certification", c->d[c->nd - 1].sha, (char *)NULL);
-	rc = record(k, c, "certify", c->d[c->nd - 1].sha, "case.certify",
-	    b.data);
+	rc = record(
+	    k, c, "certify", c->d[c->nd - 1].sha, "case.certify", b.data);
 	cs_buf_release(&b);
 	if (rc == 0)
 		printf("%s: certification signed by %s (%s)\n", c->id, k->by,
@@ -414,13 +461,16 @@ case_cost(struct desk *k, int argc, char **argv)
 	char usd[32];
 	int i;
 
-	PARSE("usage: custos case cost ID --amount USD --what TEXT --by NAME\n"
+	PARSE(
+	    "usage: custos case cost ID --amount USD --what TEXT --by NAME\n"
 	    "\nA cost line: reasonable costs of searching, assembling and "
 	    "reproducing\n(18 USC 2706), or of intercept assistance (2518(4), "
-	    "3124(c)).\n", "AW", 1);
+	    "3124(c)).\n",
+	    "AW", 1);
 	if (o.amount == NULL || o.what == NULL || parse_usd(o.amount, &cents) ||
 	    strlen(o.what) >= CS_CASE_STR) {
-		fprintf(stderr, "custos: case cost: need --amount USD (e.g. "
+		fprintf(stderr,
+		    "custos: case cost: need --amount USD (e.g. "
 		    "125.50) and --what TEXT\n");
 		return 2;
 	}
@@ -454,9 +504,10 @@ case_invoice(struct desk *k, int argc, char **argv)
 	int i;
 
 	PARSE("usage: custos case invoice ID [--paid] --by NAME [--json]\n\n"
-	    "The invoice of a case's cost lines (18 USC 2706), stored with "
-	    "the case;\n--paid records that it was paid (payment before "
-	    "fulfilment).\n", "P", 1);
+	      "The invoice of a case's cost lines (18 USC 2706), stored with "
+	      "the case;\n--paid records that it was paid (payment before "
+	      "fulfilment).\n",
+	    "P", 1);
 	desk_open(k, 1, 1);
 	c = desk_load(k, argv[i]);
 	if (o.paid) {
@@ -476,9 +527,11 @@ case_invoice(struct desk *k, int argc, char **argv)
 	}
 	cs_buf_init(&b, NULL, 0, 1 << 20);
 	cs_time_format(k->now, ts);
-	cs_buf_appendf(&b, "INVOICE\n%s\n%s\n%s %s\n\nTo: %s%s%s\nRe: case %s "
-	    "(%s)\nDate: %s\n\n", k->cfg.operator_name, k->cfg.operator_address,
-	    k->cfg.contact_phone, k->cfg.contact_email, c->agency,
+	cs_buf_appendf(&b,
+	    "INVOICE\n%s\n%s\n%s %s\n\nTo: %s%s%s\nRe: case %s "
+	    "(%s)\nDate: %s\n\n",
+	    k->cfg.operator_name, k->cfg.operator_address, k->cfg.contact_phone,
+	    k->cfg.contact_email, c->agency,
 	    c->agency_ref[0] ? ", reference " : "", c->agency_ref, c->id,
 	    c->type_name, ts);
 	for (j = 0; j < n; j++) {
@@ -486,12 +539,14 @@ case_invoice(struct desk *k, int argc, char **argv)
 		cs_buf_appendf(&b, "  %-60s %12s\n", cl[j].what, usd);
 	}
 	fmt_usd(c->cost_cents, usd);
-	cs_buf_appendf(&b, "  %-60s %12s USD\n\nReasonable costs directly "
+	cs_buf_appendf(&b,
+	    "  %-60s %12s USD\n\nReasonable costs directly "
 	    "incurred in searching for, assembling and\nreproducing the "
-	    "information (18 USC 2706; 2518(4); 3124(c)).\n", "TOTAL", usd);
+	    "information (18 USC 2706; 2518(4); 3124(c)).\n",
+	    "TOTAL", usd);
 	if (cs_casedb_put_blob(k->db, b.data, b.len, sha, &eb) != CS_OK ||
-	    cs_casedb_add_doc(k->db, c, b.data, b.len, "invoice.txt",
-	    "invoice", k->by, k->now, &eb) != CS_OK) {
+	    cs_casedb_add_doc(k->db, c, b.data, b.len, "invoice.txt", "invoice",
+		k->by, k->now, &eb) != CS_OK) {
 		fprintf(stderr, "custos: case invoice: %s\n", eb.msg);
 		cs_buf_release(&b);
 		free(cl);
@@ -508,8 +563,8 @@ case_invoice(struct desk *k, int argc, char **argv)
 			cs_buf_appendf(&j2, ",\"amount_usd\":\"%s\"}", usd);
 		}
 		fmt_usd(c->cost_cents, usd);
-		cs_buf_appendf(&j2, "],\"total_usd\":\"%s\",\"sha256\":\"%s\"}\n",
-		    usd, sha);
+		cs_buf_appendf(&j2,
+		    "],\"total_usd\":\"%s\",\"sha256\":\"%s\"}\n", usd, sha);
 		fputs(j2.data, stdout);
 		cs_buf_release(&j2);
 	} else {
@@ -539,61 +594,67 @@ case_notify(struct desk *k, int argc, char **argv)
 	size_t j;
 	int i, found = 0;
 
-	PARSE("usage: custos case notify ID --by NAME [--json]\n\nThe notice "
+	PARSE(
+	    "usage: custos case notify ID --by NAME [--json]\n\nThe notice "
 	    "to the subscriber (name and address from the subscriber\n"
 	    "directory), stored with the case, with the time it was sent.  "
 	    "Refused\nwhile any gag applies (2705(b), 3123(d), 2511(2)(a)(ii), "
-	    "FISA/NSL) or when\nthe policy notify_customers is off.\n", "", 1);
+	    "FISA/NSL) or when\nthe policy notify_customers is off.\n",
+	    "", 1);
 	desk_open(k, 1, 1);
 	c = desk_load(k, argv[i]);
 	cs_casedb_env(k->db, c, &k->cfg, k->now, &env);
 	if (cs_rules_gag(c, &env, &basis, &until)) {
 		if (until != CS_TIME_NONE)
 			cs_time_format(until, ts);
-		snprintf(msg, sizeof(msg), "a gag applies: %s (until %s)", basis,
-		    until != CS_TIME_NONE ? ts : "further order");
-		return finish(k, c, desk_refuse(k, "notify", c->id, "R-NDO-2",
-		    msg));
+		snprintf(msg, sizeof(msg), "a gag applies: %s (until %s)",
+		    basis, until != CS_TIME_NONE ? ts : "further order");
+		return finish(
+		    k, c, desk_refuse(k, "notify", c->id, "R-NDO-2", msg));
 	}
 	if (!k->cfg.notify_customers)
-		return finish(k, c, desk_refuse(k, "notify", c->id, "R-NDO-2",
-		    "the policy notify_customers is off"));
+		return finish(k, c,
+		    desk_refuse(k, "notify", c->id, "R-NDO-2",
+			"the policy notify_customers is off"));
 	for (j = 0; j < c->nt && !found; j++) {
 		if (c->t[j].kind != TK_USERNAME && c->t[j].kind != TK_MAC)
 			continue;
 		who = c->t[j].value;
 		found = cs_subdir_find(k->d.data, cs_casedb_key(k->db), who, &s,
-		    &eb) == CS_OK;
+			    &eb) == CS_OK;
 	}
 	if (!found) {
-		fprintf(stderr, "custos: case notify: no subscriber of case %s "
+		fprintf(stderr,
+		    "custos: case notify: no subscriber of case %s "
 		    "in the directory (a username or mac target, and custos "
-		    "subscribers import)\n", c->id);
+		    "subscribers import)\n",
+		    c->id);
 		return finish(k, c, 1);
 	}
 	cs_buf_init(&b, NULL, 0, 1 << 20);
 	cs_time_format(k->now, ts);
 	cs_time_format(c->received, rcv);
-	cs_buf_appendf(&b, "%s\n%s\n\n%s\n%s\n\nDate: %s\n\nDear %s,\n\n"
+	cs_buf_appendf(&b,
+	    "%s\n%s\n\n%s\n%s\n\nDate: %s\n\nDear %s,\n\n"
 	    "%s received legal process concerning your account %s:\n"
 	    "a %s from %s, received %s.\n"
 	    "If you intend to challenge it, you may wish to consult a lawyer "
-	    "promptly.\nQuestions: %s, %s.\n", k->cfg.operator_name,
-	    k->cfg.operator_address, s.name, s.address, ts,
-	    s.name[0] ? s.name : "Subscriber", k->cfg.operator_name[0] ?
-	    k->cfg.operator_name : "We", s.account[0] ? s.account : who,
-	    c->type_name, c->agency, rcv, k->cfg.contact_phone,
-	    k->cfg.contact_email);
+	    "promptly.\nQuestions: %s, %s.\n",
+	    k->cfg.operator_name, k->cfg.operator_address, s.name, s.address,
+	    ts, s.name[0] ? s.name : "Subscriber",
+	    k->cfg.operator_name[0] ? k->cfg.operator_name : "We",
+	    s.account[0] ? s.account : who, c->type_name, c->agency, rcv,
+	    k->cfg.contact_phone, k->cfg.contact_email);
 	if (cs_casedb_add_doc(k->db, c, b.data, b.len, "notice.txt", "notice",
-	    k->by, k->now, &eb) != CS_OK) {
+		k->by, k->now, &eb) != CS_OK) {
 		fprintf(stderr, "custos: case notify: %s\n", eb.msg);
 		cs_buf_release(&b);
 		return finish(k, c, 1);
 	}
 	fputs(b.data, stdout);
 	cs_buf_reset(&b);
-	detail(&b, "notice", c->d[c->nd - 1].sha, "subscriber", who,
-	    (char *)NULL);
+	detail(
+	    &b, "notice", c->d[c->nd - 1].sha, "subscriber", who, (char *)NULL);
 	i = record(k, c, "notice", c->d[c->nd - 1].sha, "case.notify", b.data);
 	cs_buf_release(&b);
 	return finish(k, c, i);
@@ -621,12 +682,14 @@ case_due(struct desk *k, int argc, char **argv)
 	int i;
 
 	PARSE("usage: custos case due [--within DURATION] [--json]\n\nWhat "
-	    "falls due, soonest first: emergency windows (hours left), hold "
-	    "and\norder expiries, return dates, gags lifting, certification "
-	    "signatures,\nSSI filing (R-CALEA-4).  Overdue items that still "
-	    "need doing come first.\nDURATION: 48h, 14d, 2w.\n", "w", 0);
+	      "falls due, soonest first: emergency windows (hours left), hold "
+	      "and\norder expiries, return dates, gags lifting, certification "
+	      "signatures,\nSSI filing (R-CALEA-4).  Overdue items that still "
+	      "need doing come first.\nDURATION: 48h, 14d, 2w.\n",
+	    "w", 0);
 	if (o.within && cs_duration_parse(o.within, &within) != CS_OK) {
-		fprintf(stderr, "custos: case due: --within wants 48h, 14d, 2w"
+		fprintf(stderr,
+		    "custos: case due: --within wants 48h, 14d, 2w"
 		    "\n");
 		return 2;
 	}
@@ -647,8 +710,8 @@ case_due(struct desk *k, int argc, char **argv)
 			cs_casedb_env(k->db, NULL, &k->cfg, k->now, &env);
 			if (cs_casedb_ssi_get(k->db, &ssi, NULL) != CS_OK)
 				ssi.set_at = ssi.filed_at = CS_TIME_NONE;
-			m = cs_rules_ssi_due(ssi.set_at, ssi.filed_at, &env, d,
-			    CS_RULES_MAXDUE);
+			m = cs_rules_ssi_due(
+			    ssi.set_at, ssi.filed_at, &env, d, CS_RULES_MAXDUE);
 		}
 		if (n + m > cap) {
 			cap = (n + m) * 2;
@@ -679,13 +742,15 @@ case_due(struct desk *k, int argc, char **argv)
 		cs_time_format(all[j].at, ts);
 		cs_buf_init(&b, NULL, 0, 4096);
 		if (k->json) {
-			cs_buf_appendf(&b, "%s{\"case\":%s%s%s,\"rule\":\"%s\","
+			cs_buf_appendf(&b,
+			    "%s{\"case\":%s%s%s,\"rule\":\"%s\","
 			    "\"at\":\"%s\",\"hours_left\":%lld,\"overdue\":%s,"
-			    "\"what\":", j ? "," : "", all[j].case_id[0] ?
-			    "\"" : "", all[j].case_id[0] ? all[j].case_id :
-			    "null", all[j].case_id[0] ? "\"" : "", all[j].rule,
-			    ts, (long long)(left / CS_HOUR), left < 0 ? "true" :
-			    "false");
+			    "\"what\":",
+			    j ? "," : "", all[j].case_id[0] ? "\"" : "",
+			    all[j].case_id[0] ? all[j].case_id : "null",
+			    all[j].case_id[0] ? "\"" : "", all[j].rule, ts,
+			    (long long)(left / CS_HOUR),
+			    left < 0 ? "true" : "false");
 			cs_buf_json_str(&b, all[j].what, strlen(all[j].what));
 			cs_buf_puts(&b, "}");
 		} else {
@@ -699,8 +764,8 @@ case_due(struct desk *k, int argc, char **argv)
 			else
 				snprintf(rel, sizeof(rel), "%lldd left",
 				    (long long)(left / CS_DAY));
-			cs_buf_appendf(&b, "%s  %-14s %-10s %-10s %s\n", ts, rel,
-			    all[j].case_id[0] ? all[j].case_id : "-",
+			cs_buf_appendf(&b, "%s  %-14s %-10s %-10s %s\n", ts,
+			    rel, all[j].case_id[0] ? all[j].case_id : "-",
 			    all[j].rule, all[j].what);
 		}
 		fputs(b.data, stdout);

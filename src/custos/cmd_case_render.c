@@ -95,8 +95,8 @@ case_json(struct desk *k, const struct cs_case *c, struct cs_buf *b)
 		}
 	cs_buf_puts(b, "],\"documents\":[");
 	for (i = 0; i < c->nd; i++) {
-		cs_buf_appendf(b, "%s{\"sha256\":\"%s\",", i ? "," : "",
-		    c->d[i].sha);
+		cs_buf_appendf(
+		    b, "%s{\"sha256\":\"%s\",", i ? "," : "", c->d[i].sha);
 		jstr(b, "name", c->d[i].name);
 		cs_buf_putc(b, ',');
 		jstr(b, "kind", c->d[i].kind);
@@ -121,9 +121,11 @@ case_json(struct desk *k, const struct cs_case *c, struct cs_buf *b)
 	n = case_findings(k, c, f, CS_RULES_MAXF, &blk);
 	cs_buf_puts(b, "],\"findings\":[");
 	for (i = 0; i < n; i++) {
-		cs_buf_appendf(b, "%s{\"rule\":\"%s\",\"outcome\":\"%s\","
-		    "\"acknowledged\":%s,", i ? "," : "", f[i].rule,
-		    cs_outcome_name(f[i].out), f[i].acked ? "true" : "false");
+		cs_buf_appendf(b,
+		    "%s{\"rule\":\"%s\",\"outcome\":\"%s\","
+		    "\"acknowledged\":%s,",
+		    i ? "," : "", f[i].rule, cs_outcome_name(f[i].out),
+		    f[i].acked ? "true" : "false");
 		jstr(b, "message", f[i].msg);
 		cs_buf_putc(b, '}');
 	}
@@ -136,8 +138,8 @@ case_json(struct desk *k, const struct cs_case *c, struct cs_buf *b)
 	nd = cs_rules_due(c, &env, du, CS_RULES_MAXDUE);
 	cs_buf_puts(b, ",\"due\":[");
 	for (i = 0; i < nd; i++) {
-		cs_buf_appendf(b, "%s{\"rule\":\"%s\",", i ? "," : "",
-		    du[i].rule);
+		cs_buf_appendf(
+		    b, "%s{\"rule\":\"%s\",", i ? "," : "", du[i].rule);
 		jtime(b, "at", du[i].at);
 		cs_buf_putc(b, ',');
 		jstr(b, "what", du[i].what);
@@ -185,9 +187,11 @@ case_text(struct desk *k, const struct cs_case *c, struct cs_buf *b)
 			    cs_ccat_name((enum cs_ccat)i));
 	for (i = 0; i < c->nd; i++) {
 		cs_time_format(c->d[i].at, ts);
-		cs_buf_appendf(b, "  document         %s %s (%s, %lld bytes, "
-		    "received by %s at %s)\n", c->d[i].sha, c->d[i].name,
-		    c->d[i].kind, (long long)c->d[i].size, c->d[i].by, ts);
+		cs_buf_appendf(b,
+		    "  document         %s %s (%s, %lld bytes, "
+		    "received by %s at %s)\n",
+		    c->d[i].sha, c->d[i].name, c->d[i].kind,
+		    (long long)c->d[i].size, c->d[i].by, ts);
 	}
 	for (i = 0; i < c->ne; i++) {
 		cs_time_format(c->e[i].at, ts);
@@ -197,16 +201,16 @@ case_text(struct desk *k, const struct cs_case *c, struct cs_buf *b)
 	}
 	n = case_findings(k, c, f, CS_RULES_MAXF, &blk);
 	for (i = 0; i < n; i++)
-		cs_buf_appendf(b, "  %-6s %-14s %s%s\n", cs_outcome_name(f[i].out),
-		    f[i].rule, f[i].msg, f[i].acked ? " (acknowledged)" : "");
+		cs_buf_appendf(b, "  %-6s %-14s %s%s\n",
+		    cs_outcome_name(f[i].out), f[i].rule, f[i].msg,
+		    f[i].acked ? " (acknowledged)" : "");
 	cs_casedb_env(k->db, c, &k->cfg, k->now, &env);
 	nd = cs_rules_due(c, &env, du, CS_RULES_MAXDUE);
 	for (i = 0; i < nd; i++) {
 		cs_time_format(du[i].at, ts);
-		cs_buf_appendf(b, "  due    %s  %-10s %s\n", ts, du[i].rule,
-		    du[i].what);
+		cs_buf_appendf(
+		    b, "  due    %s  %-10s %s\n", ts, du[i].rule, du[i].what);
 	}
-	cs_buf_appendf(b, "  %s\n", blk ? "disclosure: BLOCKED (see above)" :
-	    "disclosure: allowed");
+	cs_buf_appendf(b, "  %s\n",
+	    blk ? "disclosure: BLOCKED (see above)" : "disclosure: allowed");
 }
-

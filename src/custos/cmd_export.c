@@ -30,28 +30,34 @@
 
 #define NFILES 6
 static const char *const files[NFILES + 1] = {
-	"records.csv", "records.json", "report.html", "report.pdf",
-	"certification.txt", "cover-letter.txt", "MANIFEST.sha256",
+    "records.csv",
+    "records.json",
+    "report.html",
+    "report.pdf",
+    "certification.txt",
+    "cover-letter.txt",
+    "MANIFEST.sha256",
 };
 
 struct exp {
 	struct desk k;
-	struct cs_case *c;		/* owned */
-	struct cs_store *s;		/* owned */
+	struct cs_case *c;  /* owned */
+	struct cs_store *s; /* owned */
 	struct cs_pkg pkg;
 	const char *out;
-	unsigned cats;			/* CAT_* granted by the lookups */
+	unsigned cats; /* CAT_* granted by the lookups */
 	/* every binding of the store, loaded once for address windows */
-	struct cs_hit *all;		/* owned */
+	struct cs_hit *all; /* owned */
 	size_t nall;
 	int have_all;
-	struct cs_buf notes;		/* targets not searched */
+	struct cs_buf notes; /* targets not searched */
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: custos case export ID --out DIR [--by NAME] "
+	fprintf(f,
+	    "usage: custos case export ID --out DIR [--by NAME] "
 	    "[--json]\n"
 	    "                  [--data DIR] [--keys DIR] [--config FILE]\n\n"
 	    "Write the response package of a case into DIR (created; an "
@@ -80,8 +86,8 @@ usage(FILE *f)
  * lookup's case may see it (authority.c decides: lookup_directory)
  */
 static void
-directory(const struct lookup *l, const struct cs_binding *x,
-    struct cs_pkg_rec *r)
+directory(
+    const struct lookup *l, const struct cs_binding *x, struct cs_pkg_rec *r)
 {
 	static const char pre[] = ",\"directory\":";
 	struct cs_buf b;
@@ -130,9 +136,10 @@ add_binding(struct exp *e, const struct lookup *l, const char *tv,
 		cs_time_format(h->end, ts);
 		cs_pkg_set(r, PC_END, ts);
 	}
-	cs_pkg_set(r, PC_END_KNOWN, h->end_known == CS_END_OBSERVED ?
-	    "observed" : h->end_known == CS_END_INFERRED ? "inferred" :
-	    "open");
+	cs_pkg_set(r, PC_END_KNOWN,
+	    h->end_known == CS_END_OBSERVED       ? "observed"
+		: h->end_known == CS_END_INFERRED ? "inferred"
+						  : "open");
 	cs_buf_init(&b, NULL, 0, 1 << 20);
 	for (i = 0; i < x->naddr; i++) {
 		cs_addr_format(&x->addr[i], a);
@@ -147,8 +154,8 @@ add_binding(struct exp *e, const struct lookup *l, const char *tv,
 		cs_pkg_set(r, PC_MAC, mac);
 	}
 	cs_pkg_set(r, PC_CIRCUIT, x->f[CS_F_CIRCUIT]);
-	cs_pkg_set(r, PC_NAS, x->f[CS_F_NAS_ID] ? x->f[CS_F_NAS_ID] :
-	    x->f[CS_F_NAS_IP]);
+	cs_pkg_set(r, PC_NAS,
+	    x->f[CS_F_NAS_ID] ? x->f[CS_F_NAS_ID] : x->f[CS_F_NAS_IP]);
 	cs_pkg_set(r, PC_NAS_PORT, x->f[CS_F_NAS_PORT]);
 	cs_pkg_set(r, PC_SESSION, x->f[CS_F_SESSION]);
 	cs_pkg_set(r, PC_SOURCE, cs_src_name((enum cs_src)x->src));
@@ -163,8 +170,8 @@ add_binding(struct exp *e, const struct lookup *l, const char *tv,
 					break;
 			if (j < i)
 				continue;
-			cs_buf_appendf(&b, "%s%s", b.len ? "\n\n" : "",
-			    x->ev[i].raw);
+			cs_buf_appendf(
+			    &b, "%s%s", b.len ? "\n\n" : "", x->ev[i].raw);
 		}
 		cs_pkg_set(r, PC_EVIDENCE, b.data);
 	}
@@ -289,8 +296,8 @@ do_who(struct exp *e, const struct cs_target *t, const char *tv)
 		return rc;
 	if (from == to) {
 		if (cs_store_who(e->s, &ta, from, &own, &n, &eb) != CS_OK) {
-			fprintf(stderr, "custos: export: who %s: %s\n", t->value,
-			    eb.msg);
+			fprintf(stderr, "custos: export: who %s: %s\n",
+			    t->value, eb.msg);
 			lookup_end(&l, 0);
 			return 1;
 		}
@@ -301,7 +308,8 @@ do_who(struct exp *e, const struct cs_target *t, const char *tv)
 			size_t ndm = 0;
 			if (cs_store_dump(e->s, &e->all, &e->nall, &dm, &ndm) !=
 			    CS_OK) {
-				fprintf(stderr, "custos: export: the store "
+				fprintf(stderr,
+				    "custos: export: the store "
 				    "could not be read\n");
 				lookup_end(&l, 0);
 				return 1;
@@ -312,12 +320,12 @@ do_who(struct exp *e, const struct cs_target *t, const char *tv)
 		h = cs_xcalloc(e->nall ? e->nall : 1, sizeof(*h));
 		for (i = 0; i < e->nall; i++) {
 			const struct cs_hit *x = &e->all[i];
-			if (x->b->start >= to || (x->end_known != CS_END_OPEN &&
-			    x->end <= from))
+			if (x->b->start >= to ||
+			    (x->end_known != CS_END_OPEN && x->end <= from))
 				continue;
 			if ((ai = match_addr(x->b, &ta)) < 0)
 				continue;
-			h[n] = *x;	/* the binding stays owned by e->all */
+			h[n] = *x; /* the binding stays owned by e->all */
 			h[n++].addr_index = ai;
 		}
 	}
@@ -377,11 +385,15 @@ static const char *
 no_disclosure_rule(enum cs_ctype t)
 {
 	switch (t) {
-	case CT_PRES: return "R-PRES-1";
-	case CT_NDO: return "R-NDO-1";
+	case CT_PRES:
+		return "R-PRES-1";
+	case CT_NDO:
+		return "R-NDO-1";
 	case CT_FISA:
-	case CT_NSL: return "R-COUNSEL";
-	default: return "R-SCOPE";
+	case CT_NSL:
+		return "R-COUNSEL";
+	default:
+		return "R-SCOPE";
 	}
 }
 
@@ -396,20 +408,24 @@ precheck(struct exp *e)
 	char msg[400];
 
 	if (c->closed)
-		return desk_refuse(&e->k, "export", c->id, "R-AUTH",
-		    "the case is closed");
+		return desk_refuse(
+		    &e->k, "export", c->id, "R-AUTH", "the case is closed");
 	case_findings(&e->k, c, f, CS_RULES_MAXF, &blk);
 	if (blk) {
-		snprintf(msg, sizeof(msg), "%s%s", blk->msg, blk->out ==
-		    RO_BLOCK ? "" : " (not yet acknowledged: custos case ack)");
+		snprintf(msg, sizeof(msg), "%s%s", blk->msg,
+		    blk->out == RO_BLOCK
+			? ""
+			: " (not yet acknowledged: custos case ack)");
 		return desk_refuse(&e->k, "export", c->id, blk->rule, msg);
 	}
 	req = c->cats ? c->cats & allowed : allowed;
 	if (!(req & CC_BSI_SET)) {
-		snprintf(msg, sizeof(msg), "a %s authorizes no disclosure of "
-		    "subscriber records", c->type_name);
-		return desk_refuse(&e->k, "export", c->id,
-		    no_disclosure_rule(c->type), msg);
+		snprintf(msg, sizeof(msg),
+		    "a %s authorizes no disclosure of "
+		    "subscriber records",
+		    c->type_name);
+		return desk_refuse(
+		    &e->k, "export", c->id, no_disclosure_rule(c->type), msg);
 	}
 	return 0;
 }
@@ -421,13 +437,20 @@ authority(enum cs_ctype t)
 	switch (t) {
 	case CT_SUB_ADMIN:
 	case CT_SUB_GJ:
-	case CT_SUB_TRIAL: return "18 USC 2703(c)(2)";
-	case CT_2703D: return "18 USC 2703(c)(1)(B) and (d)";
-	case CT_WARRANT: return "18 USC 2703(a), (b)(1)(A), (c)(1)(A)";
-	case CT_EMERG: return "18 USC 2702(c)(4)";
-	case CT_CONSENT: return "18 USC 2702(c)(2)";
-	case CT_CYBERTIP: return "18 USC 2258A";
-	default: return "";
+	case CT_SUB_TRIAL:
+		return "18 USC 2703(c)(2)";
+	case CT_2703D:
+		return "18 USC 2703(c)(1)(B) and (d)";
+	case CT_WARRANT:
+		return "18 USC 2703(a), (b)(1)(A), (c)(1)(A)";
+	case CT_EMERG:
+		return "18 USC 2702(c)(4)";
+	case CT_CONSENT:
+		return "18 USC 2702(c)(2)";
+	case CT_CYBERTIP:
+		return "18 USC 2258A";
+	default:
+		return "";
 	}
 }
 
@@ -438,16 +461,19 @@ describe(struct exp *e, struct cs_buf *dis, struct cs_buf *wh)
 	unsigned cats = e->cats;
 	int c;
 	/* as lookup_directory decides: the directory goes with bsi */
-	int dir = (cats & CAT_BINDING) && (e->c->cats == 0 ||
-	    (e->c->cats & CC_BIT(CC_BSI)));
+	int dir = (cats & CAT_BINDING) &&
+	    (e->c->cats == 0 || (e->c->cats & CC_BIT(CC_BSI)));
 
 	e->pkg.cols = 0;
 	if (cats & CAT_BINDING) {
-		cs_buf_appendf(dis, "subscriber records: network addresses "
+		cs_buf_appendf(dis,
+		    "subscriber records: network addresses "
 		    "assigned, session times and durations, subscriber "
-		    "identity (user name, MAC, circuit, session)%s", dir ?
-		    ", and the subscriber's name, postal address, account and "
-		    "means of payment" : "");
+		    "identity (user name, MAC, circuit, session)%s",
+		    dir ? ", and the subscriber's name, postal address, "
+			  "account and "
+			  "means of payment"
+			: "");
 		for (c = PC_START; c <= PC_SOURCE; c++)
 			e->pkg.cols |= PC_BIT(c);
 	} else {
@@ -457,31 +483,37 @@ describe(struct exp *e, struct cs_buf *dis, struct cs_buf *wh)
 		for (c = PC_SUB_NAME; c <= PC_SUB_PAYMENT; c++)
 			e->pkg.cols |= PC_BIT(c);
 	} else {
-		cs_buf_puts(wh, "the subscriber's name, postal address, "
+		cs_buf_puts(wh,
+		    "the subscriber's name, postal address, "
 		    "account and means of payment (not requested)");
 	}
 	if (cats & CAT_SMTP) {
-		cs_buf_puts(dis, "; SMTP envelope records (sender, recipients, "
+		cs_buf_puts(dis,
+		    "; SMTP envelope records (sender, recipients, "
 		    "client address, times; no content)");
 		for (c = PC_MAIL_QUEUE_ID; c <= PC_MAIL_SASL; c++)
 			e->pkg.cols |= PC_BIT(c);
 	} else {
-		cs_buf_appendf(wh, "%sSMTP envelope records", wh->len ? ", " :
-		    "");
+		cs_buf_appendf(
+		    wh, "%sSMTP envelope records", wh->len ? ", " : "");
 	}
 	if (cats & CAT_EVIDENCE) {
-		cs_buf_puts(dis, "; the verbatim accounting and address-"
+		cs_buf_puts(dis,
+		    "; the verbatim accounting and address-"
 		    "assignment log records");
 		e->pkg.cols |= PC_BIT(PC_EVIDENCE);
 	} else {
-		cs_buf_appendf(wh, "%sverbatim log records (full RADIUS and "
-		    "DHCP attribute dumps)", wh->len ? ", " : "");
+		cs_buf_appendf(wh,
+		    "%sverbatim log records (full RADIUS and "
+		    "DHCP attribute dumps)",
+		    wh->len ? ", " : "");
 	}
 	if (!(cats & CAT_DEST))
-		cs_buf_appendf(wh, "%sdestination addresses", wh->len ? ", " :
-		    "");
+		cs_buf_appendf(
+		    wh, "%sdestination addresses", wh->len ? ", " : "");
 	if (wh->len && (CT_BIT(e->c->type) & CT_SUBPOENAS))
-		cs_buf_puts(wh, " (a subpoena reaches basic subscriber "
+		cs_buf_puts(wh,
+		    " (a subpoena reaches basic subscriber "
 		    "information only, 18 USC 2703(c)(2); these require a "
 		    "2703(d) order or a search warrant)");
 	if (e->notes.len) {
@@ -499,7 +531,7 @@ cleanup(const char *dir, size_t nw, int created)
 
 	for (i = 0; i < nw && i <= NFILES; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    files[i]) < sizeof(path))
+			files[i]) < sizeof(path))
 			unlink(path);
 	}
 	if (created)
@@ -508,8 +540,8 @@ cleanup(const char *dir, size_t nw, int created)
 
 /* write_all - render and write every file; the audit detail into det */
 static int
-write_all(struct exp *e, char hex[NFILES + 1][65], size_t *nw,
-    struct cs_buf *det)
+write_all(
+    struct exp *e, char hex[NFILES + 1][65], size_t *nw, struct cs_buf *det)
 {
 	char *abs;
 	struct cs_errbuf eb = {""};
@@ -521,16 +553,27 @@ write_all(struct exp *e, char hex[NFILES + 1][65], size_t *nw,
 	for (i = 0; i <= NFILES && err == CS_OK; i++) {
 		cs_buf_reset(&b);
 		switch (i) {
-		case 0: err = cs_pkg_csv(&e->pkg, &b); break;
-		case 1: err = cs_pkg_json(&e->pkg, &b); break;
-		case 2: err = cs_pkg_html(&e->pkg, &b); break;
-		case 3: err = cs_pkg_pdf(&e->pkg, &b); break;
-		case 4: err = cs_pkg_cert(&e->pkg, &b); break;
-		case 5: err = cs_pkg_letter(&e->pkg, files, NFILES + 1, &b);
+		case 0:
+			err = cs_pkg_csv(&e->pkg, &b);
+			break;
+		case 1:
+			err = cs_pkg_json(&e->pkg, &b);
+			break;
+		case 2:
+			err = cs_pkg_html(&e->pkg, &b);
+			break;
+		case 3:
+			err = cs_pkg_pdf(&e->pkg, &b);
+			break;
+		case 4:
+			err = cs_pkg_cert(&e->pkg, &b);
+			break;
+		case 5:
+			err = cs_pkg_letter(&e->pkg, files, NFILES + 1, &b);
 			break;
 		default:
-			cs_pkg_manifest(files, (const char (*)[65])hex, NFILES,
-			    &b);
+			cs_pkg_manifest(
+			    files, (const char(*)[65])hex, NFILES, &b);
 			err = cs_buf_error(&b);
 			break;
 		}
@@ -539,8 +582,8 @@ write_all(struct exp *e, char hex[NFILES + 1][65], size_t *nw,
 			    cs_strerror(err));
 			break;
 		}
-		err = cs_pkg_file_write(e->out, files[i], b.data ? b.data : "",
-		    b.len, hex[i], &eb);
+		err = cs_pkg_file_write(
+		    e->out, files[i], b.data ? b.data : "", b.len, hex[i], &eb);
 		if (err != CS_OK)
 			fprintf(stderr, "custos: export: %s\n", eb.msg);
 		else
@@ -557,9 +600,11 @@ write_all(struct exp *e, char hex[NFILES + 1][65], size_t *nw,
 	cs_buf_puts(det, "{\"out\":");
 	cs_buf_json_str(det, abs ? abs : e->out, strlen(abs ? abs : e->out));
 	free(abs);
-	cs_buf_appendf(det, ",\"bindings\":%zu,\"smtp\":%zu,\"categories\":%u,"
-	    "\"files\":[", cs_pkg_count(&e->pkg, PK_BINDING),
-	    cs_pkg_count(&e->pkg, PK_SMTP), e->cats);
+	cs_buf_appendf(det,
+	    ",\"bindings\":%zu,\"smtp\":%zu,\"categories\":%u,"
+	    "\"files\":[",
+	    cs_pkg_count(&e->pkg, PK_BINDING), cs_pkg_count(&e->pkg, PK_SMTP),
+	    e->cats);
 	for (i = 0; i <= NFILES; i++)
 		cs_buf_appendf(det, "%s{\"name\":\"%s\",\"sha256\":\"%s\"}",
 		    i ? "," : "", files[i], hex[i]);
@@ -571,9 +616,9 @@ int
 cmd_case_export(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		DESK_OPTS,
-		{"out", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0},
+	    DESK_OPTS,
+	    {"out", required_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cs_errbuf eb = {""};
 	struct cs_rule_env env;
@@ -633,16 +678,18 @@ cmd_case_export(int argc, char **argv)
 			rc = do_history(&e, t, tv);
 			break;
 		default:
-			cs_buf_appendf(&e.notes, "%s%s", e.notes.len ? "; " :
-			    "", tv);
+			cs_buf_appendf(
+			    &e.notes, "%s%s", e.notes.len ? "; " : "", tv);
 			break;
 		}
 	}
 	if (rc != 0) {
-		fprintf(stderr, "custos: export: case %s: a lookup of the "
+		fprintf(stderr,
+		    "custos: export: case %s: a lookup of the "
 		    "package was refused or failed; nothing was written\n",
 		    e.c->id);
-		cs_buf_puts(&det, "{\"reason\":\"a lookup was refused or "
+		cs_buf_puts(&det,
+		    "{\"reason\":\"a lookup was refused or "
 		    "failed\"}");
 		desk_audit(&e.k, "case.export.failed", e.c->id, det.data);
 		cleanup(e.out, 0, created);
@@ -660,7 +707,8 @@ cmd_case_export(int argc, char **argv)
 		goto done;
 	}
 	if (desk_audit(&e.k, "case.export", e.c->id, det.data) != 0) {
-		fprintf(stderr, "custos: export: not audited, so not "
+		fprintf(stderr,
+		    "custos: export: not audited, so not "
 		    "delivered: the package is removed\n");
 		cleanup(e.out, nw, created);
 		rc = 1;
@@ -671,12 +719,13 @@ cmd_case_export(int argc, char **argv)
 		cs_buf_reset(&wh);
 		cs_buf_json_str(&wh, e.out, strlen(e.out));
 		printf("%s,\"bindings\":%zu,\"smtp\":%zu,\"manifest_sha256\":"
-		    "\"%s\"}\n", wh.data, cs_pkg_count(&e.pkg, PK_BINDING),
+		       "\"%s\"}\n",
+		    wh.data, cs_pkg_count(&e.pkg, PK_BINDING),
 		    cs_pkg_count(&e.pkg, PK_SMTP), hex[NFILES]);
 	} else {
 		printf("%s: package written to %s: %zu binding record%s, %zu "
-		    "SMTP envelope%s; MANIFEST.sha256 %s\n", e.c->id, e.out,
-		    cs_pkg_count(&e.pkg, PK_BINDING),
+		       "SMTP envelope%s; MANIFEST.sha256 %s\n",
+		    e.c->id, e.out, cs_pkg_count(&e.pkg, PK_BINDING),
 		    cs_pkg_count(&e.pkg, PK_BINDING) == 1 ? "" : "s",
 		    cs_pkg_count(&e.pkg, PK_SMTP),
 		    cs_pkg_count(&e.pkg, PK_SMTP) == 1 ? "" : "s", hex[NFILES]);

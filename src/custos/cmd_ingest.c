@@ -26,13 +26,18 @@ usage(FILE *f)
 	const struct cs_fmt *const *fl = cs_fmt_list();
 	int i;
 
-	fprintf(f, "usage: custos ingest [--data DIR] [--keys DIR] [--format NAME]"
+	fprintf(f,
+	    "usage: custos ingest [--data DIR] [--keys DIR] [--format NAME]"
 	    " [--tz ZONE]\n"
-	    "                     [--year YYYY] [--lease-time SECONDS] [--follow]"
+	    "                     [--year YYYY] [--lease-time SECONDS] "
+	    "[--follow]"
 	    " [--quiet] [--json] FILE...\n\n"
-	    "Reads RADIUS, DHCP and SMTP logs into the store.  Each file's format\n"
-	    "is detected from its content unless --format names it.  Ingesting a\n"
-	    "file again adds nothing; an interrupted run resumes where it stopped.\n"
+	    "Reads RADIUS, DHCP and SMTP logs into the store.  Each file's "
+	    "format\n"
+	    "is detected from its content unless --format names it.  Ingesting "
+	    "a\n"
+	    "file again adds nothing; an interrupted run resumes where it "
+	    "stopped.\n"
 	    "Malformed records are reported as FILE:LINE, kept sealed in the\n"
 	    "quarantine, and never stop the run.\n\n"
 	    "  --data DIR          data directory ($CUSTOS_DATA, else %s)\n"
@@ -40,24 +45,35 @@ usage(FILE *f)
 	    "                      directory ($CUSTOS_KEYS, else %s)\n"
 	    "  --format NAME       the format of every FILE (see below)\n"
 	    "  --tz ZONE           IANA zone of local-time stamps (FreeRADIUS\n"
-	    "                      headers, BSD syslog, Kea's log file); default:\n"
+	    "                      headers, BSD syslog, Kea's log file); "
+	    "default:\n"
 	    "                      the system zone\n"
-	    "  --year YYYY         year of syslog stamps that have none; default:\n"
-	    "                      the year that puts them at most a day ahead of now\n"
+	    "  --year YYYY         year of syslog stamps that have none; "
+	    "default:\n"
+	    "                      the year that puts them at most a day ahead "
+	    "of now\n"
 	    "  --lease-time SECS   DHCP lease time when the log does not say\n"
-	    "                      (dhcpd and dnsmasq syslog lines); the lease then\n"
-	    "                      ends at ACK + SECS unless renewed (end 'inferred');\n"
-	    "                      default: dhcp_lease_time in the configuration\n"
+	    "                      (dhcpd and dnsmasq syslog lines); the lease "
+	    "then\n"
+	    "                      ends at ACK + SECS unless renewed (end "
+	    "'inferred');\n"
+	    "                      default: dhcp_lease_time in the "
+	    "configuration\n"
 	    "  --config FILE       configuration file ($CUSTOS_CONFIG, else\n"
-	    "                      /etc/custos/custos.conf; see custos config)\n"
-	    "  --follow            keep reading as files grow; survives rotation\n"
-	    "                      by rename and copytruncate; stop with SIGTERM\n"
+	    "                      /etc/custos/custos.conf; see custos "
+	    "config)\n"
+	    "  --follow            keep reading as files grow; survives "
+	    "rotation\n"
+	    "                      by rename and copytruncate; stop with "
+	    "SIGTERM\n"
 	    "  --quiet             no progress or summary on stderr\n"
 	    "  --json              print the summary as JSON on stdout\n\n"
-	    "formats:\n", DEFAULT_DATA, DEFAULT_KEYS);
+	    "formats:\n",
+	    DEFAULT_DATA, DEFAULT_KEYS);
 	for (i = 0; fl[i]; i++)
 		fprintf(f, "  %-14s %s\n", fl[i]->name, fl[i]->help);
-	fprintf(f, "\nExit status: 0 when every file was read (rejected records "
+	fprintf(f,
+	    "\nExit status: 0 when every file was read (rejected records "
 	    "included), 1 when a file could not be read or the store failed, "
 	    "2 on bad usage.\n");
 }
@@ -69,7 +85,8 @@ summary_json(const struct cs_ingest_stats *st)
 	int i;
 
 	cs_buf_init(&b, NULL, 0, 1 << 20);
-	cs_buf_appendf(&b, "{\"files\":%llu,\"bytes\":%llu,\"lines\":%llu,"
+	cs_buf_appendf(&b,
+	    "{\"files\":%llu,\"bytes\":%llu,\"lines\":%llu,"
 	    "\"records\":%llu,\"observations\":%llu,\"bindings_added\":%llu,"
 	    "\"bindings_updated\":%llu,\"smtp\":%llu,\"nas_resets\":%llu,"
 	    "\"unmatched_closes\":%llu,\"nat_records\":%llu,"
@@ -83,9 +100,8 @@ summary_json(const struct cs_ingest_stats *st)
 	    (unsigned long long)st->fold.smtp,
 	    (unsigned long long)st->fold.resets,
 	    (unsigned long long)st->fold.unmatched,
-	    (unsigned long long)st->fold.nat,
-	    (unsigned long long)st->skipped, (unsigned long long)st->rejected,
-	    st->seconds);
+	    (unsigned long long)st->fold.nat, (unsigned long long)st->skipped,
+	    (unsigned long long)st->rejected, st->seconds);
 	for (i = 0; i < st->nskip; i++) {
 		cs_buf_puts(&b, i ? "," : "");
 		cs_buf_json_str(&b, st->skip[i].what, strlen(st->skip[i].what));
@@ -94,9 +110,10 @@ summary_json(const struct cs_ingest_stats *st)
 	cs_buf_puts(&b, "},\"rejected_by\":{");
 	for (i = 0; i < st->nreject; i++) {
 		cs_buf_puts(&b, i ? "," : "");
-		cs_buf_json_str(&b, st->reject[i].what,
-		    strlen(st->reject[i].what));
-		cs_buf_appendf(&b, ":%llu", (unsigned long long)st->reject[i].n);
+		cs_buf_json_str(
+		    &b, st->reject[i].what, strlen(st->reject[i].what));
+		cs_buf_appendf(
+		    &b, ":%llu", (unsigned long long)st->reject[i].n);
 	}
 	cs_buf_puts(&b, "}}\n");
 	fputs(b.data, stdout);
@@ -108,11 +125,14 @@ summary_text(const struct cs_ingest_stats *st)
 {
 	int i;
 
-	fprintf(stderr, "custos: ingest: %llu files, %llu records in %.2f s "
-	    "(%.0f records/s)\n", (unsigned long long)st->files,
-	    (unsigned long long)st->records, st->seconds,
+	fprintf(stderr,
+	    "custos: ingest: %llu files, %llu records in %.2f s "
+	    "(%.0f records/s)\n",
+	    (unsigned long long)st->files, (unsigned long long)st->records,
+	    st->seconds,
 	    st->seconds > 0 ? (double)st->records / st->seconds : 0.0);
-	fprintf(stderr, "  bindings added %llu, updated %llu; smtp envelopes "
+	fprintf(stderr,
+	    "  bindings added %llu, updated %llu; smtp envelopes "
 	    "%llu; NAS resets %llu; NAT records %llu\n",
 	    (unsigned long long)st->fold.added,
 	    (unsigned long long)st->fold.updated,
@@ -120,7 +140,8 @@ summary_text(const struct cs_ingest_stats *st)
 	    (unsigned long long)st->fold.resets,
 	    (unsigned long long)st->fold.nat);
 	if (st->fold.unmatched)
-		fprintf(stderr, "  %llu closing records matched no opening "
+		fprintf(stderr,
+		    "  %llu closing records matched no opening "
 		    "record and carried no start (nothing to store)\n",
 		    (unsigned long long)st->fold.unmatched);
 	fprintf(stderr, "  skipped %llu\n", (unsigned long long)st->skipped);
@@ -138,18 +159,18 @@ int
 cmd_ingest(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"format", required_argument, NULL, 'f'},
-		{"tz", required_argument, NULL, 'z'},
-		{"year", required_argument, NULL, 'y'},
-		{"lease-time", required_argument, NULL, 'l'},
-		{"follow", no_argument, NULL, 'F'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"json", no_argument, NULL, 'j'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"tz", required_argument, NULL, 'z'},
+	    {"year", required_argument, NULL, 'y'},
+	    {"lease-time", required_argument, NULL, 'l'},
+	    {"follow", no_argument, NULL, 'F'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cs_config cfg;
 	const char *cfgpath = NULL;
@@ -169,22 +190,31 @@ cmd_ingest(int argc, char **argv)
 	dirs_default(&d);
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
 		case 'f':
 			if (cs_fmt_find(optarg) == NULL) {
-				fprintf(stderr, "custos: ingest: unknown format "
-				    "'%s'\n\n", optarg);
+				fprintf(stderr,
+				    "custos: ingest: unknown format "
+				    "'%s'\n\n",
+				    optarg);
 				usage(stderr);
 				return 2;
 			}
 			o.format = optarg;
 			break;
-		case 'z': o.tz = optarg; break;
+		case 'z':
+			o.tz = optarg;
+			break;
 		case 'y':
-			if (cs_parse_u64(cs_span_cstr(optarg), 1970, 9999, &v) !=
-			    CS_OK) {
-				fprintf(stderr, "custos: ingest: --year wants a "
+			if (cs_parse_u64(cs_span_cstr(optarg), 1970, 9999,
+				&v) != CS_OK) {
+				fprintf(stderr,
+				    "custos: ingest: --year wants a "
 				    "year such as 2026\n");
 				return 2;
 			}
@@ -192,20 +222,33 @@ cmd_ingest(int argc, char **argv)
 			break;
 		case 'l':
 			if (cs_parse_u64(cs_span_cstr(optarg), 1, 365 * 86400,
-			    &v) != CS_OK) {
-				fprintf(stderr, "custos: ingest: --lease-time "
+				&v) != CS_OK) {
+				fprintf(stderr,
+				    "custos: ingest: --lease-time "
 				    "wants seconds (1..31536000)\n");
 				return 2;
 			}
 			o.lease_time = (int64_t)v;
 			lease_given = 1;
 			break;
-		case 'c': cfgpath = optarg; break;
-		case 'F': o.follow = 1; break;
-		case 'q': quiet = 1; break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'F':
+			o.follow = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (cs_cfg_load(cfgpath, &cfg, &eb) != CS_OK) {
@@ -243,12 +286,14 @@ cmd_ingest(int argc, char **argv)
 	if (!quiet) {
 		summary_text(&st);
 		if (purged)
-			fprintf(stderr, "  %llu records belong to days already "
+			fprintf(stderr,
+			    "  %llu records belong to days already "
 			    "purged (retention): not stored\n",
 			    (unsigned long long)purged);
 	}
 	if (stop_flag && !o.follow) {
-		fprintf(stderr, "custos: ingest: interrupted; what was read is "
+		fprintf(stderr,
+		    "custos: ingest: interrupted; what was read is "
 		    "committed: run the same command again to resume\n");
 		return 1;
 	}

@@ -28,15 +28,19 @@
 static const char *
 proto_name(int p)
 {
-	return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" :
-	    p == 132 ? "sctp" : NULL;
+	return p == 6  ? "tcp"
+	    : p == 17  ? "udp"
+	    : p == 1   ? "icmp"
+	    : p == 132 ? "sctp"
+		       : NULL;
 }
 
 static const char *
 known_name(enum cs_end_known k)
 {
-	return k == CS_END_OBSERVED ? "observed" :
-	    k == CS_END_INFERRED ? "inferred" : "open";
+	return k == CS_END_OBSERVED ? "observed"
+	    : k == CS_END_INFERRED  ? "inferred"
+				    : "open";
 }
 
 /* endpoint - "IP:PORT", "[V6]:PORT", or "IP" when port < 0 */
@@ -83,16 +87,17 @@ parse_dst(const char *s, struct cs_addr *a, int *port)
 		host = cs_span_make(sp.p + 1, (size_t)c - 1);
 		sp = cs_span_skip(sp, (size_t)c + 1);
 		if (sp.len) {
-			if (sp.p[0] != ':' || cs_parse_u64(cs_span_skip(sp, 1),
-			    0, 65535, &v) != CS_OK)
+			if (sp.p[0] != ':' ||
+			    cs_parse_u64(cs_span_skip(sp, 1), 0, 65535, &v) !=
+				CS_OK)
 				return -1;
 			*port = (int)v;
 		}
 	} else if ((c = cs_span_chr(sp, ':')) >= 0 &&
 	    cs_span_chr(cs_span_skip(sp, (size_t)c + 1), ':') < 0) {
 		host = cs_span_make(sp.p, (size_t)c);
-		if (cs_parse_u64(cs_span_skip(sp, (size_t)c + 1), 0, 65535,
-		    &v) != CS_OK)
+		if (cs_parse_u64(
+			cs_span_skip(sp, (size_t)c + 1), 0, 65535, &v) != CS_OK)
 			return -1;
 		*port = (int)v;
 	}
@@ -114,7 +119,7 @@ config_skew(const struct lookup *l)
 /* one answer: a NAT record and the inside binding it leads to */
 struct match {
 	const struct cs_nat_rec *r;
-	struct cs_hit *h;	/* borrowed from the hits of r; NULL: none */
+	struct cs_hit *h; /* borrowed from the hits of r; NULL: none */
 };
 
 static void
@@ -126,8 +131,10 @@ nat_json(struct cs_buf *b, const struct cs_nat_rec *r, unsigned cats)
 
 	public_of(r, pub, sizeof(pub));
 	endpoint(&r->inside, r->inside_port, in, sizeof(in));
-	cs_buf_appendf(b, "{\"kind\":\"%s\",\"public\":\"%s\",\"inside\":"
-	    "\"%s\",\"proto\":", cs_nat_kind_name(r->kind), pub, in);
+	cs_buf_appendf(b,
+	    "{\"kind\":\"%s\",\"public\":\"%s\",\"inside\":"
+	    "\"%s\",\"proto\":",
+	    cs_nat_kind_name(r->kind), pub, in);
 	if (p)
 		cs_buf_appendf(b, "\"%s\"", p);
 	else if (r->proto)
@@ -150,8 +157,8 @@ nat_json(struct cs_buf *b, const struct cs_nat_rec *r, unsigned cats)
 	}
 	cs_buf_appendf(b, ",\"end_known\":\"%s\",\"source\":\"%s\",\"link\":",
 	    known_name(r->end_known), cs_src_name(r->src));
-	cs_buf_json_str(b, r->link ? r->link : "", r->link ? strlen(r->link) :
-	    0);
+	cs_buf_json_str(
+	    b, r->link ? r->link : "", r->link ? strlen(r->link) : 0);
 	cs_buf_puts(b, ",\"evidence\":[");
 	for (i = 0; i < CS_NAT_MAXEV && (cats & CAT_EVIDENCE); i++) {
 		if (r->ev[i].t == CS_TIME_NONE || r->ev[i].raw == NULL)
@@ -218,7 +225,8 @@ nat_text(struct cs_buf *b, const struct cs_nat_rec *r, unsigned cats)
 			cs_buf_puts(b, "    |\n");
 		raw = cs_span_cstr(r->ev[i].raw);
 		while (cs_span_token(&raw, '\n', &line))
-			cs_buf_appendf(b, "    | %.*s\n", (int)line.len, line.p);
+			cs_buf_appendf(
+			    b, "    | %.*s\n", (int)line.len, line.p);
 	}
 }
 
@@ -256,7 +264,7 @@ who_nat(struct cs_store *s, const struct lookup *l, const struct nat_query *q,
 		return -1;
 	}
 	if (cs_nat_who(s, &q->addr, q->port, proto, q->t, skew, &r, &n, &any,
-	    &eb) != CS_OK) {
+		&eb) != CS_OK) {
 		fprintf(stderr, "custos: who: nat: %s\n", eb.msg);
 		return -1;
 	}
@@ -267,9 +275,10 @@ who_nat(struct cs_store *s, const struct lookup *l, const struct nat_query *q,
 	/* --dst narrows to records with that destination (or none known) */
 	if (q->dst) {
 		for (i = k = 0; i < n; i++) {
-			if (r[i].dst.family && (memcmp(&r[i].dst, &dst,
-			    sizeof(dst)) != 0 || (dport >= 0 &&
-			    r[i].dst_port >= 0 && r[i].dst_port != dport)))
+			if (r[i].dst.family &&
+			    (memcmp(&r[i].dst, &dst, sizeof(dst)) != 0 ||
+				(dport >= 0 && r[i].dst_port >= 0 &&
+				    r[i].dst_port != dport)))
 				cs_nat_rec_clear(&r[i]);
 			else
 				r[k++] = r[i];
@@ -281,7 +290,7 @@ who_nat(struct cs_store *s, const struct lookup *l, const struct nat_query *q,
 	m = cs_xcalloc(1, sizeof(*m));
 	for (i = 0; i < n; i++) {
 		if (cs_store_who(s, &r[i].inside, inside_at(&r[i], q->t),
-		    &hits[i], &nh[i], &eb) != CS_OK)
+			&hits[i], &nh[i], &eb) != CS_OK)
 			nh[i] = 0;
 		for (j = 0; j < (nh[i] ? nh[i] : 1); j++) {
 			m = cs_xreallocarray(m, nm + 1, sizeof(*m));
@@ -291,7 +300,7 @@ who_nat(struct cs_store *s, const struct lookup *l, const struct nat_query *q,
 		}
 		for (j = 0; j < i; j++)
 			if (memcmp(&r[j].inside, &r[i].inside,
-			    sizeof(r[i].inside)) == 0)
+				sizeof(r[i].inside)) == 0)
 				break;
 		ninside += j == i;
 	}
@@ -299,7 +308,8 @@ who_nat(struct cs_store *s, const struct lookup *l, const struct nat_query *q,
 	cs_time_format(q->t, ts);
 	if (json) {
 		cs_addr_format(&q->addr, as);
-		cs_buf_appendf(out, "{\"query\":{\"address\":\"%s\",\"port\":", as);
+		cs_buf_appendf(
+		    out, "{\"query\":{\"address\":\"%s\",\"port\":", as);
 		if (q->port >= 0)
 			cs_buf_appendf(out, "%d", q->port);
 		else
@@ -314,8 +324,8 @@ who_nat(struct cs_store *s, const struct lookup *l, const struct nat_query *q,
 			cs_buf_json_str(out, q->dst, strlen(q->dst));
 		else
 			cs_buf_puts(out, "null");
-		cs_buf_appendf(out, ",\"skew\":%lld},\"matches\":[",
-		    (long long)skew);
+		cs_buf_appendf(
+		    out, ",\"skew\":%lld},\"matches\":[", (long long)skew);
 		for (i = 0; i < nm; i++) {
 			cs_buf_puts(out, i ? ",{\"nat\":" : "{\"nat\":");
 			nat_json(out, m[i].r, l->cats);
@@ -330,19 +340,23 @@ who_nat(struct cs_store *s, const struct lookup *l, const struct nat_query *q,
 			else
 				cs_buf_puts(out, "null");
 			if (ninside > 1)
-				cs_buf_appendf(out, ",\"why\":\"port reused "
+				cs_buf_appendf(out,
+				    ",\"why\":\"port reused "
 				    "within the tolerance: %zu inside "
 				    "addresses held it within %lld s of the "
-				    "time\"", ninside, (long long)skew);
+				    "time\"",
+				    ninside, (long long)skew);
 			cs_buf_putc(out, '}');
 		}
 		cs_buf_puts(out, "]}\n");
 	} else {
-		cs_buf_appendf(out, "%s%s%s at %s (within %lld s): %zu match%s\n",
-		    as, q->proto ? " " : "", q->proto ? q->proto : "", ts,
+		cs_buf_appendf(out,
+		    "%s%s%s at %s (within %lld s): %zu match%s\n", as,
+		    q->proto ? " " : "", q->proto ? q->proto : "", ts,
 		    (long long)skew, nm, nm == 1 ? "" : "es");
 		if (ninside > 1)
-			cs_buf_appendf(out, "  note: the port was reused within "
+			cs_buf_appendf(out,
+			    "  note: the port was reused within "
 			    "the tolerance: %zu inside addresses held it\n",
 			    ninside);
 		for (i = 0; i < nm; i++) {
@@ -352,7 +366,8 @@ who_nat(struct cs_store *s, const struct lookup *l, const struct nat_query *q,
 				cs_buf_puts(out, "  inside binding\n");
 				hit_text(m[i].h, out, l->cats);
 			} else {
-				cs_buf_puts(out, "  inside binding  (none found"
+				cs_buf_puts(out,
+				    "  inside binding  (none found"
 				    " for the inside address at that time)\n");
 			}
 		}
@@ -371,15 +386,21 @@ who_nat(struct cs_store *s, const struct lookup *l, const struct nat_query *q,
 static void
 nat_usage(FILE *f)
 {
-	fprintf(f, "usage: custos nat map add FILE --from TIME [--to TIME] "
+	fprintf(f,
+	    "usage: custos nat map add FILE --from TIME [--to TIME] "
 	    "[--data DIR] [--keys DIR]\n"
 	    "       custos nat map list [--json] [--data DIR] [--keys DIR]\n\n"
-	    "Deterministic NAT (RFC 7422): record which public address and port\n"
+	    "Deterministic NAT (RFC 7422): record which public address and "
+	    "port\n"
 	    "range each inside address was translated to, and the period the\n"
-	    "mapping was in force, so that `custos who PUBLIC:PORT` can answer\n"
-	    "from the mapping with no per-session record.  FILE is an nftables\n"
-	    "rule set with `snat ip to ip saddr map { IN : PUB . LO-HI, ... }`\n"
-	    "or CSV lines `inside,public,lo,hi`.  A mapping added without --to\n"
+	    "mapping was in force, so that `custos who PUBLIC:PORT` can "
+	    "answer\n"
+	    "from the mapping with no per-session record.  FILE is an "
+	    "nftables\n"
+	    "rule set with `snat ip to ip saddr map { IN : PUB . LO-HI, ... "
+	    "}`\n"
+	    "or CSV lines `inside,public,lo,hi`.  A mapping added without "
+	    "--to\n"
 	    "ends the open mapping before it at its own --from.  The file is\n"
 	    "kept verbatim, sealed, as the evidence.\n");
 }
@@ -447,8 +468,8 @@ map_list(const struct dirs *d, int json)
 			{
 				struct cs_buf j;
 				cs_buf_init(&j, NULL, 0, 1u << 20);
-				cs_buf_json_str(&j, m[i].name,
-				    strlen(m[i].name));
+				cs_buf_json_str(
+				    &j, m[i].name, strlen(m[i].name));
 				printf("%s}\n", j.data);
 				cs_buf_release(&j);
 			}
@@ -469,13 +490,13 @@ int
 cmd_nat(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct dirs d;
 	const char *from = NULL, *to = NULL;
@@ -484,13 +505,27 @@ cmd_nat(int argc, char **argv)
 	dirs_default(&d);
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 'f': from = optarg; break;
-		case 't': to = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': nat_usage(stdout); return 0;
-		default: nat_usage(stderr); return 2;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			nat_usage(stdout);
+			return 0;
+		default:
+			nat_usage(stderr);
+			return 2;
 		}
 	}
 	argc -= optind;
@@ -501,7 +536,8 @@ cmd_nat(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[0], "map") == 0 &&
 	    strcmp(argv[1], "add") == 0) {
 		if (from == NULL) {
-			fprintf(stderr, "custos: nat map add: --from TIME is "
+			fprintf(stderr,
+			    "custos: nat map add: --from TIME is "
 			    "required\n");
 			return 2;
 		}
@@ -514,7 +550,7 @@ cmd_nat(int argc, char **argv)
 
 /* ---- custos collect ipfix ---- */
 
-#define MAX_READ (1ull << 30)	/* --read files are read whole */
+#define MAX_READ (1ull << 30) /* --read files are read whole */
 
 static volatile sig_atomic_t stop_flag;
 
@@ -526,9 +562,9 @@ on_signal(int sig)
 }
 
 struct collector {
-	struct cs_store *s;	/* borrowed */
-	struct cs_fold *f;	/* borrowed */
-	const char *name;	/* quarantine: where records came from */
+	struct cs_store *s; /* borrowed */
+	struct cs_fold *f;  /* borrowed */
+	const char *name;   /* quarantine: where records came from */
 	uint64_t nat, rejected, skipped, failed;
 	struct cs_errbuf eb;
 };
@@ -567,36 +603,46 @@ co_skip(void *arg, const char *what)
 static void
 collect_usage(FILE *f)
 {
-	fprintf(f, "usage: custos collect ipfix --read FILE [--port N] "
+	fprintf(f,
+	    "usage: custos collect ipfix --read FILE [--port N] "
 	    "[--draft-exporter ADDR]...\n"
 	    "       custos collect ipfix --listen ADDR:PORT "
 	    "[--draft-exporter ADDR]...\n"
 	    "       (both take --data DIR --keys DIR)\n\n"
-	    "Decode IPFIX NAT events (RFC 8158: session create/delete, address\n"
-	    "binding, port block allocation) into the NAT store.  --read takes a\n"
-	    "classic pcap capture of an export (Ethernet, Linux cooked, raw IP;\n"
-	    "UDP to or from --port, any UDP by default) or a file of raw IPFIX\n"
-	    "messages.  --listen receives UDP from exporters and commits every\n"
-	    "second until SIGTERM or SIGINT.  --draft-exporter names an exporter\n"
+	    "Decode IPFIX NAT events (RFC 8158: session create/delete, "
+	    "address\n"
+	    "binding, port block allocation) into the NAT store.  --read takes "
+	    "a\n"
+	    "classic pcap capture of an export (Ethernet, Linux cooked, raw "
+	    "IP;\n"
+	    "UDP to or from --port, any UDP by default) or a file of raw "
+	    "IPFIX\n"
+	    "messages.  --listen receives UDP from exporters and commits "
+	    "every\n"
+	    "second until SIGTERM or SIGINT.  --draft-exporter names an "
+	    "exporter\n"
 	    "that numbers natEvent as draft-ietf-behave-ipfix-nat-logging-02\n"
-	    "(Juniper MX: 1/2 session, 12/13 address binding, 14/15 port block);\n"
-	    "others use the IANA numbering.  Templates are kept per exporter and\n"
-	    "observation domain; data that arrives before its template is held\n"
+	    "(Juniper MX: 1/2 session, 12/13 address binding, 14/15 port "
+	    "block);\n"
+	    "others use the IANA numbering.  Templates are kept per exporter "
+	    "and\n"
+	    "observation domain; data that arrives before its template is "
+	    "held\n"
 	    "(bounded) until the template comes.\n");
 }
 
 static void
 collect_report(const struct collector *c, const struct cs_ipfix_stats *st)
 {
-	fprintf(stderr, "custos: collect: %llu messages, %llu records, "
+	fprintf(stderr,
+	    "custos: collect: %llu messages, %llu records, "
 	    "%llu NAT events stored; %llu templates (%llu withdrawn, %llu "
 	    "options); %llu sets held for a template (%llu dropped); %llu "
 	    "other events skipped; %llu rejected\n",
 	    (unsigned long long)st->messages, (unsigned long long)st->records,
 	    (unsigned long long)c->nat, (unsigned long long)st->templates,
 	    (unsigned long long)st->withdrawn, (unsigned long long)st->options,
-	    (unsigned long long)st->held,
-	    (unsigned long long)st->held_dropped,
+	    (unsigned long long)st->held, (unsigned long long)st->held_dropped,
 	    (unsigned long long)c->skipped, (unsigned long long)c->rejected);
 }
 
@@ -612,15 +658,15 @@ read_raw(struct cs_ipfix *x, const uint8_t *p, size_t n)
 	while (n - off >= 16) {
 		size_t len = (size_t)p[off + 2] << 8 | p[off + 3];
 		if (len < 16 || len > n - off)
-			len = n - off;	/* the decoder reports it */
+			len = n - off; /* the decoder reports it */
 		(void)cs_ipfix_message(x, &none, p + off, len, ++msg);
 		off += len;
 	}
 }
 
 static int
-collect_read(struct collector *c, struct cs_ipfix *x, const char *path,
-    int port)
+collect_read(
+    struct collector *c, struct cs_ipfix *x, const char *path, int port)
 {
 	FILE *fp = fopen(path, "rb");
 	uint8_t *buf;
@@ -636,8 +682,10 @@ collect_read(struct collector *c, struct cs_ipfix *x, const char *path,
 		n += k;
 		if (n == cap) {
 			if (cap >= MAX_READ) {
-				fprintf(stderr, "custos: collect: %s: larger "
-				    "than 1 GiB\n", path);
+				fprintf(stderr,
+				    "custos: collect: %s: larger "
+				    "than 1 GiB\n",
+				    path);
 				fclose(fp);
 				free(buf);
 				return 1;
@@ -692,8 +740,8 @@ collect_listen(struct collector *c, struct cs_ipfix *x, const char *spec)
 	}
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sl) != 0) {
-		fprintf(stderr, "custos: collect: %s: %s\n", spec,
-		    strerror(errno));
+		fprintf(
+		    stderr, "custos: collect: %s: %s\n", spec, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		free(buf);
@@ -724,16 +772,20 @@ collect_listen(struct collector *c, struct cs_ipfix *x, const char *spec)
 				if (from.ss_family == AF_INET) {
 					ex.family = 4;
 					ex.plen = 32;
-					memcpy(ex.a, &((struct sockaddr_in *)
-					    &from)->sin_addr, 4);
+					memcpy(ex.a,
+					    &((struct sockaddr_in *)&from)
+						 ->sin_addr,
+					    4);
 				} else if (from.ss_family == AF_INET6) {
 					ex.family = 6;
 					ex.plen = 128;
-					memcpy(ex.a, &((struct sockaddr_in6 *)
-					    &from)->sin6_addr, 16);
+					memcpy(ex.a,
+					    &((struct sockaddr_in6 *)&from)
+						 ->sin6_addr,
+					    16);
 				}
-				(void)cs_ipfix_message(x, &ex, buf,
-				    (size_t)got, ++msg);
+				(void)cs_ipfix_message(
+				    x, &ex, buf, (size_t)got, ++msg);
 			}
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -741,8 +793,8 @@ collect_listen(struct collector *c, struct cs_ipfix *x, const char *spec)
 			struct cs_errbuf eb = {""};
 			last = now;
 			if (cs_fold_checkpoint(c->f, &eb) != CS_OK) {
-				fprintf(stderr, "custos: collect: %s\n",
-				    eb.msg);
+				fprintf(
+				    stderr, "custos: collect: %s\n", eb.msg);
 				rc = 1;
 				break;
 			}
@@ -757,21 +809,21 @@ int
 cmd_collect(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"read", required_argument, NULL, 'r'},
-		{"listen", required_argument, NULL, 'l'},
-		{"port", required_argument, NULL, 'p'},
-		{"draft-exporter", required_argument, NULL, 'D'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"read", required_argument, NULL, 'r'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"draft-exporter", required_argument, NULL, 'D'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct dirs d;
 	const char *rd = NULL, *listen_on = NULL;
 	struct cs_addr drafts[CS_IPFIX_MAXDRAFT];
 	size_t ndraft = 0, i;
 	struct collector c;
-	struct cs_sink sink = { &c, co_obs, co_reject, co_skip };
+	struct cs_sink sink = {&c, co_obs, co_reject, co_skip};
 	struct cs_ipfix *x;
 	struct cs_errbuf eb = {""};
 	uint64_t v;
@@ -780,14 +832,23 @@ cmd_collect(int argc, char **argv)
 	dirs_default(&d);
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 'r': rd = optarg; break;
-		case 'l': listen_on = optarg; break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 'r':
+			rd = optarg;
+			break;
+		case 'l':
+			listen_on = optarg;
+			break;
 		case 'p':
 			if (cs_parse_u64(cs_span_cstr(optarg), 1, 65535, &v) !=
 			    CS_OK) {
-				fprintf(stderr, "custos: collect: --port wants "
+				fprintf(stderr,
+				    "custos: collect: --port wants "
 				    "1..65535\n");
 				return 2;
 			}
@@ -796,15 +857,20 @@ cmd_collect(int argc, char **argv)
 		case 'D':
 			if (ndraft == CS_IPFIX_MAXDRAFT ||
 			    cs_addr_parse(cs_span_cstr(optarg),
-			    &drafts[ndraft]) != CS_OK) {
-				fprintf(stderr, "custos: collect: "
+				&drafts[ndraft]) != CS_OK) {
+				fprintf(stderr,
+				    "custos: collect: "
 				    "--draft-exporter wants an address\n");
 				return 2;
 			}
 			ndraft++;
 			break;
-		case 'h': collect_usage(stdout); return 0;
-		default: collect_usage(stderr); return 2;
+		case 'h':
+			collect_usage(stdout);
+			return 0;
+		default:
+			collect_usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc - 1 || strcmp(argv[optind], "ipfix") != 0 ||
@@ -819,8 +885,8 @@ cmd_collect(int argc, char **argv)
 	x = cs_ipfix_new(&sink);
 	for (i = 0; i < ndraft; i++)
 		cs_ipfix_draft_numbering(x, &drafts[i]);
-	rc = rd ? collect_read(&c, x, rd, port) :
-	    collect_listen(&c, x, listen_on);
+	rc = rd ? collect_read(&c, x, rd, port)
+		: collect_listen(&c, x, listen_on);
 	if (cs_fold_checkpoint(c.f, &eb) != CS_OK) {
 		fprintf(stderr, "custos: collect: %s\n", eb.msg);
 		rc = 1;

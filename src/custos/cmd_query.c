@@ -40,9 +40,8 @@ hit_order(const void *x, const void *y)
 }
 
 static void
-held_merge(const struct lookup *l, enum held_kind kind,
-    const struct cs_addr *a, const char *sub, cs_time from, cs_time to,
-    struct cs_hit **h, size_t *n)
+held_merge(const struct lookup *l, enum held_kind kind, const struct cs_addr *a,
+    const char *sub, cs_time from, cs_time to, struct cs_hit **h, size_t *n)
 {
 	char dir[4096 + 8], id[256];
 	struct dirent *de;
@@ -67,10 +66,11 @@ held_merge(const struct lookup *l, enum held_kind kind,
 			continue;
 		hh = NULL;
 		hn = 0;
-		if ((kind == HELD_WHO ? cs_hold_who(l->dirs->data,
-		    l->dirs->keys, id, a, from, &hh, &hn, &eb) :
-		    cs_hold_history(l->dirs->data, l->dirs->keys, id, sub, from,
-		    to, &hh, &hn, &eb)) != CS_OK)
+		if ((kind == HELD_WHO
+			    ? cs_hold_who(l->dirs->data, l->dirs->keys, id, a,
+				  from, &hh, &hn, &eb)
+			    : cs_hold_history(l->dirs->data, l->dirs->keys, id,
+				  sub, from, to, &hh, &hn, &eb)) != CS_OK)
 			continue;
 		for (i = 0; i < hn; i++) {
 			for (j = 0; j < *n; j++)
@@ -129,8 +129,8 @@ held_mail(const struct lookup *l, const char *sub, cs_time from, cs_time to,
 			continue;
 		mm = NULL;
 		mn = 0;
-		if (cs_hold_mail(l->dirs->data, l->dirs->keys, id, from, to, &mm,
-		    &mn, &eb) != CS_OK)
+		if (cs_hold_mail(l->dirs->data, l->dirs->keys, id, from, to,
+			&mm, &mn, &eb) != CS_OK)
 			continue;
 		for (i = 0; i < mn; i++) {
 			for (j = 0; j < *n; j++)
@@ -168,7 +168,7 @@ parse_addr_port(const char *s, struct cs_addr *a, int *port)
 			if (sp.p[close + 1] != ':')
 				return -1;
 			if (cs_parse_u64(cs_span_skip(sp, (size_t)close + 2), 0,
-			    65535, &v) != CS_OK)
+				65535, &v) != CS_OK)
 				return -1;
 			*port = (int)v;
 		}
@@ -176,7 +176,7 @@ parse_addr_port(const char *s, struct cs_addr *a, int *port)
 		for (i = 0; i < (long)sp.len; i++)
 			if (sp.p[i] == ':') {
 				if (colon >= 0) {
-					colon = -2;	/* IPv6: several colons */
+					colon = -2; /* IPv6: several colons */
 					break;
 				}
 				colon = i;
@@ -184,7 +184,7 @@ parse_addr_port(const char *s, struct cs_addr *a, int *port)
 		if (colon >= 0) {
 			host = cs_span_make(sp.p, (size_t)colon);
 			if (cs_parse_u64(cs_span_skip(sp, (size_t)colon + 1), 0,
-			    65535, &v) != CS_OK)
+				65535, &v) != CS_OK)
 				return -1;
 			*port = (int)v;
 		}
@@ -197,40 +197,56 @@ parse_addr_port(const char *s, struct cs_addr *a, int *port)
 static void
 who_usage(FILE *f)
 {
-	fprintf(f, "usage: custos who ADDRESS[:PORT] --at TIME [--case ID] "
+	fprintf(f,
+	    "usage: custos who ADDRESS[:PORT] --at TIME [--case ID] "
 	    "[--by NAME] [--json]\n"
 	    "                  [--proto tcp|udp] [--dst IP[:PORT]] "
 	    "[--skew SECONDS]\n"
 	    "                  [--data DIR] [--keys DIR] [--config FILE]\n"
 	    "       custos who --batch FILE [--case ID] [--json] [--stats]\n\n"
-	    "Every binding that covers ADDRESS at TIME: the subscriber (user name,\n"
-	    "MAC, circuit id, NAS), the address or prefix, when the binding began\n"
-	    "and ended and how the end is known (observed in the logs, inferred\n"
-	    "from a lease time or a NAS reboot, or still open), the source, and\n"
+	    "Every binding that covers ADDRESS at TIME: the subscriber (user "
+	    "name,\n"
+	    "MAC, circuit id, NAS), the address or prefix, when the binding "
+	    "began\n"
+	    "and ended and how the end is known (observed in the logs, "
+	    "inferred\n"
+	    "from a lease time or a NAS reboot, or still open), the source, "
+	    "and\n"
 	    "the verbatim log records as evidence.  An IPv6 address is found\n"
 	    "inside a framed or delegated prefix.\n\n"
 	    "  ADDRESS[:PORT]  IPv4 (100.64.12.34, 100.64.12.34:5000) or IPv6\n"
 	    "                  (2001:db8::1, [2001:db8::1]:5000); the port is\n"
-	    "                  recorded in the query (ports matter behind CGNAT)\n"
+	    "                  recorded in the query (ports matter behind "
+	    "CGNAT)\n"
 	    "  --at TIME       RFC 3339 with Z or an offset, e.g.\n"
-	    "                  2026-11-29T21:00:00Z; a time without a zone is refused\n"
-	    "  --batch FILE    answer many queries, one 'ADDRESS TIME' per line\n"
-	    "                  ('-' for stdin); with --json one JSON object per\n"
+	    "                  2026-11-29T21:00:00Z; a time without a zone is "
+	    "refused\n"
+	    "  --batch FILE    answer many queries, one 'ADDRESS TIME' per "
+	    "line\n"
+	    "                  ('-' for stdin); with --json one JSON object "
+	    "per\n"
 	    "                  line on stdout, else the text answers in turn\n"
-	    "  --stats         with --batch: on stderr, the latency of the lookups\n"
+	    "  --stats         with --batch: on stderr, the latency of the "
+	    "lookups\n"
 	    "                  (p50/p99/max) and the rate, then the same with\n"
 	    "                  the authority check and the audit entries\n"
 	    "  --json          the documented JSON shape (docs/json.md)\n"
 	    "  --case ID       the legal case this lookup is made under; the\n"
-	    "                  case decides what may be shown (a subpoena sees\n"
-	    "                  basic subscriber information only).  Without it,\n"
-	    "                  lookups need allow_operator_lookups in the config\n"
+	    "                  case decides what may be shown (a subpoena "
+	    "sees\n"
+	    "                  basic subscriber information only).  Without "
+	    "it,\n"
+	    "                  lookups need allow_operator_lookups in the "
+	    "config\n"
 	    "  --by NAME       who is asking (default $CUSTOS_USER); audited\n"
 	    "  --proto, --dst, --skew\n"
-	    "                  behind CGNAT: the protocol, the destination the\n"
-	    "                  requester saw, and the tolerance for their clock\n"
+	    "                  behind CGNAT: the protocol, the destination "
+	    "the\n"
+	    "                  requester saw, and the tolerance for their "
+	    "clock\n"
 	    "  --data, --keys, --config  as for ingest\n\n"
-	    "No match prints an empty list and exits 0; a refusal names the rule\n"
+	    "No match prints an empty list and exits 0; a refusal names the "
+	    "rule\n"
 	    "and exits 3; other errors exit 1 (2 for bad usage).\n");
 }
 
@@ -239,8 +255,8 @@ who_usage(FILE *f)
  * postal address, payment) when the lookup's case may see it.
  */
 static void
-match_out(const struct lookup *l, const struct cs_hit *h, int json,
-    struct cs_buf *b)
+match_out(
+    const struct lookup *l, const struct cs_hit *h, int json, struct cs_buf *b)
 {
 	char mac[CS_MAC_STRLEN];
 
@@ -249,7 +265,7 @@ match_out(const struct lookup *l, const struct cs_hit *h, int json,
 	if (json) {
 		hit_json(h, b, l->cats);
 		if (b->len && b->data[b->len - 1] == '}') {
-			b->len--;	/* reopen the match object */
+			b->len--; /* reopen the match object */
 			lookup_directory(l, h->b->f[CS_F_USERNAME],
 			    h->b->has_mac ? mac : NULL, 1, b);
 			cs_buf_putc(b, '}');
@@ -257,13 +273,13 @@ match_out(const struct lookup *l, const struct cs_hit *h, int json,
 		return;
 	}
 	hit_text(h, b, l->cats);
-	lookup_directory(l, h->b->f[CS_F_USERNAME], h->b->has_mac ? mac : NULL,
-	    0, b);
+	lookup_directory(
+	    l, h->b->f[CS_F_USERNAME], h->b->has_mac ? mac : NULL, 0, b);
 }
 
 static void
-who_render(const struct lookup *l, const struct cs_addr *a, int port,
-    cs_time t, const struct cs_hit *h, size_t n, int json, struct cs_buf *b)
+who_render(const struct lookup *l, const struct cs_addr *a, int port, cs_time t,
+    const struct cs_hit *h, size_t n, int json, struct cs_buf *b)
 {
 	char ts[40], as[CS_ADDR_STRLEN];
 	size_t i;
@@ -271,7 +287,8 @@ who_render(const struct lookup *l, const struct cs_addr *a, int port,
 	cs_time_format(t, ts);
 	cs_addr_format(a, as);
 	if (json) {
-		cs_buf_appendf(b, "{\"query\":{\"address\":\"%s\",\"port\":", as);
+		cs_buf_appendf(
+		    b, "{\"query\":{\"address\":\"%s\",\"port\":", as);
 		if (port >= 0)
 			cs_buf_appendf(b, "%d", port);
 		else
@@ -285,8 +302,8 @@ who_render(const struct lookup *l, const struct cs_addr *a, int port,
 		cs_buf_puts(b, "]}\n");
 		return;
 	}
-	cs_buf_appendf(b, "%s at %s: %zu match%s\n", as, ts, n,
-	    n == 1 ? "" : "es");
+	cs_buf_appendf(
+	    b, "%s at %s: %zu match%s\n", as, ts, n, n == 1 ? "" : "es");
 	for (i = 0; i < n; i++) {
 		cs_buf_putc(b, '\n');
 		match_out(l, &h[i], 0, b);
@@ -328,10 +345,10 @@ answer_who(struct cs_store *s, struct lookup *l, const char *text,
 		n = (size_t)nn;
 	}
 	if (us)
-		us[0] = now_us() - t1;	/* the lookup itself */
+		us[0] = now_us() - t1; /* the lookup itself */
 	lookup_end(l, n);
 	if (us)
-		us[1] = now_us() - t0;	/* with authority and audit */
+		us[1] = now_us() - t0; /* with authority and audit */
 	return 0;
 }
 
@@ -372,7 +389,8 @@ who_batch(struct cs_store *s, struct lookup *l, struct nat_query *base,
 	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
 	while ((len = getline(&line, &cap, f)) > 0) {
 		struct cs_span sp = cs_span_trim(cs_span_make(line,
-		    (size_t)len - (line[len - 1] == '\n'))), aw, tw;
+				   (size_t)len - (line[len - 1] == '\n'))),
+			       aw, tw;
 		struct cs_addr a;
 		struct cs_errbuf eb = {""};
 		int port;
@@ -384,8 +402,10 @@ who_batch(struct cs_store *s, struct lookup *l, struct nat_query *base,
 			continue;
 		if (!cs_span_word(&sp, &aw) || !cs_span_word(&sp, &tw) ||
 		    aw.len >= sizeof(as)) {
-			fprintf(stderr, "custos: who: %s:%lu: want 'ADDRESS "
-			    "TIME'\n", path, lineno);
+			fprintf(stderr,
+			    "custos: who: %s:%lu: want 'ADDRESS "
+			    "TIME'\n",
+			    path, lineno);
 			bad++;
 			continue;
 		}
@@ -394,8 +414,10 @@ who_batch(struct cs_store *s, struct lookup *l, struct nat_query *base,
 		if (parse_addr_port(as, &a, &port) != 0 ||
 		    cs_time_parse_rfc3339(tw, &t, &eb) != CS_OK) {
 			fprintf(stderr, "custos: who: %s:%lu: %s\n", path,
-			    lineno, eb.msg[0] ? eb.msg : "not an IPv4/IPv6 "
-			    "address (optionally with :PORT)");
+			    lineno,
+			    eb.msg[0] ? eb.msg
+				      : "not an IPv4/IPv6 "
+					"address (optionally with :PORT)");
 			bad++;
 			continue;
 		}
@@ -415,8 +437,8 @@ who_batch(struct cs_store *s, struct lookup *l, struct nat_query *base,
 			if (nq == qcap) {
 				qcap = qcap ? qcap * 2 : 1024;
 				lat = cs_xreallocarray(lat, qcap, sizeof(*lat));
-				lat2 = cs_xreallocarray(lat2, qcap,
-				    sizeof(*lat2));
+				lat2 =
+				    cs_xreallocarray(lat2, qcap, sizeof(*lat2));
 			}
 			lat2[nq] = us[1];
 			lat[nq++] = us[0];
@@ -424,18 +446,22 @@ who_batch(struct cs_store *s, struct lookup *l, struct nat_query *base,
 		}
 	}
 	if (cs_store_unreadable(s))
-		fprintf(stderr, "custos: who: some day partitions could not be "
+		fprintf(stderr,
+		    "custos: who: some day partitions could not be "
 		    "read (their keys are gone); answers cover the rest\n");
 	if (stats && nq) {
 		double total = (now_us() - total0) / 1e6;
 		qsort(lat, nq, sizeof(*lat), cmp_d);
 		qsort(lat2, nq, sizeof(*lat2), cmp_d);
-		fprintf(stderr, "queries %zu p50 %.0fus p99 %.0fus max %.0fus "
-		    "rate %.0f/s\n", nq, lat[nq / 2], lat[(nq * 99) / 100],
-		    lat[nq - 1], total > 0 ? (double)nq / total : 0.0);
-		fprintf(stderr, "with authority and audit: p50 %.0fus p99 %.0fus "
-		    "max %.0fus\n", lat2[nq / 2], lat2[(nq * 99) / 100],
-		    lat2[nq - 1]);
+		fprintf(stderr,
+		    "queries %zu p50 %.0fus p99 %.0fus max %.0fus "
+		    "rate %.0f/s\n",
+		    nq, lat[nq / 2], lat[(nq * 99) / 100], lat[nq - 1],
+		    total > 0 ? (double)nq / total : 0.0);
+		fprintf(stderr,
+		    "with authority and audit: p50 %.0fus p99 %.0fus "
+		    "max %.0fus\n",
+		    lat2[nq / 2], lat2[(nq * 99) / 100], lat2[nq - 1]);
 	}
 	free(lat);
 	free(lat2);
@@ -450,20 +476,20 @@ int
 cmd_who(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"at", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"batch", required_argument, NULL, 'b'},
-		{"stats", no_argument, NULL, 's'},
-		{"case", required_argument, NULL, 'C'},
-		{"by", required_argument, NULL, 'B'},
-		{"config", required_argument, NULL, 'c'},
-		{"proto", required_argument, NULL, 'P'},
-		{"dst", required_argument, NULL, 'D'},
-		{"skew", required_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"at", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"batch", required_argument, NULL, 'b'},
+	    {"stats", no_argument, NULL, 's'},
+	    {"case", required_argument, NULL, 'C'},
+	    {"by", required_argument, NULL, 'B'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"proto", required_argument, NULL, 'P'},
+	    {"dst", required_argument, NULL, 'D'},
+	    {"skew", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct dirs d;
 	struct cs_store *s;
@@ -483,36 +509,62 @@ cmd_who(int argc, char **argv)
 	q.port = -1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 't': at = optarg; break;
-		case 'j': json = 1; break;
-		case 'b': batch = optarg; break;
-		case 's': stats = 1; break;
-		case 'C': l.case_id = optarg; break;
-		case 'B': l.actor = optarg; break;
-		case 'c': l.config = optarg; break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 't':
+			at = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 's':
+			stats = 1;
+			break;
+		case 'C':
+			l.case_id = optarg;
+			break;
+		case 'B':
+			l.actor = optarg;
+			break;
+		case 'c':
+			l.config = optarg;
+			break;
 		case 'P':
 			if (strcmp(optarg, "tcp") != 0 &&
 			    strcmp(optarg, "udp") != 0) {
-				fprintf(stderr, "custos: who: --proto is tcp or "
+				fprintf(stderr,
+				    "custos: who: --proto is tcp or "
 				    "udp\n");
 				return 2;
 			}
 			q.proto = optarg;
 			break;
-		case 'D': q.dst = optarg; break;
+		case 'D':
+			q.dst = optarg;
+			break;
 		case 'S':
 			if (cs_parse_u64(cs_span_cstr(optarg), 0, 3600, &v) !=
 			    CS_OK) {
-				fprintf(stderr, "custos: who: --skew wants "
+				fprintf(stderr,
+				    "custos: who: --skew wants "
 				    "seconds (0..3600)\n");
 				return 2;
 			}
 			q.skew = (int64_t)v;
 			break;
-		case 'h': who_usage(stdout); return 0;
-		default: who_usage(stderr); return 2;
+		case 'h':
+			who_usage(stdout);
+			return 0;
+		default:
+			who_usage(stderr);
+			return 2;
 		}
 	}
 	if (batch) {
@@ -527,8 +579,10 @@ cmd_who(int argc, char **argv)
 		return 2;
 	}
 	if (parse_addr_port(argv[optind], &q.addr, &q.port) != 0) {
-		fprintf(stderr, "custos: who: '%s' is not an IPv4/IPv6 address "
-		    "(optionally with :PORT)\n", argv[optind]);
+		fprintf(stderr,
+		    "custos: who: '%s' is not an IPv4/IPv6 address "
+		    "(optionally with :PORT)\n",
+		    argv[optind]);
 		return 2;
 	}
 	q.t = parse_time_arg("--at", at);
@@ -538,8 +592,10 @@ cmd_who(int argc, char **argv)
 	if (rc == 0)
 		fputs(b.data, stdout);
 	if (cs_store_unreadable(s))
-		fprintf(stderr, "custos: who: %d day partitions could not be "
-		    "read (their keys are gone)\n", cs_store_unreadable(s));
+		fprintf(stderr,
+		    "custos: who: %d day partitions could not be "
+		    "read (their keys are gone)\n",
+		    cs_store_unreadable(s));
 	cs_buf_release(&b);
 	cs_store_close(s);
 	return rc;
@@ -548,13 +604,17 @@ cmd_who(int argc, char **argv)
 static void
 history_usage(FILE *f)
 {
-	fprintf(f, "usage: custos history SUBSCRIBER --from T1 --to T2 "
+	fprintf(f,
+	    "usage: custos history SUBSCRIBER --from T1 --to T2 "
 	    "[--case ID] [--by NAME]\n"
 	    "                      [--data DIR] [--keys DIR] [--config FILE] "
 	    "[--json]\n\n"
-	    "The bindings (addresses held, when, evidence) and the SMTP envelopes\n"
-	    "of a subscriber between T1 and T2.  SUBSCRIBER is a user name (as in\n"
-	    "RADIUS User-Name or SASL) or a MAC address in any spelling.  Mail is\n"
+	    "The bindings (addresses held, when, evidence) and the SMTP "
+	    "envelopes\n"
+	    "of a subscriber between T1 and T2.  SUBSCRIBER is a user name (as "
+	    "in\n"
+	    "RADIUS User-Name or SASL) or a MAC address in any spelling.  Mail "
+	    "is\n"
 	    "matched by SASL user name, and by client address while the\n"
 	    "subscriber held it.  Times are RFC 3339 with Z or an offset.\n"
 	    "--case, --by and --config as for who: a subpoena's case sees no\n"
@@ -567,16 +627,16 @@ int
 cmd_history(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"case", required_argument, NULL, 'C'},
-		{"by", required_argument, NULL, 'B'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"case", required_argument, NULL, 'C'},
+	    {"by", required_argument, NULL, 'B'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct dirs d;
 	struct lookup l;
@@ -597,20 +657,41 @@ cmd_history(int argc, char **argv)
 	l.kind = "history";
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 'C': l.case_id = optarg; break;
-		case 'B': l.actor = optarg; break;
-		case 'c': l.config = optarg; break;
-		case 'f': from = optarg; break;
-		case 't': to = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': history_usage(stdout); return 0;
-		default: history_usage(stderr); return 2;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 'C':
+			l.case_id = optarg;
+			break;
+		case 'B':
+			l.actor = optarg;
+			break;
+		case 'c':
+			l.config = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			history_usage(stdout);
+			return 0;
+		default:
+			history_usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc - 1 || from == NULL || to == NULL) {
-		fprintf(stderr, "custos: history: need SUBSCRIBER, --from and "
+		fprintf(stderr,
+		    "custos: history: need SUBSCRIBER, --from and "
 		    "--to\n\n");
 		history_usage(stderr);
 		return 2;
@@ -645,8 +726,10 @@ cmd_history(int argc, char **argv)
 	if (json) {
 		cs_buf_puts(&b, "{\"query\":{\"subscriber\":");
 		cs_buf_json_str(&b, sub, strlen(sub));
-		cs_buf_appendf(&b, ",\"from\":\"%s\",\"to\":\"%s\"},"
-		    "\"bindings\":[", ts, te);
+		cs_buf_appendf(&b,
+		    ",\"from\":\"%s\",\"to\":\"%s\"},"
+		    "\"bindings\":[",
+		    ts, te);
 		for (i = 0; i < n; i++) {
 			if (i)
 				cs_buf_putc(&b, ',');
@@ -657,9 +740,10 @@ cmd_history(int argc, char **argv)
 			cs_buf_appendf(&b, "%s%s", i ? "," : "", m[i].json);
 		cs_buf_puts(&b, "]}\n");
 	} else {
-		cs_buf_appendf(&b, "%s from %s to %s: %zu binding%s, %zu mail "
-		    "envelope%s\n", sub, ts, te, n, n == 1 ? "" : "s", nm,
-		    nm == 1 ? "" : "s");
+		cs_buf_appendf(&b,
+		    "%s from %s to %s: %zu binding%s, %zu mail "
+		    "envelope%s\n",
+		    sub, ts, te, n, n == 1 ? "" : "s", nm, nm == 1 ? "" : "s");
 		for (i = 0; i < n; i++) {
 			cs_buf_putc(&b, '\n');
 			match_out(&l, &h[i], 0, &b);
@@ -669,8 +753,10 @@ cmd_history(int argc, char **argv)
 	}
 	fputs(b.data, stdout);
 	if (cs_store_unreadable(s))
-		fprintf(stderr, "custos: history: %d day partitions could not "
-		    "be read (their keys are gone)\n", cs_store_unreadable(s));
+		fprintf(stderr,
+		    "custos: history: %d day partitions could not "
+		    "be read (their keys are gone)\n",
+		    cs_store_unreadable(s));
 	cs_buf_release(&b);
 	lookup_end(&l, n + nm);
 	cs_hits_free(h, n);
@@ -683,13 +769,13 @@ int
 cmd_dump(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"json", no_argument, NULL, 'j'},
-		{"by", required_argument, NULL, 'B'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"by", required_argument, NULL, 'B'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct dirs d;
 	struct lookup l;
@@ -706,22 +792,37 @@ cmd_dump(int argc, char **argv)
 	l.kind = "dump";
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 'j': break;
-		case 'B': l.actor = optarg; break;
-		case 'c': l.config = optarg; break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 'j':
+			break;
+		case 'B':
+			l.actor = optarg;
+			break;
+		case 'c':
+			l.config = optarg;
+			break;
 		case 'h':
-			printf("usage: custos dump [--data DIR] [--keys DIR] "
+			printf(
+			    "usage: custos dump [--data DIR] [--keys DIR] "
 			    "[--by NAME] [--config FILE] [--json]\n\n"
 			    "Every binding, then every SMTP envelope, one JSON "
-			    "object per line, in a\ncanonical order (start time, "
-			    "then key): for audits and for comparing\ntwo stores. "
-			    "It shows everything, so it is operator work: it needs\n"
-			    "allow_operator_lookups in the configuration and is "
+			    "object per line, in a\ncanonical order (start "
+			    "time, "
+			    "then key): for audits and for comparing\ntwo "
+			    "stores. "
+			    "It shows everything, so it is operator work: it "
+			    "needs\n"
+			    "allow_operator_lookups in the configuration and "
+			    "is "
 			    "audited.\n");
 			return 0;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	snprintf(l.subject, sizeof(l.subject), "the whole store");
@@ -744,8 +845,10 @@ cmd_dump(int argc, char **argv)
 	for (i = 0; i < nm; i++)
 		printf("{\"smtp\":%s}\n", m[i].json);
 	if (cs_store_unreadable(s))
-		fprintf(stderr, "custos: dump: %d day partitions could not be "
-		    "read (their keys are gone)\n", cs_store_unreadable(s));
+		fprintf(stderr,
+		    "custos: dump: %d day partitions could not be "
+		    "read (their keys are gone)\n",
+		    cs_store_unreadable(s));
 	cs_buf_release(&b);
 	lookup_end(&l, n + nm);
 	cs_hits_free(h, n);
@@ -758,11 +861,11 @@ int
 cmd_quarantine(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct dirs d;
 	struct cs_store *s;
@@ -775,19 +878,30 @@ cmd_quarantine(int argc, char **argv)
 	dirs_default(&d);
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 'j': json = 1; break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'h':
-			printf("usage: custos quarantine [--data DIR] [--keys DIR] "
-			    "[--json]\n\nThe records ingest rejected: file, line, "
+			printf(
+			    "usage: custos quarantine [--data DIR] [--keys "
+			    "DIR] "
+			    "[--json]\n\nThe records ingest rejected: file, "
+			    "line, "
 			    "the field at fault, why,\nand the verbatim record "
 			    "(sealed under the key of the day it was\n"
-			    "quarantined; null once that key is gone).  JSON: one "
+			    "quarantined; null once that key is gone).  JSON: "
+			    "one "
 			    "object per line\n{\"day\",\"file\",\"line\","
 			    "\"field\",\"reason\",\"record\"}.\n");
 			return 0;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	s = open_store(&d, CS_STORE_RO);
@@ -799,8 +913,8 @@ cmd_quarantine(int argc, char **argv)
 		if (json) {
 			cs_buf_appendf(&b, "{\"day\":\"%s\",\"file\":", day);
 			cs_buf_json_str(&b, q[i].file, strlen(q[i].file));
-			cs_buf_appendf(&b, ",\"line\":%lld,\"field\":",
-			    (long long)q[i].line);
+			cs_buf_appendf(&b,
+			    ",\"line\":%lld,\"field\":", (long long)q[i].line);
 			cs_buf_json_str(&b, q[i].field, strlen(q[i].field));
 			cs_buf_puts(&b, ",\"reason\":");
 			cs_buf_json_str(&b, q[i].reason, strlen(q[i].reason));

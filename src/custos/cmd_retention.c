@@ -106,14 +106,14 @@ int
 cmd_purge(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"dry-run", no_argument, NULL, 'n'},
-		{"json", no_argument, NULL, 'j'},
-		{"by", required_argument, NULL, 'b'},
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"by", required_argument, NULL, 'b'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cs_purge_opts o;
 	struct cs_config cfg;
@@ -132,14 +132,30 @@ cmd_purge(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'n': o.dry_run = 1; break;
-		case 'j': json = 1; break;
-		case 'b': by = optarg; break;
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 'c': cfgpath = optarg; break;
-		case 'h': fputs(purge_usage, stdout); return 0;
-		default: fputs(purge_usage, stderr); return 2;
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'b':
+			by = optarg;
+			break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'h':
+			fputs(purge_usage, stdout);
+			return 0;
+		default:
+			fputs(purge_usage, stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -175,8 +191,10 @@ cmd_purge(int argc, char **argv)
 		days = NULL;
 		n = 0;
 		if (e != CS_OK) {
-			fprintf(stderr, "custos: purge: holds of the case desk: "
-			    "%s; nothing purged\n", eb.msg);
+			fprintf(stderr,
+			    "custos: purge: holds of the case desk: "
+			    "%s; nothing purged\n",
+			    eb.msg);
 			return 1;
 		}
 	}
@@ -188,49 +206,61 @@ cmd_purge(int argc, char **argv)
 	cs_time_format(o.now, ts);
 	cs_day_name(cs_purge_first_kept(o.now, o.keep), name);
 	if (json) {
-		cs_buf_appendf(&b, "{\"now\":\"%s\",\"keep_days\":%llu,"
-		    "\"first_kept\":\"%s\",\"dry_run\":%s,\"days\":[", ts,
-		    (unsigned long long)o.keep, name,
+		cs_buf_appendf(&b,
+		    "{\"now\":\"%s\",\"keep_days\":%llu,"
+		    "\"first_kept\":\"%s\",\"dry_run\":%s,\"days\":[",
+		    ts, (unsigned long long)o.keep, name,
 		    o.dry_run ? "true" : "false");
 		for (i = 0; i < n; i++) {
 			cs_day_name(days[i].day, name);
-			cs_buf_appendf(&b, "%s{\"day\":\"%s\",\"key\":%s,"
+			cs_buf_appendf(&b,
+			    "%s{\"day\":\"%s\",\"key\":%s,"
 			    "\"bytes\":%lld,\"resumed\":%s,\"key_gone_ms\":"
-			    "%.3f,\"done_ms\":%.3f}", i ? "," : "",
-			    name, (days[i].what & CS_DI_KEY) ? "true" :
-			    "false", (long long)days[i].bytes,
+			    "%.3f,\"done_ms\":%.3f}",
+			    i ? "," : "", name,
+			    (days[i].what & CS_DI_KEY) ? "true" : "false",
+			    (long long)days[i].bytes,
 			    (days[i].what & CS_DI_JOURNAL) ? "true" : "false",
 			    (double)days[i].key_us / 1000.0,
 			    (double)days[i].total_us / 1000.0);
 		}
-		cs_buf_appendf(&b, "],\"holds_made\":%zu,\"holds_expired\":%zu}"
-		    "\n", nauto, nexp);
+		cs_buf_appendf(&b,
+		    "],\"holds_made\":%zu,\"holds_expired\":%zu}"
+		    "\n",
+		    nauto, nexp);
 	} else {
-		cs_buf_appendf(&b, "keeping %llu day%s (the longest of "
+		cs_buf_appendf(&b,
+		    "keeping %llu day%s (the longest of "
 		    "retention_days %llu and retention_smtp_days %llu): days "
-		    "before %s %s\n", (unsigned long long)o.keep,
-		    o.keep == 1 ? "" : "s",
+		    "before %s %s\n",
+		    (unsigned long long)o.keep, o.keep == 1 ? "" : "s",
 		    (unsigned long long)cfg.retention_days,
 		    (unsigned long long)cfg.retention_smtp_days, name,
 		    o.dry_run ? "would be destroyed" : "are destroyed");
 		for (i = 0; i < n; i++) {
 			cs_day_name(days[i].day, name);
-			cs_buf_appendf(&b, "%s %s: key %s, %lld bytes of data"
-			    "%s\n", o.dry_run ? "would destroy" : "destroyed",
-			    name, (days[i].what & CS_DI_KEY) ? "destroyed" :
-			    "already gone", (long long)days[i].bytes,
-			    (days[i].what & CS_DI_JOURNAL) ?
-			    " (finished an interrupted purge)" : "");
+			cs_buf_appendf(&b,
+			    "%s %s: key %s, %lld bytes of data"
+			    "%s\n",
+			    o.dry_run ? "would destroy" : "destroyed", name,
+			    (days[i].what & CS_DI_KEY) ? "destroyed"
+						       : "already gone",
+			    (long long)days[i].bytes,
+			    (days[i].what & CS_DI_JOURNAL)
+				? " (finished an interrupted purge)"
+				: "");
 		}
 		cs_buf_appendf(&b, "%zu day%s %s\n", n, n == 1 ? "" : "s",
 		    o.dry_run ? "due" : "destroyed");
 		if (nauto)
-			cs_buf_appendf(&b, "%zu hold%s of the case desk: the "
+			cs_buf_appendf(&b,
+			    "%zu hold%s of the case desk: the "
 			    "targets' records of those days copied into the "
-			    "cases' vaults first (custos hold list)\n", nauto,
-			    nauto == 1 ? "" : "s");
+			    "cases' vaults first (custos hold list)\n",
+			    nauto, nauto == 1 ? "" : "s");
 		if (nexp)
-			cs_buf_appendf(&b, "%zu preservation hold%s expired (or "
+			cs_buf_appendf(&b,
+			    "%zu preservation hold%s expired (or "
 			    "their case closed) and released (R-PRES-3)\n",
 			    nexp, nexp == 1 ? "" : "s");
 	}
@@ -280,14 +310,14 @@ int
 cmd_keys(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static const char *const states[] = {"readable", "unreadable",
-		"key without data", "purged", "purge unfinished"};
+	    "key without data", "purged", "purge unfinished"};
 	struct cs_errbuf eb = {""};
 	struct cs_dayinfo *days = NULL;
 	struct dirs d;
@@ -299,11 +329,21 @@ cmd_keys(int argc, char **argv)
 	dirs_default(&d);
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'j': json = 1; break;
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 'h': fputs(keys_usage, stdout); return 0;
-		default: fputs(keys_usage, stderr); return 2;
+		case 'j':
+			json = 1;
+			break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 'h':
+			fputs(keys_usage, stdout);
+			return 0;
+		default:
+			fputs(keys_usage, stderr);
+			return 2;
 		}
 	}
 	if (optind != argc - 1 || strcmp(argv[optind], "status") != 0) {
@@ -324,7 +364,8 @@ cmd_keys(int argc, char **argv)
 				cnt[k]++;
 		cs_day_name(days[i].day, name);
 		if (json)
-			cs_buf_appendf(&b, "%s{\"day\":\"%s\",\"state\":\"%s\","
+			cs_buf_appendf(&b,
+			    "%s{\"day\":\"%s\",\"state\":\"%s\","
 			    "\"key\":%s,\"data\":%s,\"nat\":%s,\"bytes\":%lld}",
 			    i ? "," : "", name, st,
 			    (days[i].what & CS_DI_KEY) ? "true" : "false",
@@ -332,9 +373,10 @@ cmd_keys(int argc, char **argv)
 			    (days[i].what & CS_DI_NAT) ? "true" : "false",
 			    (long long)days[i].bytes);
 		else
-			cs_buf_appendf(&b, "%s  %-17s key %-3s  data %-3s  "
-			    "nat %-3s  %lld bytes\n", name, st,
-			    (days[i].what & CS_DI_KEY) ? "yes" : "no",
+			cs_buf_appendf(&b,
+			    "%s  %-17s key %-3s  data %-3s  "
+			    "nat %-3s  %lld bytes\n",
+			    name, st, (days[i].what & CS_DI_KEY) ? "yes" : "no",
 			    (days[i].what & CS_DI_DB) ? "yes" : "no",
 			    (days[i].what & CS_DI_NAT) ? "yes" : "no",
 			    (long long)days[i].bytes);
@@ -347,8 +389,8 @@ cmd_keys(int argc, char **argv)
 		cs_buf_puts(&b, "}}\n");
 	} else {
 		for (k = 0; k < 5; k++)
-			cs_buf_appendf(&b, "%s%zu %s", k ? ", " : "", cnt[k],
-			    states[k]);
+			cs_buf_appendf(
+			    &b, "%s%zu %s", k ? ", " : "", cnt[k], states[k]);
 		cs_buf_putc(&b, '\n');
 	}
 	free(days);
@@ -363,7 +405,8 @@ static const char hold_usage[] =
     "       custos hold list [--case ID] [--json]\n"
     "       custos hold show|renew|release CASE#N [--by NAME] [--json]\n"
     "       custos hold who CASE ADDRESS --at TIME [--json]\n"
-    "       custos hold history CASE SUBSCRIBER --from TIME --to TIME [--json]\n"
+    "       custos hold history CASE SUBSCRIBER --from TIME --to TIME "
+    "[--json]\n"
     "\n"
     "Preservation holds (18 USC 2703(f), R-PRES-1..4).  'hold new' copies\n"
     "the records of the targets in the window, as they are now (bindings\n"
@@ -450,9 +493,11 @@ hold_render(const struct cs_vhold *h, cs_time now, int json, struct cs_buf *b)
 		cs_time_format(h->expires, t[3]);
 	cs_time_format(h->created, tc);
 	if (json) {
-		cs_buf_appendf(b, "{\"hold\":\"%s#%lld\",\"case\":\"%s\","
-		    "\"state\":\"%s\",\"basis\":", h->case_id,
-		    (long long)h->id, h->case_id, hold_state(h, now));
+		cs_buf_appendf(b,
+		    "{\"hold\":\"%s#%lld\",\"case\":\"%s\","
+		    "\"state\":\"%s\",\"basis\":",
+		    h->case_id, (long long)h->id, h->case_id,
+		    hold_state(h, now));
 		if (h->basis[0])
 			cs_buf_appendf(b, "\"%s\"", h->basis);
 		else
@@ -470,15 +515,17 @@ hold_render(const struct cs_vhold *h, cs_time now, int json, struct cs_buf *b)
 					break;
 			}
 		}
-		cs_buf_appendf(b, "],\"from\":\"%s\",\"to\":\"%s\","
+		cs_buf_appendf(b,
+		    "],\"from\":\"%s\",\"to\":\"%s\","
 		    "\"received\":\"%s\",\"created\":\"%s\",\"expires\":%s%s%s,"
 		    "\"renewals\":%d,\"voluntary\":%s,\"bindings\":%lld,"
-		    "\"envelopes\":%lld,\"by\":", t[0], t[1], t[2], tc,
+		    "\"envelopes\":%lld,\"by\":",
+		    t[0], t[1], t[2], tc,
 		    h->expires == CS_TIME_NONE ? "" : "\"",
 		    h->expires == CS_TIME_NONE ? "null" : t[3],
-		    h->expires == CS_TIME_NONE ? "" : "\"",
-		    h->renewals, h->renewals >= 2 ? "true" : "false",
-		    (long long)h->nbind, (long long)h->nmail);
+		    h->expires == CS_TIME_NONE ? "" : "\"", h->renewals,
+		    h->renewals >= 2 ? "true" : "false", (long long)h->nbind,
+		    (long long)h->nmail);
 		cs_buf_json_str(b, h->by, strlen(h->by));
 		if (h->released != CS_TIME_NONE) {
 			cs_time_format(h->released, tc);
@@ -487,8 +534,10 @@ hold_render(const struct cs_vhold *h, cs_time now, int json, struct cs_buf *b)
 			cs_buf_puts(b, ",\"released\":null");
 		}
 		if (w)
-			cs_buf_appendf(b, ",\"warning\":{\"rule\":\"R-PRES-3\","
-			    "\"days_left\":%d}", w);
+			cs_buf_appendf(b,
+			    ",\"warning\":{\"rule\":\"R-PRES-3\","
+			    "\"days_left\":%d}",
+			    w);
 		else
 			cs_buf_puts(b, ",\"warning\":null");
 		cs_buf_puts(b, "}\n");
@@ -497,30 +546,34 @@ hold_render(const struct cs_vhold *h, cs_time now, int json, struct cs_buf *b)
 	cs_buf_appendf(b, "%s#%lld  %s%s%s  %lld binding%s, %lld envelope%s\n",
 	    h->case_id, (long long)h->id, hold_state(h, now),
 	    h->basis[0] ? "  made by the purge for " : "", h->basis,
-	    (long long)h->nbind, h->nbind == 1 ? "" : "s",
-	    (long long)h->nmail, h->nmail == 1 ? "" : "s");
+	    (long long)h->nbind, h->nbind == 1 ? "" : "s", (long long)h->nmail,
+	    h->nmail == 1 ? "" : "s");
 	{
 		struct cs_span sp = cs_span_cstr(h->targets), tok;
 		while (sp.len && cs_span_token(&sp, '\n', &tok)) {
-			cs_buf_appendf(b, "  target    %.*s\n", (int)tok.len,
-			    tok.p);
+			cs_buf_appendf(
+			    b, "  target    %.*s\n", (int)tok.len, tok.p);
 			if (sp.p == NULL)
 				break;
 		}
 	}
-	cs_buf_appendf(b, "  window    %s .. %s\n  received  %s  (held since "
-	    "%s by %s)\n  expires   %s", t[0], t[1], t[2], tc,
-	    h->by[0] ? h->by : "?", t[3]);
+	cs_buf_appendf(b,
+	    "  window    %s .. %s\n  received  %s  (held since "
+	    "%s by %s)\n  expires   %s",
+	    t[0], t[1], t[2], tc, h->by[0] ? h->by : "?", t[3]);
 	if (h->renewals)
 		cs_buf_appendf(b, "  (%d renewal%s%s)", h->renewals,
-		    h->renewals == 1 ? "" : "s", h->renewals >= 2 ?
-		    "; beyond the statute's one extension: preserving "
-		    "voluntarily (R-PRES-2)" : "");
+		    h->renewals == 1 ? "" : "s",
+		    h->renewals >= 2
+			? "; beyond the statute's one extension: preserving "
+			  "voluntarily (R-PRES-2)"
+			: "");
 	cs_buf_putc(b, '\n');
 	if (w)
-		cs_buf_appendf(b, "  WARNING   expires in %d day%s: tell the case "
-		    "owner; renew or follow up (R-PRES-3)\n", w,
-		    w == 1 ? "" : "s");
+		cs_buf_appendf(b,
+		    "  WARNING   expires in %d day%s: tell the case "
+		    "owner; renew or follow up (R-PRES-3)\n",
+		    w, w == 1 ? "" : "s");
 	if (h->released != CS_TIME_NONE) {
 		cs_time_format(h->released, tc);
 		cs_buf_appendf(b, "  released  %s (records deleted)\n", tc);
@@ -548,8 +601,10 @@ case_info(const struct dirs *d, const char *id, cs_time *received,
 		for (i = 0; i < c->nt && *nt < max; i++) {
 			if (c->t[i].kind != TK_IP &&
 			    c->t[i].kind != TK_IPV6PREFIX &&
-			    c->t[i].kind != TK_USERNAME && c->t[i].kind != TK_MAC) {
-				fprintf(stderr, "custos: hold: target %s:%s is not "
+			    c->t[i].kind != TK_USERNAME &&
+			    c->t[i].kind != TK_MAC) {
+				fprintf(stderr,
+				    "custos: hold: target %s:%s is not "
 				    "a kind the store knows; not held\n",
 				    cs_tkind_name(c->t[i].kind), c->t[i].value);
 				continue;
@@ -588,8 +643,10 @@ hold_lookup(const struct dirs *d, const char *kind, const char *case_id,
 	snprintf(l.subject, sizeof(l.subject), "%s", subject);
 	if (who) {
 		if (cs_addr_parse(cs_span_cstr(subject), &a) != CS_OK) {
-			fprintf(stderr, "custos: hold who: '%s' is not an "
-			    "address\n", subject);
+			fprintf(stderr,
+			    "custos: hold who: '%s' is not an "
+			    "address\n",
+			    subject);
 			return 2;
 		}
 		l.from = l.to = parse_time_arg("--at", at);
@@ -600,8 +657,8 @@ hold_lookup(const struct dirs *d, const char *kind, const char *case_id,
 	if ((rc = lookup_begin(&l)) != 0)
 		return rc;
 	if (who)
-		e = cs_hold_who(d->data, d->keys, case_id, &a, l.from, &h, &n,
-		    &eb);
+		e = cs_hold_who(
+		    d->data, d->keys, case_id, &a, l.from, &h, &n, &eb);
 	else
 		e = cs_hold_history(d->data, d->keys, case_id, subject, l.from,
 		    l.to, &h, &n, &eb);
@@ -642,18 +699,18 @@ int
 cmd_hold(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"case", required_argument, NULL, 'C'},
-		{"target", required_argument, NULL, 't'},
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 'T'},
-		{"received", required_argument, NULL, 'r'},
-		{"at", required_argument, NULL, 'a'},
-		{"by", required_argument, NULL, 'b'},
-		{"json", no_argument, NULL, 'j'},
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"case", required_argument, NULL, 'C'},
+	    {"target", required_argument, NULL, 't'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 'T'},
+	    {"received", required_argument, NULL, 'r'},
+	    {"at", required_argument, NULL, 'a'},
+	    {"by", required_argument, NULL, 'b'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cs_target t[MAX_HOLD_TARGETS];
 	struct cs_errbuf eb = {""};
@@ -673,11 +730,15 @@ cmd_hold(int argc, char **argv)
 	dirs_default(&d);
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'C': case_id = optarg; break;
+		case 'C':
+			case_id = optarg;
+			break;
 		case 't':
 			if (nt == MAX_HOLD_TARGETS) {
-				fprintf(stderr, "custos: hold: at most %d "
-				    "targets\n", MAX_HOLD_TARGETS);
+				fprintf(stderr,
+				    "custos: hold: at most %d "
+				    "targets\n",
+				    MAX_HOLD_TARGETS);
 				return 2;
 			}
 			if (cs_target_parse(optarg, &t[nt], &eb) != CS_OK) {
@@ -686,16 +747,36 @@ cmd_hold(int argc, char **argv)
 			}
 			nt++;
 			break;
-		case 'f': from = optarg; break;
-		case 'T': to = optarg; break;
-		case 'r': recv = optarg; break;
-		case 'a': at = optarg; break;
-		case 'b': by = optarg; break;
-		case 'j': json = 1; break;
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 'h': fputs(hold_usage, stdout); return 0;
-		default: fputs(hold_usage, stderr); return 2;
+		case 'f':
+			from = optarg;
+			break;
+		case 'T':
+			to = optarg;
+			break;
+		case 'r':
+			recv = optarg;
+			break;
+		case 'a':
+			at = optarg;
+			break;
+		case 'b':
+			by = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 'h':
+			fputs(hold_usage, stdout);
+			return 0;
+		default:
+			fputs(hold_usage, stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {
@@ -707,7 +788,8 @@ cmd_hold(int argc, char **argv)
 	if (strcmp(sub, "new") == 0) {
 		if (case_id == NULL || from == NULL || to == NULL ||
 		    optind != argc) {
-			fprintf(stderr, "custos: hold new: need --case, --from "
+			fprintf(stderr,
+			    "custos: hold new: need --case, --from "
 			    "and --to\n");
 			return 2;
 		}
@@ -719,8 +801,8 @@ cmd_hold(int argc, char **argv)
 		memset(&r, 0, sizeof(r));
 		r.from = parse_time_arg("--from", from);
 		r.to = parse_time_arg("--to", to);
-		if (case_info(&d, case_id, &creceived, t, &nt,
-		    MAX_HOLD_TARGETS) != 0)
+		if (case_info(
+			&d, case_id, &creceived, t, &nt, MAX_HOLD_TARGETS) != 0)
 			return 1;
 		r.datadir = d.data;
 		r.keysdir = d.keys;
@@ -728,8 +810,8 @@ cmd_hold(int argc, char **argv)
 		r.t = t;
 		r.nt = nt;
 		r.now = now;
-		r.received = recv ? parse_time_arg("--received", recv) :
-		    creceived;
+		r.received =
+		    recv ? parse_time_arg("--received", recv) : creceived;
 		r.by = actor(by);
 		if ((e = cs_hold_new(&r, &h, &eb)) != CS_OK) {
 			fprintf(stderr, "custos: hold new: %s\n", eb.msg);
@@ -745,8 +827,10 @@ cmd_hold(int argc, char **argv)
 			return 2;
 		}
 		if (stat(d.data, &dst) != 0 || !S_ISDIR(dst.st_mode)) {
-			fprintf(stderr, "custos: hold list: data directory %s "
-			    "does not exist (pass --data DIR)\n", d.data);
+			fprintf(stderr,
+			    "custos: hold list: data directory %s "
+			    "does not exist (pass --data DIR)\n",
+			    d.data);
 			return 1;
 		}
 		if (cs_hold_list(d.data, d.keys, case_id, &hl, &n, &eb) !=
@@ -765,8 +849,9 @@ cmd_hold(int argc, char **argv)
 		return flush(&b);
 	}
 	if (strcmp(sub, "who") == 0 || strcmp(sub, "history") == 0) {
-		if (optind != argc - 2 || (strcmp(sub, "who") == 0 ?
-		    at == NULL : from == NULL || to == NULL)) {
+		if (optind != argc - 2 ||
+		    (strcmp(sub, "who") == 0 ? at == NULL
+					     : from == NULL || to == NULL)) {
 			fputs(hold_usage, stderr);
 			return 2;
 		}
@@ -774,26 +859,29 @@ cmd_hold(int argc, char **argv)
 		    from, to, by, json);
 	}
 	if (optind != argc - 1 || hold_ref(argv[optind], cid, &id) != 0) {
-		fprintf(stderr, "custos: hold %s: name the hold as CASE#N\n",
-		    sub);
+		fprintf(
+		    stderr, "custos: hold %s: name the hold as CASE#N\n", sub);
 		return 2;
 	}
 	if (strcmp(sub, "show") == 0) {
 		e = cs_hold_get(d.data, d.keys, cid, id, &h, &eb);
 	} else if (strcmp(sub, "renew") == 0) {
-		e = cs_hold_renew(d.data, d.keys, cid, id, now, actor(by), &h,
-		    &vol, &eb);
+		e = cs_hold_renew(
+		    d.data, d.keys, cid, id, now, actor(by), &h, &vol, &eb);
 		if (e == CS_OK && vol)
-			fprintf(stderr, "custos: hold renew: WARN R-PRES-2: "
+			fprintf(stderr,
+			    "custos: hold renew: WARN R-PRES-2: "
 			    "renewal %d is beyond the statute's one 90-day "
-			    "extension: preserving voluntarily\n", h.renewals);
+			    "extension: preserving voluntarily\n",
+			    h.renewals);
 	} else if (strcmp(sub, "release") == 0) {
-		e = cs_hold_release(d.data, d.keys, cid, id, now, actor(by),
-		    "released", &eb);
+		e = cs_hold_release(
+		    d.data, d.keys, cid, id, now, actor(by), "released", &eb);
 		if (e == CS_OK)
 			e = cs_hold_get(d.data, d.keys, cid, id, &h, &eb);
-		if (e == CS_ENOENT) {	/* the vault went with its last hold */
-			cs_buf_appendf(&b, "%s#%lld released; the case has no "
+		if (e == CS_ENOENT) { /* the vault went with its last hold */
+			cs_buf_appendf(&b,
+			    "%s#%lld released; the case has no "
 			    "hold left: its vault and key are destroyed\n",
 			    cid, (long long)id);
 			return flush(&b);
@@ -813,7 +901,8 @@ cmd_hold(int argc, char **argv)
 /* ---- retention ---- */
 
 static const char retention_usage[] =
-    "usage: custos retention [--json] [--data DIR] [--keys DIR] [--config FILE]\n"
+    "usage: custos retention [--json] [--data DIR] [--keys DIR] [--config "
+    "FILE]\n"
     "       custos retention --attest [--json] [--data DIR] [--keys DIR]\n"
     "\n"
     "Per source family (identity bindings, SMTP envelopes, NAT records):\n"
@@ -828,8 +917,10 @@ static const char retention_usage[] =
     "were destroyed, by whom, the entry's hash) and every hold created,\n"
     "renewed, released or expired, after checking the trail's hash chain.\n"
     "\n"
-    "  --json   retention: {\"now\", \"keep_days\", \"sources\": [{\"family\",\n"
-    "           \"retention_days\", \"kept_days\", \"oldest_day\", \"next_purge\"}],\n"
+    "  --json   retention: {\"now\", \"keep_days\", \"sources\": "
+    "[{\"family\",\n"
+    "           \"retention_days\", \"kept_days\", \"oldest_day\", "
+    "\"next_purge\"}],\n"
     "           \"holds\": [...], \"unreadable_days\": N}\n"
     "           attest: {\"trail\": {\"intact\", \"entries\", \"head\"},\n"
     "           \"destroyed\": [...], \"holds\": [...]}\n";
@@ -851,8 +942,9 @@ oldest_with(const char *datadir, const struct cs_dayinfo *d, size_t n,
 			continue;
 		cs_day_name(d[i].day, name);
 		snprintf(path, sizeof(path), "%s/days/%s.db", datadir, name);
-		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-		    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+		if (sqlite3_open_v2(path, &db,
+			SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+			NULL) == SQLITE_OK &&
 		    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
 		    sqlite3_step(st) == SQLITE_ROW)
 			found = 1;
@@ -877,15 +969,21 @@ source_out(struct cs_buf *b, int json, int *first, const char *family,
 		cs_time_format(due, np);
 	}
 	if (json) {
-		cs_buf_appendf(b, "%s{\"family\":\"%s\",\"retention_days\":%llu,"
-		    "\"kept_days\":%llu,", *first ? "" : ",", family,
-		    (unsigned long long)days, (unsigned long long)keep);
+		cs_buf_appendf(b,
+		    "%s{\"family\":\"%s\",\"retention_days\":%llu,"
+		    "\"kept_days\":%llu,",
+		    *first ? "" : ",", family, (unsigned long long)days,
+		    (unsigned long long)keep);
 		if (oldest != INT64_MIN)
-			cs_buf_appendf(b, "\"oldest_day\":\"%s\",\"next_purge\":"
-			    "\"%s\",\"overdue\":%s}", od, np,
-			    cs_purge_due(oldest, keep) <= now ? "true" : "false");
+			cs_buf_appendf(b,
+			    "\"oldest_day\":\"%s\",\"next_purge\":"
+			    "\"%s\",\"overdue\":%s}",
+			    od, np,
+			    cs_purge_due(oldest, keep) <= now ? "true"
+							      : "false");
 		else
-			cs_buf_puts(b, "\"oldest_day\":null,\"next_purge\":null,"
+			cs_buf_puts(b,
+			    "\"oldest_day\":null,\"next_purge\":null,"
 			    "\"overdue\":false}");
 		*first = 0;
 		return;
@@ -900,8 +998,8 @@ source_out(struct cs_buf *b, int json, int *first, const char *family,
 		return;
 	}
 	cs_buf_appendf(b, "; oldest data %s; next purge %s%s\n", od, np,
-	    cs_purge_due(oldest, keep) <= now ? " (overdue: run custos purge)" :
-	    "");
+	    cs_purge_due(oldest, keep) <= now ? " (overdue: run custos purge)"
+					      : "");
 }
 
 /* attest - what was destroyed and when, from the audit trail */
@@ -930,9 +1028,10 @@ attest(const struct dirs *d, int json)
 	}
 	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
 	if (json) {
-		cs_buf_appendf(&b, "{\"trail\":{\"intact\":%s,\"entries\":%lld,"
-		    "\"head\":\"%s\"", intact ? "true" : "false",
-		    (long long)seq, head);
+		cs_buf_appendf(&b,
+		    "{\"trail\":{\"intact\":%s,\"entries\":%lld,"
+		    "\"head\":\"%s\"",
+		    intact ? "true" : "false", (long long)seq, head);
 		if (!intact) {
 			cs_buf_puts(&b, ",\"problem\":");
 			cs_buf_json_str(&b, veb.msg, strlen(veb.msg));
@@ -947,44 +1046,54 @@ attest(const struct dirs *d, int json)
 	for (pass = 0; pass < 2; pass++) {
 		const char *pfx = pass == 0 ? "retention.purge" : "hold.";
 		if (json)
-			cs_buf_appendf(&b, ",\"%s\":[", pass == 0 ? "destroyed" :
-			    "holds");
+			cs_buf_appendf(
+			    &b, ",\"%s\":[", pass == 0 ? "destroyed" : "holds");
 		else
-			cs_buf_appendf(&b, "\n%s\n", pass == 0 ?
-			    "days destroyed (key first, then files):" :
-			    "preservation holds:");
+			cs_buf_appendf(&b, "\n%s\n",
+			    pass == 0
+				? "days destroyed (key first, then files):"
+				: "preservation holds:");
 		k = 0;
 		for (i = 0; i < n; i++) {
-			int match = pass == 0 ?
-			    strcmp(e[i].action, pfx) == 0 :
-			    strncmp(e[i].action, pfx, 5) == 0;
+			int match = pass == 0
+			    ? strcmp(e[i].action, pfx) == 0
+			    : strncmp(e[i].action, pfx, 5) == 0;
 			if (!match)
 				continue;
 			cs_time_format(e[i].time, ts);
 			if (json) {
-				cs_buf_appendf(&b, "%s{\"seq\":%lld,\"time\":"
-				    "\"%s\",\"actor\":", k ? "," : "",
-				    (long long)e[i].seq, ts);
-				cs_buf_json_str(&b, e[i].actor,
-				    strlen(e[i].actor));
-				cs_buf_appendf(&b, ",\"action\":\"%s\",\"case\":",
+				cs_buf_appendf(&b,
+				    "%s{\"seq\":%lld,\"time\":"
+				    "\"%s\",\"actor\":",
+				    k ? "," : "", (long long)e[i].seq, ts);
+				cs_buf_json_str(
+				    &b, e[i].actor, strlen(e[i].actor));
+				cs_buf_appendf(&b,
+				    ",\"action\":\"%s\",\"case\":",
 				    e[i].action);
 				if (e[i].case_id && *e[i].case_id)
 					cs_buf_json_str(&b, e[i].case_id,
 					    strlen(e[i].case_id));
 				else
 					cs_buf_puts(&b, "null");
-				cs_buf_appendf(&b, ",\"detail\":%s,\"hash\":"
-				    "\"%s\"}", e[i].detail ? e[i].detail :
-				    "null", e[i].hash);
+				cs_buf_appendf(&b,
+				    ",\"detail\":%s,\"hash\":"
+				    "\"%s\"}",
+				    e[i].detail ? e[i].detail : "null",
+				    e[i].hash);
 			} else {
-				cs_buf_appendf(&b, "  #%lld %s %s by %s%s%s: %s\n"
-				    "      sha256 %s\n", (long long)e[i].seq, ts,
-				    e[i].action, e[i].actor,
-				    e[i].case_id && *e[i].case_id ? " case " :
-				    "", e[i].case_id ? e[i].case_id : "",
-				    e[i].detail ? e[i].detail :
-				    "(detail sealed: no audit key)", e[i].hash);
+				cs_buf_appendf(&b,
+				    "  #%lld %s %s by %s%s%s: %s\n"
+				    "      sha256 %s\n",
+				    (long long)e[i].seq, ts, e[i].action,
+				    e[i].actor,
+				    e[i].case_id && *e[i].case_id ? " case "
+								  : "",
+				    e[i].case_id ? e[i].case_id : "",
+				    e[i].detail
+					? e[i].detail
+					: "(detail sealed: no audit key)",
+				    e[i].hash);
 			}
 			k++;
 		}
@@ -1004,13 +1113,13 @@ int
 cmd_retention(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"attest", no_argument, NULL, 'a'},
-		{"data", required_argument, NULL, 'd'},
-		{"keys", required_argument, NULL, 'k'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"attest", no_argument, NULL, 'a'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cs_config cfg;
 	struct cs_errbuf eb = {""};
@@ -1029,13 +1138,27 @@ cmd_retention(int argc, char **argv)
 	dirs_default(&d);
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'j': json = 1; break;
-		case 'a': att = 1; break;
-		case 'd': d.data = optarg; break;
-		case 'k': d.keys = optarg; break;
-		case 'c': cfgpath = optarg; break;
-		case 'h': fputs(retention_usage, stdout); return 0;
-		default: fputs(retention_usage, stderr); return 2;
+		case 'j':
+			json = 1;
+			break;
+		case 'a':
+			att = 1;
+			break;
+		case 'd':
+			d.data = optarg;
+			break;
+		case 'k':
+			d.keys = optarg;
+			break;
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'h':
+			fputs(retention_usage, stdout);
+			return 0;
+		default:
+			fputs(retention_usage, stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -1064,19 +1187,22 @@ cmd_retention(int argc, char **argv)
 	cs_time_format(now, ts);
 	cs_day_name(cs_purge_first_kept(now, keep), fk);
 	if (json)
-		cs_buf_appendf(&b, "{\"now\":\"%s\",\"keep_days\":%llu,"
-		    "\"first_kept\":\"%s\",\"sources\":[", ts,
-		    (unsigned long long)keep, fk);
+		cs_buf_appendf(&b,
+		    "{\"now\":\"%s\",\"keep_days\":%llu,"
+		    "\"first_kept\":\"%s\",\"sources\":[",
+		    ts, (unsigned long long)keep, fk);
 	else
-		cs_buf_appendf(&b, "at %s: whole days are kept %llu days (the "
-		    "longest retention); days before %s are due for purging\n\n",
+		cs_buf_appendf(&b,
+		    "at %s: whole days are kept %llu days (the "
+		    "longest retention); days before %s are due for "
+		    "purging\n\n",
 		    ts, (unsigned long long)keep, fk);
 	source_out(&b, json, &first, "identity", cfg.retention_days, keep,
 	    oldest_with(d.data, days, n, "binding"), now);
 	source_out(&b, json, &first, "smtp", cfg.retention_smtp_days, keep,
 	    oldest_with(d.data, days, n, "smtp"), now);
-	source_out(&b, json, &first, "nat", cfg.retention_days, keep,
-	    oldest_nat, now);
+	source_out(
+	    &b, json, &first, "nat", cfg.retention_days, keep, oldest_nat, now);
 	if (json)
 		cs_buf_puts(&b, "],\"holds\":[");
 	else
@@ -1093,13 +1219,17 @@ cmd_retention(int argc, char **argv)
 		else
 			cs_time_format(h[i].expires, t3);
 		if (json)
-			cs_buf_appendf(&b, "%s{\"hold\":\"%s#%lld\",\"from\":\"%s\","
-			    "\"to\":\"%s\",\"expires\":\"%s\",\"bindings\":%lld,"
-			    "\"envelopes\":%lld}", k ? "," : "", h[i].case_id,
-			    (long long)h[i].id, t1, t2, t3,
-			    (long long)h[i].nbind, (long long)h[i].nmail);
+			cs_buf_appendf(&b,
+			    "%s{\"hold\":\"%s#%lld\",\"from\":\"%s\","
+			    "\"to\":\"%s\",\"expires\":\"%s\",\"bindings\":%"
+			    "lld,"
+			    "\"envelopes\":%lld}",
+			    k ? "," : "", h[i].case_id, (long long)h[i].id, t1,
+			    t2, t3, (long long)h[i].nbind,
+			    (long long)h[i].nmail);
 		else
-			cs_buf_appendf(&b, "  %s#%lld  %s .. %s  until %s  "
+			cs_buf_appendf(&b,
+			    "  %s#%lld  %s .. %s  until %s  "
 			    "(%lld bindings, %lld envelopes in the vault)\n",
 			    h[i].case_id, (long long)h[i].id, t1, t2, t3,
 			    (long long)h[i].nbind, (long long)h[i].nmail);
@@ -1117,14 +1247,15 @@ cmd_retention(int argc, char **argv)
 		snprintf(p, sizeof(p), "%s/cases.db", d.data);
 		if (access(p, F_OK) == 0 &&
 		    (cs_casedb_open(d.data, d.keys, 0, &db, &eb) != CS_OK ||
-		    cs_casedb_holds(db, now, &ch, &nch, &eb) != CS_OK))
-			fprintf(stderr, "custos: retention: case desk holds: %s\n",
-			    eb.msg);
+			cs_casedb_holds(db, now, &ch, &nch, &eb) != CS_OK))
+			fprintf(stderr,
+			    "custos: retention: case desk holds: %s\n", eb.msg);
 		cs_casedb_close(db);
 		if (json)
 			cs_buf_puts(&b, "],\"case_holds\":[");
 		else if (nch)
-			cs_buf_puts(&b, "\nheld by the case desk (copied into "
+			cs_buf_puts(&b,
+			    "\nheld by the case desk (copied into "
 			    "the case's vault when their days are purged):\n");
 		for (j = 0; j < nch; j++) {
 			if (ch[j].until == CS_TIME_NONE)
@@ -1132,9 +1263,10 @@ cmd_retention(int argc, char **argv)
 			else
 				cs_time_format(ch[j].until, tu);
 			if (json) {
-				cs_buf_appendf(&b, "%s{\"case\":\"%s\",\"basis\":"
-				    "\"%s\",\"target\":", j ? "," : "",
-				    ch[j].case_id, ch[j].basis);
+				cs_buf_appendf(&b,
+				    "%s{\"case\":\"%s\",\"basis\":"
+				    "\"%s\",\"target\":",
+				    j ? "," : "", ch[j].case_id, ch[j].basis);
 				snprintf(tv, sizeof(tv), "%s:%s",
 				    cs_tkind_name(ch[j].t.kind), ch[j].t.value);
 				cs_buf_json_str(&b, tv, strlen(tv));
@@ -1143,8 +1275,10 @@ cmd_retention(int argc, char **argv)
 				    ch[j].until == CS_TIME_NONE ? "null" : tu,
 				    ch[j].until == CS_TIME_NONE ? "" : "\"");
 			} else {
-				cs_buf_appendf(&b, "  case %s  %s  %s:%s  until "
-				    "%s\n", ch[j].case_id, ch[j].basis,
+				cs_buf_appendf(&b,
+				    "  case %s  %s  %s:%s  until "
+				    "%s\n",
+				    ch[j].case_id, ch[j].basis,
 				    cs_tkind_name(ch[j].t.kind), ch[j].t.value,
 				    tu);
 			}
@@ -1155,9 +1289,10 @@ cmd_retention(int argc, char **argv)
 		cs_buf_appendf(&b, "],\"unreadable_days\":%zu}\n", unread);
 	else {
 		if (unread)
-			cs_buf_appendf(&b, "\n%zu day%s of data without a key "
-			    "(unreadable; custos keys status)\n", unread,
-			    unread == 1 ? "" : "s");
+			cs_buf_appendf(&b,
+			    "\n%zu day%s of data without a key "
+			    "(unreadable; custos keys status)\n",
+			    unread, unread == 1 ? "" : "s");
 	}
 	free(days);
 	free(h);

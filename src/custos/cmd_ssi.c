@@ -14,11 +14,14 @@
 static void
 ssi_usage(FILE *f)
 {
-	fprintf(f, "usage: custos ssi set FILE --by NAME\n"
+	fprintf(f,
+	    "usage: custos ssi set FILE --by NAME\n"
 	    "       custos ssi show [--json] [--text]\n"
 	    "       custos ssi filed [--at TIME] --by NAME\n\n"
-	    "The SSI policy (47 CFR 1.20003): personnel need legal and carrier\n"
-	    "authorization; what appropriate authorization means; how long the\n"
+	    "The SSI policy (47 CFR 1.20003): personnel need legal and "
+	    "carrier\n"
+	    "authorization; what appropriate authorization means; how long "
+	    "the\n"
 	    "1.20004 certifications are kept; the senior officer and the 24x7\n"
 	    "law-enforcement contact.  'set' registers a new version (an\n"
 	    "amendment: file it with the FCC within 90 days, then 'filed').\n"
@@ -29,10 +32,10 @@ int
 cmd_ssi(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		DESK_OPTS,
-		{"at", required_argument, NULL, 'a'},
-		{"text", no_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
+	    DESK_OPTS,
+	    {"at", required_argument, NULL, 'a'},
+	    {"text", no_argument, NULL, 't'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cs_errbuf eb = {""};
 	struct desk k;
@@ -73,18 +76,20 @@ cmd_ssi(int argc, char **argv)
 		desk_open(&k, 1, 1);
 		cs_buf_init(&b, NULL, 0, CS_DOC_MAX);
 		if (cs_read_file(argv[optind], CS_DOC_MAX, &b, &eb) != CS_OK ||
-		    b.len == 0 || cs_casedb_put_blob(k.db, b.data, b.len, sha,
-		    &eb) != CS_OK || cs_casedb_ssi_set(k.db, sha, k.by, k.now,
-		    &eb) != CS_OK) {
-			fprintf(stderr, "custos: ssi set: %s\n", eb.msg[0] ?
-			    eb.msg : "empty policy file");
+		    b.len == 0 ||
+		    cs_casedb_put_blob(k.db, b.data, b.len, sha, &eb) !=
+			CS_OK ||
+		    cs_casedb_ssi_set(k.db, sha, k.by, k.now, &eb) != CS_OK) {
+			fprintf(stderr, "custos: ssi set: %s\n",
+			    eb.msg[0] ? eb.msg : "empty policy file");
 			rc = 1;
 		} else {
 			char det[128];
 			snprintf(det, sizeof(det), "{\"sha256\":\"%s\"}", sha);
 			desk_audit(&k, "ssi.set", NULL, det);
 			printf("SSI policy %s registered; file it with the FCC "
-			    "within 90 days (custos ssi filed)\n", sha);
+			       "within 90 days (custos ssi filed)\n",
+			    sha);
 		}
 		cs_buf_release(&b);
 	} else if (strcmp(verb, "filed") == 0) {
@@ -106,7 +111,8 @@ cmd_ssi(int argc, char **argv)
 		} else if (text) {
 			cs_buf_init(&b, NULL, 0, CS_DOC_MAX);
 			if (cs_casedb_get_blob(k.db, s.sha, &b, &eb) != CS_OK) {
-				fprintf(stderr, "custos: ssi show: %s\n", eb.msg);
+				fprintf(
+				    stderr, "custos: ssi show: %s\n", eb.msg);
 				rc = 1;
 			} else {
 				fwrite(b.data, 1, b.len, stdout);
@@ -120,16 +126,19 @@ cmd_ssi(int argc, char **argv)
 				printf("{\"sha256\":\"%s\",\"set_by\":", s.sha);
 				cs_buf_init(&b, NULL, 0, 1024);
 				cs_buf_json_str(&b, s.by, strlen(s.by));
-				printf("%s,\"set_at\":\"%s\",\"filed_at\":%s%s%s}\n",
-				    b.data, ts, s.filed_at != CS_TIME_NONE ?
-				    "\"" : "", s.filed_at != CS_TIME_NONE ? tf :
-				    "null", s.filed_at != CS_TIME_NONE ? "\"" :
-				    "");
+				printf("%s,\"set_at\":\"%s\",\"filed_at\":%s%s%"
+				       "s}\n",
+				    b.data, ts,
+				    s.filed_at != CS_TIME_NONE ? "\"" : "",
+				    s.filed_at != CS_TIME_NONE ? tf : "null",
+				    s.filed_at != CS_TIME_NONE ? "\"" : "");
 				cs_buf_release(&b);
 			} else {
 				printf("SSI policy %s\n  set by %s at %s\n  "
-				    "filed with the FCC: %s\n", s.sha, s.by, ts,
-				    s.filed_at != CS_TIME_NONE ? tf : "not yet");
+				       "filed with the FCC: %s\n",
+				    s.sha, s.by, ts,
+				    s.filed_at != CS_TIME_NONE ? tf
+							       : "not yet");
 			}
 		}
 	} else {

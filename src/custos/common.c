@@ -70,8 +70,9 @@ nas_of(const struct cs_binding *b)
 static const char *
 known_name(enum cs_end_known k)
 {
-	return k == CS_END_OBSERVED ? "observed" :
-	    k == CS_END_INFERRED ? "inferred" : "open";
+	return k == CS_END_OBSERVED ? "observed"
+	    : k == CS_END_INFERRED  ? "inferred"
+				    : "open";
 }
 
 void
@@ -116,9 +117,10 @@ hit_json(const struct cs_hit *h, struct cs_buf *b, unsigned cats)
 		cs_time_format(h->end, ts);
 		cs_buf_appendf(b, "\"end\":\"%s\",", ts);
 	}
-	cs_buf_appendf(b, "\"end_known\":\"%s\",\"source\":\"%s\","
-	    "\"evidence\":[", known_name(h->end_known),
-	    cs_src_name((enum cs_src)x->src));
+	cs_buf_appendf(b,
+	    "\"end_known\":\"%s\",\"source\":\"%s\","
+	    "\"evidence\":[",
+	    known_name(h->end_known), cs_src_name((enum cs_src)x->src));
 	for (i = 0; i < CS_EV_MAX && (cats & CAT_EVIDENCE); i++) {
 		int j;
 		if (x->ev[i].t == CS_TIME_NONE)
@@ -143,8 +145,8 @@ hit_text(const struct cs_hit *h, struct cs_buf *b, unsigned cats)
 	char mac[CS_MAC_STRLEN], addr[CS_ADDR_STRLEN], ts[40], te[40];
 	int i, j;
 
-	cs_buf_appendf(b, "  subscriber  %s", x->f[CS_F_USERNAME] ?
-	    x->f[CS_F_USERNAME] : "(no user name)");
+	cs_buf_appendf(b, "  subscriber  %s",
+	    x->f[CS_F_USERNAME] ? x->f[CS_F_USERNAME] : "(no user name)");
 	if (x->has_mac) {
 		cs_mac_format(x->mac, mac);
 		cs_buf_appendf(b, "  mac %s", mac);
@@ -170,9 +172,8 @@ hit_text(const struct cs_hit *h, struct cs_buf *b, unsigned cats)
 		snprintf(te, sizeof(te), "(still open)");
 	else
 		cs_time_format(h->end, te);
-	cs_buf_appendf(b, "\n  held       %s .. %s  (end %s)  source %s\n",
-	    ts, te, known_name(h->end_known),
-	    cs_src_name((enum cs_src)x->src));
+	cs_buf_appendf(b, "\n  held       %s .. %s  (end %s)  source %s\n", ts,
+	    te, known_name(h->end_known), cs_src_name((enum cs_src)x->src));
 	if (!(cats & CAT_EVIDENCE))
 		return;
 	cs_buf_puts(b, "  evidence\n");
@@ -190,7 +191,8 @@ hit_text(const struct cs_hit *h, struct cs_buf *b, unsigned cats)
 			cs_buf_puts(b, "    |\n");
 		r = cs_span_cstr(x->ev[i].raw);
 		while (cs_span_token(&r, '\n', &line)) {
-			cs_buf_appendf(b, "    | %.*s\n", (int)line.len, line.p);
+			cs_buf_appendf(
+			    b, "    | %.*s\n", (int)line.len, line.p);
 			if (r.p == NULL)
 				break;
 		}

@@ -26,10 +26,10 @@ fresh(const char *name)
 	static int serial;
 
 	serial++;
-	snprintf(datadir, sizeof(datadir), "%s/%s%d-data", tmpdir, name,
-	    serial);
-	snprintf(keysdir, sizeof(keysdir), "%s/%s%d-keys", tmpdir, name,
-	    serial);
+	snprintf(
+	    datadir, sizeof(datadir), "%s/%s%d-data", tmpdir, name, serial);
+	snprintf(
+	    keysdir, sizeof(keysdir), "%s/%s%d-keys", tmpdir, name, serial);
 	mkdir(keysdir, 0700);
 }
 
@@ -68,10 +68,12 @@ build(const char *name, int n)
 	if ((a = open_rw()) == NULL)
 		return 0;
 	for (i = 1; i <= n; i++) {
-		snprintf(detail, sizeof(detail), "{\"address\":\"%s\","
-		    "\"user\":\"%s\",\"n\":%d}", TARGET, TARGET2, i);
+		snprintf(detail, sizeof(detail),
+		    "{\"address\":\"%s\","
+		    "\"user\":\"%s\",\"n\":%d}",
+		    TARGET, TARGET2, i);
 		if (cs_audit_append(a, i % 2 ? "alice" : "bob", "lookup.who",
-		    i % 2 ? "C-1" : NULL, detail, &eb) != CS_OK) {
+			i % 2 ? "C-1" : NULL, detail, &eb) != CS_OK) {
 			fprintf(stderr, "  append: %s\n", eb.msg);
 			ok = 0;
 		}
@@ -121,8 +123,10 @@ db_exec(const char *sql)
 	snprintf(path, sizeof(path), "%s/audit.db", datadir);
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		return 0;
-	rc = sqlite3_exec(db, "DROP TRIGGER IF EXISTS entry_no_update;"
-	    "DROP TRIGGER IF EXISTS entry_no_delete", NULL, NULL, NULL);
+	rc = sqlite3_exec(db,
+	    "DROP TRIGGER IF EXISTS entry_no_update;"
+	    "DROP TRIGGER IF EXISTS entry_no_delete",
+	    NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
@@ -148,8 +152,8 @@ flip(int64_t seq, const char *col, int byte)
 	snprintf(path, sizeof(path), "%s/audit.db", datadir);
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		return 0;
-	sqlite3_exec(db, "DROP TRIGGER IF EXISTS entry_no_update", NULL, NULL,
-	    NULL);
+	sqlite3_exec(
+	    db, "DROP TRIGGER IF EXISTS entry_no_update", NULL, NULL, NULL);
 	snprintf(sql, sizeof(sql), "SELECT %s FROM entry WHERE seq = ?", col);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		goto out;
@@ -162,8 +166,8 @@ flip(int64_t seq, const char *col, int byte)
 		} else {
 			n = sqlite3_column_bytes(st, 0);
 			if (n > 0 && n <= (int)sizeof(buf) && byte < n) {
-				memcpy(buf, sqlite3_column_blob(st, 0),
-				    (size_t)n);
+				memcpy(
+				    buf, sqlite3_column_blob(st, 0), (size_t)n);
 				buf[byte] ^= 0x01;
 			} else
 				type = SQLITE_NULL;
@@ -172,15 +176,15 @@ flip(int64_t seq, const char *col, int byte)
 	sqlite3_finalize(st);
 	if (type == SQLITE_NULL)
 		goto out;
-	snprintf(sql, sizeof(sql), "UPDATE entry SET %s = ? WHERE seq = ?",
-	    col);
+	snprintf(
+	    sql, sizeof(sql), "UPDATE entry SET %s = ? WHERE seq = ?", col);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	if (type == SQLITE_INTEGER)
 		sqlite3_bind_int64(st, 1, v);
 	else if (type == SQLITE_TEXT)
-		sqlite3_bind_text(st, 1, (const char *)buf, n,
-		    SQLITE_TRANSIENT);
+		sqlite3_bind_text(
+		    st, 1, (const char *)buf, n, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_blob(st, 1, buf, n, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, seq);
@@ -218,14 +222,16 @@ test_roundtrip(void)
 	T_EQ_INT(cs_audit_head(a, &seq, hash, &eb), CS_OK);
 	T_EQ_INT(seq, 0);
 	T_EQ_STR(hash, "");
-	T_EQ_INT(cs_audit_append(a, "alice", "case.create", "C-7",
-	    "{\"type\":\"subpoena\",\"targets\":[\"ip:" TARGET "\"]}", &eb),
+	T_EQ_INT(
+	    cs_audit_append(a, "alice", "case.create", "C-7",
+		"{\"type\":\"subpoena\",\"targets\":[\"ip:" TARGET "\"]}", &eb),
 	    CS_OK);
 	setenv("CUSTOS_NOW", "2026-11-05T12:30:00.5Z", 1);
-	T_EQ_INT(cs_audit_append(a, "bob", "lookup.who", NULL, NULL, &eb),
-	    CS_OK);
+	T_EQ_INT(
+	    cs_audit_append(a, "bob", "lookup.who", NULL, NULL, &eb), CS_OK);
 	T_EQ_INT(cs_audit_append(a, "alice", "case.approve", "C-7",
-	    " {\"by\" : \"alice\"}\n", &eb), CS_OK);
+		     " {\"by\" : \"alice\"}\n", &eb),
+	    CS_OK);
 	T_EQ_INT(cs_audit_verify(a, &bad, &eb), CS_OK);
 	T_EQ_INT(cs_audit_list(a, NULL, &v, &n, &eb), CS_OK);
 	T_EQ_INT(n, 3);
@@ -235,7 +241,8 @@ test_roundtrip(void)
 		T_EQ_STR(v[0].actor, "alice");
 		T_EQ_STR(v[0].action, "case.create");
 		T_EQ_STR(v[0].case_id, "C-7");
-		T_EQ_STR(v[0].detail, "{\"type\":\"subpoena\",\"targets\":"
+		T_EQ_STR(v[0].detail,
+		    "{\"type\":\"subpoena\",\"targets\":"
 		    "[\"ip:" TARGET "\"]}");
 		T_EQ_INT(strlen(v[0].hash), 64);
 		T_EQ_INT(v[1].seq, 2);
@@ -312,16 +319,44 @@ static void
 test_bad_input(void)
 {
 	static const char *const bad_json[] = {
-		"", "{", "{\"a\":}", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "01",
-		"1.", "-", "tru", "nul", "\"abc", "{} {}", "{}x", "'a'",
-		"\"a\tb\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"",
-		"\"\xc3\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf5\x80\x80\x80\"",
-		"{\"a\":NaN}", "[1 2]", "{1:2}",
+	    "",
+	    "{",
+	    "{\"a\":}",
+	    "{\"a\" 1}",
+	    "[1,]",
+	    "{\"a\":1,}",
+	    "01",
+	    "1.",
+	    "-",
+	    "tru",
+	    "nul",
+	    "\"abc",
+	    "{} {}",
+	    "{}x",
+	    "'a'",
+	    "\"a\tb\"",
+	    "\"\\x\"",
+	    "\"\\ud800\"",
+	    "\"\\udc00\"",
+	    "\"\xc3\"",
+	    "\"\xc0\xaf\"",
+	    "\"\xed\xa0\x80\"",
+	    "\"\xf5\x80\x80\x80\"",
+	    "{\"a\":NaN}",
+	    "[1 2]",
+	    "{1:2}",
 	};
 	static const char *const good_json[] = {
-		"{}", "[]", "0", "-0.5e+10", "true", "null", " \"x\" ",
-		"{\"a\":[1,{\"b\":null}],\"c\":\"\\u00e9\\ud83d\\ude00\\n\"}",
-		"\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", "[1E3, 2e-3, 0, -1]",
+	    "{}",
+	    "[]",
+	    "0",
+	    "-0.5e+10",
+	    "true",
+	    "null",
+	    " \"x\" ",
+	    "{\"a\":[1,{\"b\":null}],\"c\":\"\\u00e9\\ud83d\\ude00\\n\"}",
+	    "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"",
+	    "[1E3, 2e-3, 0, -1]",
 	};
 	struct cs_errbuf eb = {""};
 	struct cs_audit *a;
@@ -363,14 +398,14 @@ test_bad_input(void)
 	T_EQ_INT(cs_audit_append(a, NULL, "x", NULL, NULL, &eb), CS_EINVAL);
 	T_EQ_INT(cs_audit_append(a, "alice\nentry 9", "x", NULL, NULL, &eb),
 	    CS_EINVAL);
-	T_EQ_INT(cs_audit_append(a, "alice", "x", "C\t1", NULL, &eb),
-	    CS_EINVAL);
-	T_EQ_INT(cs_audit_append(a, "al\xffice", "x", NULL, NULL, &eb),
-	    CS_EINVAL);
-	T_EQ_INT(cs_audit_append(a, "alice", "x", NULL, "{\"a\":", &eb),
-	    CS_EPARSE);
-	T_EQ_INT(cs_audit_append(a, "Jos\xc3\xa9", "x", NULL, "{}", &eb),
-	    CS_OK);
+	T_EQ_INT(
+	    cs_audit_append(a, "alice", "x", "C\t1", NULL, &eb), CS_EINVAL);
+	T_EQ_INT(
+	    cs_audit_append(a, "al\xffice", "x", NULL, NULL, &eb), CS_EINVAL);
+	T_EQ_INT(
+	    cs_audit_append(a, "alice", "x", NULL, "{\"a\":", &eb), CS_EPARSE);
+	T_EQ_INT(
+	    cs_audit_append(a, "Jos\xc3\xa9", "x", NULL, "{}", &eb), CS_OK);
 	/* nothing refused was written */
 	T_EQ_INT(cs_audit_head(a, &seq, hash, &eb), CS_OK);
 	T_EQ_INT(seq, 1);
@@ -386,9 +421,11 @@ expect_bad(int64_t seq, const char *msg, int line)
 	enum cs_err e = verify(&bad, &eb);
 
 	if (e != CS_ECRYPTO || bad != seq || !has(eb.msg, msg)) {
-		fprintf(stderr, "  line %d: verify: %s (bad %lld): \"%s\", "
-		    "want entry %lld \"%s\"\n", line, cs_strerror(e),
-		    (long long)bad, eb.msg, (long long)seq, msg);
+		fprintf(stderr,
+		    "  line %d: verify: %s (bad %lld): \"%s\", "
+		    "want entry %lld \"%s\"\n",
+		    line, cs_strerror(e), (long long)bad, eb.msg,
+		    (long long)seq, msg);
 		t_cur_failed++;
 	}
 }
@@ -402,18 +439,18 @@ test_tamper_fields(void)
 		const char *col;
 		int byte;
 	} cases[] = {
-		{3, "actor", 0},
-		{3, "actor", 4},
-		{2, "action", 3},
-		{5, "case_id", 2},
-		{2, "detail_sealed", 0},	/* the version byte */
-		{4, "detail_sealed", 10},	/* the nonce */
-		{4, "detail_sealed", 60},	/* the ciphertext */
-		{1, "time", 0},
-		{6, "time", 3},
-		{6, "hash", 31},
-		{6, "prev", 0},
-		{1, "prev", 5},
+	    {3, "actor", 0},
+	    {3, "actor", 4},
+	    {2, "action", 3},
+	    {5, "case_id", 2},
+	    {2, "detail_sealed", 0},  /* the version byte */
+	    {4, "detail_sealed", 10}, /* the nonce */
+	    {4, "detail_sealed", 60}, /* the ciphertext */
+	    {1, "time", 0},
+	    {6, "time", 3},
+	    {6, "hash", 31},
+	    {6, "prev", 0},
+	    {1, "prev", 5},
 	};
 	struct cs_errbuf eb = {""};
 	char msg[80];
@@ -489,7 +526,8 @@ test_tamper_remove(void)
 
 	/* an entry added without going through the chain */
 	T_CHECK(build("rm", 3));
-	T_CHECK(db_exec("INSERT INTO entry SELECT 4, time, actor, action, "
+	T_CHECK(db_exec(
+	    "INSERT INTO entry SELECT 4, time, actor, action, "
 	    "case_id, detail_sealed, hash, hash FROM entry WHERE seq = 3"));
 	EXPECT_BAD(4, "entry 4: changed");
 }
@@ -504,14 +542,16 @@ test_head_sealed(void)
 	T_CHECK(build("sealedhead", 5));
 	T_EQ_INT(verify_keyed(&bad, &eb), CS_OK);
 	/* cut the last entry and rewrite the head to match */
-	T_CHECK(db_exec("DELETE FROM entry WHERE seq = 5; UPDATE head SET "
-	    "seq = 4, hash = (SELECT hash FROM entry WHERE seq = 4)"));
+	T_CHECK(
+	    db_exec("DELETE FROM entry WHERE seq = 5; UPDATE head SET "
+		    "seq = 4, hash = (SELECT hash FROM entry WHERE seq = 4)"));
 	/* the chain alone cannot tell */
 	T_EQ_INT(verify(&bad, &eb), CS_OK);
 	/* the key can */
 	T_EQ_INT(verify_keyed(&bad, &eb), CS_ECRYPTO);
 	T_EQ_INT(bad, 4);
-	T_CHECK(has(eb.msg, "entry 4: the head is not sealed by the audit "
+	T_CHECK(has(eb.msg,
+	    "entry 4: the head is not sealed by the audit "
 	    "key"));
 	/* and nothing is appended, which would seal the cut */
 	a = open_rw();
@@ -539,16 +579,16 @@ test_head_sealed(void)
 	T_CHECK(a != NULL);
 	if (a) {
 		/* a key created now: the lost-key case, appending goes on */
-		T_EQ_INT(cs_audit_append(a, "alice", "x", NULL, "{}", &eb),
-		    CS_OK);
+		T_EQ_INT(
+		    cs_audit_append(a, "alice", "x", NULL, "{}", &eb), CS_OK);
 		cs_audit_close(a);
 	}
 	T_EQ_INT(verify_keyed(&bad, &eb), CS_OK);
 	a = open_rw();
 	T_CHECK(a != NULL);
 	if (a) {
-		T_EQ_INT(cs_audit_append(a, "alice", "y", NULL, NULL, &eb),
-		    CS_OK);
+		T_EQ_INT(
+		    cs_audit_append(a, "alice", "y", NULL, NULL, &eb), CS_OK);
 		cs_audit_close(a);
 	}
 	T_EQ_INT(verify_keyed(&bad, &eb), CS_OK);
@@ -678,8 +718,9 @@ test_missing_key(void)
 	a = open_rw();
 	T_CHECK(a != NULL);
 	if (a) {
-		T_EQ_INT(cs_audit_append(a, "alice", "after", NULL,
-		    "{\"k\":2}", &eb), CS_OK);
+		T_EQ_INT(cs_audit_append(
+			     a, "alice", "after", NULL, "{\"k\":2}", &eb),
+		    CS_OK);
 		T_EQ_INT(cs_audit_list(a, NULL, &v, &n, &eb), CS_OK);
 		T_EQ_INT(n, 5);
 		if (n == 5) {
@@ -698,8 +739,8 @@ test_missing_key(void)
 		T_EQ_INT(cs_audit_list(a, NULL, &v, &n, &eb), CS_OK);
 		T_EQ_INT(n, 5);
 		if (n == 5) {
-			T_CHECK(v[0].detail != NULL && has(v[0].detail,
-			    TARGET));
+			T_CHECK(
+			    v[0].detail != NULL && has(v[0].detail, TARGET));
 			T_CHECK(v[4].detail == NULL);
 		}
 		cs_audit_entries_free(v, n);
@@ -717,8 +758,9 @@ test_detail_bound(void)
 
 	/* a sealed detail copied into another entry does not open there */
 	T_CHECK(build("bound", 3));
-	T_CHECK(db_exec("UPDATE entry SET detail_sealed = (SELECT "
-	    "detail_sealed FROM entry WHERE seq = 1) WHERE seq = 3"));
+	T_CHECK(
+	    db_exec("UPDATE entry SET detail_sealed = (SELECT "
+		    "detail_sealed FROM entry WHERE seq = 1) WHERE seq = 3"));
 	a = open_ro(keysdir);
 	T_CHECK(a != NULL);
 	if (a == NULL)
@@ -785,7 +827,7 @@ test_concurrent(void)
 			a = open_rw();
 			for (j = 0; a && j < EACH; j++)
 				if (cs_audit_append(a, actor, "lookup.who",
-				    NULL, "{\"n\":1}", &eb) != CS_OK) {
+					NULL, "{\"n\":1}", &eb) != CS_OK) {
 					fprintf(stderr, "  %s\n", eb.msg);
 					_exit(1);
 				}

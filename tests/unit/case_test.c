@@ -55,24 +55,32 @@ test_roundtrip(void)
 	snprintf(c->created_by, sizeof(c->created_by), "alice");
 	c->created_at = 1795000000LL * CS_US;
 	T_EQ_INT(cs_case_field_set(c, cs_case_field_find("agency"),
-	    "Secret Agency Name", &eb), CS_OK);
+		     "Secret Agency Name", &eb),
+	    CS_OK);
 	T_EQ_INT(cs_case_field_set(c, cs_case_field_find("return-date"),
-	    "2026-12-01T00:00:00Z", &eb), CS_OK);
+		     "2026-12-01T00:00:00Z", &eb),
+	    CS_OK);
 	T_CHECK(cs_case_field_set(c, cs_case_field_find("issued"),
-	    "2026-12-01T00:00:00", &eb) != CS_OK);	/* no zone */
-	T_EQ_INT(cs_case_field_set(c, cs_case_field_find("voluminous"), "yes",
-	    &eb), CS_OK);
+		    "2026-12-01T00:00:00", &eb) != CS_OK); /* no zone */
+	T_EQ_INT(
+	    cs_case_field_set(c, cs_case_field_find("voluminous"), "yes", &eb),
+	    CS_OK);
 	T_EQ_INT(cs_target_parse("username:target-user-xyz@2026-11-01T00:00:00Z"
-	    "..", &c->t[c->nt++], &eb), CS_OK);
+				 "..",
+		     &c->t[c->nt++], &eb),
+	    CS_OK);
 	c->cats = CC_BIT(CC_SMTP) | CC_BIT(CC_BSI);
 	T_EQ_INT(cs_casedb_create(db, c, &eb), CS_OK);
 	T_EQ_STR(c->id, "2026-0001");
 	T_EQ_INT(cs_casedb_add_doc(db, c, "the order text", 14, "order.pdf",
-	    "legal", "alice", c->created_at, &eb), CS_OK);
-	T_EQ_INT(cs_casedb_event(db, c, "verify", c->created_at, "bob",
-	    "+1 555 0100", &eb), CS_OK);
-	T_EQ_INT(cs_casedb_add_cost(db, c, 1250, "search", "bob",
-	    c->created_at, &eb), CS_OK);
+		     "legal", "alice", c->created_at, &eb),
+	    CS_OK);
+	T_EQ_INT(cs_casedb_event(
+		     db, c, "verify", c->created_at, "bob", "+1 555 0100", &eb),
+	    CS_OK);
+	T_EQ_INT(cs_casedb_add_cost(
+		     db, c, 1250, "search", "bob", c->created_at, &eb),
+	    CS_OK);
 	T_EQ_INT(cs_casedb_load(db, "2026-0001", &l, &eb), CS_OK);
 	if (l) {
 		T_EQ_STR(l->agency, "Secret Agency Name");
@@ -103,17 +111,17 @@ test_roundtrip(void)
 	{
 		struct cs_hold *h = NULL;
 		size_t nh = 0;
-		T_EQ_INT(cs_casedb_holds(db, c->created_at, &h, &nh, &eb),
-		    CS_OK);
-		T_EQ_INT(nh, 2);	/* two open cases, one target each */
+		T_EQ_INT(
+		    cs_casedb_holds(db, c->created_at, &h, &nh, &eb), CS_OK);
+		T_EQ_INT(nh, 2); /* two open cases, one target each */
 		if (nh)
 			T_EQ_STR(h[0].basis, "R-PRES-4");
 		free(h);
 		c->closed = 1;
 		T_EQ_INT(cs_casedb_save(db, c, &eb), CS_OK);
-		T_EQ_INT(cs_casedb_holds(db, c->created_at, &h, &nh, &eb),
-		    CS_OK);
-		T_EQ_INT(nh, 1);	/* a closed case holds nothing */
+		T_EQ_INT(
+		    cs_casedb_holds(db, c->created_at, &h, &nh, &eb), CS_OK);
+		T_EQ_INT(nh, 1); /* a closed case holds nothing */
 		free(h);
 	}
 	cs_casedb_close(db);
@@ -211,7 +219,8 @@ test_csv(void)
 {
 	struct collect c;
 
-	parse("Account,Login,MAC_Address,Name,Address,Payment,Plan\r\n"
+	parse(
+	    "Account,Login,MAC_Address,Name,Address,Payment,Plan\r\n"
 	    "A-1,alice,0011.2233.4455,\"Example, Alice\",\"1 \"\"Elm\"\" St\","
 	    "Visa,x\r\n"
 	    "A-2,bob,zz:zz,Bob,2 Oak,cash,y\r\n"
@@ -219,20 +228,21 @@ test_csv(void)
 	    "A-3,,,Nobody,,cash,z\r\n"
 	    "A-4,carol,,Carol,\"3 Pine\nSuite 4\",ACH,z\n"
 	    "A-5,dave,,Dave,5 Ash,cash,z\n"
-	    "A-6,erin,,Erin\n", &c, CS_OK);
+	    "A-6,erin,,Erin\n",
+	    &c, CS_OK);
 	T_EQ_INT(c.n, 2);
 	T_EQ_STR(c.rows[0].name, "Example, Alice");
 	T_EQ_STR(c.rows[0].address, "1 \"Elm\" St");
 	T_EQ_STR(c.rows[0].mac, "00:11:22:33:44:55");
 	T_EQ_STR(c.rows[0].username, "alice");
 	T_EQ_STR(c.rows[1].username, "dave");
-	T_EQ_INT(c.nbad, 4);	/* erin: fewer fields than the header */
+	T_EQ_INT(c.nbad, 4); /* erin: fewer fields than the header */
 	T_EQ_INT(c.badline[3], 9);
 	T_EQ_INT(c.badline[0], 3);
 	T_EQ_STR(c.badfield[0], "mac");
 	T_EQ_INT(c.badline[1], 5);
 	T_EQ_STR(c.badfield[1], "username");
-	T_EQ_INT(c.badline[2], 6);	/* a newline inside the address */
+	T_EQ_INT(c.badline[2], 6); /* a newline inside the address */
 	T_EQ_STR(c.badfield[2], "address");
 	/* no final newline; a byte-order mark */
 	parse("\xef\xbb\xbfusername\nzed", &c, CS_OK);

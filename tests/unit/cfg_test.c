@@ -29,8 +29,8 @@ test_parse(void)
 	struct cs_errbuf eb = {""};
 
 	cs_cfg_defaults(&c);
-	T_EQ_INT(cs_cfg_parse("t.conf", text, sizeof(text) - 1, &c, &eb),
-	    CS_OK);
+	T_EQ_INT(
+	    cs_cfg_parse("t.conf", text, sizeof(text) - 1, &c, &eb), CS_OK);
 	T_EQ_STR(c.operator_name, "Example Fiber LLC");
 	T_EQ_INT(c.payment_before_fulfilment, 1);
 	T_EQ_INT(c.dhcp_lease_time, 3600);
@@ -42,14 +42,15 @@ test_errors(void)
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
-		{"nonsense = 1\n", "t.conf:1: unknown setting 'nonsense'"},
-		{"\nretention_days = 0\n", "t.conf:2: retention_days: want a "
-		    "number from 1 to 3650"},
-		{"retention_days = 7x\n", "t.conf:1: retention_days"},
-		{"notify_customers = maybe\n", "want yes or no"},
-		{"require_callback = no\nrequire_callback = yes\n",
-		    "t.conf:2: require_callback is set twice"},
-		{"just words\n", "t.conf:1: want 'key = value'"},
+	    {"nonsense = 1\n", "t.conf:1: unknown setting 'nonsense'"},
+	    {"\nretention_days = 0\n",
+		"t.conf:2: retention_days: want a "
+		"number from 1 to 3650"},
+	    {"retention_days = 7x\n", "t.conf:1: retention_days"},
+	    {"notify_customers = maybe\n", "want yes or no"},
+	    {"require_callback = no\nrequire_callback = yes\n",
+		"t.conf:2: require_callback is set twice"},
+	    {"just words\n", "t.conf:1: want 'key = value'"},
 	};
 	struct cs_config c;
 	struct cs_errbuf eb;
@@ -59,7 +60,7 @@ test_errors(void)
 		cs_cfg_defaults(&c);
 		eb.msg[0] = '\0';
 		T_CHECK(cs_cfg_parse("t.conf", cases[i].text,
-		    strlen(cases[i].text), &c, &eb) != CS_OK);
+			    strlen(cases[i].text), &c, &eb) != CS_OK);
 		T_CHECK(strstr(eb.msg, cases[i].want) != NULL);
 	}
 }

@@ -19,14 +19,13 @@
 struct tobs {
 	enum cs_obs_kind kind;
 	enum cs_src src;
-	char time[40], start[40], until[40];	/* RFC 3339 or "" */
+	char time[40], start[40], until[40]; /* RFC 3339 or "" */
 	char key[256], nas_key[128];
 	int naddr;
 	char addr[CS_OBS_MAXADDR][CS_ADDR_STRLEN];
-	char username[256], mac[CS_MAC_STRLEN], circuit_id[256],
-	    remote_id[256], nas_ip[64], nas_id[128], nas_port_id[128],
-	    session_id[128], unique_id[128], hostname[128], client_id[128],
-	    relay[128];
+	char username[256], mac[CS_MAC_STRLEN], circuit_id[256], remote_id[256],
+	    nas_ip[64], nas_id[128], nas_port_id[128], session_id[128],
+	    unique_id[128], hostname[128], client_id[128], relay[128];
 	char raw[4096];
 	unsigned long line;
 	/* SMTP */
@@ -124,8 +123,8 @@ collect_obs(void *arg, const struct cs_obs *o)
 }
 
 static void
-collect_reject(void *arg, uint64_t line, const char *field,
-    const char *reason, struct cs_span raw)
+collect_reject(void *arg, uint64_t line, const char *field, const char *reason,
+    struct cs_span raw)
 {
 	struct collect *c = arg;
 	struct trej *r;

@@ -9,7 +9,7 @@
 #include "core/store.h"
 
 #define H (3600 * CS_US)
-#define T0 (1795984110LL * CS_US)	/* 2026-11-29T20:28:30Z */
+#define T0 (1795984110LL * CS_US) /* 2026-11-29T20:28:30Z */
 
 static char tmpdir[] = "/tmp/custos-core-XXXXXX";
 
@@ -110,10 +110,10 @@ test_seal(void)
 	T_EQ_INT(cs_unseal(a, 7, c.data, c.len, &m), CS_OK);
 	T_EQ_INT(m.len, 10);
 	cs_buf_reset(&m);
-	T_EQ_INT(cs_unseal(b, 7, c.data, c.len, &m), CS_ECRYPTO);	/* key */
-	T_EQ_INT(cs_unseal(a, 8, c.data, c.len, &m), CS_ECRYPTO);	/* ad */
+	T_EQ_INT(cs_unseal(b, 7, c.data, c.len, &m), CS_ECRYPTO); /* key */
+	T_EQ_INT(cs_unseal(a, 8, c.data, c.len, &m), CS_ECRYPTO); /* ad */
 	c.data[30] ^= 1;
-	T_EQ_INT(cs_unseal(a, 7, c.data, c.len, &m), CS_ECRYPTO);	/* bits */
+	T_EQ_INT(cs_unseal(a, 7, c.data, c.len, &m), CS_ECRYPTO); /* bits */
 	cs_buf_release(&c);
 	cs_buf_release(&m);
 	cs_keys_free(keys);
@@ -142,8 +142,8 @@ test_merge_dhcp(void)
 	o = obs(CS_OBS_OPEN, b->key, "100.64.0.1", T0 + 3 * H, T0 + 4 * H);
 	T_CHECK(!cs_binding_accepts(b, &o));
 	/* a release ends it: observed */
-	o = obs(CS_OBS_CLOSE, b->key, "100.64.0.1", T0 + 100 * CS_US,
-	    CS_TIME_NONE);
+	o = obs(
+	    CS_OBS_CLOSE, b->key, "100.64.0.1", T0 + 100 * CS_US, CS_TIME_NONE);
 	T_CHECK(cs_binding_accepts(b, &o));
 	cs_binding_merge(b, &o);
 	T_EQ_INT(cs_binding_end(b, &k), T0 + 100 * CS_US);
@@ -164,10 +164,10 @@ test_merge_order_independent(void)
 	int i;
 
 	o[0] = obs(CS_OBS_OPEN, "radius|abc", "100.64.9.9", T0, CS_TIME_NONE);
-	o[1] = obs(CS_OBS_OPEN, "radius|abc", "100.64.9.9", T0 + H,
-	    CS_TIME_NONE);
-	o[2] = obs(CS_OBS_CLOSE, "radius|abc", "100.64.9.9", T0 + 2 * H,
-	    CS_TIME_NONE);
+	o[1] =
+	    obs(CS_OBS_OPEN, "radius|abc", "100.64.9.9", T0 + H, CS_TIME_NONE);
+	o[2] = obs(
+	    CS_OBS_CLOSE, "radius|abc", "100.64.9.9", T0 + 2 * H, CS_TIME_NONE);
 	for (i = 0; i < 3; i++)
 		o[i].src = CS_SRC_RADIUS;
 	x = cs_binding_new(o[0].key, CS_SRC_RADIUS);
@@ -219,8 +219,8 @@ test_encode_roundtrip(void)
 	/* damaged input is refused, never read past */
 	{
 		struct cs_binding *bad = NULL;
-		T_EQ_INT(cs_binding_decode(e1.data, e1.len - 3, &bad),
-		    CS_EPARSE);
+		T_EQ_INT(
+		    cs_binding_decode(e1.data, e1.len - 3, &bad), CS_EPARSE);
 		T_CHECK(bad == NULL);
 	}
 	cs_binding_free(b);
@@ -235,8 +235,8 @@ test_store_spanning(void)
 	char k[256], d[256];
 	struct cs_store *s;
 	struct cs_errbuf eb;
-	struct cs_obs o = obs(CS_OBS_OPEN, "radius|long", "100.64.3.3", T0,
-	    CS_TIME_NONE);
+	struct cs_obs o =
+	    obs(CS_OBS_OPEN, "radius|long", "100.64.3.3", T0, CS_TIME_NONE);
 	struct cs_binding *b = cs_binding_new(o.key, CS_SRC_RADIUS);
 	struct cs_hit *h;
 	size_t n;
@@ -247,7 +247,7 @@ test_store_spanning(void)
 	o.src = CS_SRC_RADIUS;
 	cs_binding_merge(b, &o);
 	o.kind = CS_OBS_CLOSE;
-	o.time = T0 + 50 * H;	/* two days later */
+	o.time = T0 + 50 * H; /* two days later */
 	cs_binding_merge(b, &o);
 	T_EQ_INT(cs_store_open(d, k, CS_STORE_RW, &s, &eb), CS_OK);
 	T_EQ_INT(cs_store_put_binding(s, b, &eb), CS_OK);

@@ -26,8 +26,8 @@ lc_opts(int64_t lease_time)
 
 /* lc_find - the nth (0-based) observation of kind with key, or NULL */
 static const struct tobs *
-lc_find(const struct collect *c, enum cs_obs_kind kind, const char *key,
-    int nth)
+lc_find(
+    const struct collect *c, enum cs_obs_kind kind, const char *key, int nth)
 {
 	int i;
 
@@ -103,7 +103,7 @@ test_syslog_sample(void)
 	T_EQ_INT(c.nobs, 19);
 
 	/* the relayed client: relay is the giaddr */
-	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 1);	/* 0 is its LEASE-COMMIT */
+	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 1); /* 0 is its LEASE-COMMIT */
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_INT(b->src, CS_SRC_DHCPD);
@@ -115,9 +115,10 @@ test_syslog_sample(void)
 		T_EQ_STR(b->nas_key, "vm");
 		T_EQ_STR(b->addr[0], "100.64.1.100");
 		T_EQ_STR(b->mac, "02:00:00:00:01:01");
-		T_EQ_STR(b->raw, "Nov 29 20:30:40 vm dhcpd[10869]: DHCPACK "
-				 "on 100.64.1.100 to 02:00:00:00:01:01 "
-				 "(cr1-laptop) via 100.64.1.1");
+		T_EQ_STR(b->raw,
+		    "Nov 29 20:30:40 vm dhcpd[10869]: DHCPACK "
+		    "on 100.64.1.100 to 02:00:00:00:01:01 "
+		    "(cr1-laptop) via 100.64.1.1");
 		T_EQ_INT(b->line, 53);
 	}
 	/* a direct client: relay is the interface */
@@ -158,8 +159,8 @@ test_syslog_sample(void)
 	b = lc_find(&c, CS_OBS_OPEN, K_C3, 0);
 	T_CHECK(b != NULL);
 	if (b) {
-		T_EQ_STR(b->hostname, "");	/* hostname=none */
-		T_EQ_STR(b->circuit_id, "");	/* circuit-id=none */
+		T_EQ_STR(b->hostname, "");   /* hostname=none */
+		T_EQ_STR(b->circuit_id, ""); /* circuit-id=none */
 	}
 	/* the NAK for 100.64.5.5 gives nothing */
 	for (i = 0; i < c.nobs; i++)
@@ -186,7 +187,7 @@ test_syslog_header_forms(void)
 		T_EQ_INT(c.obs[i].kind, CS_OBS_OPEN);
 		T_EQ_STR(c.obs[i].key, K_CR1);
 		T_EQ_STR(c.obs[i].time, "2026-11-29T20:30:40.773840Z");
-		T_EQ_STR(c.obs[i].until, "");	/* no lease time known */
+		T_EQ_STR(c.obs[i].until, ""); /* no lease time known */
 		T_EQ_STR(c.obs[i].relay, "100.64.1.1");
 		T_EQ_STR(c.obs[i].hostname, "cr1-laptop");
 		T_EQ_STR(c.obs[i].nas_key, "vm");
@@ -255,7 +256,7 @@ test_syslog_messages(void)
 		T_EQ_STR(b->until, "2026-11-29T20:50:03Z");
 	}
 	T_CHECK(lc_find(&c, CS_OBS_CLOSE, "dhcp|100.64.0.7|02:00:00:00:00:07",
-	    0) != NULL);
+		    0) != NULL);
 	b = lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.1.101|02:00:00:00:01:02", 0);
 	T_CHECK(b != NULL);
 	if (b) {
@@ -296,15 +297,25 @@ test_syslog_malformed(void)
 	    "Nov 29 20:30:41 vm dhcpd[1]: DHCPACK on 100.64.0.101 to "
 	    "02:00:00:00:00:11 (c1-laptop) via br0\n";
 	static const char *const fields[] = {
-		"address", "mac", "via", "address", "address", "message", "mac",
-		"message", "mac", "lease", "address", "lease-duration",
+	    "address",
+	    "mac",
+	    "via",
+	    "address",
+	    "address",
+	    "message",
+	    "mac",
+	    "message",
+	    "mac",
+	    "lease",
+	    "address",
+	    "lease-duration",
 	};
 	size_t i;
 
 	collect_run(&c, &cs_fmt_syslog, &o, text, 1);
 	T_EQ_INT(c.nrej, 12);
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]) &&
-	    (int)i < c.nrej; i++) {
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]) && (int)i < c.nrej;
+	     i++) {
 		T_EQ_STR(c.rej[i].field, fields[i]);
 		T_EQ_INT(c.rej[i].line, i + 1);
 		T_CHECK(c.rej[i].reason[0] != '\0');
@@ -341,7 +352,7 @@ test_leases_sample(void)
 	T_EQ_INT(c.nobs, 12);
 	T_EQ_INT(lc_count(&c, CS_OBS_OPEN), 8);
 	T_EQ_INT(lc_count(&c, CS_OBS_CLOSE), 4);
-	T_EQ_INT(c.nskip, 2);	/* authoring-byte-order, server-duid */
+	T_EQ_INT(c.nskip, 2); /* authoring-byte-order, server-duid */
 	for (i = 0; i < c.nobs; i++) {
 		T_EQ_INT(c.obs[i].src, CS_SRC_DHCPD_LEASES);
 		T_EQ_STR(c.obs[i].relay, "");
@@ -355,7 +366,7 @@ test_leases_sample(void)
 	T_EQ_STR(b->time, "2026-11-29T20:30:40Z");
 	T_EQ_STR(b->until, "2026-11-29T20:32:40Z");
 	T_EQ_STR(b->hostname, "c2-laptop");
-	T_EQ_STR(b->client_id, "69:64:2d:63:32");	/* uid "id-c2" */
+	T_EQ_STR(b->client_id, "69:64:2d:63:32"); /* uid "id-c2" */
 	T_EQ_INT(b->line, 9);
 	T_CHECK(strstr(b->raw, "on release {") != NULL);
 	/* relayed cr1 carries option 82 */
@@ -515,8 +526,12 @@ test_leases_malformed(void)
 	    "  hardware ethernet 02:00:00:00:03:07;\n}\n"
 	    "lease 100.64.3.8 {\n  starts 0 2026/11/29 20:30:40;\n";
 	static const char *const fields[] = {
-		"starts", "binding state", "hardware ethernet", "address",
-		"lease", "lease",
+	    "starts",
+	    "binding state",
+	    "hardware ethernet",
+	    "address",
+	    "lease",
+	    "lease",
 	};
 	static const unsigned long lines[] = {1, 6, 11, 16, 21, 34};
 	size_t i;
@@ -526,7 +541,7 @@ test_leases_malformed(void)
 	    (uint64_t)(strstr(text, "lease 100.64.3.8") - text));
 	T_EQ_INT(c.nrej, 5);
 	collect_run(&c, &cs_fmt_dhcpd_leases, &o, text, 0);
-	T_EQ_INT(c.nrej, 5);	/* not the end yet: nothing more to say */
+	T_EQ_INT(c.nrej, 5); /* not the end yet: nothing more to say */
 	collect_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1);
 	T_EQ_INT(c.nrej, 6);
 	for (i = 0; i < 6 && (int)i < c.nrej; i++) {
@@ -536,13 +551,14 @@ test_leases_malformed(void)
 		T_CHECK(strstr(c.rej[i].reason, "100.64") == NULL);
 	}
 	/* the cut block is kept as written, without a newline added */
-	T_EQ_STR(c.rej[4].raw, "lease 100.64.3.5 {\n  starts 0 2026/11/29 "
-			       "20:30:40;\n  binding sta");
+	T_EQ_STR(c.rej[4].raw,
+	    "lease 100.64.3.5 {\n  starts 0 2026/11/29 "
+	    "20:30:40;\n  binding sta");
 	T_EQ_INT(c.nobs, 2);
 	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.3.6|02:00:00:00:03:06",
-	    0) != NULL);
+		    0) != NULL);
 	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.3.7|02:00:00:00:03:07",
-	    0) != NULL);
+		    0) != NULL);
 }
 
 static void
@@ -562,7 +578,7 @@ test_leases_no_brace(void)
 	T_EQ_STR(c.rej[0].raw, "lease 100.64.5.1\n  ;");
 	T_EQ_INT(c.nobs, 1);
 	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.5.2|02:00:00:00:05:02",
-	    0) != NULL);
+		    0) != NULL);
 }
 
 static void
@@ -581,8 +597,8 @@ test_leases_huge(void)
 		return;
 	n += (size_t)snprintf(text + n, cap - n, "lease 100.64.4.1 {\n");
 	for (i = 0; i < 3000; i++)
-		n += (size_t)snprintf(text + n, cap - n,
-		    "  set v%zu = \"%040zu\";\n", i, i);
+		n += (size_t)snprintf(
+		    text + n, cap - n, "  set v%zu = \"%040zu\";\n", i, i);
 	n += (size_t)snprintf(text + n, cap - n, "}\n%s", good);
 	collect_run(&c, &cs_fmt_dhcpd_leases, &o, text, 1);
 	free(text);
@@ -590,19 +606,23 @@ test_leases_huge(void)
 	T_EQ_STR(c.rej[0].field, "lease");
 	T_EQ_INT(c.nobs, 1);
 	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.4.2|02:00:00:00:04:02",
-	    0) != NULL);
+		    0) != NULL);
 }
 
 static void
 test_leases_detect(void)
 {
 	T_EQ_INT(cs_fmt_dhcpd_leases.detect(cs_span_cstr(
-	    "lease 10.0.0.5 {\n  starts 3 2019/01/02 03:04:05;\n")), 90);
+		     "lease 10.0.0.5 {\n  starts 3 2019/01/02 03:04:05;\n")),
+	    90);
+	T_EQ_INT(
+	    cs_fmt_dhcpd_leases.detect(cs_span_cstr(
+		"Nov 29 20:30:40 vm dhcpd[10869]: DHCPACK on 100.64.0.100 to "
+		"02:00:00:00:00:22 via br0\n")),
+	    0);
 	T_EQ_INT(cs_fmt_dhcpd_leases.detect(cs_span_cstr(
-	    "Nov 29 20:30:40 vm dhcpd[10869]: DHCPACK on 100.64.0.100 to "
-	    "02:00:00:00:00:22 via br0\n")), 0);
-	T_EQ_INT(cs_fmt_dhcpd_leases.detect(cs_span_cstr(
-	    "address,hwaddr,client_id,valid_lifetime,expire\n")), 0);
+		     "address,hwaddr,client_id,valid_lifetime,expire\n")),
+	    0);
 }
 
 int

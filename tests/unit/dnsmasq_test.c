@@ -26,8 +26,8 @@ lc_opts(int64_t lease_time)
 
 /* lc_find - the nth (0-based) observation of kind with key, or NULL */
 static const struct tobs *
-lc_find(const struct collect *c, enum cs_obs_kind kind, const char *key,
-    int nth)
+lc_find(
+    const struct collect *c, enum cs_obs_kind kind, const char *key, int nth)
 {
 	int i;
 
@@ -71,8 +71,8 @@ test_sample(void)
 	collect_run(&c, &cs_fmt_syslog, &o, text, 1);
 	free(text);
 	T_EQ_INT(c.nrej, 0);
-	T_EQ_INT(lc_count(&c, CS_OBS_OPEN), 9);	/* 9 DHCPACK lines */
-	T_EQ_INT(lc_count(&c, CS_OBS_CLOSE), 2);	/* 2 DHCPRELEASE */
+	T_EQ_INT(lc_count(&c, CS_OBS_OPEN), 9);  /* 9 DHCPACK lines */
+	T_EQ_INT(lc_count(&c, CS_OBS_CLOSE), 2); /* 2 DHCPRELEASE */
 	T_EQ_INT(c.nobs, 11);
 	T_EQ_INT(c.nskip, 256 - 11);
 	for (i = 0; i < c.nobs; i++) {
@@ -89,9 +89,10 @@ test_sample(void)
 		T_EQ_STR(b->addr[0], "100.64.1.107");
 		T_EQ_STR(b->mac, "02:00:00:00:01:01");
 		T_EQ_INT(b->line, 72);
-		T_EQ_STR(b->raw, "Nov 29 20:46:29 vm dnsmasq-dhcp[19194]: "
-				 "3408691753 DHCPACK(br0) 100.64.1.107 "
-				 "02:00:00:00:01:01 cr1-laptop");
+		T_EQ_STR(b->raw,
+		    "Nov 29 20:46:29 vm dnsmasq-dhcp[19194]: "
+		    "3408691753 DHCPACK(br0) 100.64.1.107 "
+		    "02:00:00:00:01:01 cr1-laptop");
 	}
 	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 3);
 	T_CHECK(b != NULL);
@@ -161,7 +162,7 @@ test_forms(void)
 	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 0);
 	T_CHECK(b != NULL);
 	if (b) {
-		T_EQ_STR(b->until, "");	/* no lease time configured */
+		T_EQ_STR(b->until, ""); /* no lease time configured */
 		T_EQ_STR(b->hostname, "cr1-laptop");
 	}
 	b = lc_find(&c, CS_OBS_CLOSE, K_C2, 0);
@@ -198,7 +199,11 @@ test_malformed(void)
 	    "Nov 29 20:46:29 vm dnsmasq-dhcp[1]: 1 DHCPACK(br0) 100.64.0.110 "
 	    "02:00:00:00:00:11 c1-laptop\n";
 	static const char *const fields[] = {
-		"address", "mac", "mac", "address", "address",
+	    "address",
+	    "mac",
+	    "mac",
+	    "address",
+	    "address",
 	};
 	size_t i;
 

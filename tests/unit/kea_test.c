@@ -6,7 +6,7 @@
 #include "fmt/fmt.h"
 
 static struct cs_tz tz_utc;
-static struct collect c;	/* large: keep it off the stack */
+static struct collect c; /* large: keep it off the stack */
 
 static struct cs_fmt_opts
 opts_utc(void)
@@ -44,8 +44,7 @@ run_file(const struct cs_fmt *f, const char *path)
 
 /* run_at - feed lines as if the reader had resumed at byte offset off */
 static void
-run_at(const struct cs_fmt *f, const char *const *lines, int n,
-    uint64_t off)
+run_at(const struct cs_fmt *f, const char *const *lines, int n, uint64_t off)
 {
 	struct cs_fmt_opts o = opts_utc();
 	struct cs_sink sink = {&c, collect_obs, collect_reject, collect_skip};
@@ -85,7 +84,7 @@ test_leases_sample(void)
 
 	run_file(&cs_fmt_kea_leases, "tests/data/dhcp/kea/kea-leases4.csv");
 	T_EQ_INT(c.nrej, 0);
-	T_EQ_INT(c.nobs, 20);	/* every row after the header */
+	T_EQ_INT(c.nobs, 20); /* every row after the header */
 	for (i = 0; i < c.nobs; i++) {
 		T_EQ_INT(c.obs[i].src, CS_SRC_KEA_LEASES);
 		T_EQ_INT(c.obs[i].naddr, 1);
@@ -96,7 +95,7 @@ test_leases_sample(void)
 			nclose++;
 	}
 	T_EQ_INT(nopen, 17);
-	T_EQ_INT(nclose, 3);	/* two releases (time unknown), one expiry */
+	T_EQ_INT(nclose, 3); /* two releases (time unknown), one expiry */
 
 	/* line 2: first lease of 100.64.0.100, cltt = 1795985093 - 60 */
 	t = &c.obs[0];
@@ -110,8 +109,9 @@ test_leases_sample(void)
 	T_EQ_STR(t->start, "");
 	T_EQ_STR(t->client_id, "");
 	T_EQ_STR(t->hostname, "");
-	T_EQ_STR(t->raw, "100.64.0.100,02:00:00:00:00:33,,60,1795985093,1,0,"
-			 "0,,0,");
+	T_EQ_STR(t->raw,
+	    "100.64.0.100,02:00:00:00:00:33,,60,1795985093,1,0,"
+	    "0,,0,");
 
 	/* line 3: c2-laptop with its client id */
 	t = &c.obs[1];
@@ -163,7 +163,7 @@ test_leases_sample(void)
 		t = &c.obs[i];
 		T_EQ_INT(t->kind, CS_OBS_CLOSE);
 		T_EQ_STR(t->key, "dhcp|100.64.0.100|02:00:00:00:00:33");
-		T_EQ_STR(t->time, "2026-11-29T20:45:31Z");	/* 1795985131 */
+		T_EQ_STR(t->time, "2026-11-29T20:45:31Z"); /* 1795985131 */
 		T_EQ_STR(t->start, "2026-11-29T20:44:31Z");
 	}
 
@@ -183,7 +183,8 @@ test_leases_reordered(void)
 	    "hostname,expire,state,address,pool_id,valid_lifetime,subnet_id,"
 	    "user_context,hwaddr,client_id,fqdn_fwd,fqdn_rev,extra\r\n"
 	    "cpe&#x2cone,1795985093,0,100.64.2.10,0,3600,7,"
-	    "{ \"ISC\": { \"relay-agent-info\": { \"remote-id\": \"0A0B0C\"&#x2c"
+	    "{ \"ISC\": { \"relay-agent-info\": { \"remote-id\": "
+	    "\"0A0B0C\"&#x2c"
 	    " \"sub-options\": \"0x0105646F776E30020401020304\" } } },"
 	    "aa-bb-cc-00-00-01,01:aa:bb:cc:00:00:01,0,0,x\r\n"
 	    "cpe2,1795985100,0,100.64.2.11,0,100,7,"
@@ -198,16 +199,16 @@ test_leases_reordered(void)
 	t = &c.obs[0];
 	T_EQ_INT(t->kind, CS_OBS_OPEN);
 	T_EQ_STR(t->key, "dhcp|100.64.2.10|aa:bb:cc:00:00:01");
-	T_EQ_STR(t->hostname, "cpe,one");	/* "&#x2c" decoded */
+	T_EQ_STR(t->hostname, "cpe,one"); /* "&#x2c" decoded */
 	T_EQ_STR(t->client_id, "01:aa:bb:cc:00:00:01");
 	T_EQ_STR(t->circuit_id, "down0");
-	T_EQ_STR(t->remote_id, "0x01020304");	/* sub-option 2, binary */
-	T_EQ_STR(t->time, "2026-11-29T19:44:53Z");	/* expire - 3600 */
+	T_EQ_STR(t->remote_id, "0x01020304");      /* sub-option 2, binary */
+	T_EQ_STR(t->time, "2026-11-29T19:44:53Z"); /* expire - 3600 */
 	T_EQ_STR(t->until, "2026-11-29T20:44:53Z");
 	t = &c.obs[1];
 	T_EQ_STR(t->key, "dhcp|100.64.2.11|aa:bb:cc:00:00:02");
 	T_EQ_STR(t->circuit_id, "hi");
-	T_EQ_STR(t->remote_id, "ab");	/* from "remote-id" */
+	T_EQ_STR(t->remote_id, "ab"); /* from "remote-id" */
 	T_EQ_STR(t->client_id, "");
 }
 
@@ -237,25 +238,25 @@ test_leases_malformed(void)
 		unsigned long line;
 		const char *field;
 	} want[] = {
-		{2, "address"},
-		{4, "hwaddr"},
-		{5, "valid_lifetime"},
-		{6, "expire"},
-		{7, "state"},
-		{8, "expire"},	/* the first column missing */
-		{9, "columns"},
-		{10, "address"},
-		{11, "hwaddr"},	/* neither hwaddr nor client_id */
-		{12, "subnet_id"},
-		{13, "expire"},	/* before valid_lifetime seconds of 1970 */
-		{14, "address"},
+	    {2, "address"},
+	    {4, "hwaddr"},
+	    {5, "valid_lifetime"},
+	    {6, "expire"},
+	    {7, "state"},
+	    {8, "expire"}, /* the first column missing */
+	    {9, "columns"},
+	    {10, "address"},
+	    {11, "hwaddr"}, /* neither hwaddr nor client_id */
+	    {12, "subnet_id"},
+	    {13, "expire"}, /* before valid_lifetime seconds of 1970 */
+	    {14, "address"},
 	};
 	size_t i;
 
 	run_text(&cs_fmt_kea_leases, text);
 	T_EQ_INT(c.nrej, (int)(sizeof(want) / sizeof(want[0])));
 	for (i = 0; i < sizeof(want) / sizeof(want[0]) && (int)i < c.nrej;
-	    i++) {
+	     i++) {
 		T_EQ_INT(c.rej[i].line, want[i].line);
 		T_EQ_STR(c.rej[i].field, want[i].field);
 		T_CHECK(c.rej[i].reason[0] != '\0');
@@ -312,9 +313,8 @@ test_leases_no_header(void)
 	static const char text[] =
 	    "100.64.0.100,02:00:00:00:00:33,,60,1795985093,1,0,0,,0,\n"
 	    "100.64.0.101,02:00:00:00:00:22,,60,1795985093,1,0,0,,0,\n";
-	static const char bad[] =
-	    "address,mac,lease\n"
-	    "100.64.0.100,02:00:00:00:00:33,60\n";
+	static const char bad[] = "address,mac,lease\n"
+				  "100.64.0.100,02:00:00:00:00:33,60\n";
 
 	run_text(&cs_fmt_kea_leases, text);
 	T_EQ_INT(c.nobs, 0);
@@ -335,12 +335,12 @@ static void
 test_leases_resume(void)
 {
 	static const char *const lines[] = {
-		"100.64.0.101,02:00:00:00:00:22,69:64:2d:63:32,0,1795985067,1,"
-		"0,0,c2-laptop,0,",
-		"100.64.0.1,02:00:00:00:00:01,,60,1795985093,1,0,0,,0,,9",
-		"address,hwaddr,client_id,valid_lifetime,expire,subnet_id,"
-		"fqdn_fwd,fqdn_rev,hostname,state,user_context,pool_id",
-		"100.64.0.1,02:00:00:00:00:01,,60,1795985093,1,0,0,,0,,9",
+	    "100.64.0.101,02:00:00:00:00:22,69:64:2d:63:32,0,1795985067,1,"
+	    "0,0,c2-laptop,0,",
+	    "100.64.0.1,02:00:00:00:00:01,,60,1795985093,1,0,0,,0,,9",
+	    "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,"
+	    "fqdn_fwd,fqdn_rev,hostname,state,user_context,pool_id",
+	    "100.64.0.1,02:00:00:00:00:01,,60,1795985093,1,0,0,,0,,9",
 	};
 
 	/* resumed mid-file: the header is not read again */
@@ -366,14 +366,16 @@ test_leases_detect(void)
 	if (text) {
 		T_EQ_INT(cs_fmt_kea_leases.detect(cs_span_cstr(text)), 100);
 		T_EQ_INT(cs_fmt_kea_log.detect(cs_span_cstr(text)), 0);
-		T_CHECK(cs_fmt_detect(cs_span_cstr(text)) ==
-		    &cs_fmt_kea_leases);
+		T_CHECK(
+		    cs_fmt_detect(cs_span_cstr(text)) == &cs_fmt_kea_leases);
 		free(text);
 	}
 	T_EQ_INT(cs_fmt_kea_leases.detect(cs_span_cstr(
-	    "address,state,expire,valid_lifetime,client_id,hwaddr\n")), 80);
-	T_EQ_INT(cs_fmt_kea_leases.detect(cs_span_cstr(
-	    "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime\n")),
+		     "address,state,expire,valid_lifetime,client_id,hwaddr\n")),
+	    80);
+	T_EQ_INT(cs_fmt_kea_leases.detect(
+		     cs_span_cstr("address,duid,valid_lifetime,expire,subnet_"
+				  "id,pref_lifetime\n")),
 	    0);
 	T_EQ_INT(cs_fmt_kea_leases.detect(cs_span_cstr("")), 0);
 }
@@ -382,8 +384,8 @@ test_leases_detect(void)
 
 /* the four lines quoted in log-formats.md 2.4, file or syslog form */
 static void
-check_quoted_leases(const char *ms_alloc1, const char *ms_alloc2,
-    const char *ms_release)
+check_quoted_leases(
+    const char *ms_alloc1, const char *ms_alloc2, const char *ms_release)
 {
 	const struct tobs *t;
 
@@ -417,7 +419,7 @@ static void
 test_log_file_leases(void)
 {
 	run_file(&cs_fmt_kea_log, "tests/data/dhcp/kea/kea-dhcp4-leases.log");
-	T_EQ_INT(c.nskip, 1);	/* DHCP4_LEASE_ADVERT */
+	T_EQ_INT(c.nskip, 1); /* DHCP4_LEASE_ADVERT */
 	check_quoted_leases("2026-11-29T20:43:53.411000Z",
 	    "2026-11-29T20:43:53.419000Z", "2026-11-29T20:44:31.625000Z");
 	if (c.nobs == 3) {
@@ -443,14 +445,14 @@ test_log_file_zone(void)
 	collect_run(&c, &cs_fmt_kea_log, &o, text, 1);
 	free(text);
 	T_EQ_INT(c.nobs, 3);
-	T_EQ_STR(c.obs[0].time, "2026-11-30T01:43:53.411000Z");	/* EST */
+	T_EQ_STR(c.obs[0].time, "2026-11-30T01:43:53.411000Z"); /* EST */
 }
 
 static void
 test_log_syslog_leases(void)
 {
 	run_file(&cs_fmt_syslog, "tests/data/dhcp/kea/syslog-kea-leases.log");
-	T_EQ_INT(c.nskip, 2);	/* DHCP4_STARTED, DHCP4_LEASE_ADVERT */
+	T_EQ_INT(c.nskip, 2); /* DHCP4_STARTED, DHCP4_LEASE_ADVERT */
 	check_quoted_leases("2026-11-29T20:43:53Z", "2026-11-29T20:43:53Z",
 	    "2026-11-29T20:44:31Z");
 	if (c.nobs == 3)
@@ -465,7 +467,8 @@ test_log_samples(void)
 	T_EQ_INT(c.nobs, 0);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nskip, 23);
-	run_file(&cs_fmt_syslog, "tests/data/dhcp/kea/syslog-kea-traditional.log");
+	run_file(
+	    &cs_fmt_syslog, "tests/data/dhcp/kea/syslog-kea-traditional.log");
 	T_EQ_INT(c.nobs, 0);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nskip, 23);
@@ -521,7 +524,7 @@ test_log_messages(void)
 		T_EQ_STR(c.rej[1].field, "address");
 		T_EQ_STR(c.rej[2].field, "hwaddr");
 		T_EQ_STR(c.rej[3].field, "lifetime");
-		T_EQ_INT(c.rej[4].line, 8);	/* month 13 */
+		T_EQ_INT(c.rej[4].line, 8); /* month 13 */
 		T_EQ_STR(c.rej[4].field, "header");
 		T_EQ_STR(c.rej[5].field, "header");
 		/* a release with neither MAC nor client id has no key */
@@ -575,13 +578,15 @@ test_log_detect(void)
 		free(text);
 	}
 	T_EQ_INT(cs_fmt_kea_log.detect(cs_span_cstr(
-	    "2026-11-29 20:43:53.411 INFO  [named.x] y\n")), 0);
+		     "2026-11-29 20:43:53.411 INFO  [named.x] y\n")),
+	    0);
 }
 
 static void
 test_long_lines(void)
 {
-	static const char hdr[] = "address,hwaddr,client_id,valid_lifetime,"
+	static const char hdr[] =
+	    "address,hwaddr,client_id,valid_lifetime,"
 	    "expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n";
 	static const char row[] =
 	    "\n100.64.0.1,02:00:00:00:00:01,,60,1795985093,1,0,0,,0,\n";
@@ -598,7 +603,7 @@ test_long_lines(void)
 	T_EQ_INT(c.nrej, 1);
 	T_EQ_INT(c.rej[0].line, 2);
 	T_EQ_STR(c.rej[0].field, "line");
-	T_EQ_INT(c.nobs, 1);	/* the next row still counts */
+	T_EQ_INT(c.nobs, 1); /* the next row still counts */
 	run_text(&cs_fmt_kea_log, text + n);
 	T_EQ_INT(c.nrej, 2);
 	T_EQ_STR(c.rej[0].field, "line");

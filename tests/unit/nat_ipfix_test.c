@@ -60,7 +60,7 @@ g_skip(void *arg, const char *what)
 	nskip++;
 }
 
-static struct cs_sink sink = { NULL, g_obs, g_rej, g_skip };
+static struct cs_sink sink = {NULL, g_obs, g_rej, g_skip};
 
 static void
 reset(void)
@@ -194,12 +194,18 @@ pb_template(struct w *w, unsigned id)
 	set_begin(w, 2);
 	w16(w, id);
 	w16(w, 6);
-	w16(w, 323); w16(w, 8);
-	w16(w, 230); w16(w, 1);
-	w16(w, 8); w16(w, 4);
-	w16(w, 225); w16(w, 4);
-	w16(w, 361); w16(w, 2);
-	w16(w, 362); w16(w, 2);
+	w16(w, 323);
+	w16(w, 8);
+	w16(w, 230);
+	w16(w, 1);
+	w16(w, 8);
+	w16(w, 4);
+	w16(w, 225);
+	w16(w, 4);
+	w16(w, 361);
+	w16(w, 2);
+	w16(w, 362);
+	w16(w, 2);
 	set_end(w);
 }
 
@@ -208,10 +214,16 @@ pb_data(struct w *w, unsigned id, unsigned ev, uint8_t host, unsigned lo)
 {
 	set_begin(w, id);
 	w32(w, 0);
-	w32(w, 1800000000u * 1000u % 0xffffffffu);	/* low word: any */
+	w32(w, 1800000000u * 1000u % 0xffffffffu); /* low word: any */
 	w8(w, ev);
-	w8(w, 100); w8(w, 64); w8(w, 0); w8(w, host);
-	w8(w, 203); w8(w, 0); w8(w, 113); w8(w, 9);
+	w8(w, 100);
+	w8(w, 64);
+	w8(w, 0);
+	w8(w, host);
+	w8(w, 203);
+	w8(w, 0);
+	w8(w, 113);
+	w8(w, 9);
 	w16(w, lo);
 	w16(w, lo + 127);
 	set_end(w);
@@ -298,8 +310,8 @@ test_two_numberings(void)
 	T_EQ_INT(cs_ipfix_draft_numbering(x, &b), CS_OK);
 	msg_begin(&w, 1);
 	pb_template(&w, 256);
-	pb_data(&w, 256, 16, 1, 1024);	/* IANA: block allocation */
-	pb_data(&w, 256, 14, 2, 2048);	/* IANA: address binding */
+	pb_data(&w, 256, 16, 1, 1024); /* IANA: block allocation */
+	pb_data(&w, 256, 14, 2, 2048); /* IANA: address binding */
 	msg_end(&w);
 	cs_ipfix_message(x, &a, w.b, w.n, 1);
 	cs_ipfix_message(x, &b, w.b, w.n, 2);
@@ -323,12 +335,14 @@ test_options_and_bad(void)
 
 	reset();
 	msg_begin(&w, 1);
-	set_begin(&w, 3);	/* options template 400: scope 1 field */
+	set_begin(&w, 3); /* options template 400: scope 1 field */
 	w16(&w, 400);
 	w16(&w, 2);
 	w16(&w, 1);
-	w16(&w, 149); w16(&w, 4);	/* observationDomainId */
-	w16(&w, 41); w16(&w, 8);	/* exportedMessageTotalCount */
+	w16(&w, 149);
+	w16(&w, 4); /* observationDomainId */
+	w16(&w, 41);
+	w16(&w, 8); /* exportedMessageTotalCount */
 	set_end(&w);
 	set_begin(&w, 400);
 	w32(&w, 1);

@@ -74,8 +74,8 @@ static int
 feed_lines(struct cs_store *s, const struct cs_fmt *fmt, const char *path,
     int from, int to)
 {
-	struct feed f = { s, 0 };
-	struct cs_sink sink = { &f, f_obs, f_rej, f_skip };
+	struct feed f = {s, 0};
+	struct cs_sink sink = {&f, f_obs, f_rej, f_skip};
 	struct cs_fmt_opts o;
 	struct cs_errbuf eb = {""};
 	struct cs_span all, line;
@@ -126,8 +126,7 @@ who(struct cs_store *s, const char *pub, int port, int proto, cs_time t,
 
 	cs_addr_parse(cs_span_cstr(pub), &a);
 	*out = NULL;
-	if (cs_nat_who(s, &a, port, proto, t, skew, out, &n, any, &eb) !=
-	    CS_OK)
+	if (cs_nat_who(s, &a, port, proto, t, skew, out, &n, any, &eb) != CS_OK)
 		fprintf(stderr, "  who: %s\n", eb.msg);
 	return n;
 }
@@ -145,12 +144,12 @@ addr_s(const struct cs_addr *a)
 
 #define CT "tests/data/cgnat/conntrack-E-events.log"
 #define UJ "tests/data/cgnat/ulogd-nfct.json"
-#define T0 1795985400LL	/* during the UDP flow 100.64.0.11:40000 -> .5:2265 */
+#define T0 1795985400LL /* during the UDP flow 100.64.0.11:40000 -> .5:2265 */
 
 /* the sample: 100.64.0.11:40000 was translated to 203.0.113.5:2265 */
 static void
-check_2265(struct cs_store *s, const char *what, const char *ev0,
-    const char *ev1)
+check_2265(
+    struct cs_store *s, const char *what, const char *ev0, const char *ev1)
 {
 	struct cs_nat_rec *r;
 	int any = 0;
@@ -204,8 +203,17 @@ test_conntrack_sample(void)
 	n = who(s, "203.0.113.5", 2265, 17, T0 * CS_US, 0, &r, &any);
 	T_EQ_INT(n, 1);
 	if (n == 1) {
-		T_EQ_STR(r[0].ev[0].raw, "[1795985372.925358]\t    [NEW] ipv4     2 udp      17 30 src=100.64.0.11 dst=203.0.113.200 sport=40000 dport=5300 [UNREPLIED] src=203.0.113.200 dst=203.0.113.5 sport=5300 dport=2265 id=312476421");
-		T_EQ_STR(r[0].ev[1].raw, "[1795985422.765975]\t[DESTROY] ipv4     2 udp      17 src=100.64.0.11 dst=203.0.113.200 sport=40000 dport=5300 packets=1 bytes=29 src=203.0.113.200 dst=203.0.113.5 sport=5300 dport=2265 packets=1 bytes=29 delta-time=30 id=312476421");
+		T_EQ_STR(r[0].ev[0].raw,
+		    "[1795985372.925358]\t    [NEW] ipv4     2 udp      17 30 "
+		    "src=100.64.0.11 dst=203.0.113.200 sport=40000 dport=5300 "
+		    "[UNREPLIED] src=203.0.113.200 dst=203.0.113.5 sport=5300 "
+		    "dport=2265 id=312476421");
+		T_EQ_STR(r[0].ev[1].raw,
+		    "[1795985422.765975]\t[DESTROY] ipv4     2 udp      17 "
+		    "src=100.64.0.11 dst=203.0.113.200 sport=40000 dport=5300 "
+		    "packets=1 bytes=29 src=203.0.113.200 dst=203.0.113.5 "
+		    "sport=5300 dport=2265 packets=1 bytes=29 delta-time=30 "
+		    "id=312476421");
 	}
 	cs_nat_recs_free(r, n);
 	/* an address with no NAT record */
@@ -239,8 +247,10 @@ test_resume_idempotent(void)
 	/* looking back for the creates made no day files (or keys) */
 	{
 		char cmd[512];
-		snprintf(cmd, sizeof(cmd), "test $(ls %s/split-data/nat | "
-		    "grep -c 'db$') -eq 1", tmpdir);
+		snprintf(cmd, sizeof(cmd),
+		    "test $(ls %s/split-data/nat | "
+		    "grep -c 'db$') -eq 1",
+		    tmpdir);
 		T_EQ_INT(system(cmd), 0);
 	}
 }
@@ -262,11 +272,21 @@ static void
 test_port_reuse(void)
 {
 	static const char text[] =
-	    "[1800000000.000000]\t    [NEW] ipv4     2 udp      17 30 src=100.64.0.1 dst=192.0.2.9 sport=5000 dport=53 [UNREPLIED] src=192.0.2.9 dst=203.0.113.9 sport=53 dport=7000 id=1\n"
-	    "[1800000031.000000]\t[DESTROY] ipv4     2 udp      17 src=100.64.0.1 dst=192.0.2.9 sport=5000 dport=53 src=192.0.2.9 dst=203.0.113.9 sport=53 dport=7000 delta-time=30 id=1\n"
-	    "[1800000032.000000]\t    [NEW] ipv4     2 udp      17 30 src=100.64.0.2 dst=192.0.2.10 sport=6000 dport=53 [UNREPLIED] src=192.0.2.10 dst=203.0.113.9 sport=53 dport=7000 id=2\n"
-	    "[1800000100.000000]\t    [NEW] ipv4     2 udp      17 30 src=100.64.0.3 dst=192.0.2.10 sport=6000 dport=53 [UNREPLIED] src=192.0.2.10 dst=203.0.113.9 sport=53 dport=7001 id=3\n"
-	    "[1800000200.000000]\t    [NEW] ipv4     2 udp      17 30 src=100.64.0.4 dst=192.0.2.10 sport=6000 dport=53 [UNREPLIED] src=192.0.2.10 dst=203.0.113.9 sport=53 dport=7001 id=4\n";
+	    "[1800000000.000000]\t    [NEW] ipv4     2 udp      17 30 "
+	    "src=100.64.0.1 dst=192.0.2.9 sport=5000 dport=53 [UNREPLIED] "
+	    "src=192.0.2.9 dst=203.0.113.9 sport=53 dport=7000 id=1\n"
+	    "[1800000031.000000]\t[DESTROY] ipv4     2 udp      17 "
+	    "src=100.64.0.1 dst=192.0.2.9 sport=5000 dport=53 src=192.0.2.9 "
+	    "dst=203.0.113.9 sport=53 dport=7000 delta-time=30 id=1\n"
+	    "[1800000032.000000]\t    [NEW] ipv4     2 udp      17 30 "
+	    "src=100.64.0.2 dst=192.0.2.10 sport=6000 dport=53 [UNREPLIED] "
+	    "src=192.0.2.10 dst=203.0.113.9 sport=53 dport=7000 id=2\n"
+	    "[1800000100.000000]\t    [NEW] ipv4     2 udp      17 30 "
+	    "src=100.64.0.3 dst=192.0.2.10 sport=6000 dport=53 [UNREPLIED] "
+	    "src=192.0.2.10 dst=203.0.113.9 sport=53 dport=7001 id=3\n"
+	    "[1800000200.000000]\t    [NEW] ipv4     2 udp      17 30 "
+	    "src=100.64.0.4 dst=192.0.2.10 sport=6000 dport=53 [UNREPLIED] "
+	    "src=192.0.2.10 dst=203.0.113.9 sport=53 dport=7001 id=4\n";
 	char path[256];
 	FILE *f;
 	struct cs_store *s = store("reuse", CS_STORE_RW);
@@ -320,14 +340,15 @@ test_map(void)
 	int any;
 	char *text = slurp("tests/data/cgnat/nat-deterministic.nft", &n);
 	static const char csv[] = "inside,public,lo,hi\n"
-	    "100.64.0.11,203.0.113.7,4096-5119\n";
-	static const char csv2[] = "# moved\n100.64.0.12,203.0.113.6,2048,3071\n"
+				  "100.64.0.11,203.0.113.7,4096-5119\n";
+	static const char csv2[] =
+	    "# moved\n100.64.0.12,203.0.113.6,2048,3071\n"
 	    "100.64.0.10,203.0.113.6,1024,2047\n";
 	cs_time t1 = 1795985000LL * CS_US, t2 = 1796000000LL * CS_US;
 
 	T_CHECK(text != NULL);
-	T_EQ_INT(cs_nat_map_parse(cs_span_make(text, n), &e, &ne, 100, &eb),
-	    CS_OK);
+	T_EQ_INT(
+	    cs_nat_map_parse(cs_span_make(text, n), &e, &ne, 100, &eb), CS_OK);
 	T_EQ_INT(ne, 2);
 	if (ne == 2) {
 		T_EQ_STR(addr_s(&e[1].inside), "100.64.0.11");
@@ -336,15 +357,18 @@ test_map(void)
 		T_EQ_INT(e[1].hi, 3071);
 	}
 	free(e);
-	T_EQ_INT(cs_nat_map_parse(cs_span_cstr(csv), &e, &ne, 100, &eb),
-	    CS_EPARSE);
+	T_EQ_INT(
+	    cs_nat_map_parse(cs_span_cstr(csv), &e, &ne, 100, &eb), CS_EPARSE);
 	T_EQ_INT(cs_nat_map_add(s, "nat-deterministic.nft",
-	    cs_span_make(text, n), t1, CS_TIME_NONE, &eb), CS_OK);
+		     cs_span_make(text, n), t1, CS_TIME_NONE, &eb),
+	    CS_OK);
 	/* the same again: no second mapping */
 	T_EQ_INT(cs_nat_map_add(s, "nat-deterministic.nft",
-	    cs_span_make(text, n), t1, CS_TIME_NONE, &eb), CS_OK);
-	T_EQ_INT(cs_nat_map_add(s, "moved.csv", cs_span_cstr(csv2), t2,
-	    CS_TIME_NONE, &eb), CS_OK);
+		     cs_span_make(text, n), t1, CS_TIME_NONE, &eb),
+	    CS_OK);
+	T_EQ_INT(cs_nat_map_add(
+		     s, "moved.csv", cs_span_cstr(csv2), t2, CS_TIME_NONE, &eb),
+	    CS_OK);
 	T_EQ_INT(cs_nat_map_list(s, &mi, &n, &eb), CS_OK);
 	T_EQ_INT(n, 2);
 	if (n == 2) {

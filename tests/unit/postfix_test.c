@@ -40,10 +40,10 @@ struct prej {
 };
 
 struct run {
-	int nobs;		/* all observations, also past KEEP */
+	int nobs; /* all observations, also past KEEP */
 	int nkept, nrej, nskip;
-	int nbeyond;		/* skips "recipients beyond 64" */
-	uint64_t pending;	/* pending_offset after the flush */
+	int nbeyond;             /* skips "recipients beyond 64" */
+	uint64_t pending;        /* pending_offset after the flush */
 	uint64_t pending_before; /* pending_offset before the flush */
 	struct pobs obs[KEEP];
 	struct prej rej[KEEP];
@@ -98,8 +98,8 @@ run_obs(void *arg, const struct cs_obs *o)
 		cs_addr_format(&o->addr[i], t->addr[i]);
 	CPY(t->raw, o->raw);
 	t->rawlen = o->raw.len;
-	CPY(t->rawtail, o->raw.len > 200 ? cs_span_skip(o->raw,
-	    o->raw.len - 200) : o->raw);
+	CPY(t->rawtail,
+	    o->raw.len > 200 ? cs_span_skip(o->raw, o->raw.len - 200) : o->raw);
 	t->line = (unsigned long)o->line;
 	if (m == NULL)
 		return;
@@ -273,9 +273,12 @@ test_traditional_sample(void)
 		T_EQ_INT(x->size, 408);
 		T_EQ_STR(x->first, "2026-11-29T20:47:21Z");
 		T_EQ_STR(x->last, "2026-11-29T20:47:21Z");
-		/* client, cleanup, qmgr, local, removed; not connect/disconnect */
-		T_CHECK(strncmp(o->raw, "Nov 29 20:47:21 vm postfix/smtpd"
-		    "[19885]: 99F42112378: client=", 60) == 0);
+		/* client, cleanup, qmgr, local, removed; not connect/disconnect
+		 */
+		T_CHECK(strncmp(o->raw,
+			    "Nov 29 20:47:21 vm postfix/smtpd"
+			    "[19885]: 99F42112378: client=",
+			    60) == 0);
 		T_EQ_INT(count_lines(o->raw), 5);
 		T_CHECK(strstr(o->raw, "disconnect") == NULL);
 		T_CHECK(strstr(o->raw, "99F42112378: removed") != NULL);
@@ -353,8 +356,9 @@ test_traditional_sample(void)
 		T_EQ_STR(o->status[0], "bounced");
 		T_EQ_STR(o->relay[0], "none");
 		T_EQ_STR(R.obs[i].dsn[0], "5.0.0");
-		T_CHECK(strstr(o->raw, "sender non-delivery notification: "
-		    "4DD6B112381") != NULL);
+		T_CHECK(strstr(o->raw,
+			    "sender non-delivery notification: "
+			    "4DD6B112381") != NULL);
 	}
 
 	/* the bounce notice itself, from the null sender */
@@ -404,15 +408,17 @@ test_maillog_file_sample(void)
 static void
 test_maillog_zero_padded_day(void)
 {
-	feed("Nov 05 08:00:03 mx postfix/smtpd[1]: 1A2B3C: "
-	     "client=mail.example.com[198.51.100.7]\n"
-	     "Nov 05 08:00:04 mx postfix/qmgr[2]: 1A2B3C: from=<x@example.com>, "
-	     "size=1, nrcpt=1 (queue active)\n"
-	     "Nov 05 08:00:05 mx postfix/smtp[3]: 1A2B3C: to=<y@example.net>, "
-	     "relay=mx.example.net[203.0.113.200]:25, delay=2, "
-	     "delays=0/0/1/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued "
-	     "as ABC, id=1)\n"
-	     "Nov 05 08:00:05 mx postfix/qmgr[2]: 1A2B3C: removed\n", 0);
+	feed(
+	    "Nov 05 08:00:03 mx postfix/smtpd[1]: 1A2B3C: "
+	    "client=mail.example.com[198.51.100.7]\n"
+	    "Nov 05 08:00:04 mx postfix/qmgr[2]: 1A2B3C: from=<x@example.com>, "
+	    "size=1, nrcpt=1 (queue active)\n"
+	    "Nov 05 08:00:05 mx postfix/smtp[3]: 1A2B3C: to=<y@example.net>, "
+	    "relay=mx.example.net[203.0.113.200]:25, delay=2, "
+	    "delays=0/0/1/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued "
+	    "as ABC, id=1)\n"
+	    "Nov 05 08:00:05 mx postfix/qmgr[2]: 1A2B3C: removed\n",
+	    0);
 	T_EQ_INT(R.nobs, 1);
 	T_EQ_STR(R.obs[0].time, "2026-11-05T08:00:03Z");
 	T_EQ_STR(R.obs[0].client_host, "mail.example.com");
@@ -438,7 +444,8 @@ test_rfc5424_program_postfix(void)
 	     "DAA3311237B: to=<bob@calea-test.example>, relay=local, delay=0, "
 	     "delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)\n"
 	     "<22>1 2026-11-29T20:47:23.911000+00:00 vm postfix 19858 - -  "
-	     "DAA3311237B: removed\n", 0);
+	     "DAA3311237B: removed\n",
+	    0);
 	T_EQ_INT(R.nobs, 1);
 	T_EQ_INT(R.nrej, 0);
 	T_EQ_STR(R.obs[0].key, "smtp|DAA3311237B|1795985243895624");
@@ -465,8 +472,7 @@ test_interrupted(void)
 	    "Nov 29 09:59:00 vm postfix/local[4]: BBBB2: to=<v@vm>, "
 	    "relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent "
 	    "(delivered to mailbox)\n"
-	    "Nov 29 09:59:00 vm postfix/qmgr[3]: BBBB2: removed\n"
-	    L1 L2;
+	    "Nov 29 09:59:00 vm postfix/qmgr[3]: BBBB2: removed\n" L1 L2;
 	uint64_t want = (uint64_t)(strstr(text, "Nov 29 10:00:00") - text);
 
 	feed(text, 0);
@@ -490,29 +496,31 @@ test_interleaved(void)
 {
 	int a, b;
 
-	feed("Nov 29 10:00:00 vm postfix/smtpd[1]: AAAA1: client=a[192.0.2.10]\n"
-	     "Nov 29 10:00:00 vm postfix/smtpd[9]: CCCC3: client=c[192.0.2.30], "
-	     "sasl_method=LOGIN, sasl_username=carol\n"
-	     "Nov 29 10:00:01 vm postfix/cleanup[2]: CCCC3: message-id=<m3@x>\n"
-	     "Nov 29 10:00:01 vm postfix/cleanup[2]: AAAA1: message-id=<m1@x>\n"
-	     "Nov 29 10:00:02 vm postfix/qmgr[3]: AAAA1: from=<a@x>, size=1, "
-	     "nrcpt=1 (queue active)\n"
-	     "Nov 29 10:00:02 vm postfix/qmgr[3]: CCCC3: from=<c@x>, size=3, "
-	     "nrcpt=2 (queue active)\n"
-	     "Nov 29 10:00:03 vm postfix/smtp[4]: CCCC3: to=<r1@y>, "
-	     "relay=y[198.51.100.25]:25, delay=1, delays=0/0/0/1, dsn=4.4.1, "
-	     "status=deferred (connect to y[198.51.100.25]:25: refused)\n"
-	     "Nov 29 10:00:03 vm postfix/local[5]: AAAA1: to=<ra@vm>, "
-	     "relay=local, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent "
-	     "(delivered to mailbox)\n"
-	     "Nov 29 10:00:03 vm postfix/qmgr[3]: AAAA1: removed\n"
-	     "Nov 29 10:00:04 vm postfix/local[5]: CCCC3: to=<r2@vm>, "
-	     "relay=local, delay=2, delays=0/0/0/2, dsn=2.0.0, status=sent "
-	     "(delivered to mailbox)\n"
-	     "Nov 29 10:05:04 vm postfix/smtp[4]: CCCC3: to=<r1@y>, "
-	     "relay=y[198.51.100.25]:25, delay=300, delays=0/0/0/1, "
-	     "dsn=2.0.0, status=sent (250 ok)\n"
-	     "Nov 29 10:05:04 vm postfix/qmgr[3]: CCCC3: removed\n", 0);
+	feed(
+	    "Nov 29 10:00:00 vm postfix/smtpd[1]: AAAA1: client=a[192.0.2.10]\n"
+	    "Nov 29 10:00:00 vm postfix/smtpd[9]: CCCC3: client=c[192.0.2.30], "
+	    "sasl_method=LOGIN, sasl_username=carol\n"
+	    "Nov 29 10:00:01 vm postfix/cleanup[2]: CCCC3: message-id=<m3@x>\n"
+	    "Nov 29 10:00:01 vm postfix/cleanup[2]: AAAA1: message-id=<m1@x>\n"
+	    "Nov 29 10:00:02 vm postfix/qmgr[3]: AAAA1: from=<a@x>, size=1, "
+	    "nrcpt=1 (queue active)\n"
+	    "Nov 29 10:00:02 vm postfix/qmgr[3]: CCCC3: from=<c@x>, size=3, "
+	    "nrcpt=2 (queue active)\n"
+	    "Nov 29 10:00:03 vm postfix/smtp[4]: CCCC3: to=<r1@y>, "
+	    "relay=y[198.51.100.25]:25, delay=1, delays=0/0/0/1, dsn=4.4.1, "
+	    "status=deferred (connect to y[198.51.100.25]:25: refused)\n"
+	    "Nov 29 10:00:03 vm postfix/local[5]: AAAA1: to=<ra@vm>, "
+	    "relay=local, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent "
+	    "(delivered to mailbox)\n"
+	    "Nov 29 10:00:03 vm postfix/qmgr[3]: AAAA1: removed\n"
+	    "Nov 29 10:00:04 vm postfix/local[5]: CCCC3: to=<r2@vm>, "
+	    "relay=local, delay=2, delays=0/0/0/2, dsn=2.0.0, status=sent "
+	    "(delivered to mailbox)\n"
+	    "Nov 29 10:05:04 vm postfix/smtp[4]: CCCC3: to=<r1@y>, "
+	    "relay=y[198.51.100.25]:25, delay=300, delays=0/0/0/1, "
+	    "dsn=2.0.0, status=sent (250 ok)\n"
+	    "Nov 29 10:05:04 vm postfix/qmgr[3]: CCCC3: removed\n",
+	    0);
 	T_EQ_INT(R.nobs, 2);
 	T_EQ_INT(R.nrej, 0);
 	a = byqid("AAAA1", 0);
@@ -546,23 +554,24 @@ test_interleaved(void)
 static void
 test_reused_queue_id(void)
 {
-	feed("Nov 29 10:00:00 vm postfix/smtpd[1]: DDDD4: client=a[192.0.2.1]\n"
-	     "Nov 29 10:00:00 vm postfix/qmgr[3]: DDDD4: from=<a@x>, size=1, "
-	     "nrcpt=1 (queue active)\n"
-	     "Nov 29 10:00:00 vm postfix/local[5]: DDDD4: to=<ra@vm>, "
-	     "relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent "
-	     "(delivered to mailbox)\n"
-	     "Nov 29 10:00:00 vm postfix/qmgr[3]: DDDD4: removed\n"
-	     "Nov 29 11:00:00 vm postfix/smtpd[1]: DDDD4: client=b[192.0.2.2]\n"
-	     "Nov 29 11:00:00 vm postfix/qmgr[3]: DDDD4: from=<b@x>, size=1, "
-	     "nrcpt=1 (queue active)\n"
-	     "Nov 29 11:00:00 vm postfix/local[5]: DDDD4: to=<rb@vm>, "
-	     "relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent "
-	     "(delivered to mailbox)\n"
-	     "Nov 29 11:00:00 vm postfix/qmgr[3]: DDDD4: removed\n"
-	     /* and reused with "removed" lost: the new client= starts anew */
-	     "Nov 29 12:00:00 vm postfix/smtpd[1]: DDDD4: client=c[192.0.2.3]\n"
-	     "Nov 29 12:00:01 vm postfix/smtpd[1]: DDDD4: client=d[192.0.2.4]\n",
+	feed(
+	    "Nov 29 10:00:00 vm postfix/smtpd[1]: DDDD4: client=a[192.0.2.1]\n"
+	    "Nov 29 10:00:00 vm postfix/qmgr[3]: DDDD4: from=<a@x>, size=1, "
+	    "nrcpt=1 (queue active)\n"
+	    "Nov 29 10:00:00 vm postfix/local[5]: DDDD4: to=<ra@vm>, "
+	    "relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent "
+	    "(delivered to mailbox)\n"
+	    "Nov 29 10:00:00 vm postfix/qmgr[3]: DDDD4: removed\n"
+	    "Nov 29 11:00:00 vm postfix/smtpd[1]: DDDD4: client=b[192.0.2.2]\n"
+	    "Nov 29 11:00:00 vm postfix/qmgr[3]: DDDD4: from=<b@x>, size=1, "
+	    "nrcpt=1 (queue active)\n"
+	    "Nov 29 11:00:00 vm postfix/local[5]: DDDD4: to=<rb@vm>, "
+	    "relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent "
+	    "(delivered to mailbox)\n"
+	    "Nov 29 11:00:00 vm postfix/qmgr[3]: DDDD4: removed\n"
+	    /* and reused with "removed" lost: the new client= starts anew */
+	    "Nov 29 12:00:00 vm postfix/smtpd[1]: DDDD4: client=c[192.0.2.3]\n"
+	    "Nov 29 12:00:01 vm postfix/smtpd[1]: DDDD4: client=d[192.0.2.4]\n",
 	    1);
 	T_EQ_INT(R.nobs, 4);
 	T_EQ_STR(R.obs[0].key, "smtp|DDDD4|1795946400000000");
@@ -597,7 +606,8 @@ test_malformed(void)
 	     "Nov 29 10:00:00 vm postfix/smtpd[1]: FFFF6: reject: RCPT from "
 	     "b[192.0.2.x]: 550 5.1.1 <q@vm>: no; from=<b@x> to=<q@vm> "
 	     "proto=ESMTP helo=<b>\n"
-	     "Nov 29 10:00:00 vm postfix/qmgr[3]: FFFF6: removed\n", 1);
+	     "Nov 29 10:00:00 vm postfix/qmgr[3]: FFFF6: removed\n",
+	    1);
 	T_EQ_INT(R.nrej, 6);
 	T_EQ_INT(R.rej[0].line, 1);
 	T_EQ_STR(R.rej[0].field, "client");
@@ -641,7 +651,8 @@ test_skipped(void)
 	     "Nov 29 10:00:00 vm postfix/bounce[7]: 123ABC: sender "
 	     "non-delivery notification: 456DEF\n"
 	     "Nov 29 10:00:00 vm postfix/smtpd[2]: disconnect from "
-	     "a[192.0.2.1] ehlo=1 quit=1 commands=2\n", 1);
+	     "a[192.0.2.1] ehlo=1 quit=1 commands=2\n",
+	    1);
 	T_EQ_INT(R.nobs, 0);
 	T_EQ_INT(R.nrej, 0);
 	T_EQ_INT(R.nskip, 10);
@@ -656,14 +667,18 @@ test_many_recipients(void)
 	int i;
 
 	cs_buf_init(&b, NULL, 0, 1 << 20);
-	cs_buf_puts(&b, "Nov 29 10:00:00 vm postfix/smtpd[1]: ABC100: "
-			"client=a[2001:db8::7]\n");
+	cs_buf_puts(&b,
+	    "Nov 29 10:00:00 vm postfix/smtpd[1]: ABC100: "
+	    "client=a[2001:db8::7]\n");
 	for (i = 0; i < 100; i++)
-		cs_buf_appendf(&b, "Nov 29 10:00:01 vm postfix/local[2]: "
+		cs_buf_appendf(&b,
+		    "Nov 29 10:00:01 vm postfix/local[2]: "
 		    "ABC100: to=<u%d@vm>, relay=local, delay=0, "
-		    "delays=0/0/0/0, dsn=2.0.0, status=sent (ok)\n", i);
-	cs_buf_puts(&b, "Nov 29 10:00:02 vm postfix/qmgr[3]: ABC100: "
-			"removed\n");
+		    "delays=0/0/0/0, dsn=2.0.0, status=sent (ok)\n",
+		    i);
+	cs_buf_puts(&b,
+	    "Nov 29 10:00:02 vm postfix/qmgr[3]: ABC100: "
+	    "removed\n");
 	T_EQ_INT(cs_buf_error(&b), CS_OK);
 	feed(b.data, 0);
 	cs_buf_release(&b);
@@ -684,25 +699,30 @@ test_raw_bounded(void)
 	int i;
 
 	cs_buf_init(&b, NULL, 0, 1 << 22);
-	cs_buf_puts(&b, "Nov 29 10:00:00 vm postfix/smtpd[1]: DEF200: "
-			"client=a[192.0.2.8]\n"
-			"Nov 29 10:00:00 vm postfix/qmgr[3]: DEF200: "
-			"from=<a@x>, size=1, nrcpt=1 (queue active)\n");
+	cs_buf_puts(&b,
+	    "Nov 29 10:00:00 vm postfix/smtpd[1]: DEF200: "
+	    "client=a[192.0.2.8]\n"
+	    "Nov 29 10:00:00 vm postfix/qmgr[3]: DEF200: "
+	    "from=<a@x>, size=1, nrcpt=1 (queue active)\n");
 	for (i = 0; i < 2000; i++)
-		cs_buf_appendf(&b, "Nov 29 10:%02d:00 vm postfix/smtp[2]: DEF200: "
-		    "to=<r@y>, relay=none, delay=%d, delays=0/0/0/0, dsn=4.4.1, "
+		cs_buf_appendf(&b,
+		    "Nov 29 10:%02d:00 vm postfix/smtp[2]: DEF200: "
+		    "to=<r@y>, relay=none, delay=%d, delays=0/0/0/0, "
+		    "dsn=4.4.1, "
 		    "status=deferred (connect to y[198.51.100.25]:25: "
-		    "Connection refused)\n", i % 50, i);
-	cs_buf_puts(&b, "Nov 29 11:00:00 vm postfix/qmgr[3]: DEF200: "
-			"removed\n");
+		    "Connection refused)\n",
+		    i % 50, i);
+	cs_buf_puts(&b,
+	    "Nov 29 11:00:00 vm postfix/qmgr[3]: DEF200: "
+	    "removed\n");
 	T_EQ_INT(cs_buf_error(&b), CS_OK);
 	feed(b.data, 0);
 	cs_buf_release(&b);
 	T_EQ_INT(R.nobs, 1);
 	T_CHECK(R.obs[0].rawlen <= CS_MAX_RECORD);
 	T_CHECK(R.obs[0].rawlen > CS_MAX_RECORD / 2);
-	T_CHECK(strncmp(R.obs[0].raw, "Nov 29 10:00:00 vm postfix/smtpd",
-	    32) == 0);
+	T_CHECK(
+	    strncmp(R.obs[0].raw, "Nov 29 10:00:00 vm postfix/smtpd", 32) == 0);
 	T_CHECK(strstr(R.obs[0].rawtail, "more lines not kept") != NULL);
 	T_EQ_INT(R.obs[0].nrcpt, 1);
 	T_EQ_STR(R.obs[0].status[0], "deferred");
@@ -712,10 +732,13 @@ test_raw_bounded(void)
 static void
 test_two_hosts(void)
 {
-	feed("Nov 29 10:00:00 mx1 postfix/smtpd[1]: 1234AB: client=a[192.0.2.1]\n"
-	     "Nov 29 10:00:00 mx2 postfix/smtpd[1]: 1234AB: client=b[192.0.2.2]\n"
+	feed("Nov 29 10:00:00 mx1 postfix/smtpd[1]: 1234AB: "
+	     "client=a[192.0.2.1]\n"
+	     "Nov 29 10:00:00 mx2 postfix/smtpd[1]: 1234AB: "
+	     "client=b[192.0.2.2]\n"
 	     "Nov 29 10:00:01 mx2 postfix/qmgr[3]: 1234AB: removed\n"
-	     "Nov 29 10:00:01 mx1 postfix/qmgr[3]: 1234AB: removed\n", 0);
+	     "Nov 29 10:00:01 mx1 postfix/qmgr[3]: 1234AB: removed\n",
+	    0);
 	T_EQ_INT(R.nobs, 2);
 	T_EQ_STR(R.obs[0].nas_key, "mx2");
 	T_EQ_STR(R.obs[0].addr[0], "192.0.2.2");
@@ -734,9 +757,12 @@ test_abandoned(void)
 	    "nrcpt=1 (queue active)\n"
 	    "Nov 29 10:00:00 vm postfix/smtp[4]: AB0002: to=<r@y>, relay=none, "
 	    "delay=0, delays=0/0/0/0, dsn=4.4.1, status=deferred (refused)\n"
-	    "Nov 29 12:00:00 vm postfix/smtpd[1]: AB0003: client=c[192.0.2.3]\n";
-	uint64_t want = (uint64_t)(strstr(text, "Nov 29 10:00:00 vm postfix/"
-	    "smtpd[1]: AB0002") - text);
+	    "Nov 29 12:00:00 vm postfix/smtpd[1]: AB0003: "
+	    "client=c[192.0.2.3]\n";
+	uint64_t want = (uint64_t)(strstr(text,
+				       "Nov 29 10:00:00 vm postfix/"
+				       "smtpd[1]: AB0002") -
+	    text);
 
 	feed(text, 0);
 	T_EQ_INT(R.nobs, 1);
@@ -749,10 +775,12 @@ test_abandoned(void)
 static void
 test_content_reject(void)
 {
-	feed("Nov 29 10:00:00 vm postfix/smtpd[1]: AB0009: client=a[192.0.2.1]\n"
-	     "Nov 29 10:00:01 vm postfix/cleanup[2]: AB0009: reject: header "
-	     "Subject: win from a[192.0.2.1]; from=<s@x> to=<t@vm> proto=ESMTP "
-	     "helo=<a>: 5.7.1 spam\n", 0);
+	feed(
+	    "Nov 29 10:00:00 vm postfix/smtpd[1]: AB0009: client=a[192.0.2.1]\n"
+	    "Nov 29 10:00:01 vm postfix/cleanup[2]: AB0009: reject: header "
+	    "Subject: win from a[192.0.2.1]; from=<s@x> to=<t@vm> proto=ESMTP "
+	    "helo=<a>: 5.7.1 spam\n",
+	    0);
 	T_EQ_INT(R.nobs, 1);
 	T_EQ_INT(R.nrej, 0);
 	T_EQ_STR(R.obs[0].from, "s@x");
@@ -767,17 +795,18 @@ test_content_reject(void)
 static void
 test_reject_forms(void)
 {
-	feed("Nov 29 10:00:00 vm postfix/smtpd[1]: NOQUEUE: reject: MAIL from "
-	     "b[192.0.2.1]: 553 5.7.1 <s@x>: Sender address rejected; "
-	     "from=<s@x> proto=ESMTP helo=<b>\n"
-	     "Nov 29 10:00:01 vm postfix/smtpd[1]: NOQUEUE: milter-reject: RCPT "
-	     "from b[2001:db8::1]: 550 5.7.1 Service unavailable; Client host "
-	     "[2001:db8::1] blocked; from=<s@x> to=<t@vm> proto=ESMTP "
-	     "helo=<b>\n"
-	     "Nov 29 10:00:02 vm postfix/smtpd[1]: AB0010: client=b[192.0.2.1]\n"
-	     "Nov 29 10:00:03 vm postfix/smtpd[1]: AB0010: reject: DATA from "
-	     "b[192.0.2.1]: 550 5.5.3 <DATA>: Data command rejected: "
-	     "Multi-recipient bounce; from=<> to=<t@vm> proto=ESMTP helo=<b>\n",
+	feed(
+	    "Nov 29 10:00:00 vm postfix/smtpd[1]: NOQUEUE: reject: MAIL from "
+	    "b[192.0.2.1]: 553 5.7.1 <s@x>: Sender address rejected; "
+	    "from=<s@x> proto=ESMTP helo=<b>\n"
+	    "Nov 29 10:00:01 vm postfix/smtpd[1]: NOQUEUE: milter-reject: RCPT "
+	    "from b[2001:db8::1]: 550 5.7.1 Service unavailable; Client host "
+	    "[2001:db8::1] blocked; from=<s@x> to=<t@vm> proto=ESMTP "
+	    "helo=<b>\n"
+	    "Nov 29 10:00:02 vm postfix/smtpd[1]: AB0010: client=b[192.0.2.1]\n"
+	    "Nov 29 10:00:03 vm postfix/smtpd[1]: AB0010: reject: DATA from "
+	    "b[192.0.2.1]: 550 5.5.3 <DATA>: Data command rejected: "
+	    "Multi-recipient bounce; from=<> to=<t@vm> proto=ESMTP helo=<b>\n",
 	    0);
 	T_EQ_INT(R.nobs, 3);
 	T_EQ_INT(R.nrej, 0);
@@ -807,7 +836,8 @@ test_quoted_addresses(void)
 	     "Nov 29 10:00:00 vm postfix/local[4]: AB0011: "
 	     "to=<\"b, relay=evil\"@vm>, relay=local, delay=0, "
 	     "delays=0/0/0/0, dsn=2.0.0, status=sent (delivered, to=<z>)\n"
-	     "Nov 29 10:00:00 vm postfix/qmgr[3]: AB0011: removed\n", 0);
+	     "Nov 29 10:00:00 vm postfix/qmgr[3]: AB0011: removed\n",
+	    0);
 	T_EQ_INT(R.nobs, 1);
 	T_EQ_INT(R.nrej, 0);
 	T_EQ_STR(R.obs[0].from, "\"a, size=1\"@x");
@@ -829,8 +859,10 @@ test_pending_limit(void)
 	for (i = 0; i <= 65536; i++) {
 		if (i == 1)
 			second = b.len;
-		cs_buf_appendf(&b, "Nov 29 10:00:00 vm postfix/pickup[1]: "
-		    "%X: uid=0 from=<root>\n", 0x100000 + i);
+		cs_buf_appendf(&b,
+		    "Nov 29 10:00:00 vm postfix/pickup[1]: "
+		    "%X: uid=0 from=<root>\n",
+		    0x100000 + i);
 	}
 	T_EQ_INT(cs_buf_error(&b), CS_OK);
 	feed(b.data, 0);
@@ -850,8 +882,9 @@ test_reject_many_tails(void)
 	cs_buf_init(&b, NULL, 0, 4 << 20);
 	for (i = 0; i < 50; i++) {
 		int k;
-		cs_buf_puts(&b, "Nov 29 10:00:00 vm postfix/smtpd[1]: NOQUEUE: "
-				"reject: RCPT from a[192.0.2.1]: 550 5.7.1 x");
+		cs_buf_puts(&b,
+		    "Nov 29 10:00:00 vm postfix/smtpd[1]: NOQUEUE: "
+		    "reject: RCPT from a[192.0.2.1]: 550 5.7.1 x");
 		for (k = 0; k < 3000; k++)
 			cs_buf_puts(&b, "; from=<>>>>>> to=<");
 		cs_buf_putc(&b, '\n');

@@ -114,7 +114,7 @@ test_arithmetic(void)
 	T_EQ_INT(cs_purge_keep_days(&c), 7);
 	c.retention_days = 3;
 	c.retention_smtp_days = 30;
-	T_EQ_INT(cs_purge_keep_days(&c), 30);	/* the longest */
+	T_EQ_INT(cs_purge_keep_days(&c), 30); /* the longest */
 	c.retention_days = 90;
 	T_EQ_INT(cs_purge_keep_days(&c), 90);
 	/* 7 days kept at 2026-11-29T12:00Z: days before 2026-11-22 go */
@@ -125,11 +125,12 @@ test_arithmetic(void)
 	T_EQ_INT(cs_purge_first_kept(at("2026-11-28T23:59:59Z"), 7),
 	    day("2026-11-21"));
 	/* day 22 falls due when its end plus 7 days is reached */
-	T_EQ_INT(cs_purge_due(day("2026-11-22"), 7), at("2026-11-30T00:00:00Z"));
+	T_EQ_INT(
+	    cs_purge_due(day("2026-11-22"), 7), at("2026-11-30T00:00:00Z"));
 	T_EQ_INT(cs_purge_first_kept(cs_purge_due(day("2026-11-22"), 7), 7),
 	    day("2026-11-22") + 1);
-	T_EQ_INT(cs_purge_first_kept(cs_purge_due(day("2026-11-22"), 7) - 1,
-	    7), day("2026-11-22"));
+	T_EQ_INT(cs_purge_first_kept(cs_purge_due(day("2026-11-22"), 7) - 1, 7),
+	    day("2026-11-22"));
 }
 
 static void
@@ -177,7 +178,7 @@ test_wipe(void)
 	snprintf(p, sizeof(p), "%s/k", root);
 	T_EQ_INT(cs_purge_wipe_file(p, &eb), CS_OK);
 	T_CHECK(!exists(root, "k"));
-	T_EQ_INT(cs_purge_wipe_file(p, &eb), CS_OK);	/* missing: fine */
+	T_EQ_INT(cs_purge_wipe_file(p, &eb), CS_OK); /* missing: fine */
 	/* a symbolic link: the link goes, its target is left alone */
 	put(root, "target", "not a key");
 	snprintf(q, sizeof(q), "%s/target", root);
@@ -364,23 +365,25 @@ test_hold_empty(void)
 	fresh();
 	/* a case without holds answers nothing, and says no error */
 	cs_addr_parse(cs_span_cstr("100.64.0.1"), &a);
-	T_EQ_INT(cs_hold_who(data, keys, "2026-0001", &a, 0, &h, &n, &eb),
-	    CS_OK);
+	T_EQ_INT(
+	    cs_hold_who(data, keys, "2026-0001", &a, 0, &h, &n, &eb), CS_OK);
 	T_EQ_INT(n, 0);
 	cs_hits_free(h, n);
 	T_EQ_INT(cs_hold_history(data, keys, "2026-0001", "alice", 0,
-	    at("2030-01-01T00:00:00Z"), &h, &n, &eb), CS_OK);
+		     at("2030-01-01T00:00:00Z"), &h, &n, &eb),
+	    CS_OK);
 	T_EQ_INT(n, 0);
 	cs_hits_free(h, n);
 	T_EQ_INT(cs_hold_mail(data, keys, "2026-0001", 0,
-	    at("2030-01-01T00:00:00Z"), &m, &n, &eb), CS_OK);
+		     at("2030-01-01T00:00:00Z"), &m, &n, &eb),
+	    CS_OK);
 	T_EQ_INT(n, 0);
 	cs_mail_free(m, n);
 	T_EQ_INT(cs_hold_list(data, keys, NULL, &v, &n, &eb), CS_OK);
 	T_EQ_INT(n, 0);
 	free(v);
-	T_EQ_INT(cs_hold_who(data, keys, "../etc", &a, 0, &h, &n, &eb),
-	    CS_EINVAL);
+	T_EQ_INT(
+	    cs_hold_who(data, keys, "../etc", &a, 0, &h, &n, &eb), CS_EINVAL);
 }
 
 int

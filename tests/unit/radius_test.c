@@ -50,7 +50,7 @@ test_run1_sample(void)
 	if (c.nobs != 6)
 		return;
 
-	t = &c.obs[0];	/* Accounting-On */
+	t = &c.obs[0]; /* Accounting-On */
 	T_EQ_INT(t->kind, CS_OBS_NAS_RESET);
 	T_EQ_INT(t->src, CS_SRC_RADIUS);
 	T_EQ_STR(t->time, "2026-11-29T20:28:30Z");
@@ -58,7 +58,7 @@ test_run1_sample(void)
 	T_EQ_INT(t->line, 1);
 	T_EQ_INT(t->naddr, 0);
 
-	t = &c.obs[1];	/* alice Start */
+	t = &c.obs[1]; /* alice Start */
 	T_EQ_INT(t->kind, CS_OBS_OPEN);
 	T_EQ_STR(t->time, "2026-11-29T20:28:30Z");
 	T_EQ_STR(t->start, "");
@@ -77,25 +77,27 @@ test_run1_sample(void)
 	T_EQ_STR(t->unique_id, "fcd7542858a4503abf46c4a7e239cc8e");
 	T_EQ_STR(t->key, "radius|fcd7542858a4503abf46c4a7e239cc8e");
 	T_EQ_INT(t->line, 11);
-	T_CHECK(strncmp(t->raw, "Sun Nov 29 20:28:31 2026\n"
-	    "\tAcct-Status-Type = Start\n", 51) == 0);
+	T_CHECK(strncmp(t->raw,
+		    "Sun Nov 29 20:28:31 2026\n"
+		    "\tAcct-Status-Type = Start\n",
+		    51) == 0);
 	T_CHECK(strstr(t->raw, "\tTimestamp = 1795984111") != NULL);
 	T_CHECK(t->raw[strlen(t->raw) - 1] != '\n');
 
-	t = &c.obs[2];	/* Interim-Update */
+	t = &c.obs[2]; /* Interim-Update */
 	T_EQ_INT(t->kind, CS_OBS_OPEN);
 	T_EQ_STR(t->time, "2026-11-29T20:33:30Z");
 	T_EQ_STR(t->start, "2026-11-29T20:28:30Z");
 	T_EQ_STR(t->key, "radius|fcd7542858a4503abf46c4a7e239cc8e");
 	T_EQ_INT(t->naddr, 3);
 
-	t = &c.obs[3];	/* Stop: Event-Timestamp wins over Timestamp */
+	t = &c.obs[3]; /* Stop: Event-Timestamp wins over Timestamp */
 	T_EQ_INT(t->kind, CS_OBS_CLOSE);
 	T_EQ_STR(t->time, "2026-11-29T21:30:35Z");
 	T_EQ_STR(t->start, "2026-11-29T20:28:30Z");
 	T_EQ_STR(t->key, "radius|fcd7542858a4503abf46c4a7e239cc8e");
 
-	t = &c.obs[4];	/* IPoE Start */
+	t = &c.obs[4]; /* IPoE Start */
 	T_EQ_INT(t->kind, CS_OBS_OPEN);
 	T_EQ_STR(t->time, "2026-11-29T20:28:30Z");
 	T_EQ_INT(t->naddr, 1);
@@ -107,7 +109,7 @@ test_run1_sample(void)
 	T_EQ_STR(t->nas_port_id, "ge-1/0/1.200:200-3000");
 	T_EQ_STR(t->key, "radius|af64dd59cb3f734020a25045b87faa8e");
 
-	t = &c.obs[5];	/* Accounting-Off */
+	t = &c.obs[5]; /* Accounting-Off */
 	T_EQ_INT(t->kind, CS_OBS_NAS_RESET);
 	T_EQ_STR(t->time, "2026-11-29T21:35:10Z");
 	T_EQ_STR(t->nas_key, "192.0.2.1");
@@ -121,7 +123,8 @@ test_escaped_username(void)
 	    "\tUser-Name = \"we\\\"ird\\\\name\\t\xc3\xbcser\"\n"
 	    "\tAcct-Session-Id = \"1\"\n"
 	    "\tFramed-IP-Address = 100.64.0.9\n"
-	    "\n", &tz_utc, 1);
+	    "\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 1);
 	T_EQ_STR(c.obs[0].username, "we\"ird\\name\t\xc3\xbcser");
 	/* the evidence keeps the escapes as written */
@@ -138,50 +141,52 @@ test_octal_and_octets(void)
 	    "\tFramed-IP-Address = 100.64.0.9\n"
 	    "\tADSL-Agent-Circuit-Id = 0x0001ff\n"
 	    "\tADSL-Agent-Remote-Id = 0x414243\n"
-	    "\n", &tz_utc, 1);
+	    "\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 1);
-	T_EQ_STR(c.obs[0].username, "a\xc3\xbc" "b\n");
-	T_EQ_STR(c.obs[0].circuit_id, "0x0001ff");	/* not printable */
+	T_EQ_STR(c.obs[0].username,
+	    "a\xc3\xbc"
+	    "b\n");
+	T_EQ_STR(c.obs[0].circuit_id, "0x0001ff"); /* not printable */
 	T_EQ_STR(c.obs[0].remote_id, "ABC");
 	T_EQ_STR(c.obs[0].mac, "");
 }
 
-#define RUN2_HEAD                                                            \
-	"Thu Nov  5 08:00:04 2026\n"                                         \
-	"\tPacket-Src-IP-Address = 127.0.0.1\n"                              \
-	"\tPacket-Dst-IP-Address = 127.0.0.1\n"                              \
-	"\tPacket-Src-Port = 39070\n"                                        \
-	"\tPacket-Dst-Port = 1813\n"                                         \
-	"\tAcct-Status-Type = Start\n"                                       \
-	"\tUser-Name = \"alice@isp.example\"\n"                              \
-	"\tAcct-Session-Id = \"0A1B2C3D\"\n"                                 \
-	"\tNAS-IP-Address = 192.0.2.1\n"                                     \
-	"\tFramed-IP-Address = 100.64.12.34\n"                               \
+#define RUN2_HEAD                               \
+	"Thu Nov  5 08:00:04 2026\n"            \
+	"\tPacket-Src-IP-Address = 127.0.0.1\n" \
+	"\tPacket-Dst-IP-Address = 127.0.0.1\n" \
+	"\tPacket-Src-Port = 39070\n"           \
+	"\tPacket-Dst-Port = 1813\n"            \
+	"\tAcct-Status-Type = Start\n"          \
+	"\tUser-Name = \"alice@isp.example\"\n" \
+	"\tAcct-Session-Id = \"0A1B2C3D\"\n"    \
+	"\tNAS-IP-Address = 192.0.2.1\n"        \
+	"\tFramed-IP-Address = 100.64.12.34\n"  \
 	"\tCalling-Station-Id = \"0011.2233.4455\"\n"
 
 static void
 test_run2_event_timestamp_est(void)
 {
-	run(RUN2_HEAD
-	    "\tEvent-Timestamp = \"Nov  5 2026 08:00:05 EST\"\n"
-	    "\tAcct-Delay-Time = 0\n"
-	    "\tTimestamp = 1793883604\n"
-	    "\n", &tz_ny, 1);
+	run(RUN2_HEAD "\tEvent-Timestamp = \"Nov  5 2026 08:00:05 EST\"\n"
+		      "\tAcct-Delay-Time = 0\n"
+		      "\tTimestamp = 1793883604\n"
+		      "\n",
+	    &tz_ny, 1);
 	T_EQ_INT(c.nobs, 1);
 	T_EQ_STR(c.obs[0].time, "2026-11-05T13:00:05Z");
 	T_EQ_STR(c.obs[0].mac, "00:11:22:33:44:55");
-	T_EQ_STR(c.obs[0].key,
-	    "radius|192.0.2.1||0A1B2C3D|alice@isp.example");
+	T_EQ_STR(c.obs[0].key, "radius|192.0.2.1||0A1B2C3D|alice@isp.example");
 	T_EQ_STR(c.obs[0].nas_key, "192.0.2.1");
 }
 
 static void
 test_run2_timestamp_less_delay(void)
 {
-	run(RUN2_HEAD
-	    "\tAcct-Delay-Time = 4\n"
-	    "\tTimestamp = 1793883604\n"
-	    "\n", &tz_ny, 1);
+	run(RUN2_HEAD "\tAcct-Delay-Time = 4\n"
+		      "\tTimestamp = 1793883604\n"
+		      "\n",
+	    &tz_ny, 1);
 	T_EQ_INT(c.nobs, 1);
 	/* 1793883604 - 4 s */
 	T_EQ_STR(c.obs[0].time, "2026-11-05T13:00:00Z");
@@ -191,9 +196,9 @@ static void
 test_header_time_fallback(void)
 {
 	/* no Event-Timestamp, no Timestamp: header in the zone, less delay */
-	run(RUN2_HEAD
-	    "\tAcct-Delay-Time = 3\n"
-	    "\n", &tz_ny, 1);
+	run(RUN2_HEAD "\tAcct-Delay-Time = 3\n"
+		      "\n",
+	    &tz_ny, 1);
 	T_EQ_INT(c.nobs, 1);
 	T_EQ_STR(c.obs[0].time, "2026-11-05T13:00:01Z");
 	run(RUN2_HEAD "\n", &tz_utc, 1);
@@ -208,22 +213,22 @@ test_event_timestamp_zones(void)
 		const char *ts;
 		const char *want;
 	} cases[] = {
-		{"\"Nov 29 2026 20:28:30 UTC\"", "2026-11-29T20:28:30Z"},
-		{"\"Jul  1 2026 12:00:00 EDT\"", "2026-07-01T16:00:00Z"},
-		{"\"Jul  1 2026 12:00:00 CEST\"", "2026-07-01T10:00:00Z"},
-		{"\"Jul  1 2026 12:00:00 +0530\"", "2026-07-01T06:30:00Z"},
-		{"\"Jul  1 2026 12:00:00 -03\"", "2026-07-01T15:00:00Z"},
-		/* unknown abbreviation or none: the configured zone */
-		{"\"Jul  1 2026 12:00:00 XYZT\"", "2026-07-01T16:00:00Z"},
-		{"\"Jul  1 2026 12:00:00\"", "2026-07-01T16:00:00Z"},
-		{"1795984110", "2026-11-29T20:28:30Z"},
+	    {"\"Nov 29 2026 20:28:30 UTC\"", "2026-11-29T20:28:30Z"},
+	    {"\"Jul  1 2026 12:00:00 EDT\"", "2026-07-01T16:00:00Z"},
+	    {"\"Jul  1 2026 12:00:00 CEST\"", "2026-07-01T10:00:00Z"},
+	    {"\"Jul  1 2026 12:00:00 +0530\"", "2026-07-01T06:30:00Z"},
+	    {"\"Jul  1 2026 12:00:00 -03\"", "2026-07-01T15:00:00Z"},
+	    /* unknown abbreviation or none: the configured zone */
+	    {"\"Jul  1 2026 12:00:00 XYZT\"", "2026-07-01T16:00:00Z"},
+	    {"\"Jul  1 2026 12:00:00\"", "2026-07-01T16:00:00Z"},
+	    {"1795984110", "2026-11-29T20:28:30Z"},
 	};
 	char text[1024];
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(text, sizeof(text), RUN2_HEAD
-		    "\tEvent-Timestamp = %s\n\n", cases[i].ts);
+		snprintf(text, sizeof(text),
+		    RUN2_HEAD "\tEvent-Timestamp = %s\n\n", cases[i].ts);
 		run(text, &tz_ny, 1);
 		T_EQ_INT(c.nobs, 1);
 		if (c.nobs == 1)
@@ -231,19 +236,19 @@ test_event_timestamp_zones(void)
 	}
 }
 
-#define GOOD_A                                                               \
-	"Sun Nov 29 20:28:31 2026\n"                                         \
-	"\tAcct-Status-Type = Start\n"                                       \
-	"\tAcct-Session-Id = \"A\"\n"                                        \
-	"\tFramed-IP-Address = 100.64.0.1\n"                                 \
-	"\tTimestamp = 1795984111\n"                                         \
+#define GOOD_A                               \
+	"Sun Nov 29 20:28:31 2026\n"         \
+	"\tAcct-Status-Type = Start\n"       \
+	"\tAcct-Session-Id = \"A\"\n"        \
+	"\tFramed-IP-Address = 100.64.0.1\n" \
+	"\tTimestamp = 1795984111\n"         \
 	"\n"
-#define GOOD_B                                                               \
-	"Sun Nov 29 20:28:32 2026\n"                                         \
-	"\tAcct-Status-Type = Stop\n"                                        \
-	"\tAcct-Session-Id = \"B\"\n"                                        \
-	"\tFramed-IP-Address = 100.64.0.2\n"                                 \
-	"\tTimestamp = 1795984112\n"                                         \
+#define GOOD_B                               \
+	"Sun Nov 29 20:28:32 2026\n"         \
+	"\tAcct-Status-Type = Stop\n"        \
+	"\tAcct-Session-Id = \"B\"\n"        \
+	"\tFramed-IP-Address = 100.64.0.2\n" \
+	"\tTimestamp = 1795984112\n"         \
 	"\n"
 
 static unsigned long
@@ -265,81 +270,81 @@ test_malformed_between_good(void)
 		unsigned long line;
 		const char *field;
 	} cases[] = {
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tFramed-IP-Address = 100.64.300.1\n\n",
-		    9, "Framed-IP-Address"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tFramed-IPv6-Prefix = 100.64.0.1/24\n\n",
-		    9, "Framed-IPv6-Prefix"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tDelegated-IPv6-Prefix = 2001:db8::/129\n\n",
-		    9, "Delegated-IPv6-Prefix"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tUser-Name = \"open\n"
-		 "\tFramed-IP-Address = 100.64.0.3\n\n",
-		    9, "User-Name"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tCisco-AVPair = \"x\n\n",
-		    9, "Cisco-AVPair"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Frobnicate\n"
-		 "\tFramed-IP-Address = 100.64.0.3\n\n",
-		    8, "Acct-Status-Type"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Session-Id = \"C\"\n"
-		 "\tFramed-IP-Address = 100.64.0.3\n\n",
-		    7, "Acct-Status-Type"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tAcct-Session-Id = \"C\"\n"
-		 "\tFramed-IP-Address = 100.64.0.3\n"
-		 "\tEvent-Timestamp = \"Nov 31 2026 20:28:30 UTC\"\n\n",
-		    11, "Event-Timestamp"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tAcct-Session-Id = \"C\"\n"
-		 "\tFramed-IP-Address = 100.64.0.3\n"
-		 "\tTimestamp = 17959841110000000000000\n\n",
-		    11, "Timestamp"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Stop\n"
-		 "\tAcct-Session-Id = \"C\"\n"
-		 "\tAcct-Session-Time = -5\n\n",
-		    10, "Acct-Session-Time"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "Acct-Session-Id = \"C\"\n"
-		 "\tFramed-IP-Address = 100.64.0.3\n\n",
-		    9, "attribute line"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tAcct-Session-Id \"C\"\n\n",
-		    9, "attribute line"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tAcct-Session-Id = \"C\"\n"
-		 "\tAcct-Status-Type = Stop\n\n",
-		    10, "Acct-Status-Type"},
-		{"Sun Nov 29 20:28:31 2026\n"
-		 "\tAcct-Status-Type = Start\n"
-		 "\tFramed-IP-Address = 100.64.0.3\n\n",
-		    7, "Acct-Session-Id"},
-		{"\tAcct-Status-Type = Start\n"
-		 "\tFramed-IP-Address = 100.64.0.3\n\n",
-		    7, "header"},
-		{"Sun Nov 29 20:28:31 2026\n\n", 7, "record"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tFramed-IP-Address = 100.64.300.1\n\n",
+		9, "Framed-IP-Address"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tFramed-IPv6-Prefix = 100.64.0.1/24\n\n",
+		9, "Framed-IPv6-Prefix"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tDelegated-IPv6-Prefix = 2001:db8::/129\n\n",
+		9, "Delegated-IPv6-Prefix"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tUser-Name = \"open\n"
+	     "\tFramed-IP-Address = 100.64.0.3\n\n",
+		9, "User-Name"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tCisco-AVPair = \"x\n\n",
+		9, "Cisco-AVPair"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Frobnicate\n"
+	     "\tFramed-IP-Address = 100.64.0.3\n\n",
+		8, "Acct-Status-Type"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Session-Id = \"C\"\n"
+	     "\tFramed-IP-Address = 100.64.0.3\n\n",
+		7, "Acct-Status-Type"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tAcct-Session-Id = \"C\"\n"
+	     "\tFramed-IP-Address = 100.64.0.3\n"
+	     "\tEvent-Timestamp = \"Nov 31 2026 20:28:30 UTC\"\n\n",
+		11, "Event-Timestamp"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tAcct-Session-Id = \"C\"\n"
+	     "\tFramed-IP-Address = 100.64.0.3\n"
+	     "\tTimestamp = 17959841110000000000000\n\n",
+		11, "Timestamp"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Stop\n"
+	     "\tAcct-Session-Id = \"C\"\n"
+	     "\tAcct-Session-Time = -5\n\n",
+		10, "Acct-Session-Time"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "Acct-Session-Id = \"C\"\n"
+	     "\tFramed-IP-Address = 100.64.0.3\n\n",
+		9, "attribute line"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tAcct-Session-Id \"C\"\n\n",
+		9, "attribute line"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tAcct-Session-Id = \"C\"\n"
+	     "\tAcct-Status-Type = Stop\n\n",
+		10, "Acct-Status-Type"},
+	    {"Sun Nov 29 20:28:31 2026\n"
+	     "\tAcct-Status-Type = Start\n"
+	     "\tFramed-IP-Address = 100.64.0.3\n\n",
+		7, "Acct-Session-Id"},
+	    {"\tAcct-Status-Type = Start\n"
+	     "\tFramed-IP-Address = 100.64.0.3\n\n",
+		7, "header"},
+	    {"Sun Nov 29 20:28:31 2026\n\n", 7, "record"},
 	};
 	char text[4096];
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(text, sizeof(text), "%s%s%s", GOOD_A, cases[i].rec,
-		    GOOD_B);
+		snprintf(
+		    text, sizeof(text), "%s%s%s", GOOD_A, cases[i].rec, GOOD_B);
 		run(text, &tz_utc, 1);
 		T_EQ_INT(c.nobs, 2);
 		T_EQ_INT(c.nrej, 1);
@@ -355,7 +360,7 @@ test_malformed_between_good(void)
 			T_EQ_STR(c.rej[0].field, cases[i].field);
 			/* the whole record is the evidence */
 			T_CHECK(strncmp(c.rej[0].raw, cases[i].rec,
-			    strlen(cases[i].rec) - 2) == 0);
+				    strlen(cases[i].rec) - 2) == 0);
 		}
 		if (c.nrej != 1 || c.rej[0].line != cases[i].line)
 			fprintf(stderr, "  case %zu\n", i);
@@ -368,7 +373,8 @@ test_reason_has_no_subscriber_values(void)
 	run("Sun Nov 29 20:28:31 2026\n"
 	    "\tAcct-Status-Type = Start\n"
 	    "\tUser-Name = \"secret-user\n"
-	    "\tFramed-IP-Address = 100.64.77.77x\n\n", &tz_utc, 1);
+	    "\tFramed-IP-Address = 100.64.77.77x\n\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nrej, 1);
 	T_CHECK(strstr(c.rej[0].reason, "secret") == NULL);
 	T_CHECK(strstr(c.rej[0].reason, "100.64") == NULL);
@@ -383,14 +389,16 @@ test_not_accounting_and_no_address(void)
 	    "\tPacket-Type = Access-Accept\n"
 	    "\tFramed-IP-Address = 100.64.12.34\n"
 	    "\tSession-Timeout = 86400\n"
-	    "\tTimestamp = 1793883603\n\n", &tz_utc, 1);
+	    "\tTimestamp = 1793883603\n\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 0);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nskip, 1);
 	/* a Start without an address is skipped */
 	run("Sun Nov 29 20:28:31 2026\n"
 	    "\tAcct-Status-Type = Start\n"
-	    "\tAcct-Session-Id = \"A\"\n\n", &tz_utc, 1);
+	    "\tAcct-Session-Id = \"A\"\n\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 0);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nskip, 1);
@@ -398,14 +406,16 @@ test_not_accounting_and_no_address(void)
 	run("Sun Nov 29 20:28:31 2026\n"
 	    "\tAcct-Status-Type = Start\n"
 	    "\tAcct-Session-Id = \"A\"\n"
-	    "\tFramed-IP-Address = 255.255.255.254\n\n", &tz_utc, 1);
+	    "\tFramed-IP-Address = 255.255.255.254\n\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 0);
 	T_EQ_INT(c.nskip, 1);
 	/* tunnel accounting and Failed are valid but carry no binding */
 	run("Sun Nov 29 20:28:31 2026\n"
 	    "\tAcct-Status-Type = Failed\n"
 	    "\tAcct-Session-Id = \"A\"\n"
-	    "\tFramed-IP-Address = 100.64.0.1\n\n", &tz_utc, 1);
+	    "\tFramed-IP-Address = 100.64.0.1\n\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 0);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nskip, 1);
@@ -414,7 +424,8 @@ test_not_accounting_and_no_address(void)
 	    "\tAcct-Status-Type = Stop\n"
 	    "\tAcct-Session-Id = \"A\"\n"
 	    "\tAcct-Session-Time = 60\n"
-	    "\tTimestamp = 1795984111\n\n", &tz_utc, 1);
+	    "\tTimestamp = 1795984111\n\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 1);
 	T_EQ_INT(c.obs[0].kind, CS_OBS_CLOSE);
 	T_EQ_INT(c.obs[0].naddr, 0);
@@ -422,7 +433,8 @@ test_not_accounting_and_no_address(void)
 	/* Accounting-On identified by the packet source only */
 	run("Thu Nov  5 08:00:03 2026\n"
 	    "\tPacket-Src-IP-Address = 198.51.100.7\n"
-	    "\tAcct-Status-Type = Accounting-On\n\n", &tz_utc, 1);
+	    "\tAcct-Status-Type = Accounting-On\n\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 1);
 	T_EQ_INT(c.obs[0].kind, CS_OBS_NAS_RESET);
 	T_EQ_STR(c.obs[0].nas_key, "198.51.100.7");
@@ -433,7 +445,8 @@ test_not_accounting_and_no_address(void)
 	    "\tNAS-IPv6-Address = 2001:db8::1\n"
 	    "\tFramed-IPv6-Address = 2001:db8:1::5\n"
 	    "\tAcct-Session-Time = 600\n"
-	    "\tTimestamp = 1795984111\n\n", &tz_utc, 1);
+	    "\tTimestamp = 1795984111\n\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 1);
 	T_EQ_INT(c.obs[0].kind, CS_OBS_OPEN);
 	T_EQ_STR(c.obs[0].addr[0], "2001:db8:1::5");
@@ -445,10 +458,10 @@ static void
 test_no_trailing_blank_line(void)
 {
 	const char *text = "Sun Nov 29 20:28:31 2026\n"
-	    "\tAcct-Status-Type = Start\n"
-	    "\tAcct-Session-Id = \"A\"\n"
-	    "\tFramed-IP-Address = 100.64.0.1\n"
-	    "\tTimestamp = 1795984111";
+			   "\tAcct-Status-Type = Start\n"
+			   "\tAcct-Session-Id = \"A\"\n"
+			   "\tFramed-IP-Address = 100.64.0.1\n"
+			   "\tTimestamp = 1795984111";
 
 	run(text, &tz_utc, 1);
 	T_EQ_INT(c.nobs, 1);
@@ -465,7 +478,8 @@ test_no_trailing_blank_line(void)
 	    "\tFramed-IP-Address = 100.64.0.1\r\n"
 	    "Sun Nov 29 20:28:32 2026\r\n"
 	    "\tAcct-Status-Type = Stop\r\n"
-	    "\tAcct-Session-Id = \"A\"\r\n", &tz_utc, 1);
+	    "\tAcct-Session-Id = \"A\"\r\n",
+	    &tz_utc, 1);
 	T_EQ_INT(c.nobs, 2);
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_STR(c.obs[1].time, "2026-11-29T20:28:32Z");
@@ -526,11 +540,12 @@ test_record_too_long(void)
 	T_CHECK(text != NULL);
 	if (text == NULL)
 		return;
-	len += (size_t)snprintf(text, 512, "Sun Nov 29 20:28:31 2026\n"
+	len += (size_t)snprintf(text, 512,
+	    "Sun Nov 29 20:28:31 2026\n"
 	    "\tAcct-Status-Type = Start\n");
 	for (i = 0; len < n; i++)
-		len += (size_t)snprintf(text + len, 512,
-		    "\tCisco-AVPair = \"filler %zu\"\n", i);
+		len += (size_t)snprintf(
+		    text + len, 512, "\tCisco-AVPair = \"filler %zu\"\n", i);
 	snprintf(text + len, 512, "\n%s", GOOD_B);
 	run(text, &tz_utc, 1);
 	free(text);
@@ -556,8 +571,7 @@ test_record_exactly_full(void)
 	memset(text + len, 'a', fill - (len - strlen(hdr)));
 	len = strlen(hdr) + fill;
 	/* one more line does not fit: the record is rejected, nothing spills */
-	snprintf(text + len, 512, "\n\tAcct-Status-Type = Start\n\n%s",
-	    GOOD_B);
+	snprintf(text + len, 512, "\n\tAcct-Status-Type = Start\n\n%s", GOOD_B);
 	run(text, &tz_utc, 1);
 	T_EQ_INT(c.nrej, 1);
 	T_EQ_STR(c.rej[0].field, "record");
@@ -580,15 +594,19 @@ test_detect(void)
 	if (text)
 		T_EQ_INT(cs_fmt_radius.detect(cs_span_make(text, 512)), 95);
 	free(text);
-	T_EQ_INT(cs_fmt_radius.detect(cs_span_cstr(
-	    "\n\nThu Nov  5 08:00:04 2026\n\tPacket-Src-IP-Address = 1\n")),
+	T_EQ_INT(
+	    cs_fmt_radius.detect(cs_span_cstr(
+		"\n\nThu Nov  5 08:00:04 2026\n\tPacket-Src-IP-Address = 1\n")),
 	    95);
 	T_EQ_INT(cs_fmt_radius.detect(cs_span_cstr(
-	    "Nov  5 08:00:03 vm dhcpd[1]: DHCPACK on 100.64.0.5\n")), 0);
+		     "Nov  5 08:00:03 vm dhcpd[1]: DHCPACK on 100.64.0.5\n")),
+	    0);
 	T_EQ_INT(cs_fmt_radius.detect(cs_span_cstr(
-	    "Thu Nov  5 08:00:03 2026 : Auth: (1) Login OK: [a]\n")), 0);
+		     "Thu Nov  5 08:00:03 2026 : Auth: (1) Login OK: [a]\n")),
+	    0);
 	T_EQ_INT(cs_fmt_radius.detect(cs_span_cstr(
-	    "Thu Nov  5 08:00:04 2026\nnot an attribute\n")), 0);
+		     "Thu Nov  5 08:00:04 2026\nnot an attribute\n")),
+	    0);
 	T_EQ_INT(cs_fmt_radius.detect(cs_span_cstr("")), 0);
 }
 

@@ -10,15 +10,15 @@ test_parse_u64(void)
 {
 	uint64_t v = 7;
 
-	T_EQ_INT(cs_parse_u64(cs_span_cstr("1795984111"), 0, UINT64_MAX, &v),
-	    CS_OK);
+	T_EQ_INT(
+	    cs_parse_u64(cs_span_cstr("1795984111"), 0, UINT64_MAX, &v), CS_OK);
 	T_EQ_INT(v, 1795984111);
 	T_CHECK(cs_parse_u64(cs_span_cstr(""), 0, 10, &v) != CS_OK);
 	T_CHECK(cs_parse_u64(cs_span_cstr("-1"), 0, 10, &v) != CS_OK);
 	T_CHECK(cs_parse_u64(cs_span_cstr("1 "), 0, 10, &v) != CS_OK);
 	T_CHECK(cs_parse_u64(cs_span_cstr("11"), 0, 10, &v) != CS_OK);
 	T_CHECK(cs_parse_u64(cs_span_cstr("18446744073709551616"), 0,
-	    UINT64_MAX, &v) != CS_OK);
+		    UINT64_MAX, &v) != CS_OK);
 }
 
 static void
@@ -28,23 +28,27 @@ test_rfc3339(void)
 	char out[40];
 	struct cs_errbuf eb;
 
-	T_EQ_INT(cs_time_parse_rfc3339(cs_span_cstr("2026-11-29T20:28:31Z"),
-	    &t, &eb), CS_OK);
+	T_EQ_INT(cs_time_parse_rfc3339(
+		     cs_span_cstr("2026-11-29T20:28:31Z"), &t, &eb),
+	    CS_OK);
 	T_EQ_INT(t / CS_US, 1795984111);
 	T_EQ_INT(cs_time_parse_rfc3339(
-	    cs_span_cstr("2026-11-29T20:30:40.773840+00:00"), &t, &eb), CS_OK);
+		     cs_span_cstr("2026-11-29T20:30:40.773840+00:00"), &t, &eb),
+	    CS_OK);
 	cs_time_format(t, out);
 	T_EQ_STR(out, "2026-11-29T20:30:40.773840Z");
-	T_EQ_INT(cs_time_parse_rfc3339(cs_span_cstr("2026-11-05T08:00:05-05:00"),
-	    &t, &eb), CS_OK);
+	T_EQ_INT(cs_time_parse_rfc3339(
+		     cs_span_cstr("2026-11-05T08:00:05-05:00"), &t, &eb),
+	    CS_OK);
 	cs_time_format(t, out);
 	T_EQ_STR(out, "2026-11-05T13:00:05Z");
 	/* a bare local time is refused with a hint */
-	T_EQ_INT(cs_time_parse_rfc3339(cs_span_cstr("2026-11-05T08:00:05"), &t,
-	    &eb), CS_EPARSE);
+	T_EQ_INT(
+	    cs_time_parse_rfc3339(cs_span_cstr("2026-11-05T08:00:05"), &t, &eb),
+	    CS_EPARSE);
 	T_CHECK(strstr(eb.msg, "zone") != NULL);
-	T_CHECK(cs_time_parse_rfc3339(cs_span_cstr("2026-02-30T00:00:00Z"), &t,
-	    &eb) != CS_OK);
+	T_CHECK(cs_time_parse_rfc3339(
+		    cs_span_cstr("2026-02-30T00:00:00Z"), &t, &eb) != CS_OK);
 }
 
 static void
@@ -56,8 +60,8 @@ test_tz(void)
 
 	T_EQ_INT(cs_tz_init(&tz, "America/New_York", NULL), CS_OK);
 	T_EQ_INT(cs_tz_to_utc(&tz, &c, &t), CS_OK);
-	T_EQ_INT(t / CS_US, 1793883604);	/* run 2 Timestamp */
-	c.mon = 7;	/* summer: EDT */
+	T_EQ_INT(t / CS_US, 1793883604); /* run 2 Timestamp */
+	c.mon = 7;                       /* summer: EDT */
 	T_EQ_INT(cs_tz_to_utc(&tz, &c, &t), CS_OK);
 	T_EQ_INT((t / CS_US) % 86400 / 3600, 12);
 	T_CHECK(cs_tz_init(&tz, "Mars/Olympus", NULL) != CS_OK);
@@ -74,15 +78,15 @@ test_addr(void)
 	T_EQ_INT(cs_addr_parse(cs_span_cstr("100.64.12.34"), &a), CS_OK);
 	cs_addr_format(&a, out);
 	T_EQ_STR(out, "100.64.12.34");
-	T_EQ_INT(cs_addr_parse(cs_span_cstr("2001:db8:ff00:1200::/56"), &p),
-	    CS_OK);
+	T_EQ_INT(
+	    cs_addr_parse(cs_span_cstr("2001:db8:ff00:1200::/56"), &p), CS_OK);
 	cs_addr_format(&p, out);
 	T_EQ_STR(out, "2001:db8:ff00:1200::/56");
-	T_EQ_INT(cs_addr_parse(cs_span_cstr("2001:db8:ff00:12ab::1"), &a),
-	    CS_OK);
+	T_EQ_INT(
+	    cs_addr_parse(cs_span_cstr("2001:db8:ff00:12ab::1"), &a), CS_OK);
 	T_CHECK(cs_addr_contains(&p, &a));
-	T_EQ_INT(cs_addr_parse(cs_span_cstr("2001:db8:ff00:1300::1"), &a),
-	    CS_OK);
+	T_EQ_INT(
+	    cs_addr_parse(cs_span_cstr("2001:db8:ff00:1300::1"), &a), CS_OK);
 	T_CHECK(!cs_addr_contains(&p, &a));
 	T_CHECK(cs_addr_parse(cs_span_cstr("100.64.12.256"), &a) != CS_OK);
 	T_CHECK(cs_addr_parse(cs_span_cstr("10.0.0.0/33"), &a) != CS_OK);
