@@ -651,7 +651,21 @@ case_notify(struct desk *k, int argc, char **argv)
 		cs_buf_release(&b);
 		return finish(k, c, 1);
 	}
-	fputs(b.data, stdout);
+	if (k->json) {
+		struct cs_buf nj;
+		cs_buf_init(&nj, NULL, 0, 2 << 20);
+		cs_buf_puts(&nj, "{\"case\":");
+		cs_buf_json_str(&nj, c->id, strlen(c->id));
+		cs_buf_appendf(&nj,
+		    ",\"sent\":\"%s\",\"document\":\"%s\",\"notice\":", ts,
+		    c->d[c->nd - 1].sha);
+		cs_buf_json_str(&nj, b.data, b.len);
+		cs_buf_puts(&nj, "}\n");
+		fputs(nj.data, stdout);
+		cs_buf_release(&nj);
+	} else {
+		fputs(b.data, stdout);
+	}
 	cs_buf_reset(&b);
 	detail(
 	    &b, "notice", c->d[c->nd - 1].sha, "subscriber", who, (char *)NULL);

@@ -193,6 +193,14 @@ if "$CUSTOS" case notify "$SP" $S --by alice >"$WORK/notice.txt" 2>&1 &&
 else
 	fail notify_subscriber "$(cat "$WORK/notice.txt")"
 fi
+# shellcheck disable=SC2086
+if "$CUSTOS" case notify "$SP" $S --by alice --json 2>&1 |
+    jq -e --arg c "$SP" '.case == $c and (.notice | contains("Alice Example"))
+    and (.document | length) == 64' >/dev/null; then
+	pass notify_json
+else
+	fail notify_json "case notify --json is not the documented object"
+fi
 NDO=$("$CUSTOS" case new $S --type ndo_2705b --agency "USAO" \
     --received 2026-11-30T11:00:00Z --issued 2026-11-30T09:00:00Z \
     --court "D. Mass." --judge "Judge Doe" --document "$WORK/order.pdf" \
