@@ -172,6 +172,35 @@ collect_run(struct collect *c, const struct cs_fmt *f,
 	f->close(st);
 }
 
+/* collect_opts - options for year-less UTC syslog stamps, lease time in s */
+static inline struct cs_fmt_opts
+collect_opts(int64_t lease_time)
+{
+	static struct cs_tz tz;
+	struct cs_fmt_opts o;
+
+	memset(&o, 0, sizeof(o));
+	cs_tz_init(&tz, "UTC", NULL);
+	o.tz = &tz;
+	o.year = 2026;
+	o.lease_time = lease_time;
+	return o;
+}
+
+/* collect_find - the nth (0-based) observation of kind with key, or NULL */
+static inline const struct tobs *
+collect_find(
+    const struct collect *c, enum cs_obs_kind kind, const char *key, int nth)
+{
+	int i;
+
+	for (i = 0; i < c->nobs; i++)
+		if (c->obs[i].kind == kind && strcmp(c->obs[i].key, key) == 0 &&
+		    nth-- == 0)
+			return &c->obs[i];
+	return NULL;
+}
+
 /* collect_file - read a whole file into a NUL-terminated heap string */
 static char *
 collect_file(const char *path)

@@ -9,35 +9,6 @@
 #include "collect.h"
 #include "fmt/fmt.h"
 
-static struct cs_tz tz;
-
-static struct cs_fmt_opts
-lc_opts(int64_t lease_time)
-{
-	struct cs_fmt_opts o;
-
-	memset(&o, 0, sizeof(o));
-	cs_tz_init(&tz, "UTC", NULL);
-	o.tz = &tz;
-	o.year = 2026;
-	o.lease_time = lease_time;
-	return o;
-}
-
-/* lc_find - the nth (0-based) observation of kind with key, or NULL */
-static const struct tobs *
-lc_find(
-    const struct collect *c, enum cs_obs_kind kind, const char *key, int nth)
-{
-	int i;
-
-	for (i = 0; i < c->nobs; i++)
-		if (c->obs[i].kind == kind && strcmp(c->obs[i].key, key) == 0 &&
-		    nth-- == 0)
-			return &c->obs[i];
-	return NULL;
-}
-
 /*
  * lc_pending - feed text to f like collect_run but stop before the flush:
  * where a re-read would have to start
@@ -85,7 +56,7 @@ static void
 test_syslog_sample(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(60);
+	struct cs_fmt_opts o = collect_opts(60);
 	char *text =
 	    collect_file("tests/data/dhcp/isc/syslog-dhcpd-traditional.log");
 	const struct tobs *b;
@@ -103,7 +74,7 @@ test_syslog_sample(void)
 	T_EQ_INT(c.nobs, 19);
 
 	/* the relayed client: relay is the giaddr */
-	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 1); /* 0 is its LEASE-COMMIT */
+	b = collect_find(&c, CS_OBS_OPEN, K_CR1, 1); /* 0 is its LEASE-COMMIT */
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_INT(b->src, CS_SRC_DHCPD);
@@ -122,31 +93,31 @@ test_syslog_sample(void)
 		T_EQ_INT(b->line, 53);
 	}
 	/* a direct client: relay is the interface */
-	b = lc_find(&c, CS_OBS_OPEN, K_C2, 1);
+	b = collect_find(&c, CS_OBS_OPEN, K_C2, 1);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->relay, "br0");
 		T_EQ_STR(b->hostname, "c2-laptop");
 	}
 	/* no hostname: no "(...)" */
-	b = lc_find(&c, CS_OBS_OPEN, K_C3, 1);
+	b = collect_find(&c, CS_OBS_OPEN, K_C3, 1);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->hostname, "");
 		T_EQ_STR(b->relay, "br0");
 	}
 	/* the release of 100.64.0.100 by 02:00:00:00:00:22 */
-	b = lc_find(&c, CS_OBS_CLOSE, K_C2, 0);
+	b = collect_find(&c, CS_OBS_CLOSE, K_C2, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:31:28Z");
 		T_EQ_STR(b->until, "");
 		T_EQ_STR(b->relay, "br0");
 	}
-	T_CHECK(lc_find(&c, CS_OBS_CLOSE, K_C2, 1) != NULL);
-	T_CHECK(lc_find(&c, CS_OBS_CLOSE, K_C1, 0) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_CLOSE, K_C2, 1) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_CLOSE, K_C1, 0) != NULL);
 	/* the on-commit line: real lease time, option 82, ISC's short MAC */
-	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 0);
+	b = collect_find(&c, CS_OBS_OPEN, K_CR1, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:30:40Z");
@@ -156,7 +127,7 @@ test_syslog_sample(void)
 		T_EQ_STR(b->hostname, "cr1-laptop");
 		T_CHECK(strstr(b->raw, "LEASE-COMMIT") != NULL);
 	}
-	b = lc_find(&c, CS_OBS_OPEN, K_C3, 0);
+	b = collect_find(&c, CS_OBS_OPEN, K_C3, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->hostname, "");   /* hostname=none */
@@ -171,7 +142,7 @@ static void
 test_syslog_header_forms(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(0);
+	struct cs_fmt_opts o = collect_opts(0);
 	const char *text =
 	    "2026-11-29T20:30:40.773840+00:00 vm dhcpd[10869]: DHCPACK on "
 	    "100.64.1.100 to 02:00:00:00:01:01 (cr1-laptop) via 100.64.1.1\n"
@@ -199,7 +170,7 @@ static void
 test_syslog_messages(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(3600);
+	struct cs_fmt_opts o = collect_opts(3600);
 	const char *text =
 	    /* 1: DHCPINFORM reply: nothing leased */
 	    "Nov 29 20:40:00 vm dhcpd[1]: DHCPACK to 100.64.0.9 "
@@ -238,26 +209,30 @@ test_syslog_messages(void)
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nobs, 5);
 	T_EQ_INT(c.nskip, 8);
-	b = lc_find(&c, CS_OBS_CLOSE, "dhcp|100.64.0.9|02:00:00:00:00:09", 0);
+	b = collect_find(
+	    &c, CS_OBS_CLOSE, "dhcp|100.64.0.9|02:00:00:00:00:09", 0);
 	T_CHECK(b != NULL);
 	if (b)
 		T_EQ_STR(b->relay, "br0");
-	b = lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.0.8|02:00:00:00:00:08", 0);
+	b = collect_find(
+	    &c, CS_OBS_OPEN, "dhcp|100.64.0.8|02:00:00:00:00:08", 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->hostname, "Bob's (new) PC");
 		T_EQ_STR(b->relay, "br0");
 		T_EQ_STR(b->until, "2026-11-29T21:40:02Z");
 	}
-	b = lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.0.7|02:00:00:00:00:07", 0);
+	b = collect_find(
+	    &c, CS_OBS_OPEN, "dhcp|100.64.0.7|02:00:00:00:00:07", 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->relay, "100.64.1.1");
 		T_EQ_STR(b->until, "2026-11-29T20:50:03Z");
 	}
-	T_CHECK(lc_find(&c, CS_OBS_CLOSE, "dhcp|100.64.0.7|02:00:00:00:00:07",
-		    0) != NULL);
-	b = lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.1.101|02:00:00:00:01:02", 0);
+	T_CHECK(collect_find(&c, CS_OBS_CLOSE,
+		    "dhcp|100.64.0.7|02:00:00:00:00:07", 0) != NULL);
+	b = collect_find(
+	    &c, CS_OBS_OPEN, "dhcp|100.64.1.101|02:00:00:00:01:02", 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->circuit_id, "ge-0/0/1.100");
@@ -272,7 +247,7 @@ static void
 test_syslog_malformed(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(60);
+	struct cs_fmt_opts o = collect_opts(60);
 	const char *text =
 	    "Nov 29 20:30:40 vm dhcpd[1]: DHCPACK on 100.64.0.300 to "
 	    "02:00:00:00:00:22 via br0\n"
@@ -326,7 +301,7 @@ test_syslog_malformed(void)
 	}
 	/* the good line after the bad ones still counts */
 	T_EQ_INT(c.nobs, 1);
-	T_CHECK(lc_find(&c, CS_OBS_OPEN, K_C1, 0) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_OPEN, K_C1, 0) != NULL);
 }
 
 /* ---- dhcpd.leases ---- */
@@ -335,7 +310,7 @@ static void
 test_leases_sample(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(0);
+	struct cs_fmt_opts o = collect_opts(0);
 	char *text = collect_file("tests/data/dhcp/isc/dhcpd.leases.final");
 	const struct tobs *b;
 	int i;
@@ -370,7 +345,7 @@ test_leases_sample(void)
 	T_EQ_INT(b->line, 9);
 	T_CHECK(strstr(b->raw, "on release {") != NULL);
 	/* relayed cr1 carries option 82 */
-	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 0);
+	b = collect_find(&c, CS_OBS_OPEN, K_CR1, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->circuit_id, "down0");
@@ -378,7 +353,7 @@ test_leases_sample(void)
 		T_EQ_STR(b->mac, "02:00:00:00:01:01");
 		T_EQ_STR(b->addr[0], "100.64.1.100");
 	}
-	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 1);
+	b = collect_find(&c, CS_OBS_OPEN, K_CR1, 1);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:32:28Z");
@@ -386,7 +361,7 @@ test_leases_sample(void)
 		T_EQ_STR(b->circuit_id, "down0");
 	}
 	/* c3 had no hostname and sent no uid */
-	b = lc_find(&c, CS_OBS_OPEN, K_C3, 0);
+	b = collect_find(&c, CS_OBS_OPEN, K_C3, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->hostname, "");
@@ -394,7 +369,7 @@ test_leases_sample(void)
 		T_EQ_STR(b->circuit_id, "");
 	}
 	/* the release of c2: free at tstp, with the lease's start */
-	b = lc_find(&c, CS_OBS_CLOSE, K_C2, 0);
+	b = collect_find(&c, CS_OBS_CLOSE, K_C2, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:31:28Z");
@@ -402,17 +377,17 @@ test_leases_sample(void)
 		T_EQ_STR(b->until, "");
 	}
 	/* c3 expired at its end */
-	b = lc_find(&c, CS_OBS_CLOSE, K_C3, 0);
+	b = collect_find(&c, CS_OBS_CLOSE, K_C3, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:32:40Z");
 		T_EQ_STR(b->start, "2026-11-29T20:30:40Z");
 	}
-	b = lc_find(&c, CS_OBS_CLOSE, K_C1, 0);
+	b = collect_find(&c, CS_OBS_CLOSE, K_C1, 0);
 	T_CHECK(b != NULL);
 	if (b)
 		T_EQ_STR(b->time, "2026-11-29T20:33:18Z");
-	b = lc_find(&c, CS_OBS_CLOSE, K_C2, 1);
+	b = collect_find(&c, CS_OBS_CLOSE, K_C2, 1);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:33:19Z");
@@ -427,7 +402,7 @@ static void
 test_leases_variants(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(0);
+	struct cs_fmt_opts o = collect_opts(0);
 	const char *text =
 	    "# db-time-format local, option 82 in hex, a string with braces\n"
 	    "lease 100.64.2.1 {\n"
@@ -470,7 +445,8 @@ test_leases_variants(void)
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nobs, 3);
 	T_EQ_INT(c.nskip, 4);
-	b = lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.2.1|02:00:00:00:02:01", 0);
+	b = collect_find(
+	    &c, CS_OBS_OPEN, "dhcp|100.64.2.1|02:00:00:00:02:01", 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:30:40Z");
@@ -481,14 +457,16 @@ test_leases_variants(void)
 		T_EQ_STR(b->hostname, "a\"b\\c{");
 		T_EQ_INT(b->line, 2);
 	}
-	b = lc_find(&c, CS_OBS_CLOSE, "dhcp|100.64.2.2|02:00:00:00:02:02", 0);
+	b = collect_find(
+	    &c, CS_OBS_CLOSE, "dhcp|100.64.2.2|02:00:00:00:02:02", 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-30T00:02:00Z");
 		T_EQ_STR(b->start, "2026-11-30T00:00:00Z");
 		T_EQ_INT(b->line, 13);
 	}
-	b = lc_find(&c, CS_OBS_CLOSE, "dhcp|100.64.2.5|02:00:00:00:02:05", 0);
+	b = collect_find(
+	    &c, CS_OBS_CLOSE, "dhcp|100.64.2.5|02:00:00:00:02:05", 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-30T00:01:00Z");
@@ -500,7 +478,7 @@ static void
 test_leases_malformed(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(0);
+	struct cs_fmt_opts o = collect_opts(0);
 	const char *text =
 	    "lease 100.64.3.1 {\n  starts 0 2026/13/29 20:30:40;\n"
 	    "  binding state active;\n"
@@ -555,17 +533,17 @@ test_leases_malformed(void)
 	    "lease 100.64.3.5 {\n  starts 0 2026/11/29 "
 	    "20:30:40;\n  binding sta");
 	T_EQ_INT(c.nobs, 2);
-	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.3.6|02:00:00:00:03:06",
-		    0) != NULL);
-	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.3.7|02:00:00:00:03:07",
-		    0) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_OPEN,
+		    "dhcp|100.64.3.6|02:00:00:00:03:06", 0) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_OPEN,
+		    "dhcp|100.64.3.7|02:00:00:00:03:07", 0) != NULL);
 }
 
 static void
 test_leases_no_brace(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(0);
+	struct cs_fmt_opts o = collect_opts(0);
 	const char *text =
 	    "lease 100.64.5.1\n  ;\n"
 	    "lease 100.64.5.2 { starts 0 2026/11/29 20:30:40; binding state "
@@ -577,15 +555,15 @@ test_leases_no_brace(void)
 	T_EQ_INT(c.rej[0].line, 1);
 	T_EQ_STR(c.rej[0].raw, "lease 100.64.5.1\n  ;");
 	T_EQ_INT(c.nobs, 1);
-	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.5.2|02:00:00:00:05:02",
-		    0) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_OPEN,
+		    "dhcp|100.64.5.2|02:00:00:00:05:02", 0) != NULL);
 }
 
 static void
 test_leases_huge(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(0);
+	struct cs_fmt_opts o = collect_opts(0);
 	const char *good = "lease 100.64.4.2 {\n  starts 0 2026/11/29 "
 			   "20:30:40;\n  binding state active;\n  hardware "
 			   "ethernet 02:00:00:00:04:02;\n}\n";
@@ -605,8 +583,8 @@ test_leases_huge(void)
 	T_EQ_INT(c.nrej, 1);
 	T_EQ_STR(c.rej[0].field, "lease");
 	T_EQ_INT(c.nobs, 1);
-	T_CHECK(lc_find(&c, CS_OBS_OPEN, "dhcp|100.64.4.2|02:00:00:00:04:02",
-		    0) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_OPEN,
+		    "dhcp|100.64.4.2|02:00:00:00:04:02", 0) != NULL);
 }
 
 static void

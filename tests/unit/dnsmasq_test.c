@@ -9,35 +9,6 @@
 #include "collect.h"
 #include "fmt/fmt.h"
 
-static struct cs_tz tz;
-
-static struct cs_fmt_opts
-lc_opts(int64_t lease_time)
-{
-	struct cs_fmt_opts o;
-
-	memset(&o, 0, sizeof(o));
-	cs_tz_init(&tz, "UTC", NULL);
-	o.tz = &tz;
-	o.year = 2026;
-	o.lease_time = lease_time;
-	return o;
-}
-
-/* lc_find - the nth (0-based) observation of kind with key, or NULL */
-static const struct tobs *
-lc_find(
-    const struct collect *c, enum cs_obs_kind kind, const char *key, int nth)
-{
-	int i;
-
-	for (i = 0; i < c->nobs; i++)
-		if (c->obs[i].kind == kind && strcmp(c->obs[i].key, key) == 0 &&
-		    nth-- == 0)
-			return &c->obs[i];
-	return NULL;
-}
-
 /* lc_count - observations of kind */
 static int
 lc_count(const struct collect *c, enum cs_obs_kind kind)
@@ -58,7 +29,7 @@ static void
 test_sample(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(120);
+	struct cs_fmt_opts o = collect_opts(120);
 	const char *path =
 	    "tests/data/dhcp/dnsmasq/syslog-dnsmasq-traditional.log";
 	char *text = collect_file(path);
@@ -80,7 +51,7 @@ test_sample(void)
 		T_EQ_STR(c.obs[i].relay, "br0");
 		T_EQ_STR(c.obs[i].nas_key, "vm");
 	}
-	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 0);
+	b = collect_find(&c, CS_OBS_OPEN, K_CR1, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:46:29Z");
@@ -94,36 +65,36 @@ test_sample(void)
 		    "3408691753 DHCPACK(br0) 100.64.1.107 "
 		    "02:00:00:00:01:01 cr1-laptop");
 	}
-	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 3);
+	b = collect_find(&c, CS_OBS_OPEN, K_CR1, 3);
 	T_CHECK(b != NULL);
 	if (b)
 		T_EQ_STR(b->time, "2026-11-29T20:48:16Z");
-	T_CHECK(lc_find(&c, CS_OBS_OPEN, K_C2, 0) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_OPEN, K_C2, 0) != NULL);
 	/* no hostname: the trailing blank is not a hostname */
-	b = lc_find(&c, CS_OBS_OPEN, K_C3, 0);
+	b = collect_find(&c, CS_OBS_OPEN, K_C3, 0);
 	T_CHECK(b != NULL);
 	if (b)
 		T_EQ_STR(b->hostname, "");
 	/* the release of 100.64.0.127 by 02:00:00:00:00:22 */
-	b = lc_find(&c, CS_OBS_CLOSE, K_C2, 0);
+	b = collect_find(&c, CS_OBS_CLOSE, K_C2, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:46:37Z");
 		T_EQ_STR(b->until, "");
 		T_EQ_INT(b->line, 206);
 	}
-	b = lc_find(&c, CS_OBS_CLOSE, K_C1, 0);
+	b = collect_find(&c, CS_OBS_CLOSE, K_C1, 0);
 	T_CHECK(b != NULL);
 	if (b)
 		T_EQ_STR(b->time, "2026-11-29T20:48:46Z");
-	T_CHECK(lc_find(&c, CS_OBS_OPEN, K_C1, 2) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_OPEN, K_C1, 2) != NULL);
 }
 
 static void
 test_forms(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(0);
+	struct cs_fmt_opts o = collect_opts(0);
 	const char *text =
 	    /* without --log-dhcp there is no transaction id */
 	    "Nov 29 20:46:29 vm dnsmasq-dhcp[19194]: DHCPACK(br0) "
@@ -159,24 +130,24 @@ test_forms(void)
 	T_EQ_INT(c.nrej, 0);
 	T_EQ_INT(c.nobs, 4);
 	T_EQ_INT(c.nskip, 8);
-	b = lc_find(&c, CS_OBS_OPEN, K_CR1, 0);
+	b = collect_find(&c, CS_OBS_OPEN, K_CR1, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->until, ""); /* no lease time configured */
 		T_EQ_STR(b->hostname, "cr1-laptop");
 	}
-	b = lc_find(&c, CS_OBS_CLOSE, K_C2, 0);
+	b = collect_find(&c, CS_OBS_CLOSE, K_C2, 0);
 	T_CHECK(b != NULL);
 	if (b)
 		T_EQ_STR(b->time, "2026-11-29T20:46:37.100000Z");
-	b = lc_find(&c, CS_OBS_OPEN, K_C2, 0);
+	b = collect_find(&c, CS_OBS_OPEN, K_C2, 0);
 	T_CHECK(b != NULL);
 	if (b) {
 		T_EQ_STR(b->time, "2026-11-29T20:46:29.500000Z");
 		T_EQ_STR(b->relay, "eth1.100");
 		T_EQ_STR(b->hostname, "c2-laptop");
 	}
-	b = lc_find(&c, CS_OBS_OPEN, K_C1, 0);
+	b = collect_find(&c, CS_OBS_OPEN, K_C1, 0);
 	T_CHECK(b != NULL);
 	if (b)
 		T_EQ_STR(b->hostname, "");
@@ -186,7 +157,7 @@ static void
 test_malformed(void)
 {
 	static struct collect c;
-	struct cs_fmt_opts o = lc_opts(120);
+	struct cs_fmt_opts o = collect_opts(120);
 	const char *text =
 	    "Nov 29 20:46:29 vm dnsmasq-dhcp[1]: 1 DHCPACK(br0) 100.64.1.1077 "
 	    "02:00:00:00:01:01 cr1-laptop\n"
@@ -216,7 +187,7 @@ test_malformed(void)
 		T_CHECK(strstr(c.rej[i].raw, "dnsmasq-dhcp[1]") != NULL);
 	}
 	T_EQ_INT(c.nobs, 1);
-	T_CHECK(lc_find(&c, CS_OBS_OPEN, K_C1, 0) != NULL);
+	T_CHECK(collect_find(&c, CS_OBS_OPEN, K_C1, 0) != NULL);
 }
 
 int
