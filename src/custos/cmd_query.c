@@ -39,38 +39,73 @@ hit_order(const void *x, const void *y)
 	return strcmp(a->b->key, b->b->key);
 }
 
+/*
+ * vault_ids - the case ids of the vaults under DATA/vault (names checked
+ * by cs_hold_case_ok); the caller frees the array and each id.  None for
+ * a lookup without a case.
+ */
+static size_t
+vault_ids(const struct lookup *l, char ***out)
+{
+	char dir[4096 + 8];
+	struct dirent *de;
+	DIR *dp;
+	char **ids = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	if (l->case_id == NULL)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/vault", l->dirs->data);
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(dp)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char *id;
+		if (len < 4 || len - 3 >= 256 ||
+		    strcmp(de->d_name + len - 3, ".db") != 0)
+			continue;
+		id = cs_xstrndup(de->d_name, len - 3);
+		if (!cs_hold_case_ok(id)) {
+			free(id);
+			continue;
+		}
+		ids = cs_xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = id;
+	}
+	closedir(dp);
+	*out = ids;
+	return n;
+}
+
+static void
+vault_ids_free(char **ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
 static void
 held_merge(const struct lookup *l, enum held_kind kind, const struct cs_addr *a,
     const char *sub, cs_time from, cs_time to, struct cs_hit **h, size_t *n)
 {
-	char dir[4096 + 8], id[256];
-	struct dirent *de;
-	DIR *dp;
-	size_t i, j, hn, added = 0;
+	char **ids;
+	size_t nid = vault_ids(l, &ids), v, i, j, hn, added = 0;
 	struct cs_hit *hh;
 	struct cs_errbuf eb = {""};
 
-	if (l->case_id == NULL)
-		return;
-	snprintf(dir, sizeof(dir), "%s/vault", l->dirs->data);
-	if ((dp = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(dp)) != NULL) {
-		size_t len = strlen(de->d_name);
-		if (len < 4 || len - 3 >= sizeof(id) ||
-		    strcmp(de->d_name + len - 3, ".db") != 0)
-			continue;
-		memcpy(id, de->d_name, len - 3);
-		id[len - 3] = '\0';
-		if (!cs_hold_case_ok(id))
-			continue;
+	for (v = 0; v < nid; v++) {
 		hh = NULL;
 		hn = 0;
 		if ((kind == HELD_WHO
-			    ? cs_hold_who(l->dirs->data, l->dirs->keys, id, a,
-				  from, &hh, &hn, &eb)
-			    : cs_hold_history(l->dirs->data, l->dirs->keys, id,
-				  sub, from, to, &hh, &hn, &eb)) != CS_OK)
+			    ? cs_hold_who(l->dirs->data, l->dirs->keys, ids[v],
+				  a, from, &hh, &hn, &eb)
+			    : cs_hold_history(l->dirs->data, l->dirs->keys,
+				  ids[v], sub, from, to, &hh, &hn, &eb)) !=
+		    CS_OK)
 			continue;
 		for (i = 0; i < hn; i++) {
 			for (j = 0; j < *n; j++)
@@ -86,9 +121,19 @@ held_merge(const struct lookup *l, enum held_kind kind, const struct cs_addr *a,
 		}
 		free(hh);
 	}
-	closedir(dp);
+	vault_ids_free(ids, nid);
 	if (added && *n > 1)
 		qsort(*h, *n, sizeof(**h), hit_order);
+}
+
+static int
+mail_order(const void *x, const void *y)
+{
+	const struct cs_mail *a = x, *b = y;
+
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return strcmp(a->json, b->json);
 }
 
 /*
@@ -100,36 +145,19 @@ static void
 held_mail(const struct lookup *l, const char *sub, cs_time from, cs_time to,
     struct cs_mail **m, size_t *n)
 {
-	char dir[4096 + 8], id[256];
-	struct dirent *de;
-	DIR *dp;
-	size_t i, j, mn;
+	char **ids;
+	size_t nid = vault_ids(l, &ids), v, i, j, mn, added = 0;
 	struct cs_mail *mm;
 	struct cs_errbuf eb = {""};
 	struct cs_buf want;
 
-	if (l->case_id == NULL)
-		return;
 	cs_buf_init(&want, NULL, 0, 4096);
 	cs_buf_puts(&want, "\"sasl_username\":");
 	cs_buf_json_str(&want, sub, strlen(sub));
-	snprintf(dir, sizeof(dir), "%s/vault", l->dirs->data);
-	if ((dp = opendir(dir)) == NULL) {
-		cs_buf_release(&want);
-		return;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		size_t len = strlen(de->d_name);
-		if (len < 4 || len - 3 >= sizeof(id) ||
-		    strcmp(de->d_name + len - 3, ".db") != 0)
-			continue;
-		memcpy(id, de->d_name, len - 3);
-		id[len - 3] = '\0';
-		if (!cs_hold_case_ok(id))
-			continue;
+	for (v = 0; v < nid; v++) {
 		mm = NULL;
 		mn = 0;
-		if (cs_hold_mail(l->dirs->data, l->dirs->keys, id, from, to,
+		if (cs_hold_mail(l->dirs->data, l->dirs->keys, ids[v], from, to,
 			&mm, &mn, &eb) != CS_OK)
 			continue;
 		for (i = 0; i < mn; i++) {
@@ -143,11 +171,14 @@ held_mail(const struct lookup *l, const char *sub, cs_time from, cs_time to,
 			}
 			*m = cs_xreallocarray(*m, *n + 1, sizeof(**m));
 			(*m)[(*n)++] = mm[i];
+			added++;
 		}
 		free(mm);
 	}
-	closedir(dp);
+	vault_ids_free(ids, nid);
 	cs_buf_release(&want);
+	if (added && *n > 1)
+		qsort(*m, *n, sizeof(**m), mail_order);
 }
 
 /* parse_addr_port - "ADDR", "ADDR:PORT", "[V6]:PORT", "V6" */
