@@ -18,7 +18,7 @@ WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes \
 WERROR  ?= -Werror
 OPT     ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Ilib
-LIBS    := -lsqlite3 -lsodium -lm -lhpdf
+LIBS    := -lsqlite3 -lsodium -lm -lhpdf -lpcap -lssl -lcrypto -lseccomp
 
 ifdef SANITIZE
 OPT     := -O1 -g -fno-omit-frame-pointer
@@ -31,7 +31,7 @@ endif
 CFLAGS  += $(CSTD) $(WARN) $(WERROR) $(OPT) $(HARDEN) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 
-LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/core/*.c lib/fmt/*.c))
+LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/core/*.c lib/fmt/*.c lib/li/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 APP_SRCS := $(sort $(wildcard src/custos/*.c))
 APP_OBJS := $(APP_SRCS:%.c=$(O)/%.o)

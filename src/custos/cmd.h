@@ -34,6 +34,11 @@ int cmd_purge(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_hold(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
+int cmd_agency(int argc, char **argv);
+int cmd_intercept(int argc, char **argv);
+int cmd_tap(int argc, char **argv);
+int cmd_lemf(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* dirs_default - from $CUSTOS_DATA / $CUSTOS_KEYS, then the defaults */
 void dirs_default(struct dirs *d);

@@ -32,6 +32,11 @@ static const struct {
     {"hold", cmd_hold,
 	"preservation holds: copy a case's records into its vault"},
     {"collect", cmd_collect, "collect IPFIX NAT events (UDP or a pcap file)"},
+    {"agency", cmd_agency, "law-enforcement agencies and their HI2/HI3 ends"},
+    {"intercept", cmd_intercept, "provision, list and stop intercepts"},
+    {"tap", cmd_tap, "capture targets' traffic and deliver it (ETSI 102 232)"},
+    {"lemf", cmd_lemf, "a strict agency-side receiver for HI2/HI3"},
+    {"serve", cmd_serve, "run custos as a daemon: purge timer, tap"},
 };
 
 static void
