@@ -146,23 +146,87 @@ port_of(struct cs_span v, int *p)
 	return 0;
 }
 
+/*
+ * The hot path: one pass over the line, no copies, no allocation.  Words
+ * are blank-separated as cs_span_word has them (space, tab, CR).
+ */
+static inline int
+isblank_ct(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static inline int
+word(const char **pp, const char *end, struct cs_span *w)
+{
+	const char *p = *pp, *q;
+
+	while (p < end && isblank_ct(*p))
+		p++;
+	if (p == end)
+		return 0;
+	q = p;
+	while (q < end && !isblank_ct(*q))
+		q++;
+	w->p = p;
+	w->len = (size_t)(q - p);
+	*pp = q;
+	return 1;
+}
+
+/* addr_of - a dotted quad (as inet_pton: no leading zeros); else the slow way
+ */
+static int
+addr_of(struct cs_span v, struct cs_addr *a)
+{
+	const char *p = v.p, *end = v.p + v.len, *o;
+	unsigned oct = 0, val, nd;
+
+	memset(a, 0, sizeof(*a));
+	while (oct < 4) {
+		val = 0;
+		nd = 0;
+		o = p;
+		while (p < end && *p >= '0' && *p <= '9' && nd < 4) {
+			val = val * 10 + (unsigned)(*p - '0');
+			nd++;
+			p++;
+		}
+		if (nd == 0 || nd > 3 || val > 255 || (nd > 1 && *o == '0'))
+			break;
+		a->a[oct++] = (uint8_t)val;
+		if (oct < 4) {
+			if (p == end || *p != '.')
+				break;
+			p++;
+		}
+	}
+	if (oct == 4 && p == end) {
+		a->family = 4;
+		a->plen = 32;
+		return 0;
+	}
+	return cs_addr_parse(v, a) == CS_OK ? 0 : -1;
+}
+
 static void
 ct_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 {
 	struct ct *c = st;
-	struct cs_span s = line, w, k, v;
+	const char *p = line.p, *end = line.p + line.len;
+	struct cs_span w, k, v;
 	struct cs_nat n;
 	cs_time t = CS_TIME_NONE;
 	const char *why, *field = "event";
 	int tuple = 0, dport[2] = {-1, -1}, sport[2] = {-1, -1};
 	struct cs_addr src[2], dst[2];
 	uint64_t x;
+	const char *eq;
 
 	(void)off;
-	memset(src, 0, sizeof(src));
-	memset(dst, 0, sizeof(dst));
+	src[0].family = src[1].family = dst[0].family = dst[1].family = 0;
 	nat_init(&n);
-	if (!cs_span_word(&s, &w)) {
+	if (!word(&p, end, &w)) {
 		c->sink->skip(c->sink->arg, "empty");
 		return;
 	}
@@ -172,7 +236,7 @@ ct_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 			field = "timestamp";
 			goto bad;
 		}
-		if (!cs_span_word(&s, &w))
+		if (!word(&p, end, &w))
 			goto bad;
 	}
 	if (cs_span_eq(w, "[NEW]"))
@@ -192,43 +256,60 @@ ct_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 		return;
 	}
 	field = "protocol";
-	if (!cs_span_word(&s, &w))
+	if (!word(&p, end, &w))
 		goto bad;
 	if (cs_span_eq(w, "ipv4") || cs_span_eq(w, "ipv6")) {
-		if (!cs_span_word(&s, &w) || !cs_span_word(&s, &w))
+		if (!word(&p, end, &w) || !word(&p, end, &w))
 			goto bad; /* l3 number, then l4 name */
 	}
-	if (!cs_span_word(&s, &w) || cs_parse_u64(w, 0, 255, &x) != CS_OK)
+	if (!word(&p, end, &w) || cs_parse_u64(w, 0, 255, &x) != CS_OK)
 		goto bad;
 	n.proto = (uint8_t)x;
-	while (cs_span_word(&s, &w)) {
-		if (!cs_span_cut(w, "=", &k, &v))
+	while (word(&p, end, &w)) {
+		if ((eq = memchr(w.p, '=', w.len)) == NULL)
 			continue; /* timeout, state, [ASSURED] */
+		k = cs_span_make(w.p, (size_t)(eq - w.p));
+		v = cs_span_make(eq + 1, w.len - k.len - 1);
 		field = "tuple";
-		if (cs_span_eq(k, "src")) {
-			if (src[0].family)
-				tuple = 1;
-			if (cs_addr_parse(v, &src[tuple]) != CS_OK)
-				goto bad;
-		} else if (cs_span_eq(k, "dst")) {
-			if (cs_addr_parse(v, &dst[tuple]) != CS_OK)
-				goto bad;
-		} else if (cs_span_eq(k, "sport")) {
-			if (port_of(v, &sport[tuple]))
-				goto bad;
-		} else if (cs_span_eq(k, "dport")) {
-			if (port_of(v, &dport[tuple]))
-				goto bad;
-		} else if (cs_span_eq(k, "delta-time")) {
-			field = "delta-time";
-			if (cs_parse_u64(v, 0, 100000000, &x) != CS_OK)
-				goto bad;
-			n.lifetime = (int64_t)x * CS_US;
-		} else if (cs_span_eq(k, "id")) {
-			field = "id";
-			if (v.len == 0 || v.len > 20)
-				goto bad;
-			n.link = v;
+		switch (k.len) {
+		case 2:
+			if (memcmp(k.p, "id", 2) == 0) {
+				field = "id";
+				if (v.len == 0 || v.len > 20)
+					goto bad;
+				n.link = v;
+			}
+			break;
+		case 3:
+			if (memcmp(k.p, "src", 3) == 0) {
+				if (src[0].family)
+					tuple = 1;
+				if (addr_of(v, &src[tuple]))
+					goto bad;
+			} else if (memcmp(k.p, "dst", 3) == 0) {
+				if (addr_of(v, &dst[tuple]))
+					goto bad;
+			}
+			break;
+		case 5:
+			if (memcmp(k.p, "sport", 5) == 0) {
+				if (port_of(v, &sport[tuple]))
+					goto bad;
+			} else if (memcmp(k.p, "dport", 5) == 0) {
+				if (port_of(v, &dport[tuple]))
+					goto bad;
+			}
+			break;
+		case 10:
+			if (memcmp(k.p, "delta-time", 10) == 0) {
+				field = "delta-time";
+				if (cs_parse_u64(v, 0, 100000000, &x) != CS_OK)
+					goto bad;
+				n.lifetime = (int64_t)x * CS_US;
+			}
+			break;
+		default:
+			break;
 		}
 	}
 	if (!has_ports(n.proto)) {
