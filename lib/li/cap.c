@@ -1,0 +1,206 @@
+/*
+ * cap - libpcap offline and live capture.  See cap.h.
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "li/cap.h"
+
+struct li_cap {
+	pcap_t *p;
+	int live;
+	int realtime;
+	int linktype;
+	int eof;
+	cs_time first_pkt; /* realtime: capture time of the first packet */
+	struct timespec first_wall;
+	char err[PCAP_ERRBUF_SIZE + 64];
+};
+
+struct li_cap *
+li_cap_open_file(const char *path, int realtime, struct cs_errbuf *eb)
+{
+	char err[PCAP_ERRBUF_SIZE] = "";
+	struct li_cap *c;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		cs_errbuf_set(eb, "out of memory");
+		return NULL;
+	}
+	c->p = pcap_open_offline_with_tstamp_precision(
+	    path, PCAP_TSTAMP_PRECISION_MICRO, err);
+	if (c->p == NULL) {
+		cs_errbuf_set(eb, "%s: %s", path, err);
+		free(c);
+		return NULL;
+	}
+	c->realtime = realtime;
+	c->linktype = pcap_datalink(c->p);
+	c->first_pkt = CS_TIME_NONE;
+	return c;
+}
+
+struct li_cap *
+li_cap_open_live(const char *ifname, struct cs_errbuf *eb)
+{
+	char err[PCAP_ERRBUF_SIZE] = "";
+	struct li_cap *c;
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		cs_errbuf_set(eb, "out of memory");
+		return NULL;
+	}
+	c->p = pcap_create(ifname, err);
+	if (c->p == NULL) {
+		cs_errbuf_set(eb, "interface %s: %s", ifname, err);
+		free(c);
+		return NULL;
+	}
+	if (pcap_set_snaplen(c->p, LI_CAP_SNAPLEN) != 0 ||
+	    pcap_set_promisc(c->p, 1) != 0 ||
+	    pcap_set_immediate_mode(c->p, 1) != 0 ||
+	    pcap_set_timeout(c->p, 100) != 0 ||
+	    pcap_set_buffer_size(c->p, 64 << 20) != 0) {
+		cs_errbuf_set(
+		    eb, "interface %s: %s", ifname, pcap_geterr(c->p));
+		goto fail;
+	}
+	(void)pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_MICRO);
+	rc = pcap_activate(c->p);
+	if (rc < 0) {
+		cs_errbuf_set(eb, "interface %s: %s (%s)", ifname,
+		    pcap_statustostr(rc), pcap_geterr(c->p));
+		goto fail;
+	}
+	c->live = 1;
+	c->linktype = pcap_datalink(c->p);
+	return c;
+fail:
+	pcap_close(c->p);
+	free(c);
+	return NULL;
+}
+
+enum cs_err
+li_cap_filter(struct li_cap *c, const char *expr, struct cs_errbuf *eb)
+{
+	struct bpf_program prog;
+
+	if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		cs_errbuf_set(eb, "capture filter: %s", pcap_geterr(c->p));
+		return CS_EPARSE;
+	}
+	if (pcap_setfilter(c->p, &prog) != 0) {
+		cs_errbuf_set(eb, "capture filter: %s", pcap_geterr(c->p));
+		pcap_freecode(&prog);
+		return CS_EIO;
+	}
+	pcap_freecode(&prog);
+	return CS_OK;
+}
+
+/* pace - realtime replay: sleep until the packet's offset has elapsed */
+static void
+pace(struct li_cap *c, cs_time t)
+{
+	struct timespec now, until;
+	int64_t off;
+
+	if (c->first_pkt == CS_TIME_NONE) {
+		c->first_pkt = t;
+		clock_gettime(CLOCK_MONOTONIC, &c->first_wall);
+		return;
+	}
+	off = t - c->first_pkt;
+	if (off <= 0)
+		return;
+	until.tv_sec = c->first_wall.tv_sec + (time_t)(off / CS_US);
+	until.tv_nsec = c->first_wall.tv_nsec + (long)(off % CS_US) * 1000;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > until.tv_sec ||
+	    (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec))
+		return;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
+	    EINTR)
+		;
+}
+
+int
+li_cap_next(struct li_cap *c, cs_time *t, const uint8_t **frame, size_t *caplen,
+    int *linktype)
+{
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int rc;
+
+	if (c->eof)
+		return 0;
+	rc = pcap_next_ex(c->p, &h, &d);
+	if (rc == 1) {
+		*t = (cs_time)h->ts.tv_sec * CS_US + h->ts.tv_usec;
+		*frame = d;
+		*caplen = h->caplen;
+		*linktype = c->linktype;
+		if (c->realtime && !c->live)
+			pace(c, *t);
+		return 1;
+	}
+	if (rc == 0) /* live timeout */
+		return 0;
+	if (rc == PCAP_ERROR_BREAK) {
+		c->eof = 1;
+		return 0;
+	}
+	snprintf(c->err, sizeof(c->err), "%s", pcap_geterr(c->p));
+	return -1;
+}
+
+int
+li_cap_eof(const struct li_cap *c)
+{
+	return c->eof;
+}
+
+const char *
+li_cap_error(const struct li_cap *c)
+{
+	return c->err;
+}
+
+int
+li_cap_fd(const struct li_cap *c)
+{
+	return c->live ? pcap_get_selectable_fd(c->p) : -1;
+}
+
+int
+li_cap_stats(struct li_cap *c, uint64_t *recv, uint64_t *drop)
+{
+	struct pcap_stat st;
+
+	if (!c->live || pcap_stats(c->p, &st) != 0)
+		return -1;
+	*recv = st.ps_recv;
+	*drop = st.ps_drop + st.ps_ifdrop;
+	return 0;
+}
+
+void
+li_cap_close(struct li_cap *c)
+{
+	if (c == NULL)
+		return;
+	pcap_close(c->p);
+	free(c);
+}

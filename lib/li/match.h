@@ -1,0 +1,126 @@
+/*
+ * match - which intercept a packet belongs to, and the targets' identity
+ * events.
+ *
+ * Targets are a user name, a MAC, a circuit id (ADSL-Agent-Circuit-Id,
+ * NAS-Port-Id, DHCP option 82 circuit id) or a static IPv4/IPv6 address or
+ * prefix.  The live address of a user name/MAC/circuit target is followed
+ * from the RADIUS Accounting-Requests (UDP to port 1813 or 1646) and the
+ * DHCPv4 packets (UDP 67/68) seen in the traffic itself, and from the
+ * bindings the store knows at activation (li_match_seed).  Identity
+ * packets are applied in packet order, before the next packet is matched.
+ *
+ * Only the targets' sessions are kept; a non-target's identity packets and
+ * traffic are dropped where they are looked at (nothing is copied).  The
+ * per-packet path is two or three hash lookups and never allocates.
+ *
+ * No diagnostics: nothing here writes to stderr or a log (target
+ * identities are secret).  Counters are in struct li_match_stats.
+ */
+#ifndef CS_LI_MATCH_H
+#define CS_LI_MATCH_H
+
+#include <stdint.h>
+
+#include "core/case.h"
+#include "li/li.h"
+#include "li/pkt.h"
+#include "util/time.h"
+
+struct li_match;
+
+/* li_match_new - an empty matcher; NULL when out of memory */
+struct li_match *li_match_new(void);
+void li_match_free(struct li_match *m);
+
+/*
+ * li_match_add - follow target t for intercept icpt.  With
+ * include_identity_packets, the RADIUS/DHCP packets about the target are
+ * also handed to on_pkt (direction: DHCP client->server is from the
+ * target, server->client to it; RADIUS is LI_DIR_UNKNOWN).  Returns 0, or
+ * -1 on a kind it cannot follow (email, phone) or a bad value.
+ */
+int li_match_add(struct li_match *m, uint32_t icpt, const struct cs_target *t,
+    int include_identity_packets);
+/* li_match_remove - forget every target of icpt (and sessions only it had) */
+void li_match_remove(struct li_match *m, uint32_t icpt);
+
+/*
+ * li_match_seed - a binding the store knows (the target is already online
+ * at activation): username/mac/circuit may be NULL or "", addr is the
+ * address or prefix, start when it began.  Kept only if it belongs to a
+ * target (any intercept); ended by a later Stop/RELEASE or replaced by a
+ * Start/ACK for the same identity.  No on_iri is made: the caller emits
+ * startOfInterceptionWithSessionActive itself.  Returns how many
+ * intercepts the binding belongs to.
+ */
+int li_match_seed(struct li_match *m, const char *username, const char *mac,
+    const char *circuit, const struct cs_addr *addr, cs_time start);
+
+struct li_match_cb {
+	void *ctx;
+	/* an identity event of a target (Start/Interim/Stop, ACK/RELEASE) */
+	void (*on_iri)(
+	    void *ctx, uint32_t icpt, const struct li_iri *iri, cs_time t);
+	/* a packet to/from a target's live address */
+	void (*on_pkt)(void *ctx, uint32_t icpt, enum li_dir dir, cs_time t,
+	    const struct li_pkt *p);
+};
+
+/*
+ * li_match_packet - one packet at time t: identity packets are applied
+ * first (their IRI through on_iri), then the packet is matched against the
+ * live addresses (on_pkt once per intercept it belongs to).  DHCP leases
+ * that ran out before t end first (ACCESS_END, endReason leaseExpired).
+ */
+void li_match_packet(struct li_match *m, cs_time t, const struct li_pkt *p,
+    const struct li_match_cb *cb);
+
+/* li_match_tick - end leases that ran out by t (no packet needed) */
+void li_match_tick(struct li_match *m, cs_time t, const struct li_match_cb *cb);
+
+/* li_match_active - 1 when intercept icpt has a live address now */
+int li_match_active(const struct li_match *m, uint32_t icpt);
+
+struct li_match_stats {
+	uint64_t packets;    /* li_match_packet calls */
+	uint64_t matched;    /* packets that went to on_pkt (any intercept) */
+	uint64_t radius;     /* Accounting-Requests parsed */
+	uint64_t dhcp;       /* DHCP packets parsed */
+	uint64_t bad_radius; /* RADIUS-port packets rejected as malformed */
+	uint64_t bad_dhcp;   /* DHCP-port packets rejected as malformed */
+	uint64_t events;     /* on_iri calls */
+	uint64_t sessions;   /* target sessions live now */
+};
+void li_match_stats(const struct li_match *m, struct li_match_stats *out);
+
+/*
+ * The identity parsers, exposed for tests and fuzzing.  A RADIUS
+ * Accounting-Request or a DHCPv4 packet (UDP payload) into the fields the
+ * matcher reads.  Return 0, or -1 when malformed (length fields that
+ * disagree, an attribute or option running past the end, a bad value size).
+ */
+struct li_ident {
+	int kind;    /* 'R' RADIUS, 'D' DHCP */
+	int status;  /* RADIUS Acct-Status-Type; DHCP message type (53) */
+	int dhcp_op; /* DHCP: 1 request, 2 reply */
+	char username[LI_STR];
+	char mac[CS_MAC_STRLEN]; /* canonical, "" if none */
+	char circuit[LI_STR];    /* Agent-Circuit-Id / option 82.1 */
+	char nas_port_id[LI_STR];
+	char nas_id[LI_STR];
+	char session[LI_STR]; /* Acct-Session-Id */
+	struct cs_addr nas;   /* NAS-IP-Address / NAS-IPv6 / giaddr / server */
+	struct cs_addr a4;    /* Framed-IP-Address / yiaddr / ciaddr */
+	struct cs_addr p6;    /* Framed-IPv6-Prefix */
+	struct cs_addr d6;    /* Delegated-IPv6-Prefix */
+	struct cs_addr h6;    /* Framed-IPv6-Address */
+	int term_cause;       /* Acct-Terminate-Cause, -1 */
+	int64_t event_ts;     /* Event-Timestamp (s), -1 */
+	int64_t delay;        /* Acct-Delay-Time (s), 0 */
+	int64_t lease;        /* DHCP option 51 (s), -1 */
+};
+int li_radius_acct_parse(const uint8_t *p, size_t n, struct li_ident *out);
+int li_dhcp_parse(const uint8_t *p, size_t n, struct li_ident *out);
+
+#endif

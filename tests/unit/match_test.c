@@ -1,0 +1,717 @@
+/*
+ * match_test - capture (cap), frame parsing (pkt) and target matching
+ * (match) on the fixtures of tests/data/li (made by bench/pcapgen, see
+ * tests/data/li/README) and on hand-made frames.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/case.h"
+#include "li/cap.h"
+#include "li/match.h"
+#include "li/pkt.h"
+#include "t.h"
+
+#define MAXEV 64
+#define MAXPK 256
+
+struct ev {
+	uint32_t icpt;
+	struct li_iri iri;
+};
+
+struct pk {
+	uint32_t icpt;
+	enum li_dir dir;
+	struct cs_addr src, dst;
+	int payload; /* "PAYLOAD-<n>" number, -1 if none */
+};
+
+struct rec {
+	struct ev ev[MAXEV];
+	int nev;
+	struct pk pk[MAXPK];
+	int npk;
+};
+
+static void
+on_iri(void *ctx, uint32_t icpt, const struct li_iri *iri, cs_time t)
+{
+	struct rec *r = ctx;
+
+	if (r->nev < MAXEV) {
+		r->ev[r->nev].icpt = icpt;
+		r->ev[r->nev].iri = *iri;
+		r->nev++;
+	}
+}
+
+static int
+payload_no(const struct li_pkt *p)
+{
+	size_t i;
+
+	for (i = 0; i + 8 < p->iplen; i++)
+		if (memcmp(p->ip + i, "PAYLOAD-", 8) == 0) {
+			int v = 0;
+
+			for (i += 8;
+			     i < p->iplen && p->ip[i] >= '0' && p->ip[i] <= '9';
+			     i++)
+				v = v * 10 + (p->ip[i] - '0');
+			return v;
+		}
+	return -1;
+}
+
+static void
+on_pkt(void *ctx, uint32_t icpt, enum li_dir dir, cs_time t,
+    const struct li_pkt *p)
+{
+	struct rec *r = ctx;
+
+	if (r->npk < MAXPK) {
+		r->pk[r->npk].icpt = icpt;
+		r->pk[r->npk].dir = dir;
+		r->pk[r->npk].src = p->src;
+		r->pk[r->npk].dst = p->dst;
+		r->pk[r->npk].payload = payload_no(p);
+		r->npk++;
+	}
+}
+
+/* replay - every packet of a fixture through m */
+static int
+replay(const char *path, struct li_match *m, struct rec *r)
+{
+	struct li_match_cb cb = {r, on_iri, on_pkt};
+	struct cs_errbuf eb;
+	struct li_cap *c;
+	const uint8_t *f;
+	size_t n;
+	cs_time t;
+	int lt, rc, count = 0;
+	struct li_pkt p;
+
+	memset(r, 0, sizeof(*r));
+	c = li_cap_open_file(path, 0, &eb);
+	if (c == NULL) {
+		fprintf(stderr, "  %s\n", eb.msg);
+		return -1;
+	}
+	while ((rc = li_cap_next(c, &t, &f, &n, &lt)) == 1) {
+		count++;
+		if (li_pkt_parse(lt, f, n, &p) == 0)
+			li_match_packet(m, t, &p, &cb);
+	}
+	T_EQ_INT(rc, 0);
+	T_CHECK(li_cap_eof(c));
+	li_cap_close(c);
+	return count;
+}
+
+static void
+add(struct li_match *m, uint32_t icpt, const char *spec, int incl)
+{
+	struct cs_target t;
+	struct cs_errbuf eb;
+
+	if (cs_target_parse(spec, &t, &eb) != CS_OK) {
+		fprintf(stderr, "  %s: %s\n", spec, eb.msg);
+		T_CHECK(0);
+		return;
+	}
+	T_EQ_INT(li_match_add(m, icpt, &t, incl), 0);
+}
+
+static const char *
+fmt(const struct cs_addr *a)
+{
+	static char b[4][CS_ADDR_STRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	if (a->family == 0)
+		return "";
+	cs_addr_format(a, b[i]);
+	return b[i];
+}
+
+static int
+npk(const struct rec *r, uint32_t icpt, enum li_dir dir)
+{
+	int i, n = 0;
+
+	for (i = 0; i < r->npk; i++)
+		if (r->pk[i].icpt == icpt && (dir == 99 || r->pk[i].dir == dir))
+			n++;
+	return n;
+}
+
+/* involves - a reported packet of icpt to/from address s */
+static int
+involves(const struct rec *r, uint32_t icpt, const char *s)
+{
+	int i;
+
+	for (i = 0; i < r->npk; i++)
+		if (r->pk[i].icpt == icpt &&
+		    (strcmp(fmt(&r->pk[i].src), s) == 0 ||
+			strcmp(fmt(&r->pk[i].dst), s) == 0))
+			return 1;
+	return 0;
+}
+
+static const struct ev *
+nth_ev(const struct rec *r, uint32_t icpt, int k)
+{
+	int i;
+
+	for (i = 0; i < r->nev; i++)
+		if (r->ev[i].icpt == icpt && k-- == 0)
+			return &r->ev[i];
+	return NULL;
+}
+
+static int
+nev(const struct rec *r, uint32_t icpt)
+{
+	int i, n = 0;
+
+	for (i = 0; i < r->nev; i++)
+		n += r->ev[i].icpt == icpt;
+	return n;
+}
+
+#define EV_IS(r, icpt, k, evt, want)                        \
+	do {                                                \
+		const struct ev *e_ = nth_ev(r, icpt, k);   \
+		T_CHECK(e_ != NULL);                        \
+		if (e_) {                                   \
+			T_EQ_INT(e_->iri.event, evt);       \
+			T_EQ_STR(fmt(&e_->iri.addr), want); \
+		}                                           \
+	} while (0)
+
+static struct rec R;
+
+/* the target's address changes: Stop, the old address goes to a
+ * non-target, Start with a new one; then Accounting-Off ends it */
+static void
+test_target_moves(void)
+{
+	struct li_match *m = li_match_new();
+	const struct ev *e;
+	struct li_match_stats st;
+	int i;
+
+	add(m, 1, "username:alice@example.net", 0);
+	add(m, 2, "circuit:eth1/1/1:100", 0); /* NAS-Port-Id */
+	add(m, 3, "mac:0200.0000.000A", 0);   /* Calling-Station-Id */
+	add(m, 4, "circuit:0x64736c616d312061746d20312f312f313a382e3335",
+	    0); /* "dslam1 atm 1/1/1:8.35" (blanks: hex form) */
+	add(m, 5, "username:carol@example.net", 0); /* never online */
+	T_CHECK(replay("tests/data/li/target-moves.pcap", m, &R) > 30);
+	for (i = 1; i <= 4; i++) {
+		T_EQ_INT(npk(&R, (uint32_t)i, 99), 15);
+		T_EQ_INT(npk(&R, (uint32_t)i, LI_DIR_FROM_TARGET), 8);
+		T_EQ_INT(npk(&R, (uint32_t)i, LI_DIR_TO_TARGET), 7);
+		T_EQ_INT(nev(&R, (uint32_t)i), 5);
+		EV_IS(&R, (uint32_t)i, 0, LI_EV_ACCESS_ACCEPT, "100.64.0.10");
+		EV_IS(&R, (uint32_t)i, 1, LI_EV_INTERIM_UPDATE, "100.64.0.10");
+		EV_IS(&R, (uint32_t)i, 2, LI_EV_ACCESS_END, "100.64.0.10");
+		EV_IS(&R, (uint32_t)i, 3, LI_EV_ACCESS_ACCEPT, "100.64.0.11");
+		EV_IS(&R, (uint32_t)i, 4, LI_EV_ACCESS_END, "100.64.0.11");
+		/* bob's address, and bob on alice's old one, never */
+		T_CHECK(!involves(&R, (uint32_t)i, "100.64.0.20"));
+	}
+	T_EQ_INT(npk(&R, 5, 99), 0);
+	T_EQ_INT(nev(&R, 5), 0);
+	/* the packets on .10 are all before alice's Stop: payload numbers
+	 * below bob's first packet on .10 */
+	for (i = 0; i < R.npk; i++)
+		if (strcmp(fmt(&R.pk[i].src), "100.64.0.10") == 0 ||
+		    strcmp(fmt(&R.pk[i].dst), "100.64.0.10") == 0)
+			T_CHECK(R.pk[i].payload <= 23);
+	e = nth_ev(&R, 1, 0);
+	if (e) {
+		T_EQ_STR(e->iri.username, "alice@example.net");
+		T_EQ_STR(e->iri.network_id, "02:00:00:00:00:0a");
+		T_EQ_STR(e->iri.pop_id, "nas1.example.net");
+		T_EQ_STR(fmt(&e->iri.pop_addr), "10.0.0.1");
+		T_EQ_STR(e->iri.pop_port, "eth1/1/1:100");
+		T_EQ_INT(e->iri.auth, LI_AUTH_RADIUS);
+		T_CHECK(e->iri.start != CS_TIME_NONE);
+	}
+	e = nth_ev(&R, 1, 2);
+	if (e) {
+		T_EQ_INT(
+		    e->iri.end_reason, 1); /* User-Request: regularLogoff */
+		T_CHECK(e->iri.end != CS_TIME_NONE);
+	}
+	e = nth_ev(&R, 1, 4); /* Accounting-Off */
+	if (e)
+		T_EQ_INT(e->iri.end_reason, 0);
+	li_match_stats(m, &st);
+	T_EQ_INT(st.bad_radius, 0);
+	T_EQ_INT(st.radius, 9);
+	T_EQ_INT(st.sessions, 0);
+	T_CHECK(!li_match_active(m, 1));
+	li_match_free(m);
+}
+
+/* Framed-IPv6-Prefix, Delegated-IPv6-Prefix, RADIUS over IPv6, QinQ,
+ * a hop-by-hop header; static IPv6 prefix and IPv4 host targets */
+static void
+test_ipv6(void)
+{
+	struct li_match *m = li_match_new();
+	const struct ev *e;
+
+	add(m, 1, "username:alice@example.net", 0);
+	add(m, 2, "ipv6prefix:2001:db8:100:b::/64", 0);
+	add(m, 3, "ip:198.51.100.10", 0);
+	T_CHECK(replay("tests/data/li/ipv6.pcap", m, &R) > 20);
+	T_EQ_INT(npk(&R, 1, 99), 12);
+	T_CHECK(involves(&R, 1, "2001:db8:100:a::1234"));
+	T_CHECK(involves(&R, 1, "2001:db8:200:a05::99"));
+	T_CHECK(!involves(&R, 1, "2001:db8:100:b::1"));
+	T_EQ_INT(nev(&R, 1), 2);
+	EV_IS(&R, 1, 0, LI_EV_ACCESS_ACCEPT, "100.64.0.10");
+	EV_IS(&R, 1, 1, LI_EV_ACCESS_END, "100.64.0.10");
+	e = nth_ev(&R, 1, 0);
+	if (e)
+		T_EQ_STR(fmt(&e->iri.pop_addr), "2001:db8::1");
+	e = nth_ev(&R, 1, 1);
+	if (e)
+		T_EQ_INT(e->iri.end_reason, 3); /* Idle-Timeout */
+	/* the static prefix: bob's packets, no IRI */
+	T_EQ_INT(npk(&R, 2, 99), 5);
+	T_EQ_INT(npk(&R, 2, LI_DIR_FROM_TARGET), 3);
+	T_EQ_INT(nev(&R, 2), 0);
+	T_EQ_INT(npk(&R, 3, 99), 2);
+	li_match_free(m);
+}
+
+/* alice is online before the capture: without the store's binding the
+ * Interim picks her up; with it (li_match_seed) from the first packet */
+static void
+test_online_before(void)
+{
+	struct li_match *m = li_match_new();
+	struct cs_addr a;
+
+	add(m, 1, "username:alice@example.net", 0);
+	T_CHECK(replay("tests/data/li/online-before.pcap", m, &R) > 10);
+	T_EQ_INT(npk(&R, 1, 99), 4);
+	T_EQ_INT(nev(&R, 1), 2);
+	EV_IS(&R, 1, 0, LI_EV_INTERIM_UPDATE, "100.64.0.30");
+	EV_IS(&R, 1, 1, LI_EV_ACCESS_END, "100.64.0.30");
+	li_match_free(m);
+
+	m = li_match_new();
+	add(m, 1, "username:alice@example.net", 0);
+	add(m, 2, "mac:02:00:00:00:00:0a", 0);
+	cs_addr_parse(cs_span_cstr("100.64.0.30"), &a);
+	T_EQ_INT(li_match_seed(
+		     m, "alice@example.net", "02-00-00-00-00-0A", NULL, &a, 0),
+	    2);
+	/* a binding of somebody else is not kept */
+	cs_addr_parse(cs_span_cstr("100.64.0.31"), &a);
+	T_EQ_INT(li_match_seed(m, "bob@example.net", NULL, NULL, &a, 0), 0);
+	T_CHECK(li_match_active(m, 1));
+	T_CHECK(replay("tests/data/li/online-before.pcap", m, &R) > 10);
+	T_EQ_INT(npk(&R, 1, 99), 10);
+	T_EQ_INT(npk(&R, 2, 99), 10);
+	T_CHECK(!involves(&R, 1, "100.64.0.31"));
+	T_EQ_INT(nev(&R, 1), 2);
+	EV_IS(&R, 1, 0, LI_EV_INTERIM_UPDATE, "100.64.0.30");
+	EV_IS(&R, 1, 1, LI_EV_ACCESS_END, "100.64.0.30");
+	T_CHECK(!li_match_active(m, 1));
+	li_match_free(m);
+}
+
+/* DHCP through a relay: ACK, renewal, RELEASE, a lease that runs out;
+ * a circuit target that also wants the DHCP packets themselves */
+static void
+test_dhcp(void)
+{
+	struct li_match *m = li_match_new();
+	const struct ev *e;
+	int i;
+
+	add(m, 1, "mac:02:00:00:00:00:0a", 0);
+	add(m, 2, "circuit:olt1-pon-1/1/1:7", 1);
+	T_CHECK(replay("tests/data/li/dhcp.pcap", m, &R) > 20);
+	for (i = 1; i <= 2; i++) {
+		T_EQ_INT(nev(&R, (uint32_t)i), 5);
+		EV_IS(&R, (uint32_t)i, 0, LI_EV_ACCESS_ACCEPT, "100.64.1.10");
+		EV_IS(&R, (uint32_t)i, 1, LI_EV_INTERIM_UPDATE, "100.64.1.10");
+		EV_IS(&R, (uint32_t)i, 2, LI_EV_ACCESS_END, "100.64.1.10");
+		EV_IS(&R, (uint32_t)i, 3, LI_EV_ACCESS_ACCEPT, "100.64.1.12");
+		EV_IS(&R, (uint32_t)i, 4, LI_EV_ACCESS_END, "100.64.1.12");
+		T_CHECK(!involves(&R, (uint32_t)i, "100.64.1.11"));
+	}
+	T_EQ_INT(npk(&R, 1, 99), 6);
+	/* + the 11 DHCP packets that carry alice's circuit id */
+	T_EQ_INT(npk(&R, 2, 99), 17);
+	e = nth_ev(&R, 1, 0);
+	if (e) {
+		T_EQ_INT(e->iri.auth, LI_AUTH_DHCP);
+		T_EQ_STR(e->iri.pop_port, "olt1-pon-1/1/1:7");
+		T_EQ_STR(fmt(&e->iri.pop_addr), "100.64.1.1");
+	}
+	e = nth_ev(&R, 1, 2);
+	if (e)
+		T_EQ_INT(e->iri.end_reason, 1); /* RELEASE */
+	e = nth_ev(&R, 1, 4);
+	if (e)
+		T_EQ_INT(e->iri.end_reason, 4); /* leaseExpired */
+	li_match_free(m);
+}
+
+/* li_match_remove forgets an intercept; the others stay */
+static void
+test_remove(void)
+{
+	struct li_match *m = li_match_new();
+
+	add(m, 1, "username:alice@example.net", 0);
+	add(m, 2, "ip:100.64.0.20", 0);
+	li_match_remove(m, 1);
+	T_CHECK(replay("tests/data/li/target-moves.pcap", m, &R) > 30);
+	T_EQ_INT(npk(&R, 1, 99), 0);
+	T_EQ_INT(nev(&R, 1), 0);
+	T_EQ_INT(npk(&R, 2, 99), 6);
+	li_match_free(m);
+	/* kinds it cannot follow */
+	{
+		struct cs_target t;
+		struct cs_errbuf eb;
+
+		m = li_match_new();
+		T_EQ_INT(cs_target_parse("email:a@b.example", &t, &eb), CS_OK);
+		T_EQ_INT(li_match_add(m, 1, &t, 0), -1);
+		li_match_free(m);
+	}
+}
+
+/* ---- frames ---- */
+
+static const uint8_t v4udp[] = {0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 192,
+    0, 2, 1, 198, 51, 100, 7, 0x30, 0x39, 0x00, 0x35, 0, 12, 0, 0, 'a', 'b',
+    'c', 'd'};
+
+static size_t
+mk(uint8_t *f, const uint8_t *hdr, size_t hn, const uint8_t *ip, size_t in)
+{
+	memcpy(f, hdr, hn);
+	memcpy(f + hn, ip, in);
+	return hn + in;
+}
+
+static void
+test_linktypes(void)
+{
+	uint8_t f[256];
+	struct li_pkt p;
+	size_t n;
+	static const uint8_t eth[] = {
+	    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x00};
+	static const uint8_t qinq[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+	    0x88, 0xa8, 0, 100, 0x81, 0x00, 0, 200, 0x08, 0x00};
+	static const uint8_t sll[16] = {
+	    0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00};
+	static const uint8_t sll2[20] = {
+	    0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6};
+	static const uint8_t null_le[4] = {2, 0, 0, 0};
+	static const uint8_t loop_be[4] = {0, 0, 0, 2};
+	static const uint8_t pppoe[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+	    0x88, 0x64, 0x11, 0, 0, 1, 0, 34, 0x00, 0x21};
+
+	n = mk(f, eth, sizeof(eth), v4udp, sizeof(v4udp));
+	f[n++] = 0; /* Ethernet padding: not part of the IP packet */
+	T_EQ_INT(li_pkt_parse(LI_LT_EN10MB, f, n, &p), 0);
+	T_EQ_INT(p.iplen, 32);
+	T_EQ_STR(fmt(&p.src), "192.0.2.1");
+	T_EQ_STR(fmt(&p.dst), "198.51.100.7");
+	T_EQ_INT(p.sport, 12345);
+	T_EQ_INT(p.dport, 53);
+	T_EQ_INT(p.proto, 17);
+	n = mk(f, qinq, sizeof(qinq), v4udp, sizeof(v4udp));
+	T_EQ_INT(li_pkt_parse(LI_LT_EN10MB, f, n, &p), 0);
+	T_EQ_INT(p.dport, 53);
+	n = mk(f, pppoe, sizeof(pppoe), v4udp, sizeof(v4udp));
+	T_EQ_INT(li_pkt_parse(LI_LT_EN10MB, f, n, &p), 0);
+	T_EQ_INT(p.dport, 53);
+	n = mk(f, sll, sizeof(sll), v4udp, sizeof(v4udp));
+	T_EQ_INT(li_pkt_parse(LI_LT_LINUX_SLL, f, n, &p), 0);
+	T_EQ_INT(p.sport, 12345);
+	n = mk(f, sll2, sizeof(sll2), v4udp, sizeof(v4udp));
+	T_EQ_INT(li_pkt_parse(LI_LT_LINUX_SLL2, f, n, &p), 0);
+	T_EQ_INT(p.sport, 12345);
+	n = mk(f, null_le, 4, v4udp, sizeof(v4udp));
+	T_EQ_INT(li_pkt_parse(LI_LT_NULL, f, n, &p), 0);
+	n = mk(f, loop_be, 4, v4udp, sizeof(v4udp));
+	T_EQ_INT(li_pkt_parse(LI_LT_LOOP, f, n, &p), 0);
+	T_EQ_INT(li_pkt_parse(LI_LT_RAW, v4udp, sizeof(v4udp), &p), 0);
+	T_EQ_INT(li_pkt_parse(LI_LT_RAW_BSD, v4udp, sizeof(v4udp), &p), 0);
+	T_EQ_INT(li_pkt_parse(LI_LT_RAW_OBSD, v4udp, sizeof(v4udp), &p), 0);
+	/* not IP, cut short, unknown link types */
+	memcpy(f, eth, sizeof(eth));
+	f[12] = 0x08;
+	f[13] = 0x06; /* ARP */
+	T_EQ_INT(li_pkt_parse(LI_LT_EN10MB, f, 42, &p), -1);
+	n = mk(f, eth, sizeof(eth), v4udp, sizeof(v4udp));
+	T_EQ_INT(li_pkt_parse(LI_LT_EN10MB, f, 14 + 19, &p), -1);
+	T_EQ_INT(li_pkt_parse(LI_LT_EN10MB, f, 13, &p), -1);
+	T_EQ_INT(li_pkt_parse(147, f, n, &p), -1);
+	T_EQ_INT(li_pkt_parse(LI_LT_NULL, loop_be, 4, &p), -1);
+}
+
+static void
+test_ip(void)
+{
+	uint8_t ip[128];
+	struct li_pkt p;
+	const uint8_t *u;
+	size_t ul;
+
+	/* a later fragment: addresses, no ports */
+	memcpy(ip, v4udp, sizeof(v4udp));
+	ip[6] = 0x00;
+	ip[7] = 0x10;
+	T_EQ_INT(li_pkt_parse_ip(ip, sizeof(v4udp), &p), 0);
+	T_EQ_INT(p.sport, -1);
+	T_CHECK(p.l4 == NULL);
+	/* first fragment (MF set, offset 0) has them */
+	ip[6] = 0x20;
+	ip[7] = 0;
+	T_EQ_INT(li_pkt_parse_ip(ip, sizeof(v4udp), &p), 0);
+	T_EQ_INT(p.dport, 53);
+	u = li_pkt_udp_payload(&p, &ul);
+	T_CHECK(u != NULL && ul == 4 && memcmp(u, "abcd", 4) == 0);
+	/* bad header length, bad total length */
+	memcpy(ip, v4udp, sizeof(v4udp));
+	ip[0] = 0x44;
+	T_EQ_INT(li_pkt_parse_ip(ip, sizeof(v4udp), &p), -1);
+	ip[0] = 0x4f; /* 60-byte header in a 32-byte packet */
+	T_EQ_INT(li_pkt_parse_ip(ip, sizeof(v4udp), &p), -1);
+	ip[0] = 0x45;
+	ip[3] = 10; /* total length below the header */
+	T_EQ_INT(li_pkt_parse_ip(ip, sizeof(v4udp), &p), -1);
+	/* IPv6: hop-by-hop, destination options, fragment (first), UDP */
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x60;
+	ip[5] = 8 + 8 + 8 + 8 + 2;
+	ip[6] = 0; /* hop-by-hop */
+	ip[8] = 0x20;
+	ip[9] = 0x01;
+	ip[23] = 1;
+	ip[24] = 0x20;
+	ip[25] = 0x01;
+	ip[39] = 2;
+	ip[40] = 60; /* -> destination options */
+	ip[48] = 44; /* -> fragment */
+	ip[56] = 17; /* -> UDP, offset 0 */
+	ip[64] = 0x04;
+	ip[65] = 0xd2;
+	ip[66] = 0x00;
+	ip[67] = 0x35;
+	ip[69] = 10;
+	T_EQ_INT(li_pkt_parse_ip(ip, 40 + 34, &p), 0);
+	T_EQ_INT(p.family, 6);
+	T_EQ_STR(fmt(&p.src), "2001::1");
+	T_EQ_INT(p.proto, 17);
+	T_EQ_INT(p.sport, 1234);
+	T_EQ_INT(p.dport, 53);
+	/* a later fragment */
+	ip[58] = 0x01;
+	T_EQ_INT(li_pkt_parse_ip(ip, 40 + 34, &p), 0);
+	T_EQ_INT(p.sport, -1);
+	T_EQ_INT(p.proto, 17);
+	/* an extension header longer than the packet: addresses only */
+	ip[58] = 0;
+	ip[41] = 200;
+	T_EQ_INT(li_pkt_parse_ip(ip, 40 + 34, &p), 0);
+	T_EQ_INT(p.sport, -1);
+	T_EQ_INT(li_pkt_parse_ip(ip, 39, &p), -1);
+	ip[0] = 0x50;
+	T_EQ_INT(li_pkt_parse_ip(ip, 60, &p), -1);
+}
+
+/* an Accounting-Request, built attribute by attribute */
+struct rb {
+	uint8_t b[512];
+	size_t n;
+};
+
+static void
+attr(struct rb *r, int t, const void *v, size_t n)
+{
+	r->b[r->n] = (uint8_t)t;
+	r->b[r->n + 1] = (uint8_t)(n + 2);
+	memcpy(r->b + r->n + 2, v, n);
+	r->n += n + 2;
+}
+
+static void
+fin(struct rb *r)
+{
+	r->b[2] = (uint8_t)(r->n >> 8);
+	r->b[3] = (uint8_t)r->n;
+}
+
+static void
+test_radius_parse(void)
+{
+	struct rb r;
+	struct li_ident id;
+	static const uint8_t start[4] = {0, 0, 0, 1};
+	static const uint8_t ip[4] = {100, 64, 0, 1};
+	static const uint8_t pfx[] = {0, 48, 0x20, 0x01, 0x0d, 0xb8, 0, 7};
+	static const uint8_t vsa[] = {0, 0, 0x0d, 0xe9, 1, 5, 'c', '\t', 'x'};
+
+	memset(&r, 0, sizeof(r));
+	r.b[0] = 4;
+	r.n = 20;
+	attr(&r, 40, start, 4);
+	attr(&r, 1, "u1", 2);
+	attr(&r, 8, ip, 4);
+	attr(&r, 123, pfx, sizeof(pfx));
+	attr(&r, 31, "AA-BB-CC-DD-EE-FF", 17);
+	attr(&r, 26, vsa, sizeof(vsa));
+	fin(&r);
+	T_EQ_INT(li_radius_acct_parse(r.b, r.n, &id), 0);
+	T_EQ_INT(id.status, 1);
+	T_EQ_STR(id.username, "u1");
+	T_EQ_STR(fmt(&id.a4), "100.64.0.1");
+	T_EQ_STR(fmt(&id.d6), "2001:db8:7::/48");
+	T_EQ_STR(id.mac, "aa:bb:cc:dd:ee:ff");
+	T_EQ_STR(id.circuit, "0x630978"); /* a TAB in it: hex form */
+	/* trailing bytes past Length are padding */
+	T_EQ_INT(li_radius_acct_parse(r.b, r.n + 5, &id), 0);
+	/* Length larger than the datagram */
+	T_EQ_INT(li_radius_acct_parse(r.b, r.n - 1, &id), -1);
+	/* an attribute running past Length */
+	r.b[r.n - sizeof(vsa) - 1] = (uint8_t)(sizeof(vsa) + 3);
+	T_EQ_INT(li_radius_acct_parse(r.b, r.n, &id), -1);
+	/* attribute length 1 */
+	memset(&r, 0, sizeof(r));
+	r.b[0] = 4;
+	r.n = 20;
+	attr(&r, 40, start, 4);
+	r.b[r.n++] = 1;
+	r.b[r.n++] = 1;
+	fin(&r);
+	T_EQ_INT(li_radius_acct_parse(r.b, r.n, &id), -1);
+	/* a NUL in the user name would compare as a shorter name */
+	memset(&r, 0, sizeof(r));
+	r.b[0] = 4;
+	r.n = 20;
+	attr(&r, 40, start, 4);
+	attr(&r, 1, "alice\0x", 7);
+	fin(&r);
+	T_EQ_INT(li_radius_acct_parse(r.b, r.n, &id), -1);
+	/* no Acct-Status-Type; a Framed-IP-Address of 3 bytes */
+	memset(&r, 0, sizeof(r));
+	r.b[0] = 4;
+	r.n = 20;
+	attr(&r, 1, "u1", 2);
+	fin(&r);
+	T_EQ_INT(li_radius_acct_parse(r.b, r.n, &id), -1);
+	attr(&r, 40, start, 4);
+	attr(&r, 8, ip, 3);
+	fin(&r);
+	T_EQ_INT(li_radius_acct_parse(r.b, r.n, &id), -1);
+	/* an Access-Request is not ours */
+	r.b[0] = 1;
+	T_EQ_INT(li_radius_acct_parse(r.b, r.n, &id), 1);
+}
+
+static void
+test_dhcp_parse(void)
+{
+	uint8_t b[300];
+	struct li_ident id;
+
+	memset(b, 0, sizeof(b));
+	b[0] = 2;
+	b[1] = 1;
+	b[2] = 6;
+	b[16] = 100;
+	b[17] = 64;
+	b[19] = 9;
+	b[28] = 0xaa;
+	b[33] = 0x01;
+	b[236] = 99;
+	b[237] = 130;
+	b[238] = 83;
+	b[239] = 99;
+	memcpy(b + 240, "\x35\x01\x05\x33\x04\x00\x00\x0e\x10\xff", 10);
+	T_EQ_INT(li_dhcp_parse(b, 250, &id), 0);
+	T_EQ_INT(id.status, 5);
+	T_EQ_INT(id.lease, 3600);
+	T_EQ_STR(fmt(&id.a4), "100.64.0.9");
+	T_EQ_STR(id.mac, "aa:00:00:00:00:01");
+	/* no END */
+	T_EQ_INT(li_dhcp_parse(b, 249, &id), -1);
+	/* an option running past the end */
+	memcpy(b + 240, "\x35\x01\x05\x52\x20\x01", 6);
+	T_EQ_INT(li_dhcp_parse(b, 250, &id), -1);
+	/* option 82 whose sub-option overruns it */
+	memcpy(b + 240, "\x35\x01\x05\x52\x03\x01\x05\x41\xff", 9);
+	T_EQ_INT(li_dhcp_parse(b, 250, &id), -1);
+	/* no message type: BOOTP */
+	memcpy(b + 240, "\xff", 1);
+	T_EQ_INT(li_dhcp_parse(b, 250, &id), -1);
+	T_EQ_INT(li_dhcp_parse(b, 200, &id), -1);
+}
+
+/* malformed identity packets on the wire are counted, not applied */
+static void
+test_bad_identity_packets(void)
+{
+	struct li_match *m = li_match_new();
+	struct li_match_stats st;
+	struct li_pkt p;
+	uint8_t ip[28 + 30];
+	struct rec *r = &R;
+	struct li_match_cb cb = {r, on_iri, on_pkt};
+
+	memset(r, 0, sizeof(*r));
+	add(m, 1, "username:u1", 0);
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x45;
+	ip[3] = sizeof(ip);
+	ip[9] = 17;
+	ip[12] = 10;
+	ip[16] = 10;
+	ip[22] = 1813 >> 8;
+	ip[23] = 1813 & 0xff;
+	ip[25] = 8 + 30;
+	ip[28] = 4;
+	ip[31] = 200; /* RADIUS Length past the datagram */
+	T_EQ_INT(li_pkt_parse_ip(ip, sizeof(ip), &p), 0);
+	li_match_packet(m, 0, &p, &cb);
+	li_match_stats(m, &st);
+	T_EQ_INT(st.bad_radius, 1);
+	T_EQ_INT(r->nev + r->npk, 0);
+	li_match_free(m);
+}
+
+int
+main(void)
+{
+	T_RUN(test_target_moves);
+	T_RUN(test_ipv6);
+	T_RUN(test_online_before);
+	T_RUN(test_dhcp);
+	T_RUN(test_remove);
+	T_RUN(test_linktypes);
+	T_RUN(test_ip);
+	T_RUN(test_radius_parse);
+	T_RUN(test_dhcp_parse);
+	T_RUN(test_bad_identity_packets);
+	return T_DONE();
+}
