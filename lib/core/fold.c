@@ -13,6 +13,7 @@
 struct cs_fold {
 	struct cs_store *s;       /* borrowed */
 	struct cs_binding **slot; /* owned; open addressing by key */
+	uint64_t *hslot;          /* hash of each slot's key */
 	size_t cap, count;
 	struct cs_reset *resets; /* owned */
 	size_t nresets;
@@ -31,7 +32,12 @@ hash(const char *p, size_t n)
 		h ^= (uint8_t)p[i];
 		h *= 1099511628211ULL;
 	}
-	return h ^ (h >> 29);
+	/* FNV's low bits mix poorly: finish with murmur3's fmix64 */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
 }
 
 struct cs_fold *
@@ -42,6 +48,7 @@ cs_fold_new(struct cs_store *s)
 	f->s = s;
 	f->cap = 1024;
 	f->slot = cs_xcalloc(f->cap, sizeof(*f->slot));
+	f->hslot = cs_xcalloc(f->cap, sizeof(*f->hslot));
 	cs_buf_init(&f->json, NULL, 0, 16 * 1024 * 1024);
 	return f;
 }
@@ -67,6 +74,7 @@ cs_fold_free(struct cs_fold *f)
 		return;
 	map_clear(f);
 	free(f->slot);
+	free(f->hslot);
 	for (i = 0; i < f->nresets; i++) {
 		free(f->resets[i].nas_key);
 		free(f->resets[i].raw);
@@ -76,35 +84,57 @@ cs_fold_free(struct cs_fold *f)
 	free(f);
 }
 
+/*
+ * map_find_h - the slot of key, or the empty slot where it goes; *hp gets
+ * the key's hash, to be stored in hslot with a new entry
+ */
 static size_t
-map_find(const struct cs_fold *f, struct cs_span key)
+map_find_h(const struct cs_fold *f, struct cs_span key, uint64_t *hp)
 {
-	size_t i = hash(key.p, key.len) & (f->cap - 1);
+	uint64_t h = hash(key.p, key.len);
+	size_t i = h & (f->cap - 1);
 
 	while (f->slot[i]) {
 		const struct cs_binding *b = f->slot[i];
-		if (b->keylen == key.len && memcmp(b->key, key.p, key.len) == 0)
+		if (f->hslot[i] == h && b->keylen == key.len &&
+		    memcmp(b->key, key.p, key.len) == 0)
 			break;
 		i = (i + 1) & (f->cap - 1);
 	}
+	*hp = h;
 	return i;
+}
+
+/* map_set - put b into slot i found by map_find_h with hash h */
+static void
+map_set(struct cs_fold *f, size_t i, uint64_t h, struct cs_binding *b)
+{
+	f->slot[i] = b;
+	f->hslot[i] = h;
 }
 
 static void
 map_grow(struct cs_fold *f)
 {
 	struct cs_binding **old = f->slot;
+	uint64_t *oldh = f->hslot, h;
 	size_t oldcap = f->cap, i, j;
 
 	f->cap *= 2;
 	f->slot = cs_xcalloc(f->cap, sizeof(*f->slot));
+	f->hslot = cs_xcalloc(f->cap, sizeof(*f->hslot));
 	for (i = 0; i < oldcap; i++) {
 		if (old[i] == NULL)
 			continue;
-		j = map_find(f, cs_span_cstr(old[i]->key));
-		f->slot[j] = old[i];
+		/* keys are unique: the first empty slot after the home one */
+		h = oldh[i];
+		j = h & (f->cap - 1);
+		while (f->slot[j])
+			j = (j + 1) & (f->cap - 1);
+		map_set(f, j, h, old[i]);
 	}
 	free(old);
+	free(oldh);
 }
 
 static void
@@ -272,12 +302,13 @@ fold_reset(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 			continue;
 		for (k = 0; k < n; k++) {
 			struct cs_span key = cs_span_cstr(cand[k]->key);
-			size_t slot = map_find(f, key);
+			uint64_t h;
+			size_t slot = map_find_h(f, key, &h);
 			if (f->slot[slot]) {
 				cs_binding_free(cand[k]);
 				continue;
 			}
-			f->slot[slot] = cand[k];
+			map_set(f, slot, h, cand[k]);
 			f->count++;
 			apply_resets(f, cand[k]);
 			if (f->count * 2 > f->cap)
@@ -292,6 +323,7 @@ cs_fold_obs(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 {
 	struct cs_binding *b, *nb;
 	size_t slot;
+	uint64_t h;
 	enum cs_err e;
 
 	if (o->kind == CS_OBS_SMTP)
@@ -304,7 +336,7 @@ cs_fold_obs(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 		return fold_reset(f, o, eb);
 	if (o->key.len == 0 || o->time == CS_TIME_NONE)
 		return CS_EINVAL;
-	slot = map_find(f, o->key);
+	slot = map_find_h(f, o->key, &h);
 	b = f->slot[slot];
 	if (b && cs_binding_accepts(b, o)) {
 		cs_binding_merge(b, o);
@@ -328,7 +360,7 @@ cs_fold_obs(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 		cs_binding_free(b);
 		f->count--;
 	}
-	f->slot[slot] = nb;
+	map_set(f, slot, h, nb);
 	f->count++;
 	cs_binding_merge(nb, o);
 	if (nb->created)

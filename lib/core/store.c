@@ -45,6 +45,7 @@ enum {
 	ST_SMTP_QID,
 	ST_SMTP_DEL,
 	ST_SIBLING,
+	ST_PLENS,
 	ST_MAX
 };
 
@@ -89,6 +90,7 @@ static const char *const sql_text[ST_MAX] = {
 		   " start = ? AND sealed IS NOT NULL LIMIT 1",
     [ST_SMTP_IP] = "SELECT uid, time, sealed FROM smtp WHERE ip_tag = ? AND"
 		   " time >= ? AND time < ?",
+    [ST_PLENS] = "SELECT plen FROM plen WHERE fam = ? ORDER BY plen DESC",
 };
 
 static const char schema[] =
@@ -98,7 +100,17 @@ static const char schema[] =
     " start INTEGER NOT NULL, end INTEGER, end_known INTEGER NOT NULL,"
     " src INTEGER NOT NULL, key_tag INTEGER NOT NULL, user_tag INTEGER,"
     " mac_tag INTEGER, nas_tag INTEGER, sealed BLOB);"
-    "CREATE INDEX IF NOT EXISTS binding_addr ON binding(addr_tag, start);"
+    /*
+     * by address: the end columns let a lookup skip the rows that ended
+     * before its instant without reading them, and the open rows have an
+     * index of their own (earlier days are asked for open rows only).
+     * binding_addr(addr_tag, start) of older files is replaced.
+     */
+    "DROP INDEX IF EXISTS binding_addr;"
+    "CREATE INDEX IF NOT EXISTS binding_at ON binding(addr_tag, start,"
+    " end_known, end);"
+    "CREATE INDEX IF NOT EXISTS binding_open ON binding(addr_tag, start)"
+    " WHERE end_known = 0;"
     "CREATE UNIQUE INDEX IF NOT EXISTS binding_key ON binding(key_tag,"
     " addr_tag, start);"
     "CREATE INDEX IF NOT EXISTS binding_user ON binding(user_tag)"
@@ -878,32 +890,72 @@ cs_store_resets(struct cs_store *s, struct cs_reset **out, size_t *n)
 	return CS_OK;
 }
 
-/* smtp rows are sealed as "user\0ip\0json" */
-/* lines_within - is every line of a also a line of b? */
+/*
+ * smtp rows are sealed as "user\0ip\0json"; rows written before 2026-11-30
+ * carry "\0raw" after the JSON as well, which readers ignore.  The verbatim
+ * lines are the JSON's "evidence" strings.
+ */
+
+/* ev_array - the inside of the JSON's "evidence":[...] array */
+static struct cs_span
+ev_array(struct cs_span json)
+{
+	static const char tag[] = ",\"evidence\":[";
+	const char *p = NULL, *q = json.p, *end = json.p + json.len;
+
+	/* a bare quote never occurs inside a JSON string: the tag is unique */
+	while (q && q < end) {
+		q = memmem(q, (size_t)(end - q), tag, sizeof(tag) - 1);
+		if (q) {
+			p = q + sizeof(tag) - 1;
+			q++;
+		}
+	}
+	if (p == NULL)
+		return cs_span_make(NULL, 0);
+	return cs_span_make(p, (size_t)(end - p));
+}
+
+/* ev_next - the next string of an evidence array, still escaped */
+static int
+ev_next(struct cs_span *ev, struct cs_span *item)
+{
+	const char *p = ev->p, *end = ev->p + ev->len, *b;
+
+	while (p < end && *p == ',')
+		p++;
+	if (p >= end || *p != '"')
+		return 0;
+	b = ++p;
+	while (p < end && *p != '"')
+		p += *p == '\\' ? 2 : 1;
+	if (p >= end)
+		return 0;
+	*item = cs_span_make(b, (size_t)(p - b));
+	ev->p = p + 1;
+	ev->len = (size_t)(end - ev->p);
+	return 1;
+}
+
+/*
+ * lines_within - is every line of evidence array a also one of b?  The
+ * lines are compared escaped, which is the same (JSON escaping is one to
+ * one).
+ */
 static int
 lines_within(struct cs_span a, struct cs_span b)
 {
-	struct cs_span line;
+	struct cs_span x, y, bb;
 
-	while (a.len && cs_span_token(&a, '\n', &line)) {
-		const char *p = b.p, *end = b.p + b.len;
+	while (ev_next(&a, &x)) {
 		int found = 0;
-		while (line.len && p + line.len <= end) {
-			const char *q =
-			    memmem(p, (size_t)(end - p), line.p, line.len);
-			if (q == NULL)
-				break;
-			if ((q == b.p || q[-1] == '\n') &&
-			    (q + line.len == end || q[line.len] == '\n')) {
-				found = 1;
-				break;
-			}
-			p = q + 1;
-		}
-		if (line.len && !found)
+		if (x.len == 0)
+			continue;
+		bb = b;
+		while (!found && ev_next(&bb, &y))
+			found = x.len == y.len && memcmp(x.p, y.p, x.len) == 0;
+		if (!found)
 			return 0;
-		if (a.p == NULL)
-			break;
 	}
 	return 1;
 }
@@ -911,18 +963,20 @@ lines_within(struct cs_span a, struct cs_span b)
 /*
  * smtp_seen - of the copies of the same message (same server and queue
  * id, within an hour, on the same day) already stored: is one at least as
- * complete as raw (every line of raw is in it)?  Copies that raw contains
- * are removed, so the fuller one replaces them.  Two fragments of one
- * message (a log rotated in the middle of it) are both kept.
+ * complete as json's (every evidence line of it is in that one)?  Copies
+ * that it contains are removed, so the fuller one replaces them.  Two
+ * fragments of one message (a log rotated in the middle of it) are both
+ * kept.
  */
 static int
 smtp_seen(struct cs_store *s, struct day *d, int64_t qtag, cs_time t,
-    struct cs_span raw)
+    const char *json)
 {
 	sqlite3_stmt *st, *del;
 	int64_t victim[8];
 	int nv = 0, seen = 0, i;
 	struct cs_buf old;
+	struct cs_span ev = ev_array(cs_span_cstr(json));
 
 	st = stmt(d, ST_SMTP_QID);
 	if (st == NULL)
@@ -935,21 +989,26 @@ smtp_seen(struct cs_store *s, struct day *d, int64_t qtag, cs_time t,
 		const void *blob = sqlite3_column_blob(st, 1);
 		int n = sqlite3_column_bytes(st, 1);
 		int64_t uid = sqlite3_column_int64(st, 0);
-		struct cs_span oraw = {NULL, 0};
-		size_t k, nul = 0;
+		struct cs_span oev = {NULL, 0};
+		size_t k, nul = 0, j0 = 0;
 		cs_buf_reset(&old);
 		if (blob == NULL ||
 		    cs_unseal(d->dk, uid, blob, (size_t)n, &old) != CS_OK)
 			continue;
-		/* "user\0ip\0json\0raw": the raw lines follow the third NUL */
-		for (k = 0; k < old.len; k++)
-			if (old.data[k] == '\0' && ++nul == 3)
+		/* "user\0ip\0json[\0raw]": the JSON follows the second NUL */
+		for (k = 0; k < old.len; k++) {
+			if (old.data[k] != '\0')
+				continue;
+			if (++nul == 2)
+				j0 = k + 1;
+			else if (nul == 3)
 				break;
-		if (nul == 3)
-			oraw = cs_span_make(old.data + k + 1, old.len - k - 1);
-		if (lines_within(raw, oraw))
+		}
+		if (nul >= 2)
+			oev = ev_array(cs_span_make(old.data + j0, k - j0));
+		if (lines_within(ev, oev))
 			seen = 1;
-		else if (oraw.len && lines_within(oraw, raw) && nv < 8)
+		else if (oev.len && lines_within(oev, ev) && nv < 8)
 			victim[nv++] = uid;
 	}
 	sqlite3_reset(st);
@@ -1002,11 +1061,9 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	cs_buf_puts(&s->scratch, ipt);
 	cs_buf_putc(&s->scratch, '\0');
 	cs_buf_puts(&s->scratch, json);
-	cs_buf_putc(&s->scratch, '\0');
-	cs_buf_append(&s->scratch, raw.p, raw.len);
 	if (qid.len) {
 		qtag = cs_tag(d->dk, D_SMTP, qid.p, qid.len);
-		if (smtp_seen(s, d, qtag, t, raw))
+		if (smtp_seen(s, d, qtag, t, json))
 			return CS_ESKIP; /* a fuller copy is stored */
 	}
 	cs_buf_reset(&s->sealbuf);
@@ -1289,13 +1346,10 @@ covers(const struct cs_hit *h, cs_time t)
 static int
 plens(struct day *d, int fam, int maxlen, int out[129])
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = stmt(d, ST_PLENS);
 	int n = 0;
 
-	if (sqlite3_prepare_v2(d->db,
-		"SELECT plen FROM plen WHERE fam = ? "
-		"ORDER BY plen DESC",
-		-1, &st, NULL) != SQLITE_OK)
+	if (st == NULL)
 		return 0;
 	sqlite3_bind_int(st, 1, fam);
 	while (sqlite3_step(st) == SQLITE_ROW && n < 129) {
@@ -1303,7 +1357,7 @@ plens(struct day *d, int fam, int maxlen, int out[129])
 		if (p <= maxlen)
 			out[n++] = p;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return n;
 }
 
