@@ -296,6 +296,7 @@ agency_add(struct desk *k, int argc, char **argv)
 	struct li_prov *p;
 	struct iopts o;
 	struct cs_buf b;
+	enum cs_err e;
 	int i, rc = 0;
 	size_t j;
 
@@ -356,9 +357,9 @@ agency_add(struct desk *k, int argc, char **argv)
 	snprintf(a.created_by, sizeof(a.created_by), "%s", k->by);
 	a.created_at = k->now;
 	p = prov_open(k);
-	if (li_prov_agency_add(p, &a, &eb) != CS_OK) {
+	if ((e = li_prov_agency_add(p, &a, &eb)) != CS_OK) {
 		fprintf(stderr, "custos: agency add: %s\n", eb.msg);
-		rc = 1;
+		rc = e == CS_EINVAL ? 2 : 1;
 		goto out;
 	}
 	cs_buf_init(&b, NULL, 0, 1 << 16);
