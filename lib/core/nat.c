@@ -14,24 +14,50 @@
 #include "core/nat.h"
 #include "util/xmalloc.h"
 
-#define MAX_OPEN (1u << 20) /* open intervals kept in memory */
+#define MAX_OPEN (1u << 20)      /* open intervals kept in memory */
+#define SPILL_RECS (1u << 20)    /* changed intervals written early past */
+#define SPILL_BYTES (256u << 20) /* ... or past this much evidence */
+#define ARENA_BLOCK (4u << 20)
+#define POOL_SLAB 4096
+
+/*
+ * The strings of the records in memory (links, evidence) live in an arena
+ * of large blocks; after each commit the open records' strings are copied
+ * to a fresh arena and the old one is freed whole.  Records come from a
+ * pool.  So folding a record allocates nothing in the steady state.
+ */
+struct arena {
+	char **blk; /* owned */
+	size_t nblk, capblk;
+	size_t used, room; /* in the last block */
+	size_t total;
+};
 
 struct mrec {
-	struct cs_nat_rec r;
+	struct cs_nat_rec r; /* link and ev[].raw point into the arena */
+	size_t evlen[CS_NAT_MAXEV];
+	size_t linklen;
 	uint64_t h;   /* identity hash */
 	int open;     /* in the table */
 	int dirty;    /* to be written at the next commit */
 	uint64_t seq; /* creation order, for eviction */
+	struct mrec *next_free;
 };
 
 struct natst {
 	struct cs_natdb *db; /* owned */
-	struct mrec **slot;  /* owned table; entries owned */
+	struct mrec **slot;  /* owned table; entries from the pool */
 	size_t cap, count;
-	struct mrec **dirty; /* owned array; entries borrowed/owned */
+	struct mrec **dirty; /* owned array */
 	size_t ndirty, capdirty;
 	uint64_t seq;
 	size_t next_evict; /* count at which to try evicting again */
+	struct arena ar;
+	struct mrec **slabs; /* owned pool slabs */
+	size_t nslabs, capslabs;
+	struct mrec *free_list;
+	struct cs_nat_out *out; /* owned: commit scratch */
+	size_t capout;
 };
 
 const char *
@@ -66,6 +92,78 @@ state(struct cs_store *s)
 	return st;
 }
 
+/* ---- arena and pool ---- */
+
+static char *
+arena_dup(struct arena *a, const char *p, size_t n)
+{
+	char *d;
+
+	if (a->room - a->used < n + 1) {
+		size_t sz = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+		if (a->nblk == a->capblk) {
+			a->capblk = a->capblk ? a->capblk * 2 : 16;
+			a->blk = cs_xreallocarray(
+			    a->blk, a->capblk, sizeof(*a->blk));
+		}
+		a->blk[a->nblk++] = cs_xmalloc(sz);
+		a->used = 0;
+		a->room = sz;
+		a->total += sz;
+	}
+	d = a->blk[a->nblk - 1] + a->used;
+	if (n)
+		memcpy(d, p, n);
+	d[n] = '\0';
+	a->used += n + 1;
+	return d;
+}
+
+static void
+arena_free(struct arena *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nblk; i++)
+		free(a->blk[i]);
+	free(a->blk);
+	memset(a, 0, sizeof(*a));
+}
+
+static struct mrec *
+mrec_new(struct natst *st)
+{
+	struct mrec *m;
+	size_t i;
+
+	if (st->free_list == NULL) {
+		struct mrec *slab = cs_xcalloc(POOL_SLAB, sizeof(*slab));
+		if (st->nslabs == st->capslabs) {
+			st->capslabs = st->capslabs ? st->capslabs * 2 : 16;
+			st->slabs = cs_xreallocarray(
+			    st->slabs, st->capslabs, sizeof(*st->slabs));
+		}
+		st->slabs[st->nslabs++] = slab;
+		for (i = POOL_SLAB; i-- > 0;) {
+			slab[i].next_free = st->free_list;
+			st->free_list = &slab[i];
+		}
+	}
+	m = st->free_list;
+	st->free_list = m->next_free;
+	memset(m, 0, sizeof(*m));
+	return m;
+}
+
+static void
+mrec_put(struct natst *st, struct mrec *m)
+{
+	m->next_free = st->free_list;
+	st->free_list = m;
+}
+
+/* ---- the table of open intervals ---- */
+
 static uint64_t
 fnv(uint64_t h, const void *p, size_t n)
 {
@@ -79,7 +177,7 @@ fnv(uint64_t h, const void *p, size_t n)
 }
 
 static uint64_t
-ident_hash(const struct cs_nat_rec *r)
+ident_hash(const struct cs_nat_rec *r, size_t linklen)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	int v[8] = {r->kind, r->proto, r->src, r->inside_port, r->port_lo,
@@ -90,7 +188,7 @@ ident_hash(const struct cs_nat_rec *r)
 	h = fnv(h, &r->pub, sizeof(r->pub));
 	h = fnv(h, &r->dst, sizeof(r->dst));
 	if (r->link)
-		h = fnv(h, r->link, strlen(r->link));
+		h = fnv(h, r->link, linklen);
 	return h ? h : 1;
 }
 
@@ -168,44 +266,34 @@ mark_dirty(struct natst *st, struct mrec *m)
 	st->dirty[st->ndirty++] = m;
 }
 
-static char *
-span_dup(struct cs_span s, size_t max)
-{
-	size_t n = s.len < max ? s.len : max;
-	char *p = cs_xmalloc(n + 1);
-
-	if (n)
-		memcpy(p, s.p, n);
-	p[n] = '\0';
-	return p;
-}
-
 static void
-ev_add(struct cs_nat_rec *r, cs_time t, struct cs_span raw)
+ev_add(struct natst *st, struct mrec *m, cs_time t, struct cs_span raw)
 {
+	struct cs_nat_rec *r = &m->r;
+	size_t n = raw.len < 16384 ? raw.len : 16384;
 	int i;
 
 	for (i = 0; i < CS_NAT_MAXEV; i++)
 		if (r->ev[i].t != CS_TIME_NONE && r->ev[i].raw &&
-		    strlen(r->ev[i].raw) == raw.len &&
-		    memcmp(r->ev[i].raw, raw.p, raw.len) == 0)
+		    m->evlen[i] == n && memcmp(r->ev[i].raw, raw.p, n) == 0)
 			return; /* the same record read again */
 	for (i = 0; i < CS_NAT_MAXEV; i++)
-		if (r->ev[i].t == CS_TIME_NONE) {
-			r->ev[i].t = t;
-			r->ev[i].raw = span_dup(raw, 16384);
-			return;
-		}
-	/* full: the latest record replaces the last slot */
-	free(r->ev[CS_NAT_MAXEV - 1].raw);
-	r->ev[CS_NAT_MAXEV - 1].t = t;
-	r->ev[CS_NAT_MAXEV - 1].raw = span_dup(raw, 16384);
+		if (r->ev[i].t == CS_TIME_NONE)
+			break;
+	if (i == CS_NAT_MAXEV)
+		i = CS_NAT_MAXEV - 1; /* full: the latest replaces the last */
+	r->ev[i].t = t;
+	r->ev[i].raw = arena_dup(&st->ar, raw.p, n);
+	m->evlen[i] = n;
 }
 
+/* key_from - the record an observation names (link borrowed from buf) */
 static void
-rec_from(struct cs_nat_rec *r, const struct cs_obs *o)
+key_from(
+    struct cs_nat_rec *r, size_t *linklen, const struct cs_obs *o, char *buf)
 {
 	const struct cs_nat *x = o->nat;
+	size_t n = x->link.len < 255 ? x->link.len : 255;
 	int i;
 
 	memset(r, 0, sizeof(*r));
@@ -222,16 +310,58 @@ rec_from(struct cs_nat_rec *r, const struct cs_obs *o)
 	r->port_step = x->port_step > 0 ? x->port_step : 1;
 	r->dst = x->dst;
 	r->dst_port = x->dst_port;
-	r->link = span_dup(x->link, 255);
+	if (n)
+		memcpy(buf, x->link.p, n);
+	buf[n] = '\0';
+	r->link = buf;
+	*linklen = n;
 	r->start = CS_TIME_NONE;
 	r->end = CS_TIME_NONE;
 	r->end_known = CS_END_OPEN;
 }
 
+/* adopt - a new pooled record from key (its strings into the arena) */
+static struct mrec *
+adopt(
+    struct natst *st, const struct cs_nat_rec *key, size_t linklen, uint64_t h)
+{
+	struct mrec *m = mrec_new(st);
+
+	m->r = *key;
+	m->r.link = arena_dup(&st->ar, key->link, linklen);
+	m->linklen = linklen;
+	m->h = h;
+	return m;
+}
+
+/* adopt_owned - the same for a record read from the store (freed here) */
+static struct mrec *
+adopt_owned(struct natst *st, struct cs_nat_rec *r, uint64_t h)
+{
+	struct mrec *m = mrec_new(st);
+	int i;
+
+	m->r = *r;
+	m->linklen = r->link ? strlen(r->link) : 0;
+	m->r.link = arena_dup(&st->ar, r->link ? r->link : "", m->linklen);
+	for (i = 0; i < CS_NAT_MAXEV; i++) {
+		if (r->ev[i].raw == NULL) {
+			m->r.ev[i].t = CS_TIME_NONE;
+			continue;
+		}
+		m->evlen[i] = strlen(r->ev[i].raw);
+		m->r.ev[i].raw = arena_dup(&st->ar, r->ev[i].raw, m->evlen[i]);
+	}
+	m->h = h;
+	cs_nat_rec_clear(r);
+	return m;
+}
+
 /* close_with - apply a delete observation to an open interval */
 static void
-close_with(struct cs_nat_rec *r, const struct cs_obs *o)
+close_with(struct natst *st, struct mrec *m, const struct cs_obs *o)
 {
+	struct cs_nat_rec *r = &m->r;
 	const struct cs_nat *x = o->nat;
 	cs_time end;
 
@@ -246,7 +376,21 @@ close_with(struct cs_nat_rec *r, const struct cs_obs *o)
 	if (r->end_known == CS_END_OPEN || end < r->end)
 		r->end = end;
 	r->end_known = CS_END_OBSERVED;
-	ev_add(r, o->time, o->raw);
+	ev_add(st, m, o->time, o->raw);
+}
+
+/* has_ev - does the record hold this very line already? */
+static int
+has_ev(const struct cs_nat_rec *r, struct cs_span raw)
+{
+	int i;
+
+	for (i = 0; i < CS_NAT_MAXEV; i++)
+		if (r->ev[i].t != CS_TIME_NONE && r->ev[i].raw &&
+		    strlen(r->ev[i].raw) == raw.len &&
+		    memcmp(r->ev[i].raw, raw.p, raw.len) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -264,8 +408,7 @@ evict_old(struct natst *st)
 		struct mrec *m = st->slot[i];
 		if (m && !m->dirty && m->seq < below) {
 			table_remove(st, i);
-			cs_nat_rec_clear(&m->r);
-			free(m);
+			mrec_put(st, m);
 			continue; /* slot i may hold a shifted entry now */
 		}
 		i++;
@@ -286,20 +429,20 @@ valid(const struct cs_obs *o)
 	return x->event == CS_NAT_CREATE || x->event == CS_NAT_DELETE;
 }
 
-enum cs_err
-cs_nat_fold(struct cs_store *s, const struct cs_obs *o, struct cs_errbuf *eb)
+static enum cs_err commit(struct natst *st, struct cs_errbuf *eb);
+
+static enum cs_err
+fold(struct natst *st, const struct cs_obs *o, struct cs_errbuf *eb)
 {
-	struct natst *st = state(s);
 	const struct cs_nat *x = o->nat;
-	struct cs_nat_rec key;
+	struct cs_nat_rec key, got;
 	struct mrec *m;
-	size_t i;
+	char linkbuf[256];
+	size_t i, linklen;
 	uint64_t h;
 
-	if (!valid(o))
-		return CS_EINVAL;
-	rec_from(&key, o);
-	h = ident_hash(&key);
+	key_from(&key, &linklen, o, linkbuf);
+	h = ident_hash(&key, linklen);
 	i = find(st, &key, h);
 	m = st->slot[i];
 	if (x->event == CS_NAT_CREATE) {
@@ -307,24 +450,21 @@ cs_nat_fold(struct cs_store *s, const struct cs_obs *o, struct cs_errbuf *eb)
 		if (m) {
 			/* a refresh (interim record) or the same record again
 			 */
-			cs_nat_rec_clear(&key);
 			if (start < m->r.start) {
 				/* the row is named by its start: rename */
 				m->r.start = start;
 			}
-			ev_add(&m->r, o->time, o->raw);
+			ev_add(st, m, o->time, o->raw);
 			mark_dirty(st, m);
 			return CS_OK;
 		}
-		m = cs_xcalloc(1, sizeof(*m));
-		m->r = key;
+		m = adopt(st, &key, linklen, h);
 		m->r.start = start;
 		if (x->end != CS_TIME_NONE) {
 			m->r.end = x->end;
 			m->r.end_known = CS_END_OBSERVED;
 		}
-		ev_add(&m->r, o->time, o->raw);
-		m->h = h;
+		ev_add(st, m, o->time, o->raw);
 		m->seq = st->seq++;
 		mark_dirty(st, m);
 		if (m->r.end_known == CS_END_OPEN) {
@@ -347,17 +487,25 @@ cs_nat_fold(struct cs_store *s, const struct cs_obs *o, struct cs_errbuf *eb)
 	if (m) {
 		table_remove(st, i);
 		m->open = 0;
-		cs_nat_rec_clear(&key);
-		close_with(&m->r, o);
+		close_with(st, m, o);
 		mark_dirty(st, m);
 		return CS_OK;
 	}
-	m = cs_xcalloc(1, sizeof(*m));
-	m->h = h;
-	if (cs_natdb_find_open(st->db, &key, o->time, &m->r, eb) == CS_OK) {
-		cs_nat_rec_clear(&key);
-	} else {
-		m->r = key;
+	/*
+	 * not in memory: the open interval in the store, or the interval
+	 * this very delete closed before a crash (written, input offset not
+	 * yet committed)
+	 */
+	if (cs_natdb_find_open(st->db, &key, o->time, &got, eb) == CS_OK) {
+		if (got.end_known == CS_END_OPEN || has_ev(&got, o->raw)) {
+			m = adopt_owned(st, &got, h);
+		} else {
+			cs_nat_rec_clear(&got);
+			m = NULL;
+		}
+	}
+	if (m == NULL) {
+		m = adopt(st, &key, linklen, h);
 		if (x->start != CS_TIME_NONE)
 			m->r.start = x->start;
 		else if (x->lifetime >= 0)
@@ -365,34 +513,101 @@ cs_nat_fold(struct cs_store *s, const struct cs_obs *o, struct cs_errbuf *eb)
 		else
 			m->r.start = o->time;
 	}
-	close_with(&m->r, o);
+	close_with(st, m, o);
 	mark_dirty(st, m);
 	return CS_OK;
+}
+
+enum cs_err
+cs_nat_fold(struct cs_store *s, const struct cs_obs *o, struct cs_errbuf *eb)
+{
+	struct natst *st = state(s);
+	enum cs_err e;
+
+	if (!valid(o))
+		return CS_EINVAL;
+	if ((e = fold(st, o, eb)) != CS_OK)
+		return e;
+	/*
+	 * too much in memory: write it now.  Writing before the input offset
+	 * is committed is safe: what is read again is written again under
+	 * the same uids (the newest version wins).
+	 */
+	if (st->ndirty >= SPILL_RECS || st->ar.total >= SPILL_BYTES)
+		return commit(st, eb);
+	return CS_OK;
+}
+
+/* compact - the open records' strings into a fresh arena; the old freed */
+static void
+compact(struct natst *st)
+{
+	struct arena old = st->ar;
+	size_t i;
+	int k;
+
+	memset(&st->ar, 0, sizeof(st->ar));
+	for (i = 0; i < st->cap; i++) {
+		struct mrec *m = st->slot[i];
+		if (m == NULL)
+			continue;
+		m->r.link = arena_dup(&st->ar, m->r.link, m->linklen);
+		for (k = 0; k < CS_NAT_MAXEV; k++)
+			if (m->r.ev[k].raw)
+				m->r.ev[k].raw = arena_dup(
+				    &st->ar, m->r.ev[k].raw, m->evlen[k]);
+	}
+	arena_free(&old);
+}
+
+static enum cs_err
+commit(struct natst *st, struct cs_errbuf *eb)
+{
+	enum cs_err e = CS_OK;
+	size_t i, n = 0;
+	int k;
+
+	if (st->capout < st->ndirty) {
+		st->capout = st->ndirty;
+		st->out =
+		    cs_xreallocarray(st->out, st->capout, sizeof(*st->out));
+	}
+	for (i = 0; i < st->ndirty; i++) {
+		struct mrec *m = st->dirty[i];
+		if (m->r.kind != CS_NAT_SESSION) {
+			if (e == CS_OK)
+				e = cs_natdb_put(st->db, &m->r, eb);
+			continue;
+		}
+		st->out[n].r = &m->r;
+		st->out[n].linklen = m->linklen;
+		for (k = 0; k < CS_NAT_MAXEV; k++)
+			st->out[n].evlen[k] = m->evlen[k];
+		n++;
+	}
+	if (e == CS_OK)
+		e = cs_natdb_put_sessions(st->db, st->out, n, eb);
+	for (i = 0; i < st->ndirty; i++) {
+		struct mrec *m = st->dirty[i];
+		m->dirty = 0;
+		if (!m->open)
+			mrec_put(st, m);
+	}
+	st->ndirty = 0;
+	compact(st);
+	if (e != CS_OK)
+		return e;
+	return cs_natdb_commit(st->db, eb);
 }
 
 enum cs_err
 cs_nat_commit(struct cs_store *s, struct cs_errbuf *eb)
 {
 	struct natst *st = *cs_store_nat_slot(s);
-	enum cs_err e = CS_OK;
-	size_t i;
 
 	if (st == NULL)
 		return CS_OK;
-	for (i = 0; i < st->ndirty; i++) {
-		struct mrec *m = st->dirty[i];
-		if (e == CS_OK)
-			e = cs_natdb_put(st->db, &m->r, eb);
-		m->dirty = 0;
-		if (!m->open) {
-			cs_nat_rec_clear(&m->r);
-			free(m);
-		}
-	}
-	st->ndirty = 0;
-	if (e != CS_OK)
-		return e;
-	return cs_natdb_commit(st->db, eb);
+	return commit(st, eb);
 }
 
 void
@@ -404,18 +619,13 @@ cs_nat_close(struct cs_store *s)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->ndirty; i++)
-		if (!st->dirty[i]->open) {
-			cs_nat_rec_clear(&st->dirty[i]->r);
-			free(st->dirty[i]);
-		}
-	for (i = 0; i < st->cap; i++)
-		if (st->slot[i]) {
-			cs_nat_rec_clear(&st->slot[i]->r);
-			free(st->slot[i]);
-		}
+	for (i = 0; i < st->nslabs; i++)
+		free(st->slabs[i]);
+	free(st->slabs);
+	arena_free(&st->ar);
 	free(st->slot);
 	free(st->dirty);
+	free(st->out);
 	cs_natdb_free(st->db);
 	free(st);
 	*slot = NULL;

@@ -188,6 +188,24 @@ enum cs_err cs_natdb_put(
  */
 enum cs_err cs_natdb_find_open(struct cs_natdb *db, const struct cs_nat_rec *r,
     cs_time before, struct cs_nat_rec *out, struct cs_errbuf *eb);
+/* a session record to write, with the lengths of its strings */
+struct cs_nat_out {
+	const struct cs_nat_rec *r; /* borrowed */
+	size_t evlen[CS_NAT_MAXEV]; /* bytes of r->ev[i].raw */
+	size_t linklen;             /* bytes of r->link */
+};
+/*
+ * cs_natdb_put_sessions - append v as one sorted run per day of their
+ * starts to DATA/nat/DAY.nat, synced before returning (versions already
+ * stored are skipped; a purged day's records are dropped)
+ */
+enum cs_err cs_natdb_put_sessions(struct cs_natdb *db,
+    const struct cs_nat_out *v, size_t n, struct cs_errbuf *eb);
+/* cs_natdb_merge - merge the runs of a day's session file into one */
+enum cs_err cs_natdb_merge(
+    struct cs_natdb *db, int64_t day, struct cs_errbuf *eb);
+/* cs_natdb_runs - how many runs the day's session file has */
+size_t cs_natdb_runs(struct cs_natdb *db, int64_t day);
 /* cs_natdb_commit - commit every open day transaction */
 enum cs_err cs_natdb_commit(struct cs_natdb *db, struct cs_errbuf *eb);
 /* cs_natdb_query - records of pub meeting [lo, hi] (see cs_nat_who) */

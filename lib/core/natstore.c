@@ -1,23 +1,36 @@
 /*
- * natstore - the NAT day files: DATA/nat/YYYY-MM-DD.db, one per UTC day of
- * a record's start, sealed under that day's key (core/keys.h).
+ * natstore - the NAT day files, one set per UTC day of a record's start,
+ * sealed under that day's key (core/keys.h):
  *
- *   sess(uid, ptag, port, start, end, ek, proto, src, blob)  sessions,
- *        appended in the order written (rowid), so that a checkpoint's
- *        new rows fill new pages; index (ptag, port, start) answers
- *        "public:port at t" and finds a row again to update it
- *   blk(uid, kind, ptag, lo, hi, step, start, end, ek, proto, src, blob)
- *        port blocks and address bindings (few rows); index (ptag, start)
+ *   DATA/nat/YYYY-MM-DD.nat  sessions (the volume: hundreds of millions a
+ *        day): an append-only file of sorted runs, one run per checkpoint
+ *        and day (layout below), merged into one run when there are too
+ *        many.  Only the public address's keyed tag, the port, times,
+ *        protocol and the record's uid are plain (the index); everything
+ *        else is in chunks sealed once per ~128 KB.
+ *   DATA/nat/YYYY-MM-DD.db   port blocks and address bindings (few rows):
+ *        blk(uid, kind, ptag, lo, hi, step, start, end, ek, proto, src,
+ *        blob); index (ptag, start).  Older stores also have a sess table
+ *        of the same shape, still read.
  *
- * ptag is the keyed tag of the public address; times are microseconds;
- * end is NULL while open.  blob seals the inside address and port, the
- * destination, the link and the evidence (encoding below), bound to uid.
+ * A run:  header (80) | sealed chunks | pad to 8 | index (48 per record,
+ * sorted by tag, port, start, uid) | chunk table (16 per chunk) | trailer
+ * "CSNATEND" + run length.  The header is written and synced last, so a
+ * run cut short by a crash has no valid header or trailer: readers stop at
+ * the last whole run and the next writer truncates the rest.  A record is
+ * named by its uid (a keyed hash of its identity and start); an interval
+ * written open and later closed is written again in a later run: the
+ * newest version wins, a closed one over an open one.  A chunk is sealed
+ * with the run's sequence number and its own number as associated data;
+ * inside, each record repeats its uid, start and end (authenticated).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,14 +104,30 @@ struct natday {
 	sqlite3_stmt *st[Q_MAX]; /* owned */
 };
 
+struct natfile; /* a day's session runs (below) */
+
+#define TAGCACHE 256
+
+struct tagc {
+	int64_t day;
+	struct cs_addr a;
+	uint64_t tag;
+	int used;
+};
+
 struct cs_natdb {
 	struct cs_store *s; /* borrowed */
 	int rw;
 	char dir[PATH_MAX];
 	struct natday **days; /* owned; unsorted, few */
 	size_t ndays, cap;
+	struct natfile **files; /* owned; unsorted, few */
+	size_t nfiles, capfiles;
 	struct cs_buf enc, sealed, plain;
+	struct tagc tags[TAGCACHE];
 };
+
+static void natfile_free(struct natfile *f);
 
 struct cs_natdb *
 cs_natdb_new(struct cs_store *s)
@@ -139,6 +168,9 @@ cs_natdb_free(struct cs_natdb *db)
 	for (i = 0; i < db->ndays; i++)
 		day_free(db->days[i]);
 	free(db->days);
+	for (i = 0; i < db->nfiles; i++)
+		natfile_free(db->files[i]);
+	free(db->files);
 	cs_buf_release(&db->enc);
 	cs_buf_release(&db->sealed);
 	cs_buf_release(&db->plain);
@@ -588,6 +620,15 @@ cs_natdb_put(
 
 	if (r->start == CS_TIME_NONE || r->pub.family == 0)
 		return CS_EINVAL;
+	if (sess) {
+		struct cs_nat_out o;
+		int k;
+		o.r = r;
+		o.linklen = r->link ? strlen(r->link) : 0;
+		for (k = 0; k < CS_NAT_MAXEV; k++)
+			o.evlen[k] = r->ev[k].raw ? strlen(r->ev[k].raw) : 0;
+		return cs_natdb_put_sessions(db, &o, 1, eb);
+	}
 	if ((d = day_get(db, cs_day_of(r->start), 1, eb)) == NULL) {
 		if (!eb->msg[0])
 			cs_errbuf_set(eb, "nat: no day file for the record");
@@ -764,6 +805,1199 @@ query_day(struct cs_natdb *db, struct natday *d, int which,
 	sqlite3_reset(st);
 }
 
+/* ---- session runs: DATA/nat/YYYY-MM-DD.nat ---- */
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "natstore: the run index is little-endian; add byte swapping"
+#endif
+
+#define RUN_MAGIC "CSNATRN1"
+#define END_MAGIC "CSNATEND"
+#define RUN_VERSION 1
+#define HDR_LEN 80
+#define TRL_LEN 16
+#define CTAB_LEN 16
+#define CHUNK_PLAIN (128u * 1024)
+#define WRITE_BUF (4u << 20)
+#define MERGE_RUNS 32  /* more runs than this in a day: merge them */
+#define MAX_SCAN 65536 /* index entries looked at per run and query */
+#define OPEN_END INT64_MAX
+
+/* an index entry as stored (little-endian, 8-aligned in the file) */
+struct rent {
+	uint64_t tag;
+	int64_t start;
+	int64_t end; /* OPEN_END while open */
+	uint64_t uid;
+	uint32_t chunk, off;
+	uint16_t port;
+	uint8_t proto, ek, src, kind, pad[2];
+};
+_Static_assert(sizeof(struct rent) == 48, "index entry is 48 bytes");
+
+struct rhdr {
+	char magic[8];
+	uint32_t version, nchunk;
+	uint64_t seq, nent, len, idx_off, ctab_off;
+	int64_t min_start, max_start;
+	uint64_t reserved;
+};
+_Static_assert(sizeof(struct rhdr) == HDR_LEN, "run header is 80 bytes");
+
+struct runinfo {
+	uint64_t off, len, seq, nent, nchunk, idx_off, ctab_off;
+	int64_t min_start, max_start;
+};
+
+struct natfile {
+	int64_t day;
+	char path[PATH_MAX + 32];
+	int fd; /* -1: absent */
+	int rw;
+	const struct cs_daykey *dk; /* borrowed from the key set */
+	uint8_t *map;               /* mmap of [0, maplen) */
+	size_t maplen;
+	uint64_t size; /* file size when mapped */
+	struct runinfo *runs;
+	size_t nruns, caprun;
+	uint64_t end; /* end of the last whole run */
+	uint64_t next_seq;
+	int64_t max_start;
+	/* the last chunk opened */
+	size_t crun;
+	uint32_t cchunk;
+	int cvalid;
+	struct cs_buf plain;
+};
+
+/* growable bytes (no maximum: run buffers are bounded by the caller) */
+struct bytes {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void
+bytes_reserve(struct bytes *b, size_t n)
+{
+	if (b->cap - b->len >= n)
+		return;
+	while (b->cap - b->len < n)
+		b->cap = b->cap ? b->cap * 2 : 65536;
+	b->p = cs_xreallocarray(b->p, b->cap, 1);
+}
+
+static void
+bytes_put(struct bytes *b, const void *p, size_t n)
+{
+	bytes_reserve(b, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void
+natfile_unmap(struct natfile *f)
+{
+	if (f->map)
+		munmap(f->map, f->maplen);
+	f->map = NULL;
+	f->maplen = 0;
+	f->nruns = 0;
+	f->cvalid = 0;
+}
+
+static void
+natfile_free(struct natfile *f)
+{
+	if (f == NULL)
+		return;
+	natfile_unmap(f);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->runs);
+	cs_buf_release(&f->plain);
+	free(f);
+}
+
+static int64_t
+ad_of(uint64_t seq, uint32_t chunk)
+{
+	return (int64_t)((seq << 20) ^ chunk);
+}
+
+/*
+ * natfile_scan - map the file and find its whole runs; what follows the
+ * last whole run (a write cut short) is left out, and cut off when writing
+ */
+static int
+natfile_scan(struct natfile *f, struct cs_errbuf *eb)
+{
+	struct stat sb;
+	uint64_t off = 0;
+
+	natfile_unmap(f);
+	f->end = 0;
+	f->next_seq = 1;
+	f->max_start = INT64_MIN;
+	if (fstat(f->fd, &sb) != 0) {
+		cs_errbuf_set(eb, "%s: %s", f->path, strerror(errno));
+		return -1;
+	}
+	f->size = (uint64_t)sb.st_size;
+	if (f->size == 0)
+		return 0;
+	f->map = mmap(NULL, f->size, PROT_READ, MAP_SHARED, f->fd, 0);
+	if (f->map == MAP_FAILED) {
+		f->map = NULL;
+		cs_errbuf_set(eb, "%s: mmap: %s", f->path, strerror(errno));
+		return -1;
+	}
+	f->maplen = f->size;
+	while (f->size - off >= HDR_LEN + TRL_LEN) {
+		struct rhdr h;
+		struct runinfo ri;
+		char trl[TRL_LEN];
+		uint64_t tlen;
+
+		memcpy(&h, f->map + off, sizeof(h));
+		if (memcmp(h.magic, RUN_MAGIC, 8) != 0 ||
+		    h.version != RUN_VERSION || h.len < HDR_LEN + TRL_LEN ||
+		    h.len > f->size - off || h.len % 8 != 0 ||
+		    h.idx_off % 8 != 0 || h.idx_off > h.len ||
+		    h.nent > (h.len - h.idx_off) / sizeof(struct rent) ||
+		    h.ctab_off != h.idx_off + h.nent * sizeof(struct rent) ||
+		    h.nchunk > (h.len - TRL_LEN - h.ctab_off) / CTAB_LEN)
+			break;
+		memcpy(trl, f->map + off + h.len - TRL_LEN, TRL_LEN);
+		memcpy(&tlen, trl + 8, 8);
+		if (memcmp(trl, END_MAGIC, 8) != 0 || tlen != h.len)
+			break;
+		ri.off = off;
+		ri.len = h.len;
+		ri.seq = h.seq;
+		ri.nent = h.nent;
+		ri.nchunk = h.nchunk;
+		ri.idx_off = h.idx_off;
+		ri.ctab_off = h.ctab_off;
+		ri.min_start = h.min_start;
+		ri.max_start = h.max_start;
+		if (f->nruns == f->caprun) {
+			f->caprun = f->caprun ? f->caprun * 2 : 16;
+			f->runs = cs_xreallocarray(
+			    f->runs, f->caprun, sizeof(*f->runs));
+		}
+		f->runs[f->nruns++] = ri;
+		if (h.seq >= f->next_seq)
+			f->next_seq = h.seq + 1;
+		if (h.nent && h.max_start > f->max_start)
+			f->max_start = h.max_start;
+		off += h.len;
+	}
+	f->end = off;
+	return 0;
+}
+
+/* natfile_fresh - remap when the file changed size (another writer) */
+static int
+natfile_fresh(struct natfile *f, struct cs_errbuf *eb)
+{
+	struct stat sb;
+
+	if (fstat(f->fd, &sb) != 0)
+		return -1;
+	if ((uint64_t)sb.st_size == f->size)
+		return 0;
+	return natfile_scan(f, eb);
+}
+
+/*
+ * natfile_get - the day's session file; NULL when absent (or unusable:
+ * eb says why).  Only writes (create, store writable) make the file and
+ * the day's key.  *perm is set when the day was purged.
+ */
+static struct natfile *
+natfile_get(struct cs_natdb *db, int64_t day, int create, int *perm,
+    struct cs_errbuf *eb)
+{
+	struct natfile *f = NULL;
+	char name[16];
+	size_t i;
+	enum cs_err e;
+
+	if (perm)
+		*perm = 0;
+	create = create && db->rw;
+	for (i = 0; i < db->nfiles; i++)
+		if (db->files[i]->day == day) {
+			f = db->files[i];
+			break;
+		}
+	if (f && f->fd >= 0) {
+		if (!create && natfile_fresh(f, eb) != 0)
+			return NULL;
+		return f;
+	}
+	if (f == NULL) {
+		f = cs_xcalloc(1, sizeof(*f));
+		f->day = day;
+		f->fd = -1;
+		cs_buf_init(&f->plain, NULL, 0, 1u << 26);
+		cs_day_name(day, name);
+		snprintf(f->path, sizeof(f->path), "%s/%s.nat", db->dir, name);
+		if (db->nfiles == db->capfiles) {
+			db->capfiles = db->capfiles ? db->capfiles * 2 : 16;
+			db->files = cs_xreallocarray(
+			    db->files, db->capfiles, sizeof(*db->files));
+		}
+		db->files[db->nfiles++] = f;
+	}
+	if (!create && access(f->path, F_OK) != 0)
+		return NULL;
+	e = cs_keys_day(cs_store_keys(db->s), day, create, &f->dk, eb);
+	if (e != CS_OK) {
+		if (perm && e == CS_EPERM)
+			*perm = 1;
+		return NULL;
+	}
+	if (create && mkdir(db->dir, 0700) != 0 && errno != EEXIST) {
+		cs_errbuf_set(eb, "%s: %s", db->dir, strerror(errno));
+		return NULL;
+	}
+	f->rw = create || db->rw;
+	f->fd = open(f->path,
+	    (db->rw ? O_RDWR | (create ? O_CREAT : 0) : O_RDONLY) | O_CLOEXEC,
+	    0600);
+	if (f->fd < 0) {
+		cs_errbuf_set(eb, "%s: %s", f->path, strerror(errno));
+		return NULL;
+	}
+	if (natfile_scan(f, eb) != 0) {
+		close(f->fd);
+		f->fd = -1;
+		return NULL;
+	}
+	return f;
+}
+
+static const struct rent *
+run_ents(const struct natfile *f, const struct runinfo *r)
+{
+	return (
+	    const struct rent *)(const void *)(f->map + r->off + r->idx_off);
+}
+
+static int
+key_cmp(const struct rent *e, uint64_t tag, int port, int64_t start)
+{
+	if (e->tag != tag)
+		return e->tag < tag ? -1 : 1;
+	if (e->port != port)
+		return e->port < port ? -1 : 1;
+	if (e->start != start)
+		return e->start < start ? -1 : 1;
+	return 0;
+}
+
+/* lower - first entry of run r at or after (tag, port, start) */
+static uint64_t
+lower(const struct natfile *f, const struct runinfo *r, uint64_t tag, int port,
+    int64_t start)
+{
+	const struct rent *e = run_ents(f, r);
+	uint64_t lo = 0, hi = r->nent;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (key_cmp(&e[mid], tag, port, start) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* chunk_open - the plaintext of chunk c of run ri (cached); NULL if bad */
+static const struct cs_buf *
+chunk_open(struct natfile *f, size_t ri, uint32_t c)
+{
+	const struct runinfo *r = &f->runs[ri];
+	uint64_t coff;
+	uint32_t clen, plen;
+	const uint8_t *ct;
+
+	if (f->cvalid && f->crun == ri && f->cchunk == c)
+		return &f->plain;
+	f->cvalid = 0;
+	if (c >= r->nchunk)
+		return NULL;
+	ct = f->map + r->off + r->ctab_off + (uint64_t)c * CTAB_LEN;
+	memcpy(&coff, ct, 8);
+	memcpy(&clen, ct + 8, 4);
+	memcpy(&plen, ct + 12, 4);
+	if (coff < HDR_LEN || coff > r->idx_off || clen > r->idx_off - coff)
+		return NULL;
+	cs_buf_reset(&f->plain);
+	if (cs_unseal(f->dk, ad_of(r->seq, c), f->map + r->off + coff, clen,
+		&f->plain) != CS_OK ||
+	    f->plain.len != plen)
+		return NULL;
+	f->crun = ri;
+	f->cchunk = c;
+	f->cvalid = 1;
+	return &f->plain;
+}
+
+/*
+ * A record in a chunk:  len (4, whole record) | uid (8) | start (8) |
+ * end (8) | end_known (1) | the body as encode() writes it.
+ */
+#define REC_HEAD 29
+
+/* rec_bytes - the record an entry points at (in the cached chunk) */
+static const uint8_t *
+rec_bytes(struct natfile *f, size_t ri, const struct rent *e, uint32_t *len)
+{
+	const struct cs_buf *pl = chunk_open(f, ri, e->chunk);
+	uint64_t uid;
+	int64_t start;
+	const uint8_t *p;
+
+	if (pl == NULL || e->off > pl->len || pl->len - e->off < REC_HEAD)
+		return NULL;
+	p = (const uint8_t *)pl->data + e->off;
+	memcpy(len, p, 4);
+	memcpy(&uid, p + 4, 8);
+	memcpy(&start, p + 12, 8);
+	if (*len < REC_HEAD || *len > pl->len - e->off || uid != e->uid ||
+	    start != e->start)
+		return NULL;
+	return p;
+}
+
+static int decode(const void *p, size_t len, struct cs_nat_rec *r);
+
+/* rec_read - the record an entry points at, unsealed; -1 if unreadable */
+static int
+rec_read(
+    struct natfile *f, size_t ri, const struct rent *e, struct cs_nat_rec *r)
+{
+	uint32_t len;
+	const uint8_t *p = rec_bytes(f, ri, e, &len);
+	int64_t end;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < CS_NAT_MAXEV; i++)
+		r->ev[i].t = CS_TIME_NONE;
+	if (p == NULL)
+		return -1;
+	if (decode(p + REC_HEAD, len - REC_HEAD, r) != 0) {
+		cs_nat_rec_clear(r);
+		return -1;
+	}
+	memcpy(&r->start, p + 12, 8);
+	memcpy(&end, p + 20, 8);
+	r->end_known = (enum cs_end_known)p[28];
+	r->end = r->end_known == CS_END_OPEN ? CS_TIME_NONE : end;
+	return 0;
+}
+
+/* ---- the fast encoder (same body format as encode()) ---- */
+
+static uint8_t *
+w_be(uint8_t *p, uint64_t v, int n)
+{
+	while (n-- > 0)
+		*p++ = (uint8_t)(v >> (8 * n));
+	return p;
+}
+
+static uint8_t *
+w_addr(uint8_t *p, const struct cs_addr *a)
+{
+	size_t n = a->family == 4 ? 4 : a->family == 6 ? 16 : 0;
+
+	*p++ = a->family;
+	*p++ = a->plen;
+	memcpy(p, a->a, n);
+	return p + n;
+}
+
+/* w_ident - identity() into p (room for 80 + the link) */
+static uint8_t *
+w_ident(uint8_t *p, const struct cs_nat_rec *r, size_t linklen)
+{
+	*p++ = (uint8_t)r->kind;
+	*p++ = r->proto;
+	*p++ = (uint8_t)r->src;
+	p = w_addr(p, &r->inside);
+	p = w_be(p, (uint64_t)port_enc(r->inside_port), 4);
+	p = w_addr(p, &r->pub);
+	p = w_be(p, (uint64_t)r->port_lo, 4);
+	p = w_be(p, (uint64_t)r->port_hi, 4);
+	p = w_addr(p, &r->dst);
+	p = w_be(p, (uint64_t)port_enc(r->dst_port), 4);
+	p = w_be(p, linklen, 4);
+	memcpy(p, r->link ? r->link : "", linklen);
+	return p + linklen;
+}
+
+/* delta_fast - delta_encode into p; 0 when not worth it, else bytes */
+static size_t
+delta_fast(uint8_t *out, const char *ref, size_t rn, const char *t, size_t tn)
+{
+	int32_t pos[EV_HASH];
+	size_t i = 0, lit = 0, j;
+	uint8_t *p = out;
+
+	if (rn < MIN_COPY || tn < MIN_COPY || rn > 65535 || tn > MAX_EVLEN)
+		return 0;
+	memset(pos, 0xff, sizeof(pos));
+	for (j = 0; j + 4 <= rn; j++)
+		pos[h4((const unsigned char *)ref + j)] = (int32_t)j;
+	p = w_be(p, tn, 4);
+	while (i < tn) {
+		size_t len = 0;
+		int32_t at =
+		    i + 4 <= tn ? pos[h4((const unsigned char *)t + i)] : -1;
+		if (at >= 0)
+			while ((size_t)at + len < rn && i + len < tn &&
+			    len < 65535 && ref[at + len] == t[i + len])
+				len++;
+		if (len >= MIN_COPY) {
+			while (i > lit) {
+				size_t k = i - lit > 65535 ? 65535 : i - lit;
+				*p++ = 0;
+				p = w_be(p, k, 2);
+				memcpy(p, t + lit, k);
+				p += k;
+				lit += k;
+			}
+			*p++ = 1;
+			p = w_be(p, (uint64_t)at, 2);
+			p = w_be(p, len, 2);
+			i += len;
+			lit = i;
+			if ((size_t)(p - out) >= tn + 4)
+				return 0;
+		} else {
+			i++;
+		}
+	}
+	while (tn > lit) {
+		size_t k = tn - lit > 65535 ? 65535 : tn - lit;
+		*p++ = 0;
+		p = w_be(p, k, 2);
+		memcpy(p, t + lit, k);
+		p += k;
+		lit += k;
+	}
+	if ((size_t)(p - out) >= tn + 4)
+		return 0;
+	return (size_t)(p - out);
+}
+
+/* rec_bound - most bytes rec_encode writes for o */
+static size_t
+rec_bound(const struct cs_nat_out *o)
+{
+	size_t n = REC_HEAD + 128 + o->linklen;
+	int i;
+
+	for (i = 0; i < CS_NAT_MAXEV; i++)
+		n += 16 + 2 * (size_t)o->evlen[i];
+	return n;
+}
+
+/* rec_encode - a whole record (head and body) at p; returns its length */
+static size_t
+rec_encode(uint8_t *p, const struct cs_nat_out *o, uint64_t uid)
+{
+	const struct cs_nat_rec *r = o->r;
+	uint8_t *q = p + 4, *cnt;
+	const char *ref = NULL;
+	size_t refn = 0, len, d;
+	int i, n = 0;
+	uint32_t total;
+	int64_t end = r->end_known == CS_END_OPEN ? 0 : r->end;
+
+	memcpy(q, &uid, 8);
+	memcpy(q + 8, &r->start, 8);
+	memcpy(q + 16, &end, 8);
+	q[24] = (uint8_t)r->end_known;
+	q += 25;
+	*q++ = 2; /* body version */
+	q = w_ident(q, r, o->linklen);
+	q = w_be(q, (uint64_t)r->port_step, 2);
+	cnt = q++;
+	for (i = 0; i < CS_NAT_MAXEV; i++) {
+		const char *raw = r->ev[i].raw ? r->ev[i].raw : "";
+		if (r->ev[i].t == CS_TIME_NONE)
+			continue;
+		n++;
+		len = o->evlen[i] > MAX_EVLEN ? MAX_EVLEN : o->evlen[i];
+		q = w_be(q, (uint64_t)r->ev[i].t, 8);
+		if (ref && (d = delta_fast(q + 1, ref, refn, raw, len)) > 0) {
+			*q = 1;
+			q += 1 + d;
+			continue;
+		}
+		*q++ = 0;
+		if (ref == NULL) {
+			ref = raw;
+			refn = len;
+		}
+		q = w_be(q, len, 4);
+		memcpy(q, raw, len);
+		q += len;
+	}
+	*cnt = (uint8_t)n;
+	total = (uint32_t)(q - p);
+	memcpy(p, &total, 4);
+	return total;
+}
+
+/* ---- writing a run ---- */
+
+struct runw {
+	struct natfile *f; /* borrowed */
+	int fd;            /* f->fd, or the merge's temporary file */
+	uint64_t seq, base, pos;
+	struct bytes chunk; /* plaintext of the chunk being filled */
+	struct bytes out;   /* bytes to write at pos */
+	struct bytes ctab;  /* chunk table */
+	struct rent *ent;   /* owned */
+	size_t nent, capent;
+	uint32_t nchunk;
+	int64_t min_start, max_start;
+	struct cs_buf sealed;
+};
+
+static void
+runw_begin(
+    struct runw *w, struct natfile *f, int fd, uint64_t base, uint64_t seq)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->fd = fd;
+	w->seq = seq;
+	w->base = base;
+	w->pos = base;
+	w->min_start = INT64_MAX;
+	w->max_start = INT64_MIN;
+	cs_buf_init(&w->sealed, NULL, 0, 1u << 28);
+	bytes_reserve(&w->out, HDR_LEN);
+	memset(w->out.p, 0, HDR_LEN); /* the header, written last */
+	w->out.len = HDR_LEN;
+}
+
+static void
+runw_release(struct runw *w)
+{
+	free(w->chunk.p);
+	free(w->out.p);
+	free(w->ctab.p);
+	free(w->ent);
+	cs_buf_release(&w->sealed);
+}
+
+static int
+write_all(int fd, const void *p, size_t n, uint64_t off)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t r = pwrite(fd, b, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static int
+runw_flush(struct runw *w)
+{
+	if (w->out.len == 0)
+		return 0;
+	if (write_all(w->fd, w->out.p, w->out.len, w->pos) != 0)
+		return -1;
+	w->pos += w->out.len;
+	w->out.len = 0;
+	return 0;
+}
+
+/* runw_seal - seal the chunk being filled */
+static int
+runw_seal(struct runw *w)
+{
+	uint8_t ct[CTAB_LEN];
+	uint64_t off;
+	uint32_t clen, plen = (uint32_t)w->chunk.len;
+
+	if (w->chunk.len == 0)
+		return 0;
+	cs_buf_reset(&w->sealed);
+	cs_seal(w->f->dk, ad_of(w->seq, w->nchunk), w->chunk.p, w->chunk.len,
+	    &w->sealed);
+	if (cs_buf_error(&w->sealed))
+		return -1;
+	off = w->pos + w->out.len - w->base;
+	clen = (uint32_t)w->sealed.len;
+	memcpy(ct, &off, 8);
+	memcpy(ct + 8, &clen, 4);
+	memcpy(ct + 12, &plen, 4);
+	bytes_put(&w->ctab, ct, sizeof(ct));
+	bytes_put(&w->out, w->sealed.data, w->sealed.len);
+	w->nchunk++;
+	w->chunk.len = 0;
+	return w->out.len >= WRITE_BUF ? runw_flush(w) : 0;
+}
+
+/* runw_room - where the next record of at most n bytes goes */
+static uint8_t *
+runw_room(struct runw *w, size_t n)
+{
+	if (w->chunk.len && w->chunk.len + n > CHUNK_PLAIN && runw_seal(w) != 0)
+		return NULL;
+	bytes_reserve(&w->chunk, n);
+	return w->chunk.p + w->chunk.len;
+}
+
+/* runw_add - the record just written at runw_room (len bytes) */
+static void
+runw_add(struct runw *w, const struct rent *e, size_t len)
+{
+	struct rent x = *e;
+
+	x.chunk = w->nchunk;
+	x.off = (uint32_t)w->chunk.len;
+	w->chunk.len += len;
+	if (w->nent == w->capent) {
+		w->capent = w->capent ? w->capent * 2 : 4096;
+		w->ent = cs_xreallocarray(w->ent, w->capent, sizeof(*w->ent));
+	}
+	w->ent[w->nent++] = x;
+	if (x.start < w->min_start)
+		w->min_start = x.start;
+	if (x.start > w->max_start)
+		w->max_start = x.start;
+}
+
+static int
+sync_fd(int fd)
+{
+	return fdatasync(fd);
+}
+
+/* runw_finish - index, chunk table, trailer, then the header; synced */
+static int
+runw_finish(struct runw *w, uint64_t *len)
+{
+	struct rhdr h;
+	uint8_t pad[8] = {0}, trl[TRL_LEN];
+	uint64_t idx_off, rlen;
+
+	if (runw_seal(w) != 0)
+		return -1;
+	bytes_put(&w->out, pad, (8 - (w->pos + w->out.len - w->base) % 8) % 8);
+	idx_off = w->pos + w->out.len - w->base;
+	if (runw_flush(w) != 0 ||
+	    write_all(w->fd, w->ent, w->nent * sizeof(*w->ent), w->pos) != 0)
+		return -1;
+	w->pos += w->nent * sizeof(*w->ent);
+	bytes_put(&w->out, w->ctab.p, w->ctab.len);
+	rlen = w->pos + w->out.len + TRL_LEN - w->base;
+	memcpy(trl, END_MAGIC, 8);
+	memcpy(trl + 8, &rlen, 8);
+	bytes_put(&w->out, trl, TRL_LEN);
+	if (runw_flush(w) != 0 || sync_fd(w->fd) != 0)
+		return -1;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, RUN_MAGIC, 8);
+	h.version = RUN_VERSION;
+	h.nchunk = w->nchunk;
+	h.seq = w->seq;
+	h.nent = w->nent;
+	h.len = rlen;
+	h.idx_off = idx_off;
+	h.ctab_off = idx_off + w->nent * sizeof(*w->ent);
+	h.min_start = w->nent ? w->min_start : 0;
+	h.max_start = w->nent ? w->max_start : 0;
+	if (write_all(w->fd, &h, sizeof(h), w->base) != 0 ||
+	    sync_fd(w->fd) != 0)
+		return -1;
+	*len = rlen;
+	return 0;
+}
+
+/* ---- merging a day's runs into one ---- */
+
+/* newer - is version b (of run rb) preferred to a (of run ra)? */
+static int
+newer(const struct rent *a, size_t ra, const struct rent *b, size_t rb)
+{
+	int ao = a->ek == CS_END_OPEN, bo = b->ek == CS_END_OPEN;
+
+	if (ao != bo)
+		return ao; /* a closed version beats an open one */
+	return rb > ra;
+}
+
+static int
+ent_cmp(const struct rent *a, const struct rent *b)
+{
+	int c = key_cmp(a, b->tag, b->port, b->start);
+
+	if (c)
+		return c;
+	return a->uid < b->uid ? -1 : a->uid > b->uid;
+}
+
+static int
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+/*
+ * merge - every run of f into one (the newest version of each record),
+ * written to PATH.tmp, synced and renamed over the day's file
+ */
+static enum cs_err
+merge(struct cs_natdb *db, struct natfile *f, struct cs_errbuf *eb)
+{
+	char tmp[PATH_MAX + 48];
+	size_t k = f->nruns, i, best;
+	uint64_t *at, seq = 0, len;
+	struct runw w;
+	int fd;
+	enum cs_err e = CS_OK;
+
+	if (k < 2)
+		return CS_OK;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cs_errbuf_set(eb, "%s: %s", tmp, strerror(errno));
+		return CS_EIO;
+	}
+	at = cs_xcalloc(k, sizeof(*at));
+	for (i = 0; i < k; i++)
+		if (f->runs[i].seq > seq)
+			seq = f->runs[i].seq;
+	runw_begin(&w, f, fd, 0, seq);
+	for (;;) {
+		const struct rent *m = NULL, *pick = NULL;
+		const uint8_t *p = NULL;
+		uint32_t rl = 0;
+		uint8_t *dst;
+		/* the least key among the runs' heads */
+		for (i = 0; i < k; i++) {
+			const struct rent *x;
+			if (at[i] >= f->runs[i].nent)
+				continue;
+			x = &run_ents(f, &f->runs[i])[at[i]];
+			if (m == NULL || ent_cmp(x, m) < 0)
+				m = x;
+		}
+		if (m == NULL)
+			break;
+		/* every version of it: the preferred one is copied */
+		best = SIZE_MAX;
+		for (i = 0; i < k; i++) {
+			const struct rent *x;
+			if (at[i] >= f->runs[i].nent)
+				continue;
+			x = &run_ents(f, &f->runs[i])[at[i]];
+			if (x != m && ent_cmp(x, m) != 0)
+				continue;
+			at[i]++;
+			if (pick == NULL || newer(pick, best, x, i)) {
+				pick = x;
+				best = i;
+			}
+		}
+		/* an unreadable version (damaged) is dropped */
+		p = rec_bytes(f, best, pick, &rl);
+		if (p == NULL)
+			continue;
+		if ((dst = runw_room(&w, rl)) == NULL) {
+			e = CS_EIO;
+			break;
+		}
+		memcpy(dst, p, rl);
+		runw_add(&w, pick, rl);
+	}
+	free(at);
+	if (e == CS_OK && runw_finish(&w, &len) != 0)
+		e = CS_EIO;
+	runw_release(&w);
+	if (e == CS_OK && (fsync(fd) != 0 || rename(tmp, f->path) != 0))
+		e = CS_EIO;
+	if (e != CS_OK) {
+		cs_errbuf_set(eb, "%s: merge: %s", f->path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return e;
+	}
+	sync_dir(db->dir);
+	close(f->fd);
+	f->fd = fd;
+	return natfile_scan(f, eb) == 0 ? CS_OK : CS_EIO;
+}
+
+enum cs_err
+cs_natdb_merge(struct cs_natdb *db, int64_t day, struct cs_errbuf *eb)
+{
+	struct natfile *f = natfile_get(db, day, 0, NULL, eb);
+
+	if (f == NULL || !db->rw)
+		return CS_OK;
+	return merge(db, f, eb);
+}
+
+size_t
+cs_natdb_runs(struct cs_natdb *db, int64_t day)
+{
+	struct cs_errbuf eb = {""};
+	struct natfile *f = natfile_get(db, day, 0, NULL, &eb);
+
+	return f ? f->nruns : 0;
+}
+
+/* ---- writing sessions ---- */
+
+static uint64_t
+tag_of(struct cs_natdb *db, struct natfile *f, const struct cs_addr *a)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	struct tagc *c;
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ a->a[i]) * 0x100000001b3ULL;
+	c = &db->tags[(h ^ (uint64_t)f->day) % TAGCACHE];
+	if (c->used && c->day == f->day && memcmp(&c->a, a, sizeof(*a)) == 0)
+		return c->tag;
+	c->used = 1;
+	c->day = f->day;
+	c->a = *a;
+	c->tag = (uint64_t)pub_tag(f->dk, a);
+	return c->tag;
+}
+
+struct sitem {
+	int64_t day;
+	uint64_t tag;
+	int64_t start;
+	uint64_t uid;
+	uint32_t port;
+	uint32_t idx;
+};
+
+static int
+sitem_cmp(const void *pa, const void *pb)
+{
+	const struct sitem *a = pa, *b = pb;
+
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	if (a->tag != b->tag)
+		return a->tag < b->tag ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->uid != b->uid)
+		return a->uid < b->uid ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/*
+ * stored - is this version already in the file (same uid, same end), or a
+ * closed one while this is open?  Looked up only for records that start
+ * before the file's latest start (a re-read, or an interval closed after
+ * it was written open).
+ */
+static int
+stored(struct natfile *f, const struct sitem *it, const struct cs_nat_rec *r)
+{
+	size_t ri;
+	int64_t end = r->end_known == CS_END_OPEN ? OPEN_END : r->end;
+
+	for (ri = f->nruns; ri-- > 0;) {
+		const struct runinfo *run = &f->runs[ri];
+		const struct rent *e = run_ents(f, run);
+		uint64_t i;
+		if (it->start < run->min_start || it->start > run->max_start)
+			continue;
+		i = lower(f, run, it->tag, (int)it->port, it->start);
+		for (; i < run->nent && e[i].tag == it->tag &&
+		     e[i].port == it->port && e[i].start == it->start;
+		     i++) {
+			if (e[i].uid != it->uid)
+				continue;
+			/* the newest version decides */
+			if (e[i].ek != CS_END_OPEN &&
+			    r->end_known == CS_END_OPEN)
+				return 1;
+			return e[i].end == end && e[i].ek == r->end_known;
+		}
+	}
+	return 0;
+}
+
+static size_t
+ident_bytes(uint8_t *buf, const struct cs_nat_out *o)
+{
+	uint8_t *p = w_ident(buf, o->r, o->linklen);
+
+	p = w_be(p, (uint64_t)o->r->start, 8);
+	return (size_t)(p - buf);
+}
+
+/* write_day - items [a, b) (sorted, one day) as one run of the day */
+static enum cs_err
+write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
+    const struct sitem *it, size_t a, size_t b, struct cs_errbuf *eb)
+{
+	struct runw w;
+	size_t i;
+	uint64_t len;
+	int any = 0;
+
+	if (f->end < f->size && ftruncate(f->fd, (off_t)f->end) != 0) {
+		cs_errbuf_set(eb, "%s: %s", f->path, strerror(errno));
+		return CS_EIO;
+	}
+	runw_begin(&w, f, f->fd, f->end, f->next_seq);
+	for (i = a; i < b; i++) {
+		const struct cs_nat_out *o = &v[it[i].idx];
+		const struct cs_nat_rec *r = o->r;
+		struct rent e;
+		uint8_t *dst;
+		size_t n;
+		/* versions of one record in the batch: the last closed one */
+		if (i + 1 < b && it[i + 1].uid == it[i].uid &&
+		    it[i + 1].start == it[i].start &&
+		    (r->end_known == CS_END_OPEN ||
+			v[it[i + 1].idx].r->end_known != CS_END_OPEN))
+			continue;
+		if (i > a && it[i - 1].uid == it[i].uid &&
+		    it[i - 1].start == it[i].start &&
+		    r->end_known == CS_END_OPEN &&
+		    v[it[i - 1].idx].r->end_known != CS_END_OPEN)
+			continue;
+		if (it[i].start <= f->max_start && stored(f, &it[i], r))
+			continue;
+		if ((dst = runw_room(&w, rec_bound(o))) == NULL)
+			goto fail;
+		n = rec_encode(dst, o, it[i].uid);
+		memset(&e, 0, sizeof(e));
+		e.tag = it[i].tag;
+		e.start = r->start;
+		e.end = r->end_known == CS_END_OPEN ? OPEN_END : r->end;
+		e.uid = it[i].uid;
+		e.port = (uint16_t)r->port_lo;
+		e.proto = r->proto;
+		e.ek = (uint8_t)r->end_known;
+		e.src = (uint8_t)r->src;
+		e.kind = (uint8_t)r->kind;
+		runw_add(&w, &e, n);
+		any = 1;
+	}
+	if (!any) {
+		runw_release(&w);
+		return CS_OK;
+	}
+	if (runw_finish(&w, &len) != 0)
+		goto fail;
+	runw_release(&w);
+	if (natfile_scan(f, eb) != 0)
+		return CS_EIO;
+	if (f->nruns > MERGE_RUNS)
+		return merge(db, f, eb);
+	return CS_OK;
+fail:
+	cs_errbuf_set(eb, "%s: write: %s", f->path, strerror(errno));
+	runw_release(&w);
+	return CS_EIO;
+}
+
+enum cs_err
+cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
+    struct cs_errbuf *eb)
+{
+	struct sitem *it;
+	struct natfile *f = NULL;
+	uint8_t ib[600];
+	size_t i, j, k = 0;
+	int perm;
+	enum cs_err e = CS_OK;
+
+	if (n == 0)
+		return CS_OK;
+	it = cs_xreallocarray(NULL, n, sizeof(*it));
+	for (i = 0; i < n; i++) {
+		const struct cs_nat_rec *r = v[i].r;
+		int64_t day;
+		if (r->start == CS_TIME_NONE || r->pub.family == 0 ||
+		    v[i].linklen > 255)
+			continue;
+		day = cs_day_of(r->start);
+		if (f == NULL || f->day != day) {
+			f = natfile_get(db, day, 1, &perm, eb);
+			if (f == NULL && perm) {
+				eb->msg[0] = '\0';
+				continue; /* a purged day is not written again
+					   */
+			}
+			if (f == NULL) {
+				if (!eb->msg[0])
+					cs_errbuf_set(eb, "nat: no day file");
+				free(it);
+				return CS_EIO;
+			}
+		}
+		it[k].day = day;
+		it[k].tag = tag_of(db, f, &r->pub);
+		it[k].start = r->start;
+		it[k].uid = (uint64_t)cs_tag(
+		    f->dk, D_NATUID, ib, ident_bytes(ib, &v[i]));
+		it[k].port = (uint32_t)r->port_lo;
+		it[k].idx = (uint32_t)i;
+		k++;
+	}
+	qsort(it, k, sizeof(*it), sitem_cmp);
+	for (i = 0; i < k && e == CS_OK; i = j) {
+		for (j = i + 1; j < k && it[j].day == it[i].day; j++)
+			;
+		f = natfile_get(db, it[i].day, 1, &perm, eb);
+		if (f == NULL) {
+			e = CS_EIO;
+			break;
+		}
+		e = write_day(db, f, v, it, i, j, eb);
+	}
+	free(it);
+	return e;
+}
+
+/* ---- reading sessions ---- */
+
+struct cand {
+	const struct rent *e;
+	size_t run;
+};
+
+static int
+cand_cmp(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+
+	if (a->e->uid != b->e->uid)
+		return a->e->uid < b->e->uid ? -1 : 1;
+	if (a->e->start != b->e->start)
+		return a->e->start < b->e->start ? -1 : 1;
+	/* the preferred version first */
+	if (newer(a->e, a->run, b->e, b->run))
+		return 1;
+	if (newer(b->e, b->run, a->e, a->run))
+		return -1;
+	return 0;
+}
+
+/*
+ * runs_query - sessions of the day's runs on tag (port, or -1 for all)
+ * meeting [lo, hi], newest versions only; appended to out
+ */
+static void
+runs_query(struct cs_natdb *db, struct natfile *f, const struct cs_addr *pub,
+    int port, int proto, cs_time lo, cs_time hi, struct cs_nat_rec **out,
+    size_t *n, size_t *cap, int *any)
+{
+	uint64_t tag = tag_of(db, f, pub);
+	struct cand *c = NULL;
+	size_t nc = 0, capc = 0, ri, i;
+
+	for (ri = 0; ri < f->nruns; ri++) {
+		const struct runinfo *run = &f->runs[ri];
+		const struct rent *e = run_ents(f, run);
+		uint64_t j = lower(f, run, tag, 0, INT64_MIN), lim;
+		if (j < run->nent && e[j].tag == tag)
+			*any = 1;
+		if (port >= 0)
+			j = lower(f, run, tag, port, INT64_MIN);
+		for (lim = 0; j < run->nent && e[j].tag == tag &&
+		     (port < 0 || e[j].port == port) && lim < MAX_SCAN;
+		     j++, lim++) {
+			if (nc == capc) {
+				capc = capc ? capc * 2 : 64;
+				c = cs_xreallocarray(c, capc, sizeof(*c));
+			}
+			c[nc].e = &e[j];
+			c[nc].run = ri;
+			nc++;
+		}
+	}
+	if (nc > 1)
+		qsort(c, nc, sizeof(*c), cand_cmp);
+	for (i = 0; i < nc && *n < MAX_ROWS; i++) {
+		const struct rent *e = c[i].e;
+		struct cs_nat_rec r;
+		if (i > 0 && c[i - 1].e->uid == e->uid &&
+		    c[i - 1].e->start == e->start)
+			continue; /* an older version */
+		if (e->start > hi || (e->end != OPEN_END && e->end < lo) ||
+		    (proto && e->proto && e->proto != proto))
+			continue;
+		if (rec_read(f, c[i].run, e, &r) != 0)
+			continue;
+		if (memcmp(&r.pub, pub, sizeof(*pub)) != 0 ||
+		    (port >= 0 && (port < r.port_lo || port > r.port_hi))) {
+			cs_nat_rec_clear(&r);
+			continue;
+		}
+		push(out, n, cap, &r);
+	}
+	free(c);
+}
+
+/* runs_next - least start after `after` on tag:port, protocol-compatible */
+static void
+runs_next(struct cs_natdb *db, struct natfile *f, const struct cs_addr *pub,
+    int port, int proto, cs_time after, cs_time *next)
+{
+	uint64_t tag = tag_of(db, f, pub);
+	size_t ri;
+
+	for (ri = 0; ri < f->nruns; ri++) {
+		const struct runinfo *run = &f->runs[ri];
+		const struct rent *e = run_ents(f, run);
+		uint64_t j = lower(
+		    f, run, tag, port, after == INT64_MAX ? after : after + 1);
+		for (; j < run->nent && e[j].tag == tag && e[j].port == port;
+		     j++) {
+			if (proto && e[j].proto && e[j].proto != proto)
+				continue;
+			if (*next == CS_TIME_NONE || e[j].start < *next)
+				*next = e[j].start;
+			break;
+		}
+	}
+}
+
 enum cs_err
 cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub, int port,
     int proto, cs_time lo, cs_time hi, struct cs_nat_rec **out, size_t *n,
@@ -771,9 +2005,14 @@ cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub, int port,
 {
 	int64_t day, dlo = cs_day_of(lo), dhi = cs_day_of(hi);
 	struct natday *d;
+	struct natfile *f;
 	size_t cap = *n;
 
 	for (day = dhi; day >= dhi - BLK_DAYS_BACK; day--) {
+		if (day >= dlo - 1 &&
+		    (f = natfile_get(db, day, 0, NULL, eb)) != NULL)
+			runs_query(
+			    db, f, pub, port, proto, lo, hi, out, n, &cap, any);
 		if ((d = day_get(db, day, 0, eb)) == NULL)
 			continue;
 		if (day >= dlo - 1) {
@@ -781,6 +2020,7 @@ cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub, int port,
 			if (has_tag(d, Q_HAS_S, tag) ||
 			    has_tag(d, Q_HAS_B, tag))
 				*any = 1;
+			/* sessions of stores written before the runs */
 			query_day(db, d, port >= 0 ? Q_SESS : Q_SESS_ANY, pub,
 			    port, proto, lo, hi, out, n, &cap);
 		}
@@ -789,6 +2029,11 @@ cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub, int port,
 	return CS_OK;
 }
 
+/*
+ * cs_natdb_find_open - the latest record of r's identity started before
+ * `before`, open or closed (the caller tells a delete read again after a
+ * crash, whose closed version was written, from another one)
+ */
 enum cs_err
 cs_natdb_find_open(struct cs_natdb *db, const struct cs_nat_rec *r,
     cs_time before, struct cs_nat_rec *out, struct cs_errbuf *eb)
@@ -801,8 +2046,7 @@ cs_natdb_find_open(struct cs_natdb *db, const struct cs_nat_rec *r,
 	(void)cs_natdb_query(db, &r->pub, r->port_lo, r->proto,
 	    before - back * CS_US, before, &v, &n, &any, eb);
 	for (i = 0; i < n; i++)
-		if (v[i].end_known == CS_END_OPEN && v[i].start <= before &&
-		    cs_nat_same(&v[i], r) &&
+		if (v[i].start <= before && cs_nat_same(&v[i], r) &&
 		    (best == SIZE_MAX || v[i].start > v[best].start))
 			best = i;
 	if (best != SIZE_MAX) {
@@ -821,10 +2065,14 @@ cs_natdb_next_start(struct cs_natdb *db, const struct cs_nat_rec *r,
 {
 	int64_t day, d0 = cs_day_of(r->start);
 	struct natday *d;
+	struct natfile *f;
 	sqlite3_stmt *st;
 
 	*next = CS_TIME_NONE;
 	for (day = d0; day <= d0 + 1 && *next == CS_TIME_NONE; day++) {
+		if ((f = natfile_get(db, day, 0, NULL, eb)) != NULL)
+			runs_next(db, f, &r->pub, r->port_lo, r->proto,
+			    r->start, next);
 		if ((d = day_get(db, day, 0, eb)) == NULL ||
 		    (st = stmt(d, Q_NEXT)) == NULL)
 			continue;
@@ -833,8 +2081,11 @@ cs_natdb_next_start(struct cs_natdb *db, const struct cs_nat_rec *r,
 		sqlite3_bind_int64(st, 3, r->start);
 		sqlite3_bind_int(st, 4, r->proto);
 		if (sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_type(st, 0) != SQLITE_NULL)
-			*next = sqlite3_column_int64(st, 0);
+		    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			cs_time t = sqlite3_column_int64(st, 0);
+			if (*next == CS_TIME_NONE || t < *next)
+				*next = t;
+		}
 		sqlite3_reset(st);
 	}
 	return CS_OK;

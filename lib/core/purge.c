@@ -21,8 +21,8 @@
 #define JOURNAL "purge.journal"
 #define MAX_JOURNAL 4096 /* days in one journal: far more than a run */
 
-static const char *const data_sfx[] = {
-    ".db", ".db-wal", ".db-shm", ".db-journal"};
+static const char *const data_sfx[] = {".db", ".db-wal", ".db-shm",
+    ".db-journal", ".nat", ".nat.tmp"}; /* .nat: NAT session runs */
 #define NSFX (sizeof(data_sfx) / sizeof(data_sfx[0]))
 
 /* ---- the inventory ---- */
