@@ -506,11 +506,13 @@ agency_remove(struct desk *k, int argc, char **argv)
 	} else {
 		cs_buf_puts(&b, "}");
 		desk_audit(k, "agency.remove", NULL, b.data);
-		if (k->json)
-			printf("{\"name\":%s,\"status\":\"removed\"}\n",
-			    b.data + 8);
-		else
+		if (k->json) {
+			cs_buf_reset(&b);
+			jstr(&b, "name", argv[i]);
+			printf("{%s,\"status\":\"removed\"}\n", b.data);
+		} else {
 			printf("agency %s removed\n", argv[i]);
+		}
 	}
 	cs_buf_release(&b);
 	li_prov_close(p);
