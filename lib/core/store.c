@@ -8,14 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/nat.h"
 #include "core/store.h"
 #include "util/xmalloc.h"
 
-#define LOOKBACK_DAYS 400 /* open sessions are looked for this far back */
-#define MAXCAND 256       /* candidates per probe */
+#define LOOKBACK_DAYS 400   /* open sessions are looked for this far back */
+#define MAXCAND 256         /* candidates per probe */
+#define SNAPSHOT_US 1000000 /* a reader keeps a day's snapshot this long */
 
 /* tag domains */
 #define D_ADDR 'a'
@@ -152,6 +154,17 @@ struct day {
 	int purged;  /* the day was purged: nothing is written */
 	uint8_t plen_seen[2][129];
 	sqlite3_stmt *st[ST_MAX]; /* owned; prepared lazily */
+	/*
+	 * Read-only: one read transaction (snapshot) per day is kept for up
+	 * to SNAPSHOT_US, so a batch of lookups does not lock and unlock
+	 * every day file for every statement; what is cached below is valid
+	 * for the snapshot it was read in.
+	 */
+	int64_t rd_since; /* monotonic µs the snapshot began; 0: none */
+	int plen_ok[2], plen_n[2];
+	int plen_v[2][129];
+	int open_idx;  /* binding_open exists: -1 not yet known */
+	int open_rows; /* any row with an open end: -1 not yet known */
 };
 
 struct cs_store {
@@ -320,7 +333,7 @@ day_close(struct day *d)
 	for (i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(d->st[i]);
 	if (d->db) {
-		if (d->in_txn)
+		if (d->in_txn || d->rd_since)
 			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_close(d->db);
 	}
@@ -348,6 +361,50 @@ cs_store_close(struct cs_store *s)
 	free(s);
 }
 
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* rd_hold - read-only: begin d's snapshot unless one is running */
+static void
+rd_hold(struct cs_store *s, struct day *d)
+{
+	if (s->mode != CS_STORE_RO || d->rd_since || d->db == NULL)
+		return;
+	if (sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+		d->rd_since = mono_us();
+}
+
+/*
+ * rd_refresh - read-only: end the snapshots older than SNAPSHOT_US (each
+ * query starts with this), so a long batch sees what a concurrent ingest
+ * committed, at most that much later
+ */
+static void
+rd_refresh(struct cs_store *s)
+{
+	int64_t now;
+	size_t i;
+
+	if (s->mode != CS_STORE_RO)
+		return;
+	now = mono_us();
+	for (i = 0; i < s->nopen; i++) {
+		struct day *d = s->open[i];
+		if (!d->rd_since || now - d->rd_since < SNAPSHOT_US)
+			continue;
+		sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
+		d->rd_since = 0;
+		d->plen_ok[0] = d->plen_ok[1] = 0;
+		d->open_rows = -1;
+	}
+}
+
 /*
  * day_get - the handle of a day.  In RW mode a missing partition is created
  * when create is set; in RO mode (or without create) a missing one gives
@@ -371,7 +428,10 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 	}
 	if (lo < s->nopen && s->open[lo]->day == day) {
 		d = s->open[lo];
-		return d->bad ? NULL : d;
+		if (d->bad)
+			return NULL;
+		rd_hold(s, d);
+		return d;
 	}
 	exists = days_has(s, day);
 	if (!exists && (!create || s->mode != CS_STORE_RW))
@@ -379,6 +439,7 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 	d = cs_xcalloc(1, sizeof(*d));
 	d->day = day;
 	d->created = !exists;
+	d->open_idx = d->open_rows = -1;
 	e = cs_keys_day(s->keys, day, s->mode == CS_STORE_RW, &d->dk, eb);
 	if (e != CS_OK) {
 		d->bad = 1;
@@ -430,7 +491,10 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 	    &s->open[lo + 1], &s->open[lo], (s->nopen - lo) * sizeof(*s->open));
 	s->open[lo] = d;
 	s->nopen++;
-	return d->bad ? NULL : d;
+	if (d->bad)
+		return NULL;
+	rd_hold(s, d);
+	return d;
 }
 
 /* day_purged - was this day's key destroyed by a purge (tombstone)? */
@@ -1346,18 +1410,24 @@ covers(const struct cs_hit *h, cs_time t)
 static int
 plens(struct day *d, int fam, int maxlen, int out[129])
 {
-	sqlite3_stmt *st = stmt(d, ST_PLENS);
-	int n = 0;
+	sqlite3_stmt *st;
+	int n = 0, i, f = fam == 6;
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int(st, 1, fam);
-	while (sqlite3_step(st) == SQLITE_ROW && n < 129) {
-		int p = sqlite3_column_int(st, 0);
-		if (p <= maxlen)
-			out[n++] = p;
+	if (!d->rd_since || !d->plen_ok[f]) {
+		st = stmt(d, ST_PLENS);
+		if (st == NULL)
+			return 0;
+		sqlite3_bind_int(st, 1, fam);
+		d->plen_n[f] = 0;
+		while (sqlite3_step(st) == SQLITE_ROW && d->plen_n[f] < 129)
+			d->plen_v[f][d->plen_n[f]++] =
+			    sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		d->plen_ok[f] = d->rd_since != 0;
 	}
-	sqlite3_reset(st);
+	for (i = 0; i < d->plen_n[f]; i++)
+		if (d->plen_v[f][i] <= maxlen)
+			out[n++] = d->plen_v[f][i];
 	return n;
 }
 
@@ -1372,6 +1442,43 @@ match_addr(const struct cs_binding *b, const struct cs_addr *a)
 	return -1;
 }
 
+/*
+ * may_be_open - 0 when d certainly has no row with an open end (in the
+ * snapshot being read; files older than the binding_open index always
+ * may)
+ */
+static int
+may_be_open(struct day *d)
+{
+	sqlite3_stmt *st;
+
+	if (!d->rd_since)
+		return 1;
+	if (d->open_idx < 0) {
+		d->open_idx = 0;
+		if (sqlite3_prepare_v2(d->db,
+			"SELECT 1 FROM sqlite_schema WHERE type = 'index'"
+			" AND name = 'binding_open'",
+			-1, &st, NULL) == SQLITE_OK) {
+			d->open_idx = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_finalize(st);
+		}
+	}
+	if (!d->open_idx)
+		return 1;
+	if (d->open_rows < 0) {
+		d->open_rows = 1;
+		if (sqlite3_prepare_v2(d->db,
+			"SELECT 1 FROM binding INDEXED BY binding_open"
+			" WHERE end_known = 0 LIMIT 1",
+			-1, &st, NULL) == SQLITE_OK) {
+			d->open_rows = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_finalize(st);
+		}
+	}
+	return d->open_rows;
+}
+
 static void
 probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a, cs_time t,
     int open_only, struct cs_hit **h, size_t *n, size_t *cap)
@@ -1381,7 +1488,7 @@ probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a, cs_time t,
 	int pl[129], np, i, k, m;
 	sqlite3_stmt *st;
 
-	if (d == NULL)
+	if (d == NULL || (open_only && !may_be_open(d)))
 		return;
 	np = plens(d, a->family, a->plen, pl);
 	for (i = 0; i < np; i++) {
@@ -1461,6 +1568,7 @@ cs_store_who(struct cs_store *s, const struct cs_addr *a, cs_time t,
 	size_t cnt = 0, cap = 0, i, j;
 	int64_t day = cs_day_of(t), d;
 
+	rd_refresh(s);
 	probe_day(s, day, a, t, 0, &h, &cnt, &cap);
 	for (i = 0; i < s->ndays; i++) {
 		d = s->days[s->ndays - 1 - i];
@@ -1537,6 +1645,7 @@ cs_store_history(struct cs_store *s, const char *sub, cs_time from, cs_time to,
 	struct day *d;
 	sqlite3_stmt *st;
 
+	rd_refresh(s);
 	ismac = cs_mac_parse(cs_span_cstr(sub), mac) == CS_OK;
 	for (i = 0; i < s->ndays; i++) {
 		day = s->days[i];
@@ -1653,6 +1762,7 @@ cs_store_mail(struct cs_store *s, const char *user, const struct cs_hit *hits,
 	const char *u, *ip, *json;
 	char want[CS_ADDR_STRLEN];
 
+	rd_refresh(s);
 	for (day = cs_day_of(from); day <= cs_day_of(to); day++) {
 		if (!days_has(s, day))
 			continue;
@@ -1721,6 +1831,7 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 	struct cs_binding *b;
 	const char *u, *ip, *json;
 
+	rd_refresh(s);
 	for (i = 0; i < s->ndays; i++) {
 		d = day_get(s, s->days[i], 0, NULL);
 		if (d == NULL)
