@@ -15,7 +15,8 @@
  * IRI and reports share the IRI stream's sequence numbers.
  *
  * Each PDU goes out in its own send() with TCP_NODELAY (one PDU per
- * segment on loopback).  --keepalive ends with a keep-alive; --wait-ack
+ * segment on loopback).  --ka-response adds a keep-alive response (for
+ * pcaps); --keepalive ends with a keep-alive; --wait-ack
  * waits (10 s) for the keep-alive response and prints "ack".  The
  * summary (PDUs, bytes, CPU seconds, PDUs/s) goes to stderr.
  */
@@ -56,7 +57,8 @@ usage(FILE *f)
 	    "       [--iri N] [--cc N] [--report N] [--liid L] [--cin N] "
 	    "[--seq S]\n"
 	    "       [--payload TEXT] [--v6] [--repeat R] [--corrupt OFF:BYTE]\n"
-	    "       [--keepalive [--wait-ack]] [--tls-ca F --tls-cert F "
+	    "       [--ka-response] [--keepalive [--wait-ack]]\n"
+	    "       [--tls-ca F --tls-cert F "
 	    "--tls-key F]\n");
 }
 
@@ -328,6 +330,7 @@ main(int argc, char **argv)
 	    {"corrupt", required_argument, NULL, 'x'},
 	    {"keepalive", no_argument, NULL, 'k'},
 	    {"wait-ack", no_argument, NULL, 'w'},
+	    {"ka-response", no_argument, NULL, 'Q'},
 	    {"tls-ca", required_argument, NULL, 'A'},
 	    {"tls-cert", required_argument, NULL, 'T'},
 	    {"tls-key", required_argument, NULL, 'K'},
@@ -340,7 +343,7 @@ main(int argc, char **argv)
 	    "LIID-SEND-1", "US", "custos-test", "ne-1", 1, "US", 0, 0};
 	unsigned long niri = 0, ncc = 0, nrep = 0, rep = 1, r, k;
 	long corrupt_off = -1;
-	int corrupt_byte = 0, ch, v6 = 0, ka = 0, wack = 0;
+	int corrupt_byte = 0, ch, v6 = 0, ka = 0, wack = 0, kar = 0;
 	uint32_t seq0 = 0, iseq, cseq;
 	struct out o;
 	struct cs_buf b;
@@ -407,6 +410,9 @@ main(int argc, char **argv)
 			break;
 		case 'w':
 			wack = 1;
+			break;
+		case 'Q':
+			kar = 1;
 			break;
 		case 'A':
 			ca = optarg;
@@ -531,6 +537,14 @@ main(int argc, char **argv)
 			npdu++;
 			nbytes += b.len;
 		}
+	}
+	if (kar) {
+		cs_buf_reset(&b);
+		li_enc_keepalive(&b, &h, 1);
+		if (send_all(&o, (uint8_t *)b.data, b.len) != 0)
+			return 1;
+		npdu++;
+		nbytes += b.len;
 	}
 	if (ka) {
 		cs_buf_reset(&b);
