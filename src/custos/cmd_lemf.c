@@ -748,6 +748,30 @@ io:
 	return -2;
 }
 
+/* frame_why - why li_pdu_frame refused p[0..n) */
+static const char *
+frame_why(const uint8_t *p, size_t n)
+{
+	size_t k, len = 0, i;
+
+	if (p[0] != 0x30)
+		return "not a SEQUENCE (identifier octet is not 0x30)";
+	if (n < 2 || p[1] < 0x80)
+		return "bad length";
+	if (p[1] == 0x80)
+		return "indefinite length (only definite lengths are allowed)";
+	k = p[1] & 0x7f;
+	if (k > 4)
+		return "length field longer than 4 bytes";
+	if (n >= 3 && p[2] == 0)
+		return "non-minimal length (leading zero byte)";
+	for (i = 0; i < k && 2 + i < n; i++)
+		len = len << 8 | p[2 + i];
+	if (len < 0x80)
+		return "non-minimal length (long form below 128)";
+	return "longer than the largest PDU accepted (1 MiB)";
+}
+
 /* conn_input - frame and handle what has arrived; -1 close, -2 stop */
 static int
 conn_input(struct lemf *l, struct conn *c)
@@ -765,11 +789,10 @@ conn_input(struct lemf *l, struct conn *c)
 			l->dirty = 1;
 			cs_log_warnx(
 			    "connection %u, PDU %llu: rejected: PS-PDU: "
-			    "not a SEQUENCE with a definite minimal "
-			    "length of at most %u bytes (first byte "
-			    "0x%02x) at byte 0; closing the connection",
+			    "%s at byte %d; closing the connection",
 			    c->id, (unsigned long long)c->npdu + 1,
-			    (unsigned)LI_PDU_MAX, c->in[off]);
+			    frame_why(c->in + off, c->inlen - off),
+			    c->in[off] != 0x30 ? 0 : 1);
 			rc = -1;
 			break;
 		}
