@@ -15,7 +15,7 @@
 #include "util/xmalloc.h"
 
 #define MAX_OPEN (1u << 20)      /* open intervals kept in memory */
-#define SPILL_RECS (1u << 20)    /* changed intervals written early past */
+#define SPILL_RECS (1u << 17)    /* changed intervals written early past */
 #define SPILL_BYTES (256u << 20) /* ... or past this much evidence */
 #define ARENA_BLOCK (4u << 20)
 #define POOL_SLAB 4096
@@ -27,11 +27,15 @@
  * pool.  So folding a record allocates nothing in the steady state.
  */
 struct arena {
-	char **blk; /* owned */
+	char **blk; /* owned; each ARENA_BLOCK bytes */
 	size_t nblk, capblk;
 	size_t used, room; /* in the last block */
 	size_t total;
+	char **spare; /* owned: blocks of an earlier arena, for reuse */
+	size_t nspare;
 };
+
+#define MAX_SPARE 64
 
 struct mrec {
 	struct cs_nat_rec r; /* link and ev[].raw point into the arena */
@@ -100,16 +104,17 @@ arena_dup(struct arena *a, const char *p, size_t n)
 	char *d;
 
 	if (a->room - a->used < n + 1) {
-		size_t sz = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+		/* n is at most 16384 (evidence) or 255 (link) */
 		if (a->nblk == a->capblk) {
 			a->capblk = a->capblk ? a->capblk * 2 : 16;
 			a->blk = cs_xreallocarray(
 			    a->blk, a->capblk, sizeof(*a->blk));
 		}
-		a->blk[a->nblk++] = cs_xmalloc(sz);
+		a->blk[a->nblk++] =
+		    a->nspare ? a->spare[--a->nspare] : cs_xmalloc(ARENA_BLOCK);
 		a->used = 0;
-		a->room = sz;
-		a->total += sz;
+		a->room = ARENA_BLOCK;
+		a->total += ARENA_BLOCK;
 	}
 	d = a->blk[a->nblk - 1] + a->used;
 	if (n)
@@ -126,7 +131,10 @@ arena_free(struct arena *a)
 
 	for (i = 0; i < a->nblk; i++)
 		free(a->blk[i]);
+	for (i = 0; i < a->nspare; i++)
+		free(a->spare[i]);
 	free(a->blk);
+	free(a->spare);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -547,6 +555,11 @@ compact(struct natst *st)
 	int k;
 
 	memset(&st->ar, 0, sizeof(st->ar));
+	/* the spare blocks go on serving; the old ones become spare */
+	st->ar.spare = cs_xreallocarray(NULL, MAX_SPARE, sizeof(char *));
+	for (i = 0; i < old.nspare; i++)
+		st->ar.spare[st->ar.nspare++] = old.spare[i];
+	old.nspare = 0;
 	for (i = 0; i < st->cap; i++) {
 		struct mrec *m = st->slot[i];
 		if (m == NULL)
@@ -556,6 +569,12 @@ compact(struct natst *st)
 			if (m->r.ev[k].raw)
 				m->r.ev[k].raw = arena_dup(
 				    &st->ar, m->r.ev[k].raw, m->evlen[k]);
+	}
+	for (i = 0; i < old.nblk; i++) {
+		if (st->ar.nspare < MAX_SPARE) {
+			st->ar.spare[st->ar.nspare++] = old.blk[i];
+			old.blk[i] = NULL;
+		}
 	}
 	arena_free(&old);
 }

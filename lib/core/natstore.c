@@ -125,9 +125,14 @@ struct cs_natdb {
 	size_t nfiles, capfiles;
 	struct cs_buf enc, sealed, plain;
 	struct tagc tags[TAGCACHE];
+	struct runbufs *rbp; /* owned (below) */
+	void *it, *tmp;      /* owned: sort arrays */
+	size_t capit;
 };
 
 static void natfile_free(struct natfile *f);
+struct runbufs;
+static void runbufs_free(struct runbufs *rb);
 
 struct cs_natdb *
 cs_natdb_new(struct cs_store *s)
@@ -171,6 +176,9 @@ cs_natdb_free(struct cs_natdb *db)
 	for (i = 0; i < db->nfiles; i++)
 		natfile_free(db->files[i]);
 	free(db->files);
+	runbufs_free(db->rbp);
+	free(db->it);
+	free(db->tmp);
 	cs_buf_release(&db->enc);
 	cs_buf_release(&db->sealed);
 	cs_buf_release(&db->plain);
@@ -1242,28 +1250,71 @@ w_ident(uint8_t *p, const struct cs_nat_rec *r, size_t linklen)
 	return p + linklen;
 }
 
-/* delta_fast - delta_encode into p; 0 when not worth it, else bytes */
+/* match_len - length of the common prefix of a and b (at most 65535) */
+static size_t
+match_len(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t n = an < bn ? an : bn, k = 0;
+
+	if (n > 65535)
+		n = 65535;
+	while (k + 8 <= n) {
+		uint64_t x, y;
+		memcpy(&x, a + k, 8);
+		memcpy(&y, b + k, 8);
+		if (x != y)
+			return k + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+		k += 8;
+	}
+	while (k < n && a[k] == b[k])
+		k++;
+	return k;
+}
+
+#define DH 256
+
+static unsigned
+h8(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return (unsigned)((v * 0x9E3779B97F4A7C15ULL) >> 56);
+}
+
+static int
+blank_at(const char *p, size_t i)
+{
+	return i == 0 || p[i - 1] == ' ' || p[i - 1] == '\t';
+}
+
+/*
+ * delta_fast - t as copies from ref and literals (the format delta_decode
+ * reads) into out; 0 when not worth it, else bytes.  Log lines of one
+ * flow share whole words, so matches are looked for where words start
+ * (8-byte hash), and extended a word at a time.
+ */
 static size_t
 delta_fast(uint8_t *out, const char *ref, size_t rn, const char *t, size_t tn)
 {
-	int32_t pos[EV_HASH];
+	int32_t pos[DH];
 	size_t i = 0, lit = 0, j;
 	uint8_t *p = out;
 
 	if (rn < MIN_COPY || tn < MIN_COPY || rn > 65535 || tn > MAX_EVLEN)
 		return 0;
 	memset(pos, 0xff, sizeof(pos));
-	for (j = 0; j + 4 <= rn; j++)
-		pos[h4((const unsigned char *)ref + j)] = (int32_t)j;
+	for (j = rn - 8 + 1; j-- > 0;)
+		if (blank_at(ref, j))
+			pos[h8(ref + j)] = (int32_t)j; /* the first one wins */
 	p = w_be(p, tn, 4);
 	while (i < tn) {
 		size_t len = 0;
 		int32_t at =
-		    i + 4 <= tn ? pos[h4((const unsigned char *)t + i)] : -1;
+		    i + 8 <= tn && blank_at(t, i) ? pos[h8(t + i)] : -1;
 		if (at >= 0)
-			while ((size_t)at + len < rn && i + len < tn &&
-			    len < 65535 && ref[at + len] == t[i + len])
-				len++;
+			len =
+			    match_len(ref + at, rn - (size_t)at, t + i, tn - i);
 		if (len >= MIN_COPY) {
 			while (i > lit) {
 				size_t k = i - lit > 65535 ? 65535 : i - lit;
@@ -1281,7 +1332,10 @@ delta_fast(uint8_t *out, const char *ref, size_t rn, const char *t, size_t tn)
 			if ((size_t)(p - out) >= tn + 4)
 				return 0;
 		} else {
+			/* on to the next word */
 			i++;
+			while (i < tn && !blank_at(t, i))
+				i++;
 		}
 	}
 	while (tn > lit) {
@@ -1359,24 +1413,39 @@ rec_encode(uint8_t *p, const struct cs_nat_out *o, uint64_t uid)
 
 /* ---- writing a run ---- */
 
+struct runbufs;
+
 struct runw {
-	struct natfile *f; /* borrowed */
-	int fd;            /* f->fd, or the merge's temporary file */
+	struct runbufs *rb; /* borrowed: where the buffers come from */
+	struct natfile *f;  /* borrowed */
+	int fd;             /* f->fd, or the merge's temporary file */
 	uint64_t seq, base, pos;
 	struct bytes chunk; /* plaintext of the chunk being filled */
-	struct bytes out;   /* bytes to write at pos */
+	struct cs_buf out;  /* bytes to write at pos */
 	struct bytes ctab;  /* chunk table */
 	struct rent *ent;   /* owned */
 	size_t nent, capent;
 	uint32_t nchunk;
 	int64_t min_start, max_start;
-	struct cs_buf sealed;
+};
+
+/*
+ * The run buffers live in the natdb and serve every run: fresh memory
+ * costs page faults (zeroed pages), reused memory does not.
+ */
+struct runbufs {
+	struct bytes chunk, ctab;
+	struct cs_buf out;
+	struct rent *ent;
+	size_t capent;
 };
 
 static void
-runw_begin(
-    struct runw *w, struct natfile *f, int fd, uint64_t base, uint64_t seq)
+runw_begin(struct runw *w, struct runbufs *rb, struct natfile *f, int fd,
+    uint64_t base, uint64_t seq)
 {
+	uint8_t zero[HDR_LEN] = {0};
+
 	memset(w, 0, sizeof(*w));
 	w->f = f;
 	w->fd = fd;
@@ -1385,20 +1454,49 @@ runw_begin(
 	w->pos = base;
 	w->min_start = INT64_MAX;
 	w->max_start = INT64_MIN;
-	cs_buf_init(&w->sealed, NULL, 0, 1u << 28);
-	bytes_reserve(&w->out, HDR_LEN);
-	memset(w->out.p, 0, HDR_LEN); /* the header, written last */
-	w->out.len = HDR_LEN;
+	w->rb = rb;
+	w->chunk = rb->chunk;
+	w->chunk.len = 0;
+	w->ctab = rb->ctab;
+	w->ctab.len = 0;
+	w->out = rb->out;
+	cs_buf_reset(&w->out);
+	w->ent = rb->ent;
+	w->capent = rb->capent;
+	cs_buf_append(&w->out, zero, HDR_LEN); /* header: written last */
 }
 
+/* runw_release - the buffers back to the natdb */
 static void
 runw_release(struct runw *w)
 {
-	free(w->chunk.p);
-	free(w->out.p);
-	free(w->ctab.p);
-	free(w->ent);
-	cs_buf_release(&w->sealed);
+	w->rb->chunk = w->chunk;
+	w->rb->ctab = w->ctab;
+	w->rb->out = w->out;
+	w->rb->ent = w->ent;
+	w->rb->capent = w->capent;
+}
+
+static void
+runbufs_free(struct runbufs *rb)
+{
+	if (rb == NULL)
+		return;
+	free(rb->chunk.p);
+	free(rb->ctab.p);
+	cs_buf_release(&rb->out);
+	free(rb->ent);
+	free(rb);
+}
+
+static struct runbufs *
+rbufs(struct cs_natdb *db)
+{
+	if (db->rbp == NULL) {
+		db->rbp = cs_xcalloc(1, sizeof(*db->rbp));
+		cs_buf_init(&db->rbp->out, NULL, 0, 1u << 30);
+	}
+	return db->rbp;
 }
 
 static int
@@ -1424,10 +1522,11 @@ runw_flush(struct runw *w)
 {
 	if (w->out.len == 0)
 		return 0;
-	if (write_all(w->fd, w->out.p, w->out.len, w->pos) != 0)
+	if (cs_buf_error(&w->out) ||
+	    write_all(w->fd, w->out.data, w->out.len, w->pos) != 0)
 		return -1;
 	w->pos += w->out.len;
-	w->out.len = 0;
+	cs_buf_reset(&w->out);
 	return 0;
 }
 
@@ -1441,18 +1540,17 @@ runw_seal(struct runw *w)
 
 	if (w->chunk.len == 0)
 		return 0;
-	cs_buf_reset(&w->sealed);
-	cs_seal(w->f->dk, ad_of(w->seq, w->nchunk), w->chunk.p, w->chunk.len,
-	    &w->sealed);
-	if (cs_buf_error(&w->sealed))
-		return -1;
 	off = w->pos + w->out.len - w->base;
-	clen = (uint32_t)w->sealed.len;
+	clen = (uint32_t)w->out.len;
+	cs_seal(w->f->dk, ad_of(w->seq, w->nchunk), w->chunk.p, w->chunk.len,
+	    &w->out);
+	if (cs_buf_error(&w->out))
+		return -1;
+	clen = (uint32_t)w->out.len - clen;
 	memcpy(ct, &off, 8);
 	memcpy(ct + 8, &clen, 4);
 	memcpy(ct + 12, &plen, 4);
 	bytes_put(&w->ctab, ct, sizeof(ct));
-	bytes_put(&w->out, w->sealed.data, w->sealed.len);
 	w->nchunk++;
 	w->chunk.len = 0;
 	return w->out.len >= WRITE_BUF ? runw_flush(w) : 0;
@@ -1504,17 +1602,18 @@ runw_finish(struct runw *w, uint64_t *len)
 
 	if (runw_seal(w) != 0)
 		return -1;
-	bytes_put(&w->out, pad, (8 - (w->pos + w->out.len - w->base) % 8) % 8);
+	cs_buf_append(
+	    &w->out, pad, (8 - (w->pos + w->out.len - w->base) % 8) % 8);
 	idx_off = w->pos + w->out.len - w->base;
 	if (runw_flush(w) != 0 ||
 	    write_all(w->fd, w->ent, w->nent * sizeof(*w->ent), w->pos) != 0)
 		return -1;
 	w->pos += w->nent * sizeof(*w->ent);
-	bytes_put(&w->out, w->ctab.p, w->ctab.len);
+	cs_buf_append(&w->out, w->ctab.p, w->ctab.len);
 	rlen = w->pos + w->out.len + TRL_LEN - w->base;
 	memcpy(trl, END_MAGIC, 8);
 	memcpy(trl + 8, &rlen, 8);
-	bytes_put(&w->out, trl, TRL_LEN);
+	cs_buf_append(&w->out, trl, TRL_LEN);
 	if (runw_flush(w) != 0 || sync_fd(w->fd) != 0)
 		return -1;
 	memset(&h, 0, sizeof(h));
@@ -1596,7 +1695,7 @@ merge(struct cs_natdb *db, struct natfile *f, struct cs_errbuf *eb)
 	for (i = 0; i < k; i++)
 		if (f->runs[i].seq > seq)
 			seq = f->runs[i].seq;
-	runw_begin(&w, f, fd, 0, seq);
+	runw_begin(&w, rbufs(db), f, fd, 0, seq);
 	for (;;) {
 		const struct rent *m = NULL, *pick = NULL;
 		const uint8_t *p = NULL;
@@ -1704,13 +1803,12 @@ struct sitem {
 	uint64_t uid;
 	uint32_t port;
 	uint32_t idx;
+	const struct cs_nat_rec *r; /* v[idx].r: fetched ahead without v */
 };
 
-static int
-sitem_cmp(const void *pa, const void *pb)
+static inline int
+sitem_cmp(const struct sitem *a, const struct sitem *b)
 {
-	const struct sitem *a = pa, *b = pb;
-
 	if (a->day != b->day)
 		return a->day < b->day ? -1 : 1;
 	if (a->tag != b->tag)
@@ -1722,6 +1820,33 @@ sitem_cmp(const void *pa, const void *pb)
 	if (a->uid != b->uid)
 		return a->uid < b->uid ? -1 : 1;
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* sort_items - merge sort of a[0, n) through tmp (no allocation) */
+static void
+sort_items(struct sitem *a, struct sitem *tmp, size_t n)
+{
+	size_t i, j, k, mid;
+
+	if (n <= 16) {
+		for (i = 1; i < n; i++) {
+			struct sitem x = a[i];
+			for (j = i; j > 0 && sitem_cmp(&x, &a[j - 1]) < 0; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	mid = n / 2;
+	sort_items(a, tmp, mid);
+	sort_items(a + mid, tmp, n - mid);
+	if (sitem_cmp(&a[mid - 1], &a[mid]) <= 0)
+		return; /* already in order (input mostly is, by time) */
+	memcpy(tmp, a, mid * sizeof(*a));
+	for (i = 0, j = mid, k = 0; i < mid && j < n;)
+		a[k++] = sitem_cmp(&a[j], &tmp[i]) < 0 ? a[j++] : tmp[i++];
+	while (i < mid)
+		a[k++] = tmp[i++];
 }
 
 /*
@@ -1781,13 +1906,25 @@ write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
 		cs_errbuf_set(eb, "%s: %s", f->path, strerror(errno));
 		return CS_EIO;
 	}
-	runw_begin(&w, f, f->fd, f->end, f->next_seq);
+	runw_begin(&w, rbufs(db), f, f->fd, f->end, f->next_seq);
 	for (i = a; i < b; i++) {
 		const struct cs_nat_out *o = &v[it[i].idx];
 		const struct cs_nat_rec *r = o->r;
 		struct rent e;
 		uint8_t *dst;
 		size_t n;
+		/* sorted order visits memory at random: fetch ahead */
+		if (i + 16 < b)
+			__builtin_prefetch(&v[it[i + 16].idx]);
+		if (i + 8 < b)
+			__builtin_prefetch(it[i + 8].r);
+		if (i + 4 < b) {
+			const struct cs_nat_rec *pr = it[i + 4].r;
+			int k, l;
+			for (k = 0; k < 2; k++)
+				for (l = 0; pr->ev[k].raw && l < 256; l += 64)
+					__builtin_prefetch(pr->ev[k].raw + l);
+		}
 		/* versions of one record in the batch: the last closed one */
 		if (i + 1 < b && it[i + 1].uid == it[i].uid &&
 		    it[i + 1].start == it[i].start &&
@@ -1848,7 +1985,14 @@ cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
 
 	if (n == 0)
 		return CS_OK;
-	it = cs_xreallocarray(NULL, n, sizeof(*it));
+	if (db->capit < n) {
+		free(db->it);
+		free(db->tmp);
+		db->capit = n;
+		db->it = cs_xreallocarray(NULL, n, sizeof(*it));
+		db->tmp = cs_xreallocarray(NULL, n, sizeof(*it));
+	}
+	it = db->it;
 	for (i = 0; i < n; i++) {
 		const struct cs_nat_rec *r = v[i].r;
 		int64_t day;
@@ -1866,7 +2010,6 @@ cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
 			if (f == NULL) {
 				if (!eb->msg[0])
 					cs_errbuf_set(eb, "nat: no day file");
-				free(it);
 				return CS_EIO;
 			}
 		}
@@ -1877,9 +2020,10 @@ cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
 		    f->dk, D_NATUID, ib, ident_bytes(ib, &v[i]));
 		it[k].port = (uint32_t)r->port_lo;
 		it[k].idx = (uint32_t)i;
+		it[k].r = r;
 		k++;
 	}
-	qsort(it, k, sizeof(*it), sitem_cmp);
+	sort_items(it, db->tmp, k);
 	for (i = 0; i < k && e == CS_OK; i = j) {
 		for (j = i + 1; j < k && it[j].day == it[i].day; j++)
 			;
@@ -1890,7 +2034,6 @@ cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
 		}
 		e = write_day(db, f, v, it, i, j, eb);
 	}
-	free(it);
 	return e;
 }
 
