@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/case.h"
 #include "li/cap.h"
@@ -396,6 +398,95 @@ test_remove(void)
 	}
 }
 
+/* the same capture as pcapng (read by libpcap) gives the same result; a
+ * cut file is an error naming the byte */
+static void
+test_cap_formats(void)
+{
+	struct li_match *m = li_match_new();
+	struct cs_errbuf eb;
+	struct li_cap *c;
+	const uint8_t *f;
+	size_t n, len;
+	cs_time t, first = 0;
+	int lt, rc, k = 0;
+	char path[64], buf[4096];
+	FILE *in, *out;
+
+	add(m, 1, "username:alice@example.net", 0);
+	T_CHECK(replay("tests/data/li/target-moves.pcapng", m, &R) > 30);
+	T_EQ_INT(npk(&R, 1, 99), 15);
+	T_EQ_INT(nev(&R, 1), 5);
+	li_match_free(m);
+	/* the first record: time and link type as libpcap gives them */
+	c = li_cap_open_file("tests/data/li/target-moves.pcap", 0, &eb);
+	T_CHECK(c != NULL);
+	if (c) {
+		T_EQ_INT(li_cap_next(c, &first, &f, &n, &lt), 1);
+		T_EQ_INT(first, 1795946400LL * CS_US);
+		T_EQ_INT(lt, LI_LT_EN10MB);
+		li_cap_close(c);
+	}
+	/* cut in the middle of a record */
+	snprintf(path, sizeof(path), "/tmp/match_test.%d.pcap", (int)getpid());
+	in = fopen("tests/data/li/target-moves.pcap", "rb");
+	out = fopen(path, "wb");
+	T_CHECK(in && out);
+	if (!in || !out)
+		return;
+	len = fread(buf, 1, 24 + 16 + 100, in);
+	fwrite(buf, 1, len, out);
+	fclose(in);
+	fclose(out);
+	c = li_cap_open_file(path, 0, &eb);
+	T_CHECK(c != NULL);
+	if (c) {
+		while ((rc = li_cap_next(c, &t, &f, &n, &lt)) == 1)
+			k++;
+		T_EQ_INT(rc, -1);
+		T_EQ_INT(k, 0);
+		T_CHECK(strstr(li_cap_error(c), "byte 24") != NULL);
+		li_cap_close(c);
+	}
+	unlink(path);
+	/* not a capture at all */
+	T_CHECK(li_cap_open_file("tests/data/li/README", 0, &eb) == NULL);
+	T_CHECK(eb.msg[0] != '\0');
+	T_CHECK(li_cap_open_file("/nonexistent.pcap", 0, &eb) == NULL);
+}
+
+/* --realtime: the capture's own pace (the dhcp fixture spans ~62 s, so
+ * online-before, ~0.05 s) */
+static void
+test_cap_realtime(void)
+{
+	struct cs_errbuf eb;
+	struct li_cap *c;
+	const uint8_t *f;
+	size_t n;
+	cs_time t, first = CS_TIME_NONE, last = 0;
+	struct timespec a, b;
+	int lt;
+	int64_t wall;
+
+	c = li_cap_open_file("tests/data/li/online-before.pcap", 1, &eb);
+	T_CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	while (li_cap_next(c, &t, &f, &n, &lt) == 1) {
+		if (first == CS_TIME_NONE)
+			first = t;
+		last = t;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	li_cap_close(c);
+	wall = (int64_t)(b.tv_sec - a.tv_sec) * CS_US +
+	    (b.tv_nsec - a.tv_nsec) / 1000;
+	T_CHECK(last - first > 20000);
+	T_CHECK(wall >= last - first);
+}
+
 /* ---- frames ---- */
 
 static const uint8_t v4udp[] = {0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 192,
@@ -708,6 +799,8 @@ main(void)
 	T_RUN(test_online_before);
 	T_RUN(test_dhcp);
 	T_RUN(test_remove);
+	T_RUN(test_cap_formats);
+	T_RUN(test_cap_realtime);
 	T_RUN(test_linktypes);
 	T_RUN(test_ip);
 	T_RUN(test_radius_parse);
