@@ -7,6 +7,9 @@
 #            same public endpoint over the raw records
 #   ipfix    (NAT_IPFIX=1) the same sessions as raw IPFIX through
 #            custos collect ipfix --read
+# Rates are given by wall time and by CPU time (user+sys of the ingest
+# process, /usr/bin/time): the machine may be shared, CPU time is what one
+# core spends.
 #
 # Scale: NAT_SCALE=full (default: 10,000 subscribers x 100 sessions a day
 # (200 records: NEW and DESTROY) x 7 days = 14M records, ~3.2 GB of text)
@@ -30,7 +33,12 @@ for b in "$CUSTOS" "$GEN"; do
 	[ -x "$b" ] || { echo "nat.sh: $b missing: run 'make'" >&2; exit 1; }
 done
 command -v jq > /dev/null || { echo "nat.sh: needs jq" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "nat.sh: needs /usr/bin/time" >&2; exit 1; }
 now_ns() { date +%s%N; }
+# cpu_ms FILE - user+sys milliseconds from /usr/bin/time -f '%U %S'
+cpu_ms() { awk '{ printf "%d\n", ($1 + $2) * 1000 + 0.5 }' "$1"; }
+# per_s N MS - N per second over MS milliseconds
+per_s() { echo $(($1 * 1000 / ($2 > 0 ? $2 : 1))); }
 export CUSTOS_CONFIG=${CUSTOS_CONFIG:-$PWD/tests/data/custos-test.conf}
 
 rm -rf "$OUT"
@@ -48,10 +56,12 @@ echo "generated $REC records ($RAW bytes) in $(( (t1 - t0) / 1000000 )) ms"
 "$CUSTOS" ingest --data "$OUT/data" --keys "$OUT/keys" "$OUT/leases.csv" \
     > /dev/null 2>&1
 t0=$(now_ns)
-"$CUSTOS" ingest --data "$OUT/data" --keys "$OUT/keys" \
+/usr/bin/time -f '%U %S' -o "$OUT/ingest.time" \
+    "$CUSTOS" ingest --data "$OUT/data" --keys "$OUT/keys" \
     --format conntrack "$OUT/conntrack.log" 2> "$OUT/ingest.err"
 t1=$(now_ns)
 ING_MS=$(( (t1 - t0) / 1000000 ))
+ING_CPU=$(cpu_ms "$OUT/ingest.time")
 sync
 DISK=$(du -sb "$OUT/data/nat" | cut -f1)
 WCMS0=$(now_ns); wc -l "$OUT/conntrack.log" > /dev/null; WCMS1=$(now_ns)
@@ -88,11 +98,13 @@ if [ "${NAT_IPFIX:-0}" = 1 ]; then
 	mkdir -p "$OUT/ipfix/keys" && chmod 0700 "$OUT/ipfix/keys"
 	"$GEN" ipfix "$SUBS" "$SESS" "$DAYS" "$START" "$OUT/ipfix.raw"
 	x0=$(now_ns)
-	"$CUSTOS" collect ipfix --read "$OUT/ipfix.raw" \
+	/usr/bin/time -f '%U %S' -o "$OUT/ipfix.time" \
+	    "$CUSTOS" collect ipfix --read "$OUT/ipfix.raw" \
 	    --data "$OUT/ipfix/data" --keys "$OUT/ipfix/keys" \
 	    2> "$OUT/ipfix.err"
 	x1=$(now_ns)
 	IPFIX_MS=$(( (x1 - x0) / 1000000 ))
+	IPFIX_CPU=$(cpu_ms "$OUT/ipfix.time")
 	IPFIX_DISK=$(du -sb "$OUT/ipfix/data/nat" | cut -f1)
 	IPFIX_RAW=$(stat -c %s "$OUT/ipfix.raw")
 fi
@@ -101,8 +113,9 @@ echo
 printf '%-34s %s\n' "records (conntrack lines)" "$REC"
 printf '%-34s %s\n' "raw text bytes/record" "$((RAW / REC))"
 printf '%-34s %s ms\n' "ingest time" "$ING_MS"
-printf '%-34s %s\n' "ingest records/s (one core)" \
-    "$((REC * 1000 / (ING_MS > 0 ? ING_MS : 1)))"
+printf '%-34s %s\n' "ingest records/s (one core)" "$(per_s "$REC" "$ING_MS")"
+printf '%-34s %s ms\n' "ingest CPU time (user+sys)" "$ING_CPU"
+printf '%-34s %s\n' "ingest records per CPU second" "$(per_s "$REC" "$ING_CPU")"
 printf '%-34s %s ms\n' "wc -l of the raw log" "$(( (WCMS1 - WCMS0) / 1000000 ))"
 printf '%-34s %s\n' "NAT store bytes" "$DISK"
 printf '%-34s %s\n' "NAT store bytes/record" "$((DISK / REC))"
@@ -113,8 +126,11 @@ printf '%-34s %s\n' "answers with >1 match (port reuse)" "$AMBIG"
 printf '%-34s %s us\n' "grep -F one endpoint (mean of $NGREP)" "$GREP_US"
 if [ "${NAT_IPFIX:-0}" = 1 ]; then
 	printf '%-34s %s ms (%s records/s), raw %s B, store %s B\n' \
-	    "ipfix collect --read" "$IPFIX_MS" \
-	    "$((REC * 1000 / (IPFIX_MS > 0 ? IPFIX_MS : 1)))" "$IPFIX_RAW" \
-	    "$IPFIX_DISK"
+	    "ipfix collect --read" "$IPFIX_MS" "$(per_s "$REC" "$IPFIX_MS")" \
+	    "$IPFIX_RAW" "$IPFIX_DISK"
+	printf '%-34s %s ms (%s records per CPU second)\n' \
+	    "ipfix CPU time (user+sys)" "$IPFIX_CPU" \
+	    "$(per_s "$REC" "$IPFIX_CPU")"
+	printf '%-34s %s\n' "ipfix store bytes/record" "$((IPFIX_DISK / REC))"
 fi
 tail -3 "$OUT/ingest.err" | sed 's/^/  ingest: /'

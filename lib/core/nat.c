@@ -15,7 +15,7 @@
 #include "util/xmalloc.h"
 
 #define MAX_OPEN (1u << 20)      /* open intervals kept in memory */
-#define SPILL_RECS (1u << 17)    /* changed intervals written early past */
+#define SPILL_RECS (1u << 16)    /* changed intervals written early past */
 #define SPILL_BYTES (256u << 20) /* ... or past this much evidence */
 #define ARENA_BLOCK (4u << 20)
 #define POOL_SLAB 4096

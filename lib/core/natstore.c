@@ -825,7 +825,7 @@ query_day(struct cs_natdb *db, struct natday *d, int which,
 #define HDR_LEN 80
 #define TRL_LEN 16
 #define CTAB_LEN 16
-#define CHUNK_PLAIN (128u * 1024)
+#define CHUNK_PLAIN (32u * 1024)
 #define WRITE_BUF (4u << 20)
 #define MERGE_RUNS 32  /* more runs than this in a day: merge them */
 #define MAX_SCAN 65536 /* index entries looked at per run and query */

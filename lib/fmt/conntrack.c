@@ -266,7 +266,10 @@ ct_line(void *st, struct cs_span line, uint64_t lineno, uint64_t off)
 		goto bad;
 	n.proto = (uint8_t)x;
 	while (word(&p, end, &w)) {
-		if ((eq = memchr(w.p, '=', w.len)) == NULL)
+		/* keys are short: no call to memchr */
+		for (eq = w.p; eq < w.p + w.len && *eq != '='; eq++)
+			;
+		if (eq == w.p + w.len)
 			continue; /* timeout, state, [ASSURED] */
 		k = cs_span_make(w.p, (size_t)(eq - w.p));
 		v = cs_span_make(eq + 1, w.len - k.len - 1);
