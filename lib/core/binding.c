@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/binding.h"
+#include "core/lz.h"
 #include "util/xmalloc.h"
 
 #define GRACE (60 * CS_US) /* clock slack between records of one lease */
@@ -324,6 +325,7 @@ enum {
 	T_WSIG,
 	T_FIELD = 32, /* + field index */
 	T_EV = 64,    /* + evidence index */
+	T_LZ = 0xf0,  /* [u8 T_LZ][u32 length][core/lz.h stream of the rest] */
 };
 
 static void
@@ -401,6 +403,49 @@ get_time(const uint8_t *p, uint32_t n, int64_t *t)
 	return 1;
 }
 
+void
+cs_binding_pack(
+    const struct cs_binding *b, struct cs_buf *tmp, struct cs_buf *out)
+{
+	uint8_t tag = T_LZ;
+	uint32_t raw;
+	size_t at = out->len;
+
+	cs_buf_reset(tmp);
+	cs_binding_encode(b, tmp);
+	raw = (uint32_t)tmp->len;
+	cs_buf_append(out, &tag, 1);
+	cs_buf_append(out, &raw, 4);
+	cs_lz_compress(tmp->data, tmp->len, out);
+	if (out->len - at >= tmp->len) { /* nothing gained: keep it plain */
+		out->len = at;
+		cs_buf_append(out, tmp->data, tmp->len);
+	}
+	explicit_bzero(tmp->data, tmp->len);
+	cs_buf_reset(tmp);
+}
+
+/* decode_packed - cs_binding_decode of a T_LZ record */
+static enum cs_err
+decode_packed(const uint8_t *p, size_t n, struct cs_binding **out)
+{
+	struct cs_buf tmp;
+	uint32_t raw;
+	enum cs_err e;
+
+	memcpy(&raw, p + 1, 4);
+	cs_buf_init(&tmp, NULL, 0, CS_LZ_MAXRAW);
+	e = cs_lz_decompress(p + 5, n - 5, raw, &tmp);
+	/* what it packs is a plain record, never another packed one */
+	if (e == CS_OK && (tmp.len == 0 || (uint8_t)tmp.data[0] != T_KEY))
+		e = CS_EPARSE;
+	if (e == CS_OK)
+		e = cs_binding_decode(tmp.data, tmp.len, out);
+	explicit_bzero(tmp.data, tmp.len);
+	cs_buf_release(&tmp);
+	return e;
+}
+
 enum cs_err
 cs_binding_decode(const void *data, size_t n, struct cs_binding **out)
 {
@@ -409,6 +454,9 @@ cs_binding_decode(const void *data, size_t n, struct cs_binding **out)
 	uint8_t tag;
 	uint32_t len;
 	int ok = 1;
+
+	if (n >= 5 && p[0] == T_LZ)
+		return decode_packed(p, n, out);
 
 	while (p < end && ok) {
 		if ((size_t)(end - p) < 5)

@@ -97,7 +97,17 @@ int64_t cs_binding_sig(const struct cs_binding *b);
 
 /* cs_binding_encode - serialise (for sealing) */
 void cs_binding_encode(const struct cs_binding *b, struct cs_buf *out);
-/* cs_binding_decode - parse what encode wrote; CS_EPARSE if damaged */
+/*
+ * cs_binding_pack - encode b and compress it (core/lz.h) into out, as the
+ * store seals it; tmp is scratch space (left empty and zeroed).  Kept
+ * plain when compression gains nothing.
+ */
+void cs_binding_pack(
+    const struct cs_binding *b, struct cs_buf *tmp, struct cs_buf *out);
+/*
+ * cs_binding_decode - parse what encode or pack wrote; CS_EPARSE if
+ * damaged
+ */
 enum cs_err cs_binding_decode(const void *p, size_t n, struct cs_binding **out);
 
 #endif

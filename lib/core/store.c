@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/lz.h"
 #include "core/nat.h"
 #include "core/store.h"
 #include "util/xmalloc.h"
@@ -181,7 +182,7 @@ struct cs_store {
 	int unreadable;
 	void *nat;               /* owned by core/nat.c */
 	uint64_t skipped_purged; /* rows not written: day purged */
-	struct cs_buf scratch, sealbuf;
+	struct cs_buf scratch, sealbuf, lzbuf;
 };
 
 int64_t
@@ -318,6 +319,7 @@ cs_store_open(const char *datadir, const char *keysdir, enum cs_store_mode mode,
 	}
 	cs_buf_init(&s->scratch, NULL, 0, 64 * 1024 * 1024);
 	cs_buf_init(&s->sealbuf, NULL, 0, 64 * 1024 * 1024);
+	cs_buf_init(&s->lzbuf, NULL, 0, 64 * 1024 * 1024);
 	scan_days(s);
 	*out = s;
 	return CS_OK;
@@ -357,6 +359,7 @@ cs_store_close(struct cs_store *s)
 	cs_keys_free(s->keys);
 	cs_buf_release(&s->scratch);
 	cs_buf_release(&s->sealbuf);
+	cs_buf_release(&s->lzbuf);
 	free(s->datadir);
 	free(s);
 }
@@ -630,7 +633,7 @@ cs_store_put_binding(
 	b->w_d1 = d1;
 	b->w_sig = sig;
 	cs_buf_reset(&s->scratch);
-	cs_binding_encode(b, &s->scratch);
+	cs_binding_pack(b, &s->sealbuf, &s->scratch);
 	if (cs_buf_error(&s->scratch) != CS_OK)
 		return cs_buf_error(&s->scratch);
 	nrows = b->naddr ? b->naddr : 1;
@@ -960,6 +963,46 @@ cs_store_resets(struct cs_store *s, struct cs_reset **out, size_t *n)
  * lines are the JSON's "evidence" strings.
  */
 
+/*
+ * Since 2026-11-30 the SMTP plaintext is packed: "\0\xff", the u32 length
+ * and the core/lz.h stream of "user\0ip\0json" (no IP text starts with
+ * 0xff, so an older row never looks packed).
+ */
+static const char mail_packed[2] = {'\0', (char)0xff};
+
+/* mail_pack - pack plain (user\0ip\0json) into out */
+static void
+mail_pack(const struct cs_buf *plain, struct cs_buf *out)
+{
+	uint32_t raw = (uint32_t)plain->len;
+
+	cs_buf_reset(out);
+	cs_buf_append(out, mail_packed, 2);
+	cs_buf_append(out, &raw, 4);
+	cs_lz_compress(plain->data, plain->len, out);
+}
+
+/* mail_unpack - b as unsealed, made plain in place (tmp: scratch) */
+static enum cs_err
+mail_unpack(struct cs_buf *b, struct cs_buf *tmp)
+{
+	uint32_t raw;
+	enum cs_err e;
+
+	if (b->len < 6 || memcmp(b->data, mail_packed, 2) != 0)
+		return CS_OK;
+	memcpy(&raw, b->data + 2, 4);
+	cs_buf_reset(tmp);
+	e = cs_lz_decompress(b->data + 6, b->len - 6, raw, tmp);
+	sodium_memzero(b->data, b->len);
+	cs_buf_reset(b);
+	if (e == CS_OK)
+		cs_buf_append(b, tmp->data, tmp->len);
+	sodium_memzero(tmp->data, tmp->len);
+	cs_buf_reset(tmp);
+	return e == CS_OK ? cs_buf_error(b) : e;
+}
+
 /* ev_array - the inside of the JSON's "evidence":[...] array */
 static struct cs_span
 ev_array(struct cs_span json)
@@ -1057,7 +1100,8 @@ smtp_seen(struct cs_store *s, struct day *d, int64_t qtag, cs_time t,
 		size_t k, nul = 0, j0 = 0;
 		cs_buf_reset(&old);
 		if (blob == NULL ||
-		    cs_unseal(d->dk, uid, blob, (size_t)n, &old) != CS_OK)
+		    cs_unseal(d->dk, uid, blob, (size_t)n, &old) != CS_OK ||
+		    mail_unpack(&old, &s->lzbuf) != CS_OK)
 			continue;
 		/* "user\0ip\0json[\0raw]": the JSON follows the second NUL */
 		for (k = 0; k < old.len; k++) {
@@ -1130,8 +1174,10 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 		if (smtp_seen(s, d, qtag, t, json))
 			return CS_ESKIP; /* a fuller copy is stored */
 	}
+	mail_pack(&s->scratch, &s->lzbuf);
 	cs_buf_reset(&s->sealbuf);
-	cs_seal(d->dk, uid, s->scratch.data, s->scratch.len, &s->sealbuf);
+	cs_seal(d->dk, uid, s->lzbuf.data, s->lzbuf.len, &s->sealbuf);
+	sodium_memzero(s->lzbuf.data, s->lzbuf.len);
 	st = stmt(d, ST_SMTP);
 	if (st == NULL)
 		return CS_EDB;
@@ -1727,7 +1773,8 @@ unseal_mail(struct cs_store *s, struct day *d, sqlite3_stmt *st,
 	cs_buf_reset(&s->scratch);
 	if (blob == NULL ||
 	    cs_unseal(d->dk, sqlite3_column_int64(st, 0), blob, (size_t)bn,
-		&s->scratch) != CS_OK)
+		&s->scratch) != CS_OK ||
+	    mail_unpack(&s->scratch, &s->lzbuf) != CS_OK)
 		return NULL;
 	ul = strlen(s->scratch.data);
 	if (ul + 1 >= s->scratch.len)

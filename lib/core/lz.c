@@ -1,0 +1,159 @@
+/* lz - LZ4-block-format compressor and checked decoder */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/lz.h"
+#include "util/xmalloc.h"
+
+#define MINMATCH 4
+#define HASH_BITS 12
+#define MAXOFF 65535
+
+static uint32_t
+read32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint32_t
+hash4(uint32_t v)
+{
+	return (v * 2654435761u) >> (32 - HASH_BITS);
+}
+
+/* put_len - the rest of a length past 15: 255s, then what remains */
+static void
+put_len(struct cs_buf *out, size_t n)
+{
+	while (n >= 255) {
+		cs_buf_putc(out, (char)255);
+		n -= 255;
+	}
+	cs_buf_putc(out, (char)n);
+}
+
+/* emit - one sequence: nlit literals, then (when mlen) a match */
+static void
+emit(struct cs_buf *out, const uint8_t *lit, size_t nlit, size_t off,
+    size_t mlen)
+{
+	size_t ml = mlen ? mlen - MINMATCH : 0;
+	uint8_t tok = (uint8_t)((nlit < 15 ? nlit : 15) << 4);
+
+	if (mlen)
+		tok |= (uint8_t)(ml < 15 ? ml : 15);
+	cs_buf_putc(out, (char)tok);
+	if (nlit >= 15)
+		put_len(out, nlit - 15);
+	cs_buf_append(out, lit, nlit);
+	if (mlen == 0)
+		return;
+	cs_buf_putc(out, (char)(off & 0xff));
+	cs_buf_putc(out, (char)(off >> 8));
+	if (ml >= 15)
+		put_len(out, ml - 15);
+}
+
+void
+cs_lz_compress(const void *src, size_t n, struct cs_buf *out)
+{
+	const uint8_t *in = src;
+	uint32_t tab[1 << HASH_BITS]; /* position + 1 of a 4-byte prefix */
+	size_t i = 0, anchor = 0;
+
+	memset(tab, 0, sizeof(tab));
+	while (n >= MINMATCH && i <= n - MINMATCH && i < UINT32_MAX - 1) {
+		uint32_t v = read32(in + i), h = hash4(v);
+		size_t cand = tab[h];
+		tab[h] = (uint32_t)(i + 1);
+		if (cand && i - (cand - 1) <= MAXOFF &&
+		    read32(in + cand - 1) == v) {
+			size_t m = cand - 1, len = MINMATCH;
+			while (i + len < n && in[m + len] == in[i + len])
+				len++;
+			emit(out, in + anchor, i - anchor, i - m, len);
+			i += len;
+			anchor = i;
+			continue;
+		}
+		i++;
+	}
+	emit(out, in + anchor, n - anchor, 0, 0);
+}
+
+/* get_len - add the extension bytes of a length; 0 if past limit or end */
+static int
+get_len(const uint8_t **pp, const uint8_t *end, size_t *len, size_t limit)
+{
+	const uint8_t *p = *pp;
+	uint8_t c;
+
+	do {
+		if (p >= end)
+			return 0;
+		c = *p++;
+		*len += c;
+		if (*len > limit)
+			return 0;
+	} while (c == 255);
+	*pp = p;
+	return 1;
+}
+
+enum cs_err
+cs_lz_decompress(const void *src, size_t n, size_t rawlen, struct cs_buf *out)
+{
+	const uint8_t *p = src, *end = p + n;
+	uint8_t *dst;
+	size_t o = 0, lit, mlen, off, k;
+	uint8_t tok;
+
+	/* a sequence of 3 bytes yields at most about 255 times as much */
+	if (rawlen > CS_LZ_MAXRAW || rawlen / 256 > n)
+		return CS_EPARSE;
+	dst = cs_xmalloc(rawlen ? rawlen : 1);
+	for (;;) {
+		if (p >= end)
+			goto bad;
+		tok = *p++;
+		lit = tok >> 4;
+		if (lit == 15 && !get_len(&p, end, &lit, rawlen))
+			goto bad;
+		if (lit > (size_t)(end - p) || lit > rawlen - o)
+			goto bad;
+		memcpy(dst + o, p, lit);
+		o += lit;
+		p += lit;
+		if (p == end)
+			break; /* the last sequence: literals only */
+		if (end - p < 2)
+			goto bad;
+		off = (size_t)p[0] | (size_t)p[1] << 8;
+		p += 2;
+		if (off == 0 || off > o)
+			goto bad;
+		mlen = tok & 15;
+		if (mlen == 15 && !get_len(&p, end, &mlen, rawlen))
+			goto bad;
+		mlen += MINMATCH;
+		if (mlen > rawlen - o)
+			goto bad;
+		for (k = 0; k < mlen; k++) /* may overlap: byte by byte */
+			dst[o + k] = dst[o - off + k];
+		o += mlen;
+	}
+	if (o != rawlen)
+		goto bad;
+	cs_buf_append(out, dst, rawlen);
+	explicit_bzero(dst, rawlen);
+	free(dst);
+	return cs_buf_error(out);
+bad:
+	explicit_bzero(dst, rawlen);
+	free(dst);
+	return CS_EPARSE;
+}
