@@ -49,6 +49,7 @@
 
 #define LEMF_MAXCONN 64
 #define LEMF_READ (64 * 1024)
+#define LEMF_READS 16 /* reads per connection per turn: no starvation */
 #define LEMF_STATE "lemf.state"
 #define LEMF_STATE_MAGIC "custos-lemf-state 1"
 #define LEMF_SYNC_MS 1000 /* sync at least this often when dirty */
@@ -71,6 +72,7 @@ struct conn {
 	int fd;
 	SSL *ssl;
 	int handshaking;
+	int more;      /* input may be waiting: read again before polling */
 	unsigned id;   /* connection number, from 1 */
 	uint64_t npdu; /* PDUs received on it */
 	uint8_t *in;   /* owned */
@@ -810,9 +812,17 @@ conn_input(struct lemf *l, struct conn *c)
 static int
 conn_read(struct lemf *l, struct conn *c)
 {
-	for (;;) {
+	int turn;
+
+	c->more = 0;
+	for (turn = 0;; turn++) {
 		ssize_t r;
 		int rc;
+
+		if (turn == LEMF_READS) {
+			c->more = 1; /* let the others have their turn */
+			return 0;
+		}
 
 		if (c->incap - c->inlen < LEMF_READ) {
 			c->incap = c->inlen + LEMF_READ * 2;
@@ -856,6 +866,8 @@ conn_read(struct lemf *l, struct conn *c)
 			return 0;
 		if (c->inlen > LI_PDU_MAX + LEMF_READ)
 			return -1; /* cannot happen: frame caps the length */
+		if (c->ssl && SSL_pending(c->ssl) == 0 && r < LEMF_READ)
+			return 0; /* TLS: poll tells when more arrives */
 	}
 }
 
@@ -1042,6 +1054,9 @@ lemf_loop(struct lemf *l, int lfd)
 		int n, timeout = 200;
 		struct timespec now;
 
+		for (i = 0; i < l->nc; i++)
+			if (l->c[i]->more)
+				timeout = 0;
 		pfd[np].fd = lfd;
 		pfd[np].events = POLLIN;
 		np++;
@@ -1059,14 +1074,18 @@ lemf_loop(struct lemf *l, int lfd)
 			return -1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (n > 0) {
+		if (n >= 0) {
 			/* connections first (their pfd index is i + 1) */
 			for (i = l->nc; i-- > 0;) {
 				struct conn *c = l->c[i];
 				short re = pfd[i + 1].revents;
 				int rc = 0;
 
-				if (pfd[i + 1].fd != c->fd || re == 0)
+				if (pfd[i + 1].fd != c->fd)
+					continue;
+				if (c->more)
+					re |= POLLIN;
+				if (re == 0)
 					continue;
 				if (c->handshaking) {
 					conn_handshake(c);
