@@ -48,6 +48,10 @@ n=$(wc -l < "$OUT/iri.jsonl")
 [ "$n" = 6 ] && pass iri_lines_before_stop ||
     fail iri_lines_before_stop "iri.jsonl has $n lines, want 6"
 
+# IPv6: IRI with a delegated prefix and CC of IPv6 packets
+"$SEND" --connect "127.0.0.1:$PORT" --liid V6-1 --cin 3 --v6 --iri 2 --cc 2 \
+    --keepalive --wait-ack >/dev/null 2>>"$WORK/send.err"
+
 # pen/trap: a report-only batch whose packets carry a known payload
 "$SEND" --connect "127.0.0.1:$PORT" --liid PT-1 --cin 7 --report 5 \
     --payload "PENTRAP-PAYLOAD-MUST-NOT-ARRIVE" --keepalive --wait-ack \
@@ -117,7 +121,7 @@ if command -v tshark >/dev/null 2>&1; then
 	tshark -r "$OUT/cc.pcap" -T fields -e frame.time_epoch -e ip.src \
 	    -e ip.dst -e udp.dstport > "$WORK/cc.txt" 2>"$WORK/tshark.err"
 	n=$(wc -l < "$WORK/cc.txt")
-	[ "$n" = 4 ] && grep -q '198.51.100.7	100.64.12.34	50000' \
+	[ "$n" = 6 ] && grep -q '198.51.100.7	100.64.12.34	50000' \
 	    "$WORK/cc.txt" && grep -q '100.64.12.34	198.51.100.7	443' \
 	    "$WORK/cc.txt" && grep -q '^1796000000.004000000' "$WORK/cc.txt" &&
 	    pass cc_pcap_tshark ||
@@ -127,14 +131,22 @@ else
 fi
 grep -q "PAYLOAD-MARK-CC" "$OUT/cc.pcap" && pass cc_payload_kept ||
     fail cc_payload_kept
+if command -v tshark >/dev/null 2>&1; then
+	v6=$(tshark -r "$OUT/cc.pcap" -Y 'ipv6.dst == 2001:db8:12::34' \
+	    2>/dev/null | wc -l)
+	[ "$v6" = 1 ] && pass cc_ipv6 || fail cc_ipv6 "$v6 packets"
+fi
+jq -e -s 'map(select(.liid == "V6-1" and .kind == "iri")) | length == 2
+    and (.[0].address == "2001:db8:12::/48") and (.[0].ip_version == 2)' \
+    "$OUT/iri.jsonl" >/dev/null && pass iri_ipv6 || fail iri_ipv6
 
-jq -e '.iri == 3 and .packet_reports == 8 and .cc == 4 and
-    .keepalives == 2 and .malformed == 2 and .duplicates == 0' \
+jq -e '.iri == 5 and .packet_reports == 8 and .cc == 6 and
+    .keepalives == 3 and .malformed == 2 and .duplicates == 0' \
     "$OUT/stats.json" >/dev/null && pass stats_json ||
     fail stats_json "$(cat "$OUT/stats.json")"
 
 # diagnostics: counts and offsets only, never an LIID or content
-if grep -q -e "$LIID" -e PT-1 -e PAYLOAD "$WORK/lemf.err"; then
+if grep -q -e "$LIID" -e PT-1 -e V6-1 -e PAYLOAD "$WORK/lemf.err"; then
 	fail no_liid_on_stderr "$(cat "$WORK/lemf.err")"
 else
 	pass no_liid_on_stderr

@@ -330,6 +330,19 @@ t_pdu_iri_roundtrip(void)
 	T_EQ_INT(d.iri.end_reason, 1);
 	T_EQ_INT(d.ip_version, 2);
 	T_EQ_INT(d.iri.auth, LI_AUTH_DHCP);
+
+	/* an IPv4 prefix: iPv4SubnetMask ff c0 00 00, assignment static */
+	cs_buf_reset(&b);
+	li_iri_init(&iri, LI_EV_START_WITH_SESSION);
+	cs_addr_parse(cs_span_cstr("100.64.0.0/10"), &iri.addr);
+	iri.auth = LI_AUTH_STATIC;
+	T_EQ_INT(li_enc_iri(&b, &h, &iri), CS_OK);
+	T_CHECK(has(b.data, b.len, "\x83\x01\x01\x85\x04\xff\xc0\x00\x00", 9));
+	T_EQ_INT(li_pdu_decode((const uint8_t *)b.data, b.len, &d, &eb), CS_OK);
+	cs_addr_format(&d.iri.addr, a);
+	T_EQ_STR(a, "100.64.0.0/10");
+	T_EQ_INT(d.iri_type, LI_IRI_BEGIN);
+	T_EQ_INT(d.iri.event, LI_EV_START_WITH_SESSION);
 	cs_buf_release(&b);
 }
 
