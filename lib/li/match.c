@@ -104,6 +104,8 @@ struct li_match {
 	uint8_t plens4[33], plens6[129];
 	int nplen4, nplen6;
 	cs_time next_expiry;
+	struct cs_addr trust[LI_MATCH_MAXTRUST];
+	int ntrust;
 	struct li_match_stats st;
 };
 
@@ -400,11 +402,39 @@ li_match_remove(struct li_match *m, uint32_t icpt)
 	rebuild(m);
 }
 
+int
+li_match_trust(struct li_match *m, const struct cs_addr *src)
+{
+	if (m->ntrust == LI_MATCH_MAXTRUST ||
+	    (src->family != 4 && src->family != 6))
+		return -1;
+	m->trust[m->ntrust++] = *src;
+	return 0;
+}
+
+static int
+trusted(const struct li_match *m, const struct cs_addr *src)
+{
+	int i;
+
+	if (m->ntrust == 0)
+		return 1;
+	for (i = 0; i < m->ntrust; i++)
+		if (cs_addr_contains(&m->trust[i], src))
+			return 1;
+	return 0;
+}
+
+/* sess_new - a new session; NULL when LI_MATCH_MAXSESS are kept */
 static struct sess *
 sess_new(struct li_match *m)
 {
 	struct sess *s;
 
+	if (m->ns >= LI_MATCH_MAXSESS) {
+		m->st.full++;
+		return NULL;
+	}
 	if (m->ns == m->caps) {
 		m->caps = m->caps ? m->caps * 2 : 16;
 		m->s = cs_xreallocarray(m->s, m->caps, sizeof(*m->s));
@@ -453,7 +483,8 @@ li_match_seed(struct li_match *m, const char *username, const char *mac,
 		    strcmp(m->s[i].circuit, tmp.circuit) == 0)
 			s = &m->s[i];
 	if (s == NULL) {
-		s = sess_new(m);
+		if ((s = sess_new(m)) == NULL)
+			return 0;
 		memcpy(s->username, tmp.username, sizeof(s->username));
 		memcpy(s->mac, tmp.mac, sizeof(s->mac));
 		memcpy(s->circuit, tmp.circuit, sizeof(s->circuit));
@@ -844,6 +875,27 @@ sess_from_ident(struct sess *s, const struct li_ident *id)
 	s->nas = id->nas;
 }
 
+/* sess_merge - the values id has replace the session's; absent ones
+ * (an Interim without Calling-Station-Id) leave them */
+static void
+sess_merge(struct sess *s, const struct li_ident *id)
+{
+#define MERGE(f)                                           \
+	do {                                               \
+		if (id->f[0])                              \
+			memcpy(s->f, id->f, sizeof(s->f)); \
+	} while (0)
+	MERGE(username);
+	MERGE(mac);
+	MERGE(circuit);
+	MERGE(nas_port_id);
+	MERGE(nas_id);
+	MERGE(session);
+#undef MERGE
+	if (id->nas.family)
+		s->nas = id->nas;
+}
+
 static void
 sess_addrs(struct sess *s, const struct li_ident *id)
 {
@@ -955,6 +1007,38 @@ emit(struct li_match *m, const struct sess *s, enum li_iri_event ev, cs_time t,
 	}
 }
 
+/*
+ * evict - another session now holds one of the addresses in claim: a
+ * target session holding it (other than keep) is over, though its Stop or
+ * RELEASE was not seen (lost, or before the capture).  Returns keep's
+ * index after the removals.
+ */
+static long
+evict(struct li_match *m, const struct cs_addr *claim, int nclaim, long keep,
+    cs_time t, const struct li_match_cb *cb)
+{
+	size_t k;
+	int j, c, hit;
+
+	for (k = 0; k < m->ns;) {
+		hit = 0;
+		if ((long)k != keep)
+			for (j = 0; j < NADDR && !hit; j++)
+				for (c = 0; c < nclaim && !hit; c++)
+					hit = m->s[k].a[j].family &&
+					    addr_eq(&m->s[k].a[j], &claim[c]);
+		if (!hit) {
+			k++;
+			continue;
+		}
+		emit(m, &m->s[k], LI_EV_ACCESS_END, t, t, END_UNDEFINED, cb);
+		if (keep == (long)m->ns - 1)
+			keep = (long)k;
+		sess_del(m, k);
+	}
+	return keep;
+}
+
 /* end_reason - Acct-Terminate-Cause (RFC 2866 5.10) to EndReason */
 static int
 end_reason(int cause)
@@ -982,7 +1066,7 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 	uint32_t icpts[1];
 	cs_time at;
 	long i;
-	size_t k;
+	size_t k, ns0;
 
 	at = id->event_ts >= 0 ? id->event_ts * CS_US : t - id->delay * CS_US;
 	if (id->status == ACCT_ON || id->status == ACCT_OFF) {
@@ -1010,34 +1094,50 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 	tmp.lease_end = CS_TIME_NONE;
 	sess_addrs(&tmp, id);
 	i = find_radius(m, id);
-	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1) == 0)
+	ns0 = m->ns;
+	if (id->status != ACCT_STOP) {
+		struct cs_addr cl[4];
+
+		cl[0] = id->a4;
+		cl[1] = id->p6;
+		cl[2] = id->d6;
+		cl[3] = id->h6;
+		i = evict(m, cl, 4, i, t, cb);
+	}
+	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1) == 0) {
+		if (m->ns != ns0)
+			rebuild(m);
 		return; /* not a target: nothing kept */
+	}
 	switch (id->status) {
 	case ACCT_START:
 		/* a store binding of the identity, or the same session
 		 * started again: replaced by this one */
 		if (i >= 0)
 			sess_del(m, (size_t)i);
-		s = sess_new(m);
-		*s = tmp;
-		s->start = at;
-		emit(m, s, LI_EV_ACCESS_ACCEPT, t, CS_TIME_NONE, -1, cb);
+		tmp.start = at;
+		if ((s = sess_new(m)) != NULL)
+			*s = tmp;
+		/* reported even when it cannot be followed (full) */
+		emit(m, s ? s : &tmp, LI_EV_ACCESS_ACCEPT, t, CS_TIME_NONE, -1,
+		    cb);
 		break;
 	case ACCT_INTERIM:
 		if (i < 0) { /* a session whose Start was not seen */
-			s = sess_new(m);
-			*s = tmp;
+			if ((s = sess_new(m)) != NULL)
+				*s = tmp;
+			else
+				s = &tmp;
 		} else {
 			s = &m->s[i];
 			if (s->src == SRC_SEED) {
-				tmp.start = s->start;
-				*s = tmp;
-			} else {
-				sess_from_ident(s, id);
-				if (id->a4.family || id->p6.family ||
-				    id->d6.family || id->h6.family)
-					sess_addrs(s, id);
+				s->src = SRC_RADIUS;
+				memset(s->a, 0, sizeof(s->a));
 			}
+			sess_merge(s, id);
+			if (id->a4.family || id->p6.family || id->d6.family ||
+			    id->h6.family)
+				sess_addrs(s, id);
 		}
 		emit(m, s, LI_EV_INTERIM_UPDATE, t, CS_TIME_NONE, -1, cb);
 		break;
@@ -1048,9 +1148,8 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 			return;
 		}
 		s = &m->s[i];
-		/* the Stop's own identity values count too */
-		if (!s->username[0])
-			memcpy(s->username, id->username, sizeof(s->username));
+		/* the Stop's own values count too */
+		sess_merge(s, id);
 		if (!s->a[0].family && id->a4.family)
 			s->a[0] = id->a4;
 		s->src = SRC_RADIUS;
@@ -1068,6 +1167,7 @@ dhcp_event(struct li_match *m, cs_time t, const struct li_ident *id,
 {
 	struct sess tmp, *s;
 	uint32_t icpts[1];
+	size_t ns0;
 	long i;
 
 	if (id->status != DHCP_ACK && id->status != DHCP_RELEASE &&
@@ -1087,8 +1187,14 @@ dhcp_event(struct li_match *m, cs_time t, const struct li_ident *id,
 	    ? CS_TIME_NONE
 	    : t + id->lease * CS_US;
 	i = find_dhcp(m, id);
-	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1) == 0)
+	ns0 = m->ns;
+	if (id->status == DHCP_ACK && id->a4.family)
+		i = evict(m, &id->a4, 1, i, t, cb);
+	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1) == 0) {
+		if (m->ns != ns0)
+			rebuild(m);
 		return;
+	}
 	if (id->status == DHCP_ACK) {
 		if (!id->a4.family)
 			return; /* an ACK to DHCPINFORM: no lease */
@@ -1108,10 +1214,10 @@ dhcp_event(struct li_match *m, cs_time t, const struct li_ident *id,
 				    END_UNDEFINED, cb);
 				sess_del(m, (size_t)i);
 			}
-			s = sess_new(m);
-			*s = tmp;
-			emit(
-			    m, s, LI_EV_ACCESS_ACCEPT, t, CS_TIME_NONE, -1, cb);
+			if ((s = sess_new(m)) != NULL)
+				*s = tmp;
+			emit(m, s ? s : &tmp, LI_EV_ACCESS_ACCEPT, t,
+			    CS_TIME_NONE, -1, cb);
 		}
 	} else if (i >= 0) { /* RELEASE or NAK */
 		emit(m, &m->s[i], LI_EV_ACCESS_END, t, t,
@@ -1210,6 +1316,10 @@ identity(struct li_match *m, cs_time t, const struct li_pkt *p,
 		return;
 	if ((u = li_pkt_udp_payload(p, &ul)) == NULL)
 		return;
+	if (!trusted(m, &p->src)) {
+		m->st.untrusted++;
+		return;
+	}
 	rc = radius ? li_radius_acct_parse(u, ul, &id)
 		    : li_dhcp_parse(u, ul, &id);
 	if (rc < 0) {

@@ -42,6 +42,17 @@ void li_match_free(struct li_match *m);
  */
 int li_match_add(struct li_match *m, uint32_t icpt, const struct cs_target *t,
     int include_identity_packets);
+/*
+ * li_match_trust - believe identity packets (RADIUS accounting, DHCP) only
+ * from this source address or prefix (the NASes, DHCP relays and servers);
+ * call once per source.  Without any, every source is believed, and a
+ * forged Accounting-Request could point a target at someone else's
+ * address: deployments should list their NASes.  Returns 0, -1 if full
+ * (LI_MATCH_MAXTRUST).
+ */
+#define LI_MATCH_MAXTRUST 256
+int li_match_trust(struct li_match *m, const struct cs_addr *src);
+
 /* li_match_remove - forget every target of icpt (and sessions only it had) */
 void li_match_remove(struct li_match *m, uint32_t icpt);
 
@@ -82,6 +93,10 @@ void li_match_tick(struct li_match *m, cs_time t, const struct li_match_cb *cb);
 /* li_match_active - 1 when intercept icpt has a live address now */
 int li_match_active(const struct li_match *m, uint32_t icpt);
 
+/* the most target sessions kept at once (forged or runaway accounting
+ * cannot grow the matcher without bound) */
+#define LI_MATCH_MAXSESS 65536
+
 struct li_match_stats {
 	uint64_t packets;    /* li_match_packet calls */
 	uint64_t matched;    /* packets that went to on_pkt (any intercept) */
@@ -91,6 +106,8 @@ struct li_match_stats {
 	uint64_t bad_dhcp;   /* DHCP-port packets rejected as malformed */
 	uint64_t events;     /* on_iri calls */
 	uint64_t sessions;   /* target sessions live now */
+	uint64_t untrusted;  /* identity packets from a source not trusted */
+	uint64_t full;       /* sessions not kept: LI_MATCH_MAXSESS reached */
 };
 void li_match_stats(const struct li_match *m, struct li_match_stats *out);
 

@@ -653,6 +653,147 @@ fin(struct rb *r)
 	r->b[3] = (uint8_t)r->n;
 }
 
+/* feed - the Accounting-Request r->b[0..n) from src to the collector */
+static void
+feed(struct li_match *m, cs_time t, const struct rb *r, uint8_t src4)
+{
+	static uint8_t ip[28 + 512];
+	struct li_match_cb cb = {&R, on_iri, on_pkt};
+	struct li_pkt p;
+
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((28 + r->n) >> 8);
+	ip[3] = (uint8_t)(28 + r->n);
+	ip[9] = 17;
+	ip[12] = 10;
+	ip[15] = src4;
+	ip[16] = 10;
+	ip[19] = 2;
+	ip[20] = 0x4e;
+	ip[22] = 1813 >> 8;
+	ip[23] = 1813 & 0xff;
+	ip[24] = (uint8_t)((8 + r->n) >> 8);
+	ip[25] = (uint8_t)(8 + r->n);
+	memcpy(ip + 28, r->b, r->n);
+	T_EQ_INT(li_pkt_parse_ip(ip, 28 + r->n, &p), 0);
+	li_match_packet(m, t, &p, &cb);
+}
+
+/* acct_req - an Accounting-Request: status, session id, user (or NULL), mac
+ * (or NULL), framed address */
+static void
+acct_req(struct rb *r, int status, const char *sid, const char *user,
+    const char *mac, uint8_t last)
+{
+	uint8_t st[4] = {0, 0, 0, (uint8_t)status};
+	uint8_t ip[4] = {100, 64, 9, last};
+	uint8_t nas[4] = {10, 0, 0, 1};
+
+	memset(r, 0, sizeof(*r));
+	r->b[0] = 4;
+	r->n = 20;
+	attr(r, 40, st, 4);
+	attr(r, 44, sid, strlen(sid));
+	attr(r, 4, nas, 4);
+	if (user)
+		attr(r, 1, user, strlen(user));
+	if (mac)
+		attr(r, 31, mac, strlen(mac));
+	attr(r, 8, ip, 4);
+	fin(r);
+}
+
+/* an Interim without Calling-Station-Id keeps a MAC target's session, and
+ * an address change in an Interim is followed */
+static void
+test_interim_merge(void)
+{
+	struct li_match *m = li_match_new();
+	struct rb r;
+
+	memset(&R, 0, sizeof(R));
+	add(m, 1, "mac:02:00:00:00:00:99", 0);
+	acct_req(&r, 1, "X1", "zed", "02:00:00:00:00:99", 5);
+	feed(m, 1000, &r, 1);
+	acct_req(&r, 3, "X1", "zed", NULL, 6); /* new address, no MAC */
+	feed(m, 2000, &r, 1);
+	T_EQ_INT(nev(&R, 1), 2);
+	EV_IS(&R, 1, 1, LI_EV_INTERIM_UPDATE, "100.64.9.6");
+	T_CHECK(li_match_active(m, 1));
+	acct_req(&r, 2, "X1", "zed", NULL, 6);
+	feed(m, 3000, &r, 1);
+	T_EQ_INT(nev(&R, 1), 3);
+	EV_IS(&R, 1, 2, LI_EV_ACCESS_END, "100.64.9.6");
+	T_CHECK(!li_match_active(m, 1));
+	li_match_free(m);
+}
+
+/* the target's Stop is lost and its address goes to somebody else: the
+ * target's session ends there, the other's packets are not reported */
+static void
+test_address_taken(void)
+{
+	struct li_match *m = li_match_new();
+	struct li_match_cb cb = {&R, on_iri, on_pkt};
+	struct li_pkt p;
+	struct rb r;
+	uint8_t ip[28];
+
+	memset(&R, 0, sizeof(R));
+	add(m, 1, "username:zed", 0);
+	acct_req(&r, 1, "Z1", "zed", NULL, 5);
+	feed(m, 1000, &r, 1);
+	T_CHECK(li_match_active(m, 1));
+	acct_req(&r, 1, "Y1", "yan", NULL, 5); /* zed's Stop never came */
+	feed(m, 2000, &r, 1);
+	T_EQ_INT(nev(&R, 1), 2);
+	EV_IS(&R, 1, 1, LI_EV_ACCESS_END, "100.64.9.5");
+	T_CHECK(!li_match_active(m, 1));
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x45;
+	ip[3] = 28;
+	ip[9] = 17;
+	ip[12] = 100;
+	ip[13] = 64;
+	ip[14] = 9;
+	ip[15] = 5;
+	ip[16] = 198;
+	ip[19] = 1;
+	ip[25] = 8;
+	T_EQ_INT(li_pkt_parse_ip(ip, 28, &p), 0);
+	li_match_packet(m, 3000, &p, &cb);
+	T_EQ_INT(R.npk, 0);
+	li_match_free(m);
+}
+
+/* identity packets from a source not trusted are not believed */
+static void
+test_trust(void)
+{
+	struct li_match *m = li_match_new();
+	struct li_match_stats st;
+	struct cs_addr a;
+
+	add(m, 1, "username:alice@example.net", 0);
+	cs_addr_parse(cs_span_cstr("10.0.0.9"), &a);
+	T_EQ_INT(li_match_trust(m, &a), 0);
+	T_CHECK(replay("tests/data/li/target-moves.pcap", m, &R) > 30);
+	T_EQ_INT(npk(&R, 1, 99), 0);
+	T_EQ_INT(nev(&R, 1), 0);
+	li_match_stats(m, &st);
+	T_EQ_INT(st.untrusted, 9);
+	li_match_free(m);
+	m = li_match_new();
+	add(m, 1, "username:alice@example.net", 0);
+	cs_addr_parse(cs_span_cstr("10.0.0.0/24"), &a);
+	T_EQ_INT(li_match_trust(m, &a), 0);
+	T_CHECK(replay("tests/data/li/target-moves.pcap", m, &R) > 30);
+	T_EQ_INT(npk(&R, 1, 99), 15);
+	T_EQ_INT(nev(&R, 1), 5);
+	li_match_free(m);
+}
+
 static void
 test_radius_parse(void)
 {
@@ -806,5 +947,8 @@ main(void)
 	T_RUN(test_radius_parse);
 	T_RUN(test_dhcp_parse);
 	T_RUN(test_bad_identity_packets);
+	T_RUN(test_interim_merge);
+	T_RUN(test_trust);
+	T_RUN(test_address_taken);
 	return T_DONE();
 }
