@@ -1,0 +1,809 @@
+/*
+ * link_test - the HI delivery link against a fake agency (a forked
+ * process that accepts TCP or TLS, records every PDU it receives and
+ * answers keep-alives), which the tests stop and restart: in-order
+ * delivery, agency down at start (backoff), agency killed mid-stream (the
+ * unacknowledged records are resent, none lost), no acknowledgement
+ * without a response, TLS 1.3 with client certificates (made here with
+ * the OpenSSL API), a rogue CA refused, H1's keep-alive encoding.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "li/link.h"
+#include "li/pspdu.h"
+#include "li/spool.h"
+#include "t.h"
+#include "util/log.h"
+
+static char root[PATH_MAX];
+static int nsub;
+
+static const char *
+sub(char out[PATH_MAX], const char *what)
+{
+	if (root[0] == '\0') {
+		snprintf(root, sizeof(root), "%s/link_test.XXXXXX",
+		    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		if (mkdtemp(root) == NULL)
+			abort();
+	}
+	snprintf(out, PATH_MAX, "%.*s/%s%d", PATH_MAX - 40, root, what, nsub++);
+	return out;
+}
+
+/* ---- records: BER SEQUENCE { OCTET STRING "PDU <i> ..." } ---- */
+
+static size_t
+mkrec(uint8_t *p, unsigned i)
+{
+	size_t len = 20 + (i * 53) % 700, k, n;
+	char head[32];
+
+	n = (size_t)snprintf(head, sizeof(head), "PDU %u ", i);
+	p[0] = 0x30;
+	p[1] = 0x82;
+	p[2] = (uint8_t)((len + 4) >> 8);
+	p[3] = (uint8_t)(len + 4);
+	p[4] = 0x04;
+	p[5] = 0x82;
+	p[6] = (uint8_t)(len >> 8);
+	p[7] = (uint8_t)len;
+	memcpy(p + 8, head, n);
+	for (k = n; k < len; k++)
+		p[8 + k] = (uint8_t)('A' + (i + k) % 26);
+	return len + 8;
+}
+
+/* the index of a record, or -1 */
+static long
+rec_index(const uint8_t *p, size_t n)
+{
+	uint8_t want[1024];
+	unsigned i;
+
+	if (n < 13 || sscanf((const char *)p + 8, "PDU %u ", &i) != 1)
+		return -1;
+	if (mkrec(want, i) != n || memcmp(want, p, n) != 0)
+		return -1;
+	return i;
+}
+
+/* hand-made keep-alive / response: SEQUENCE { [1] {} [2] { [2] {
+ * [3|4] NULL } } } */
+static const uint8_t KA[] = {
+    0x30, 0x08, 0xa1, 0x00, 0xa2, 0x04, 0xa2, 0x02, 0x83, 0x00};
+static const uint8_t KA_RESP[] = {
+    0x30, 0x08, 0xa1, 0x00, 0xa2, 0x04, 0xa2, 0x02, 0x84, 0x00};
+
+static enum cs_err
+make_ka(void *ctx, struct cs_buf *out)
+{
+	(void)ctx;
+	cs_buf_append(out, KA, sizeof(KA));
+	return CS_OK;
+}
+
+/* H1's encoder, for the interoperability case */
+static enum cs_err
+make_ka_h1(void *ctx, struct cs_buf *out)
+{
+	struct li_hdr h = {"LIID-TEST", "US", "OP1", "NE1", 7, "US", 0, 0};
+
+	(void)ctx;
+	h.ts = 1764460800LL * 1000000;
+	return li_enc_keepalive(out, &h, 0);
+}
+
+static long
+frame(const uint8_t *p, size_t n)
+{
+	size_t hl, len = 0, k, i;
+
+	if (n < 2)
+		return 0;
+	if (p[0] != 0x30)
+		return -1;
+	if (p[1] < 0x80) {
+		hl = 2;
+		len = p[1];
+	} else {
+		k = p[1] & 0x7f;
+		if (k == 0 || k > 3)
+			return -1;
+		if (n < 2 + k)
+			return 0;
+		for (i = 0; i < k; i++)
+			len = len << 8 | p[2 + i];
+		hl = 2 + k;
+	}
+	return n < hl + len ? 0 : (long)(hl + len);
+}
+
+/* ---- the fake agency ---- */
+
+enum {
+	AG_NORESP = 1, /* never answer keep-alives */
+	AG_H1 = 2,     /* answer with H1's encoding */
+};
+
+struct agency {
+	int port;
+	const char *out; /* records received, appended */
+	int flags;
+	long die_after; /* _exit after this many records (0: never) */
+	SSL_CTX *tls;   /* server context, or NULL */
+};
+
+static int
+ag_listen(int port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    listen(fd, 8) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = ag_listen(0), port = -1;
+
+	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static void
+ag_reply(struct agency *ag, SSL *ssl, int fd, const uint8_t *p, size_t n)
+{
+	uint8_t st[256], buf[256];
+	size_t len = n;
+
+	if (ag->flags & AG_H1) {
+		struct cs_buf b;
+		struct li_hdr h = {
+		    "LIID-TEST", "US", "OP1", "NE1", 7, "US", 0, 0};
+
+		cs_buf_init(&b, st, sizeof(st), sizeof(st));
+		li_enc_keepalive(&b, &h, 1);
+		memcpy(buf, b.data, b.len);
+		len = b.len;
+		cs_buf_release(&b); /* (clears st) */
+		p = buf;
+	}
+	if (ssl)
+		SSL_write(ssl, p, (int)len);
+	else if (write(fd, p, len) < 0)
+		_exit(9);
+}
+
+static _Noreturn void
+ag_run(struct agency *ag, int lfd, int ready)
+{
+	long got = 0;
+	int out = open(ag->out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	static uint8_t in[1 << 20];
+
+	if (out < 0 || write(ready, "r", 1) != 1)
+		_exit(2);
+	close(ready);
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		SSL *ssl = NULL;
+		size_t inlen = 0;
+
+		if (fd < 0)
+			continue;
+		if (ag->tls) {
+			ssl = SSL_new(ag->tls);
+			SSL_set_fd(ssl, fd);
+			if (SSL_accept(ssl) != 1) {
+				SSL_free(ssl);
+				close(fd);
+				continue;
+			}
+		}
+		for (;;) {
+			long r, fl;
+			size_t done = 0;
+
+			r = ssl ? SSL_read(ssl, in + inlen,
+				      (int)(sizeof(in) - inlen))
+				: read(fd, in + inlen, sizeof(in) - inlen);
+			if (r <= 0)
+				break;
+			inlen += (size_t)r;
+			while ((fl = frame(in + done, inlen - done)) > 0) {
+				const uint8_t *p = in + done;
+				int ka =
+				    li_pdu_is_keepalive(p, (size_t)fl, 0) ||
+				    ((size_t)fl == sizeof(KA) &&
+					memcmp(p, KA, sizeof(KA)) == 0);
+
+				if (ka && !(ag->flags & AG_NORESP))
+					ag_reply(ag, ssl, fd, KA_RESP,
+					    sizeof(KA_RESP));
+				if (!ka) {
+					if (write(out, p, (size_t)fl) < 0)
+						_exit(3);
+					if (ag->die_after &&
+					    ++got >= ag->die_after)
+						_exit(0); /* mid-stream */
+				}
+				done += (size_t)fl;
+			}
+			if (fl < 0)
+				_exit(4);
+			memmove(in, in + done, inlen - done);
+			inlen -= done;
+		}
+		if (ssl)
+			SSL_free(ssl);
+		close(fd);
+	}
+}
+
+static pid_t
+ag_start(struct agency *ag)
+{
+	int p[2], lfd;
+	pid_t pid;
+	char c;
+
+	if (pipe(p) != 0)
+		return -1;
+	lfd = ag_listen(ag->port);
+	if (lfd < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		ag_run(ag, lfd, p[1]);
+	}
+	close(lfd);
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+static void
+ag_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/*
+ * read what the agency recorded: *n records; 1 if, taking first
+ * occurrences, they are 0..total-1 in order and every repeat is a resend
+ * of a record already seen
+ */
+static int
+check_out(const char *path, unsigned total, unsigned *nrec, unsigned *ndup)
+{
+	static uint8_t buf[8 << 20];
+	FILE *f = fopen(path, "rb");
+	size_t n = 0, off = 0;
+	long fl;
+	unsigned next = 0;
+	int ok = 1;
+
+	*nrec = *ndup = 0;
+	if (f) {
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+	}
+	while ((fl = frame(buf + off, n - off)) > 0) {
+		long i = rec_index(buf + off, (size_t)fl);
+
+		(*nrec)++;
+		if (i < 0 || i > (long)next) {
+			fprintf(
+			    stderr, "  record %ld where %u was due\n", i, next);
+			ok = 0;
+		} else if (i == (long)next) {
+			next++;
+		} else {
+			(*ndup)++;
+		}
+		off += (size_t)fl;
+	}
+	if (off != n) {
+		fprintf(stderr, "  %zu stray bytes\n", n - off);
+		ok = 0;
+	}
+	if (next != total) {
+		fprintf(stderr, "  %u of %u records delivered\n", next, total);
+		ok = 0;
+	}
+	return ok;
+}
+
+/* ---- the delivery side ---- */
+
+struct rig {
+	char dir[PATH_MAX];
+	struct li_spool *w, *r;
+	struct li_link *l;
+	unsigned put;
+};
+
+static const unsigned char skey[32] = "spool key spool key spool key 32";
+
+static int
+rig_open(struct rig *g, int port, const char *ca, const char *cert,
+    const char *key, enum cs_err (*mk)(void *, struct cs_buf *))
+{
+	struct li_spool_cfg sc = {g->dir, 0, 0, skey};
+	char ps[16];
+	struct li_link_cfg lc;
+	struct cs_errbuf eb;
+
+	sub(g->dir, "spool");
+	g->put = 0;
+	g->w = li_spool_open(&sc, 1, &eb);
+	g->r = li_spool_open(&sc, 0, &eb);
+	if (!g->w || !g->r)
+		return -1;
+	snprintf(ps, sizeof(ps), "%d", port);
+	memset(&lc, 0, sizeof(lc));
+	lc.host = "127.0.0.1";
+	lc.port = ps;
+	lc.tls_ca = ca;
+	lc.tls_cert = cert;
+	lc.tls_key = key;
+	lc.ka_interval_s = 300;
+	lc.ka_wait_s = 1;
+	lc.backoff_min_ms = 20;
+	lc.backoff_max_ms = 200;
+	lc.make_keepalive = mk;
+	g->l = li_link_new(&lc, g->r, &eb);
+	if (!g->l)
+		fprintf(stderr, "  link: %s\n", eb.msg);
+	return g->l ? 0 : -1;
+}
+
+static void
+rig_put(struct rig *g, unsigned n)
+{
+	uint8_t p[1024];
+	struct cs_errbuf eb;
+	unsigned k;
+
+	for (k = 0; k < n; k++, g->put++)
+		if (li_spool_put(g->w, p, mkrec(p, g->put), &eb) != CS_OK)
+			fprintf(stderr, "  put: %s\n", eb.msg);
+	li_spool_sync(g->w, &eb);
+}
+
+/* step until idle (or ms pass); 1 if idle */
+static int
+rig_run(struct rig *g, int ms)
+{
+	struct timespec t0, t1;
+	struct cs_errbuf eb;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (li_link_step(g->l, 20, &eb) != CS_OK) {
+			fprintf(stderr, "  step: %s\n", eb.msg);
+			return 0;
+		}
+		if (li_link_idle(g->l))
+			return 1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000 >
+		    ms)
+			return 0;
+	}
+}
+
+static void
+rig_close(struct rig *g)
+{
+	li_link_free(g->l);
+	li_spool_close(g->r);
+	li_spool_close(g->w);
+}
+
+static void
+test_in_order(void)
+{
+	struct rig g;
+	struct agency ag = {0};
+	char out[PATH_MAX];
+	unsigned n, d;
+	pid_t pid;
+	struct li_link_stats st;
+
+	ag.port = free_port();
+	ag.out = sub(out, "ag");
+	pid = ag_start(&ag);
+	T_CHECK(pid > 0);
+	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka) != 0)
+		return;
+	rig_put(&g, 500);
+	T_CHECK(rig_run(&g, 10000));
+	T_CHECK(li_link_connected(g.l));
+	/* more while connected */
+	rig_put(&g, 300);
+	T_CHECK(rig_run(&g, 10000));
+	T_CHECK(check_out(out, 800, &n, &d));
+	T_EQ_INT(n, 800);
+	T_EQ_INT(d, 0);
+	li_link_stats(g.l, &st);
+	T_EQ_INT(st.connects, 1);
+	T_CHECK(st.ka_resp >= 2 && st.ka_resp == st.ka_sent);
+	/* everything acknowledged: the spool frees what it can */
+	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), li_spool_tell(g.r)) == 0);
+	rig_close(&g);
+	ag_stop(pid);
+}
+
+static void
+test_down_at_start(void)
+{
+	struct rig g;
+	struct agency ag = {0};
+	char out[PATH_MAX];
+	unsigned n, d;
+	pid_t pid;
+	struct li_link_stats st;
+
+	ag.port = free_port();
+	ag.out = sub(out, "ag");
+	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka) != 0)
+		return;
+	rig_put(&g, 200);
+	/* nobody listening: attempts back off, nothing acknowledged */
+	T_EQ_INT(rig_run(&g, 600), 0);
+	li_link_stats(g.l, &st);
+	T_CHECK(st.attempts >= 3 && st.attempts <= 12);
+	T_EQ_INT(st.backoff_ms, 200); /* doubled up to the maximum */
+	T_EQ_INT(st.connects, 0);
+	T_EQ_INT(li_spool_acked(g.r).off, 0);
+	/* the agency comes up: everything arrives */
+	pid = ag_start(&ag);
+	T_CHECK(rig_run(&g, 10000));
+	T_CHECK(check_out(out, 200, &n, &d));
+	T_EQ_INT(d, 0);
+	li_link_stats(g.l, &st);
+	T_EQ_INT(st.connects, 1);
+	T_EQ_INT(st.backoff_ms, 0); /* reset on success */
+	rig_close(&g);
+	ag_stop(pid);
+}
+
+static void
+test_agency_killed(void)
+{
+	struct rig g;
+	struct agency ag = {0};
+	char out[PATH_MAX];
+	unsigned n, d;
+	pid_t pid;
+	struct li_link_stats st;
+	int i;
+
+	ag.port = free_port();
+	ag.out = sub(out, "ag");
+	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka) != 0)
+		return;
+	/* deliver and acknowledge a first batch */
+	pid = ag_start(&ag);
+	rig_put(&g, 100);
+	T_CHECK(rig_run(&g, 10000));
+	ag_stop(pid);
+	/* the agency dies mid-stream three times, after 150 records each */
+	rig_put(&g, 900);
+	for (i = 0; i < 3; i++) {
+		struct cs_errbuf eb;
+		int k;
+
+		ag.die_after = 150;
+		pid = ag_start(&ag);
+		for (k = 0; k < 500 && waitpid(pid, NULL, WNOHANG) == 0; k++)
+			T_EQ_INT(li_link_step(g.l, 10, &eb), CS_OK);
+		T_CHECK(k < 500); /* it died mid-stream */
+		T_EQ_INT(li_link_idle(g.l), 0);
+	}
+	ag.die_after = 0;
+	pid = ag_start(&ag);
+	T_CHECK(rig_run(&g, 10000));
+	T_CHECK(check_out(out, 1000, &n, &d));
+	T_CHECK(d > 0);        /* the unacknowledged were resent */
+	T_EQ_INT(n, 1000 + d); /* and nothing else */
+	li_link_stats(g.l, &st);
+	T_CHECK(st.drops >= 3);
+	T_CHECK(st.connects >= 5);
+	rig_close(&g);
+	ag_stop(pid);
+}
+
+static void
+test_no_ack_without_response(void)
+{
+	struct rig g;
+	struct agency ag = {0};
+	char out[PATH_MAX];
+	unsigned n, d;
+	pid_t pid;
+	struct li_link_stats st;
+	struct li_spool_pos a0;
+
+	ag.port = free_port();
+	ag.out = sub(out, "ag");
+	ag.flags = AG_NORESP;
+	pid = ag_start(&ag);
+	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka) != 0)
+		return;
+	rig_put(&g, 50);
+	a0 = li_spool_acked(g.r);
+	/* everything is sent, a keep-alive goes out, none comes back */
+	T_EQ_INT(rig_run(&g, 800), 0);
+	li_link_stats(g.l, &st);
+	T_CHECK(st.ka_sent >= 1);
+	T_EQ_INT(st.ka_resp, 0);
+	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) == 0);
+	T_CHECK(check_out(out, 50, &n, &d));
+	/* past ka_wait_s (1 s) the link drops and resends */
+	T_EQ_INT(rig_run(&g, 1500), 0);
+	li_link_stats(g.l, &st);
+	T_CHECK(st.ka_timeouts >= 1);
+	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) == 0);
+	/* a spool reopened now starts again from the beginning */
+	ag_stop(pid);
+	ag.flags = 0;
+	pid = ag_start(&ag);
+	T_CHECK(rig_run(&g, 10000));
+	T_CHECK(check_out(out, 50, &n, &d));
+	T_CHECK(d >= 50);
+	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) > 0);
+	rig_close(&g);
+	ag_stop(pid);
+}
+
+static void
+test_h1_keepalive(void)
+{
+	struct rig g;
+	struct agency ag = {0};
+	char out[PATH_MAX];
+	unsigned n, d;
+	pid_t pid;
+	struct li_link_stats st;
+
+	ag.port = free_port();
+	ag.out = sub(out, "ag");
+	ag.flags = AG_H1;
+	pid = ag_start(&ag);
+	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka_h1) != 0)
+		return;
+	rig_put(&g, 30);
+	T_CHECK(rig_run(&g, 5000));
+	T_CHECK(check_out(out, 30, &n, &d));
+	li_link_stats(g.l, &st);
+	T_CHECK(st.ka_resp >= 1);
+	rig_close(&g);
+	ag_stop(pid);
+}
+
+/* ---- TLS: a CA, a server and a client certificate, made here ---- */
+
+static EVP_PKEY *
+mkkey(void)
+{
+	return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+}
+
+static X509 *
+mkcert(EVP_PKEY *k, const char *cn, X509 *issuer, EVP_PKEY *ik, int ca,
+    const char *san, long serial)
+{
+	X509 *x = X509_new();
+	X509_NAME *nm;
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, k);
+	nm = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(
+	    nm, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : nm);
+	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+	    ca ? "critical,CA:TRUE" : "CA:FALSE");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	if (san) {
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	X509_sign(x, ik ? ik : k, EVP_sha256());
+	return x;
+}
+
+static void
+write_pem(const char *path, X509 *x, EVP_PKEY *k)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return;
+	if (x)
+		PEM_write_X509(f, x);
+	if (k)
+		PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+}
+
+struct pki {
+	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+	char rogue_ca[PATH_MAX];
+	SSL_CTX *srv;
+};
+
+static int
+mkpki(struct pki *p)
+{
+	EVP_PKEY *cak = mkkey(), *sk = mkkey(), *ck = mkkey(), *rk = mkkey();
+	X509 *ca, *sc, *cc, *rca;
+	char scp[PATH_MAX], skp[PATH_MAX];
+	int ok;
+
+	if (!cak || !sk || !ck || !rk)
+		return -1;
+	ca = mkcert(cak, "custos test CA", NULL, NULL, 1, NULL, 1);
+	rca = mkcert(rk, "custos rogue CA", NULL, NULL, 1, NULL, 1);
+	sc = mkcert(sk, "agency", ca, cak, 0, "IP:127.0.0.1,DNS:localhost", 2);
+	cc = mkcert(ck, "custos delivery", ca, cak, 0, NULL, 3);
+	write_pem(sub(p->ca, "ca"), ca, NULL);
+	write_pem(sub(p->rogue_ca, "rogue"), rca, NULL);
+	write_pem(sub(p->cert, "cert"), cc, NULL);
+	write_pem(sub(p->key, "key"), NULL, ck);
+	write_pem(sub(scp, "scert"), sc, NULL);
+	write_pem(sub(skp, "skey"), NULL, sk);
+	p->srv = SSL_CTX_new(TLS_server_method());
+	SSL_CTX_set_min_proto_version(p->srv, TLS1_3_VERSION);
+	ok = SSL_CTX_use_certificate_file(p->srv, scp, SSL_FILETYPE_PEM) == 1 &&
+	    SSL_CTX_use_PrivateKey_file(p->srv, skp, SSL_FILETYPE_PEM) == 1 &&
+	    SSL_CTX_load_verify_locations(p->srv, p->ca, NULL) == 1;
+	SSL_CTX_set_verify(
+	    p->srv, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	X509_free(ca);
+	X509_free(rca);
+	X509_free(sc);
+	X509_free(cc);
+	EVP_PKEY_free(cak);
+	EVP_PKEY_free(sk);
+	EVP_PKEY_free(ck);
+	EVP_PKEY_free(rk);
+	return ok ? 0 : -1;
+}
+
+static void
+test_tls(void)
+{
+	struct rig g;
+	struct agency ag = {0};
+	struct pki p;
+	char out[PATH_MAX];
+	unsigned n, d;
+	pid_t pid;
+	struct li_link_stats st;
+	struct cs_errbuf eb;
+
+	T_EQ_INT(mkpki(&p), 0);
+	ag.port = free_port();
+	ag.out = sub(out, "ag");
+	ag.tls = p.srv;
+	pid = ag_start(&ag);
+	/* a partial TLS setting or a missing file is refused at once */
+	{
+		struct li_link_cfg lc = {"127.0.0.1", "1", p.ca, NULL, NULL,
+		    300, 30, 100, 1000, make_ka, NULL};
+		struct li_spool_cfg sc = {sub(g.dir, "x"), 0, 0, NULL};
+		struct li_spool *r = li_spool_open(&sc, 0, &eb);
+
+		T_CHECK(li_link_new(&lc, r, &eb) == NULL);
+		lc.tls_cert = p.cert;
+		lc.tls_key = "/nonexistent/key.pem";
+		T_CHECK(li_link_new(&lc, r, &eb) == NULL);
+		T_CHECK(strstr(eb.msg, "/nonexistent/key.pem") != NULL);
+		li_spool_close(r);
+	}
+	/* the agency's certificate from another CA: never connected */
+	if (rig_open(&g, ag.port, p.rogue_ca, p.cert, p.key, make_ka) != 0)
+		return;
+	rig_put(&g, 20);
+	T_EQ_INT(rig_run(&g, 700), 0);
+	li_link_stats(g.l, &st);
+	T_EQ_INT(st.connects, 0);
+	T_CHECK(st.attempts >= 2);
+	rig_close(&g);
+	/* the right CA and a client certificate: delivered over TLS 1.3 */
+	if (rig_open(&g, ag.port, p.ca, p.cert, p.key, make_ka) != 0)
+		return;
+	rig_put(&g, 400);
+	T_CHECK(rig_run(&g, 10000));
+	T_CHECK(check_out(out, 400, &n, &d));
+	T_EQ_INT(d, 0);
+	/* the agency restarts: the link reconnects over TLS */
+	ag_stop(pid);
+	pid = ag_start(&ag);
+	rig_put(&g, 100);
+	T_CHECK(rig_run(&g, 10000));
+	T_CHECK(check_out(out, 500, &n, &d));
+	li_link_stats(g.l, &st);
+	T_CHECK(st.connects >= 1);
+	rig_close(&g);
+	ag_stop(pid);
+	SSL_CTX_free(p.srv);
+}
+
+int
+main(void)
+{
+	cs_log_init("link_test");
+	cs_log_verbose = 0;
+	T_RUN(test_in_order);
+	T_RUN(test_down_at_start);
+	T_RUN(test_agency_killed);
+	T_RUN(test_no_ack_without_response);
+	T_RUN(test_h1_keepalive);
+	T_RUN(test_tls);
+	if (root[0]) {
+		char cmd[PATH_MAX + 16];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", root);
+	}
+	return T_DONE();
+}
