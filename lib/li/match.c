@@ -59,7 +59,9 @@
 
 enum { SRC_DHCP = 0, SRC_RADIUS = 1, SRC_SEED = 2 };
 
-#define NADDR 4 /* a4, p6, d6, h6 */
+#define NADDR 4  /* a4, p6, d6, h6 */
+#define RING 256 /* ended sessions remembered (retransmitted Stops) */
+#define DUP_WINDOW (10 * CS_US) /* a relayed ACK seen twice */
 #define MAXHITS 256
 
 struct tgt {
@@ -82,6 +84,8 @@ struct sess {
 	struct cs_addr a[NADDR];
 	cs_time start;
 	cs_time lease_end; /* DHCP: CS_TIME_NONE if unbounded */
+	uint32_t xid;      /* DHCP: the last ACK's transaction id */
+	cs_time acked;     /* DHCP: when it came */
 };
 
 /* one (address or prefix, intercept) of the index; w: masked words */
@@ -104,6 +108,8 @@ struct li_match {
 	uint8_t plens4[33], plens6[129];
 	int nplen4, nplen6;
 	cs_time next_expiry;
+	uint64_t ended[RING]; /* keys of RADIUS sessions ended lately */
+	unsigned nended;
 	struct cs_addr trust[LI_MATCH_MAXTRUST];
 	int ntrust;
 	struct li_match_stats st;
@@ -792,6 +798,7 @@ li_dhcp_parse(const uint8_t *p, size_t n, struct li_ident *o)
 	if ((p[0] != 1 && p[0] != 2) || be32(p + 236) != 0x63825363)
 		return 1; /* BOOTP or not DHCP: not for us */
 	o->dhcp_op = p[0];
+	o->xid = be32(p + 4);
 	if (p[1] == 1 && p[2] == 6)
 		cs_mac_format(p + 28, o->mac);
 	memset(&server, 0, sizeof(server));
@@ -1039,6 +1046,55 @@ evict(struct li_match *m, const struct cs_addr *claim, int nclaim, long keep,
 	return keep;
 }
 
+/* sess_key - a RADIUS session's (NAS, Acct-Session-Id) as 64 bits */
+static uint64_t
+sess_key(const struct cs_addr *nas, const char *nas_id, const char *sid)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < (nas->family == 4 ? 4u : nas->family ? 16u : 0u); i++)
+		h = (h ^ nas->a[i]) * 0x100000001b3ull;
+	h = (h ^ 0xff) * 0x100000001b3ull;
+	if (!nas->family)
+		for (i = 0; nas_id[i]; i++)
+			h = (h ^ (uint8_t)nas_id[i]) * 0x100000001b3ull;
+	h = (h ^ 0xff) * 0x100000001b3ull;
+	for (i = 0; sid[i]; i++)
+		h = (h ^ (uint8_t)sid[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void
+ended_note(struct li_match *m, const struct sess *s)
+{
+	if (s->session[0])
+		m->ended[m->nended++ % RING] =
+		    sess_key(&s->nas, s->nas_id, s->session);
+}
+
+static int
+ended_lately(const struct li_match *m, const struct li_ident *id)
+{
+	uint64_t k;
+	unsigned i;
+
+	if (!id->session[0])
+		return 0;
+	k = sess_key(&id->nas, id->nas_id, id->session);
+	for (i = 0; i < RING && i < m->nended; i++)
+		if (m->ended[i] == k)
+			return 1;
+	return 0;
+}
+
+static int
+same_addrs(const struct sess *s, const struct li_ident *id)
+{
+	return addr_eq(&s->a[0], &id->a4) && addr_eq(&s->a[1], &id->p6) &&
+	    addr_eq(&s->a[2], &id->d6) && addr_eq(&s->a[3], &id->h6);
+}
+
 /* end_reason - Acct-Terminate-Cause (RFC 2866 5.10) to EndReason */
 static int
 end_reason(int cause)
@@ -1076,6 +1132,7 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 			    same_nas(&m->s[k], id)) {
 				emit(m, &m->s[k], LI_EV_ACCESS_END, t, at,
 				    END_UNDEFINED, cb);
+				ended_note(m, &m->s[k]);
 				sess_del(m, k);
 			} else {
 				k++;
@@ -1111,6 +1168,11 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 	}
 	switch (id->status) {
 	case ACCT_START:
+		/* a retransmitted Start (the NAS got no answer in time) */
+		if (i >= 0 && m->s[i].src == SRC_RADIUS && id->session[0] &&
+		    strcmp(m->s[i].session, id->session) == 0 &&
+		    same_addrs(&m->s[i], id))
+			break;
 		/* a store binding of the identity, or the same session
 		 * started again: replaced by this one */
 		if (i >= 0)
@@ -1143,8 +1205,13 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 		break;
 	case ACCT_STOP:
 		if (i < 0) {
-			emit(m, &tmp, LI_EV_ACCESS_END, t, at,
-			    end_reason(id->term_cause), cb);
+			/* a retransmitted Stop of a session ended here is not
+			 * a second end */
+			if (!ended_lately(m, id))
+				emit(m, &tmp, LI_EV_ACCESS_END, t, at,
+				    end_reason(id->term_cause), cb);
+			if (m->ns != ns0)
+				rebuild(m);
 			return;
 		}
 		s = &m->s[i];
@@ -1155,6 +1222,7 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 		s->src = SRC_RADIUS;
 		emit(m, s, LI_EV_ACCESS_END, t, at, end_reason(id->term_cause),
 		    cb);
+		ended_note(m, s);
 		sess_del(m, (size_t)i);
 		break;
 	}
@@ -1183,6 +1251,8 @@ dhcp_event(struct li_match *m, cs_time t, const struct li_ident *id,
 	tmp.src = SRC_DHCP;
 	tmp.a[0] = id->a4;
 	tmp.start = t;
+	tmp.xid = id->xid;
+	tmp.acked = t;
 	tmp.lease_end = id->lease < 0 || id->lease == 0xffffffff
 	    ? CS_TIME_NONE
 	    : t + id->lease * CS_US;
@@ -1201,6 +1271,9 @@ dhcp_event(struct li_match *m, cs_time t, const struct li_ident *id,
 		if (i >= 0 && addr_eq(&m->s[i].a[0], &id->a4)) {
 			/* renewed (or the store's binding confirmed) */
 			s = &m->s[i];
+			if (s->src == SRC_DHCP && s->xid == id->xid &&
+			    t - s->acked < DUP_WINDOW)
+				return; /* the same ACK, relayed: seen twice */
 			tmp.start = s->start;
 			if (!tmp.circuit[0])
 				memcpy(tmp.circuit, s->circuit,

@@ -136,6 +136,7 @@ struct li_ident {
 	int64_t event_ts;     /* Event-Timestamp (s), -1 */
 	int64_t delay;        /* Acct-Delay-Time (s), 0 */
 	int64_t lease;        /* DHCP option 51 (s), -1 */
+	uint32_t xid;         /* DHCP transaction id */
 };
 int li_radius_acct_parse(const uint8_t *p, size_t n, struct li_ident *out);
 int li_dhcp_parse(const uint8_t *p, size_t n, struct li_ident *out);

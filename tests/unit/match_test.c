@@ -767,6 +767,88 @@ test_address_taken(void)
 	li_match_free(m);
 }
 
+/* retransmitted Accounting-Requests are one event each */
+static void
+test_retransmit(void)
+{
+	struct li_match *m = li_match_new();
+	struct rb r;
+
+	memset(&R, 0, sizeof(R));
+	add(m, 1, "username:zed", 0);
+	acct_req(&r, 1, "Z1", "zed", NULL, 5);
+	feed(m, 1000, &r, 1);
+	feed(m, 3000000, &r, 1); /* again, 3 s later */
+	T_EQ_INT(nev(&R, 1), 1);
+	acct_req(&r, 2, "Z1", "zed", NULL, 5);
+	feed(m, 4000000, &r, 1);
+	feed(m, 7000000, &r, 1);
+	T_EQ_INT(nev(&R, 1), 2);
+	EV_IS(&R, 1, 1, LI_EV_ACCESS_END, "100.64.9.5");
+	/* a Stop of a session never seen still tells the agency */
+	acct_req(&r, 2, "Z0", "zed", NULL, 4);
+	feed(m, 8000000, &r, 1);
+	T_EQ_INT(nev(&R, 1), 3);
+	li_match_free(m);
+}
+
+/* a DHCPACK seen twice (server->relay, then relay->client) is one event;
+ * a lease that runs out ends by li_match_tick alone */
+static void
+test_dhcp_twice(void)
+{
+	struct li_match *m = li_match_new();
+	struct li_match_cb cb = {&R, on_iri, on_pkt};
+	uint8_t ip[28 + 300];
+	struct li_pkt p;
+	int k;
+
+	memset(&R, 0, sizeof(R));
+	add(m, 1, "mac:02:00:00:00:00:77", 0);
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x45;
+	ip[2] = (28 + 300) >> 8;
+	ip[3] = (28 + 300) & 0xff;
+	ip[9] = 17;
+	ip[12] = 10;
+	ip[15] = 3;
+	ip[16] = 100;
+	ip[17] = 64;
+	ip[19] = 1;
+	ip[21] = 67;
+	ip[23] = 67;
+	ip[24] = (8 + 300) >> 8;
+	ip[25] = (8 + 300) & 0xff;
+	ip[28] = 2; /* BOOTREPLY */
+	ip[29] = 1;
+	ip[30] = 6;
+	ip[32 + 3] = 0x42; /* xid */
+	ip[28 + 16] = 100; /* yiaddr 100.64.7.7 */
+	ip[28 + 17] = 64;
+	ip[28 + 18] = 7;
+	ip[28 + 19] = 7;
+	memcpy(ip + 28 + 28, "\x02\x00\x00\x00\x00\x77", 6);
+	memcpy(ip + 28 + 236,
+	    "\x63\x82\x53\x63\x35\x01\x05\x33\x04\x00\x00\x00\x3c\xff", 14);
+	for (k = 0; k < 2; k++) {
+		/* second copy: relay -> client, port 68 */
+		if (k == 1)
+			ip[23] = 68;
+		T_EQ_INT(li_pkt_parse_ip(ip, sizeof(ip), &p), 0);
+		li_match_packet(m, 1000000 + k * 1000, &p, &cb);
+	}
+	T_EQ_INT(nev(&R, 1), 1);
+	EV_IS(&R, 1, 0, LI_EV_ACCESS_ACCEPT, "100.64.7.7");
+	T_CHECK(li_match_active(m, 1));
+	li_match_tick(m, 1000000 + 59 * CS_US, &cb);
+	T_EQ_INT(nev(&R, 1), 1);
+	li_match_tick(m, 1000000 + 61 * CS_US, &cb);
+	T_EQ_INT(nev(&R, 1), 2);
+	EV_IS(&R, 1, 1, LI_EV_ACCESS_END, "100.64.7.7");
+	T_CHECK(!li_match_active(m, 1));
+	li_match_free(m);
+}
+
 /* identity packets from a source not trusted are not believed */
 static void
 test_trust(void)
@@ -950,5 +1032,7 @@ main(void)
 	T_RUN(test_interim_merge);
 	T_RUN(test_trust);
 	T_RUN(test_address_taken);
+	T_RUN(test_retransmit);
+	T_RUN(test_dhcp_twice);
 	return T_DONE();
 }
