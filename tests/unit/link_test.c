@@ -80,7 +80,12 @@ rec_index(const uint8_t *p, size_t n)
 	uint8_t want[1024];
 	unsigned i;
 
-	if (n < 13 || sscanf((const char *)p + 8, "PDU %u ", &i) != 1)
+	char *end;
+
+	if (n < 13 || memcmp(p + 8, "PDU ", 4) != 0)
+		return -1;
+	i = (unsigned)strtoul((const char *)p + 12, &end, 10);
+	if (end == (const char *)p + 12 || *end != ' ')
 		return -1;
 	if (mkrec(want, i) != n || memcmp(want, p, n) != 0)
 		return -1;
