@@ -629,6 +629,18 @@ cs_nat_commit(struct cs_store *s, struct cs_errbuf *eb)
 	return commit(st, eb);
 }
 
+enum cs_err
+cs_nat_merge_day(struct cs_store *s, int64_t day, struct cs_errbuf *eb)
+{
+	return cs_natdb_merge(state(s)->db, day, eb);
+}
+
+size_t
+cs_nat_runs(struct cs_store *s, int64_t day)
+{
+	return cs_natdb_runs(state(s)->db, day);
+}
+
 void
 cs_nat_close(struct cs_store *s)
 {

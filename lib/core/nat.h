@@ -81,6 +81,13 @@ enum cs_err cs_nat_fold(
 enum cs_err cs_nat_commit(struct cs_store *s, struct cs_errbuf *eb);
 /* cs_nat_close - release the NAT state of a store (uncommitted is lost) */
 void cs_nat_close(struct cs_store *s);
+/*
+ * cs_nat_merge_day - merge the session runs of a day into one run (day
+ * number as cs_day_of); cs_nat_runs - how many runs the day has now
+ */
+enum cs_err cs_nat_merge_day(
+    struct cs_store *s, int64_t day, struct cs_errbuf *eb);
+size_t cs_nat_runs(struct cs_store *s, int64_t day);
 
 /* ---- intervals as stored and answered ---- */
 

@@ -827,7 +827,8 @@ query_day(struct cs_natdb *db, struct natday *d, int which,
 #define CTAB_LEN 16
 #define CHUNK_PLAIN (32u * 1024)
 #define WRITE_BUF (4u << 20)
-#define MERGE_RUNS 32  /* more runs than this in a day: merge them */
+#define MERGE_RUNS 32 /* more runs than this in a level: merge them */
+#define NLEVEL 3
 #define MAX_SCAN 65536 /* index entries looked at per run and query */
 #define OPEN_END INT64_MAX
 
@@ -859,9 +860,9 @@ struct runinfo {
 
 struct natfile {
 	int64_t day;
+	int level; /* 0: new runs; 1, 2: merged runs */
 	char path[PATH_MAX + 32];
-	int fd; /* -1: absent */
-	int rw;
+	int fd;                     /* -1: absent */
 	const struct cs_daykey *dk; /* borrowed from the key set */
 	uint8_t *map;               /* mmap of [0, maplen) */
 	size_t maplen;
@@ -961,6 +962,8 @@ natfile_scan(struct natfile *f, struct cs_errbuf *eb)
 		return -1;
 	}
 	f->maplen = f->size;
+	/* lookups touch a page here and there: no read-around */
+	madvise(f->map, f->maplen, MADV_RANDOM);
 	while (f->size - off >= HDR_LEN + TRL_LEN) {
 		struct rhdr h;
 		struct runinfo ri;
@@ -1005,26 +1008,52 @@ natfile_scan(struct natfile *f, struct cs_errbuf *eb)
 	return 0;
 }
 
-/* natfile_fresh - remap when the file changed size (another writer) */
+static void
+natfile_close(struct natfile *f)
+{
+	natfile_unmap(f);
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	f->size = f->end = 0;
+}
+
+/*
+ * natfile_fresh - follow another process's writes: a file grown is
+ * mapped again, a file replaced (merged, emptied) is opened again, a file
+ * gone is closed.  Returns -1 when the file is absent now.
+ */
 static int
 natfile_fresh(struct natfile *f, struct cs_errbuf *eb)
 {
-	struct stat sb;
+	struct stat sb, pb;
 
-	if (fstat(f->fd, &sb) != 0)
+	if (stat(f->path, &pb) != 0) {
+		natfile_close(f);
 		return -1;
+	}
+	if (fstat(f->fd, &sb) != 0 || sb.st_ino != pb.st_ino ||
+	    sb.st_dev != pb.st_dev) {
+		natfile_close(f);
+		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		if (f->fd < 0)
+			return -1;
+		return natfile_scan(f, eb);
+	}
 	if ((uint64_t)sb.st_size == f->size)
 		return 0;
 	return natfile_scan(f, eb);
 }
 
+static const char *const level_sfx[NLEVEL] = {".nat", ".nat1", ".nat2"};
+
 /*
- * natfile_get - the day's session file; NULL when absent (or unusable:
- * eb says why).  Only writes (create, store writable) make the file and
- * the day's key.  *perm is set when the day was purged.
+ * natfile_get - a level of the day's session files; NULL when absent (or
+ * unusable: eb says why).  Only writes (create, store writable) make the
+ * file and the day's key.  *perm is set when the day was purged.
  */
 static struct natfile *
-natfile_get(struct cs_natdb *db, int64_t day, int create, int *perm,
+natfile_get(struct cs_natdb *db, int64_t day, int level, int create, int *perm,
     struct cs_errbuf *eb)
 {
 	struct natfile *f = NULL;
@@ -1036,22 +1065,25 @@ natfile_get(struct cs_natdb *db, int64_t day, int create, int *perm,
 		*perm = 0;
 	create = create && db->rw;
 	for (i = 0; i < db->nfiles; i++)
-		if (db->files[i]->day == day) {
+		if (db->files[i]->day == day && db->files[i]->level == level) {
 			f = db->files[i];
 			break;
 		}
 	if (f && f->fd >= 0) {
-		if (!create && natfile_fresh(f, eb) != 0)
+		/* the writer is the only one to change its files */
+		if (!db->rw && natfile_fresh(f, eb) != 0)
 			return NULL;
 		return f;
 	}
 	if (f == NULL) {
 		f = cs_xcalloc(1, sizeof(*f));
 		f->day = day;
+		f->level = level;
 		f->fd = -1;
 		cs_buf_init(&f->plain, NULL, 0, 1u << 26);
 		cs_day_name(day, name);
-		snprintf(f->path, sizeof(f->path), "%s/%s.nat", db->dir, name);
+		snprintf(f->path, sizeof(f->path), "%s/%s%s", db->dir, name,
+		    level_sfx[level]);
 		if (db->nfiles == db->capfiles) {
 			db->capfiles = db->capfiles ? db->capfiles * 2 : 16;
 			db->files = cs_xreallocarray(
@@ -1071,7 +1103,6 @@ natfile_get(struct cs_natdb *db, int64_t day, int create, int *perm,
 		cs_errbuf_set(eb, "%s: %s", db->dir, strerror(errno));
 		return NULL;
 	}
-	f->rw = create || db->rw;
 	f->fd = open(f->path,
 	    (db->rw ? O_RDWR | (create ? O_CREAT : 0) : O_RDONLY) | O_CLOEXEC,
 	    0600);
@@ -1080,8 +1111,7 @@ natfile_get(struct cs_natdb *db, int64_t day, int create, int *perm,
 		return NULL;
 	}
 	if (natfile_scan(f, eb) != 0) {
-		close(f->fd);
-		f->fd = -1;
+		natfile_close(f);
 		return NULL;
 	}
 	return f;
@@ -1634,17 +1664,30 @@ runw_finish(struct runw *w, uint64_t *len)
 	return 0;
 }
 
-/* ---- merging a day's runs into one ---- */
+/* ---- merging runs ---- */
 
-/* newer - is version b (of run rb) preferred to a (of run ra)? */
+/*
+ * A day's runs are in three levels (files): new runs are appended to
+ * DAY.nat; past MERGE_RUNS runs they are merged into one run appended to
+ * DAY.nat1 and DAY.nat is replaced by an empty file; the same from
+ * DAY.nat1 to DAY.nat2; past MERGE_RUNS runs in DAY.nat2 it is rewritten
+ * as one run.  So a day has at most 3 * MERGE_RUNS runs and three files,
+ * each record is written about four times at most, and a reader always
+ * sees every record (between the append and the replacement it sees some
+ * twice: the newest version wins).  Versions are ordered by the run's
+ * sequence number, unique in the day; a merged run takes the greatest of
+ * its inputs'.
+ */
+
+/* newer - is version b (of run sequence sb) preferred to a (sa)? */
 static int
-newer(const struct rent *a, size_t ra, const struct rent *b, size_t rb)
+newer(const struct rent *a, uint64_t sa, const struct rent *b, uint64_t sb)
 {
 	int ao = a->ek == CS_END_OPEN, bo = b->ek == CS_END_OPEN;
 
 	if (ao != bo)
 		return ao; /* a closed version beats an open one */
-	return rb > ra;
+	return sb > sa;
 }
 
 static int
@@ -1670,109 +1713,173 @@ sync_dir(const char *dir)
 }
 
 /*
- * merge - every run of f into one (the newest version of each record),
- * written to PATH.tmp, synced and renamed over the day's file
+ * merge_runs - every run of src as one run (the preferred version of each
+ * record) written through w; returns 0 or -1
  */
-static enum cs_err
-merge(struct cs_natdb *db, struct natfile *f, struct cs_errbuf *eb)
+static int
+merge_runs(struct natfile *src, struct runw *w)
 {
-	char tmp[PATH_MAX + 48];
-	size_t k = f->nruns, i, best;
-	uint64_t *at, seq = 0, len;
-	struct runw w;
-	int fd;
-	enum cs_err e = CS_OK;
+	size_t k = src->nruns, i, best;
+	uint64_t *at = cs_xcalloc(k ? k : 1, sizeof(*at));
+	int rc = 0;
 
-	if (k < 2)
-		return CS_OK;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		cs_errbuf_set(eb, "%s: %s", tmp, strerror(errno));
-		return CS_EIO;
-	}
-	at = cs_xcalloc(k, sizeof(*at));
-	for (i = 0; i < k; i++)
-		if (f->runs[i].seq > seq)
-			seq = f->runs[i].seq;
-	runw_begin(&w, rbufs(db), f, fd, 0, seq);
 	for (;;) {
 		const struct rent *m = NULL, *pick = NULL;
-		const uint8_t *p = NULL;
+		const uint8_t *p;
 		uint32_t rl = 0;
 		uint8_t *dst;
 		/* the least key among the runs' heads */
 		for (i = 0; i < k; i++) {
 			const struct rent *x;
-			if (at[i] >= f->runs[i].nent)
+			if (at[i] >= src->runs[i].nent)
 				continue;
-			x = &run_ents(f, &f->runs[i])[at[i]];
+			x = &run_ents(src, &src->runs[i])[at[i]];
 			if (m == NULL || ent_cmp(x, m) < 0)
 				m = x;
 		}
 		if (m == NULL)
 			break;
 		/* every version of it: the preferred one is copied */
-		best = SIZE_MAX;
+		best = 0;
 		for (i = 0; i < k; i++) {
 			const struct rent *x;
-			if (at[i] >= f->runs[i].nent)
+			if (at[i] >= src->runs[i].nent)
 				continue;
-			x = &run_ents(f, &f->runs[i])[at[i]];
+			x = &run_ents(src, &src->runs[i])[at[i]];
 			if (x != m && ent_cmp(x, m) != 0)
 				continue;
 			at[i]++;
-			if (pick == NULL || newer(pick, best, x, i)) {
+			if (pick == NULL ||
+			    newer(pick, src->runs[best].seq, x,
+				src->runs[i].seq)) {
 				pick = x;
 				best = i;
 			}
 		}
 		/* an unreadable version (damaged) is dropped */
-		p = rec_bytes(f, best, pick, &rl);
-		if (p == NULL)
+		if ((p = rec_bytes(src, best, pick, &rl)) == NULL)
 			continue;
-		if ((dst = runw_room(&w, rl)) == NULL) {
-			e = CS_EIO;
+		if ((dst = runw_room(w, rl)) == NULL) {
+			rc = -1;
 			break;
 		}
 		memcpy(dst, p, rl);
-		runw_add(&w, pick, rl);
+		runw_add(w, pick, rl);
 	}
 	free(at);
-	if (e == CS_OK && runw_finish(&w, &len) != 0)
-		e = CS_EIO;
-	runw_release(&w);
-	if (e == CS_OK && (fsync(fd) != 0 || rename(tmp, f->path) != 0))
-		e = CS_EIO;
-	if (e != CS_OK) {
+	return rc;
+}
+
+static uint64_t
+max_seq(const struct natfile *f)
+{
+	uint64_t seq = 0;
+	size_t i;
+
+	for (i = 0; i < f->nruns; i++)
+		if (f->runs[i].seq > seq)
+			seq = f->runs[i].seq;
+	return seq;
+}
+
+/*
+ * replace - write one run through a temporary file renamed over f's path
+ * (readers that have the old file keep it); from the runs of src, or none
+ * (empty file).  f is opened again.
+ */
+static enum cs_err
+replace(struct cs_natdb *db, struct natfile *f, struct natfile *src,
+    struct cs_errbuf *eb)
+{
+	char tmp[PATH_MAX + 48];
+	struct runw w;
+	uint64_t len;
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cs_errbuf_set(eb, "%s: %s", tmp, strerror(errno));
+		return CS_EIO;
+	}
+	if (src) {
+		runw_begin(&w, rbufs(db), f, fd, 0, max_seq(src));
+		rc = merge_runs(src, &w);
+		if (rc == 0)
+			rc = runw_finish(&w, &len);
+		runw_release(&w);
+	}
+	if (rc != 0 || fsync(fd) != 0 || rename(tmp, f->path) != 0) {
 		cs_errbuf_set(eb, "%s: merge: %s", f->path, strerror(errno));
 		close(fd);
 		unlink(tmp);
-		return e;
+		return CS_EIO;
 	}
 	sync_dir(db->dir);
-	close(f->fd);
+	natfile_close(f);
 	f->fd = fd;
 	return natfile_scan(f, eb) == 0 ? CS_OK : CS_EIO;
+}
+
+/* cascade - merge level `level` of the day when it has too many runs */
+static enum cs_err
+cascade(struct cs_natdb *db, int64_t day, int level, int force,
+    struct cs_errbuf *eb)
+{
+	struct natfile *f = natfile_get(db, day, level, 0, NULL, eb), *up;
+	struct runw w;
+	uint64_t len;
+	enum cs_err e;
+
+	if (f == NULL || f->nruns == 0)
+		return force && level < NLEVEL - 1
+		    ? cascade(db, day, level + 1, force, eb)
+		    : CS_OK;
+	if (!force && f->nruns <= MERGE_RUNS)
+		return CS_OK;
+	if (level == NLEVEL - 1)
+		return f->nruns > 1 ? replace(db, f, f, eb) : CS_OK;
+	if ((up = natfile_get(db, day, level + 1, 1, NULL, eb)) == NULL)
+		return CS_EIO;
+	if (up->end < up->size && ftruncate(up->fd, (off_t)up->end) != 0) {
+		cs_errbuf_set(eb, "%s: %s", up->path, strerror(errno));
+		return CS_EIO;
+	}
+	runw_begin(&w, rbufs(db), up, up->fd, up->end, max_seq(f));
+	if (merge_runs(f, &w) != 0 || runw_finish(&w, &len) != 0) {
+		runw_release(&w);
+		cs_errbuf_set(eb, "%s: merge: %s", up->path, strerror(errno));
+		return CS_EIO;
+	}
+	runw_release(&w);
+	if (natfile_scan(up, eb) != 0)
+		return CS_EIO;
+	/* the merged run is synced: the level below may go */
+	if ((e = replace(db, f, NULL, eb)) != CS_OK)
+		return e;
+	return cascade(db, day, level + 1, force, eb);
 }
 
 enum cs_err
 cs_natdb_merge(struct cs_natdb *db, int64_t day, struct cs_errbuf *eb)
 {
-	struct natfile *f = natfile_get(db, day, 0, NULL, eb);
-
-	if (f == NULL || !db->rw)
+	if (!db->rw)
 		return CS_OK;
-	return merge(db, f, eb);
+	return cascade(db, day, 0, 1, eb);
 }
 
 size_t
 cs_natdb_runs(struct cs_natdb *db, int64_t day)
 {
 	struct cs_errbuf eb = {""};
-	struct natfile *f = natfile_get(db, day, 0, NULL, &eb);
+	size_t n = 0;
+	int l;
 
-	return f ? f->nruns : 0;
+	for (l = 0; l < NLEVEL; l++) {
+		struct natfile *f = natfile_get(db, day, l, 0, NULL, &eb);
+		n += f ? f->nruns : 0;
+	}
+	return n;
 }
 
 /* ---- writing sessions ---- */
@@ -1850,37 +1957,50 @@ sort_items(struct sitem *a, struct sitem *tmp, size_t n)
 }
 
 /*
- * stored - is this version already in the file (same uid, same end), or a
- * closed one while this is open?  Looked up only for records that start
- * before the file's latest start (a re-read, or an interval closed after
- * it was written open).
+ * stored - is this version already stored (the newest stored version of
+ * the uid has the same end), or a closed one while this is open?  Looked
+ * up only for records that start before the day's latest stored start (a
+ * re-read, or an interval closed after it was written open).
  */
 static int
-stored(struct natfile *f, const struct sitem *it, const struct cs_nat_rec *r)
+stored(struct natfile *const *lv, const struct sitem *it,
+    const struct cs_nat_rec *r)
 {
-	size_t ri;
+	const struct rent *best = NULL;
+	uint64_t bseq = 0;
 	int64_t end = r->end_known == CS_END_OPEN ? OPEN_END : r->end;
+	size_t ri;
+	int l;
 
-	for (ri = f->nruns; ri-- > 0;) {
-		const struct runinfo *run = &f->runs[ri];
-		const struct rent *e = run_ents(f, run);
-		uint64_t i;
-		if (it->start < run->min_start || it->start > run->max_start)
+	for (l = 0; l < NLEVEL; l++) {
+		const struct natfile *f = lv[l];
+		if (f == NULL)
 			continue;
-		i = lower(f, run, it->tag, (int)it->port, it->start);
-		for (; i < run->nent && e[i].tag == it->tag &&
-		     e[i].port == it->port && e[i].start == it->start;
-		     i++) {
-			if (e[i].uid != it->uid)
+		for (ri = 0; ri < f->nruns; ri++) {
+			const struct runinfo *run = &f->runs[ri];
+			const struct rent *e = run_ents(f, run);
+			uint64_t i;
+			if (it->start < run->min_start ||
+			    it->start > run->max_start)
 				continue;
-			/* the newest version decides */
-			if (e[i].ek != CS_END_OPEN &&
-			    r->end_known == CS_END_OPEN)
-				return 1;
-			return e[i].end == end && e[i].ek == r->end_known;
+			i = lower(f, run, it->tag, (int)it->port, it->start);
+			for (; i < run->nent && e[i].tag == it->tag &&
+			     e[i].port == it->port && e[i].start == it->start;
+			     i++) {
+				if (e[i].uid != it->uid)
+					continue;
+				if (e[i].ek != CS_END_OPEN &&
+				    r->end_known == CS_END_OPEN)
+					return 1; /* never closed -> open */
+				if (best == NULL ||
+				    newer(best, bseq, &e[i], run->seq)) {
+					best = &e[i];
+					bseq = run->seq;
+				}
+			}
 		}
 	}
-	return 0;
+	return best && best->end == end && best->ek == r->end_known;
 }
 
 static size_t
@@ -1897,16 +2017,27 @@ static enum cs_err
 write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
     const struct sitem *it, size_t a, size_t b, struct cs_errbuf *eb)
 {
+	struct natfile *lv[NLEVEL];
 	struct runw w;
 	size_t i;
-	uint64_t len;
-	int any = 0;
+	uint64_t len, seq = f->next_seq;
+	int64_t max_start = f->max_start;
+	int any = 0, l;
 
+	/* the day's other levels: sequence numbers, versions stored */
+	lv[0] = f;
+	for (l = 1; l < NLEVEL; l++) {
+		lv[l] = natfile_get(db, f->day, l, 0, NULL, eb);
+		if (lv[l] && lv[l]->next_seq > seq)
+			seq = lv[l]->next_seq;
+		if (lv[l] && lv[l]->max_start > max_start)
+			max_start = lv[l]->max_start;
+	}
 	if (f->end < f->size && ftruncate(f->fd, (off_t)f->end) != 0) {
 		cs_errbuf_set(eb, "%s: %s", f->path, strerror(errno));
 		return CS_EIO;
 	}
-	runw_begin(&w, rbufs(db), f, f->fd, f->end, f->next_seq);
+	runw_begin(&w, rbufs(db), f, f->fd, f->end, seq);
 	for (i = a; i < b; i++) {
 		const struct cs_nat_out *o = &v[it[i].idx];
 		const struct cs_nat_rec *r = o->r;
@@ -1920,10 +2051,10 @@ write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
 			__builtin_prefetch(it[i + 8].r);
 		if (i + 4 < b) {
 			const struct cs_nat_rec *pr = it[i + 4].r;
-			int k, l;
+			int k, q;
 			for (k = 0; k < 2; k++)
-				for (l = 0; pr->ev[k].raw && l < 256; l += 64)
-					__builtin_prefetch(pr->ev[k].raw + l);
+				for (q = 0; pr->ev[k].raw && q < 256; q += 64)
+					__builtin_prefetch(pr->ev[k].raw + q);
 		}
 		/* versions of one record in the batch: the last closed one */
 		if (i + 1 < b && it[i + 1].uid == it[i].uid &&
@@ -1936,7 +2067,7 @@ write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
 		    r->end_known == CS_END_OPEN &&
 		    v[it[i - 1].idx].r->end_known != CS_END_OPEN)
 			continue;
-		if (it[i].start <= f->max_start && stored(f, &it[i], r))
+		if (it[i].start <= max_start && stored(lv, &it[i], r))
 			continue;
 		if ((dst = runw_room(&w, rec_bound(o))) == NULL)
 			goto fail;
@@ -1963,9 +2094,7 @@ write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
 	runw_release(&w);
 	if (natfile_scan(f, eb) != 0)
 		return CS_EIO;
-	if (f->nruns > MERGE_RUNS)
-		return merge(db, f, eb);
-	return CS_OK;
+	return cascade(db, f->day, 0, 0, eb);
 fail:
 	cs_errbuf_set(eb, "%s: write: %s", f->path, strerror(errno));
 	runw_release(&w);
@@ -2001,7 +2130,7 @@ cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
 			continue;
 		day = cs_day_of(r->start);
 		if (f == NULL || f->day != day) {
-			f = natfile_get(db, day, 1, &perm, eb);
+			f = natfile_get(db, day, 0, 1, &perm, eb);
 			if (f == NULL && perm) {
 				eb->msg[0] = '\0';
 				continue; /* a purged day is not written again
@@ -2027,7 +2156,7 @@ cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
 	for (i = 0; i < k && e == CS_OK; i = j) {
 		for (j = i + 1; j < k && it[j].day == it[i].day; j++)
 			;
-		f = natfile_get(db, it[i].day, 1, &perm, eb);
+		f = natfile_get(db, it[i].day, 0, 1, &perm, eb);
 		if (f == NULL) {
 			e = CS_EIO;
 			break;
@@ -2041,7 +2170,9 @@ cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
 
 struct cand {
 	const struct rent *e;
+	struct natfile *f; /* borrowed */
 	size_t run;
+	uint64_t seq;
 };
 
 static int
@@ -2054,44 +2185,54 @@ cand_cmp(const void *pa, const void *pb)
 	if (a->e->start != b->e->start)
 		return a->e->start < b->e->start ? -1 : 1;
 	/* the preferred version first */
-	if (newer(a->e, a->run, b->e, b->run))
+	if (newer(a->e, a->seq, b->e, b->seq))
 		return 1;
-	if (newer(b->e, b->run, a->e, a->run))
+	if (newer(b->e, b->seq, a->e, a->seq))
 		return -1;
 	return 0;
 }
 
 /*
- * runs_query - sessions of the day's runs on tag (port, or -1 for all)
- * meeting [lo, hi], newest versions only; appended to out
+ * runs_query - sessions of the day's runs (every level) on pub (port, or
+ * -1 for all) meeting [lo, hi], newest versions only; appended to out
  */
 static void
-runs_query(struct cs_natdb *db, struct natfile *f, const struct cs_addr *pub,
+runs_query(struct cs_natdb *db, int64_t day, const struct cs_addr *pub,
     int port, int proto, cs_time lo, cs_time hi, struct cs_nat_rec **out,
-    size_t *n, size_t *cap, int *any)
+    size_t *n, size_t *cap, int *any, struct cs_errbuf *eb)
 {
-	uint64_t tag = tag_of(db, f, pub);
 	struct cand *c = NULL;
 	size_t nc = 0, capc = 0, ri, i;
+	int l;
 
-	for (ri = 0; ri < f->nruns; ri++) {
-		const struct runinfo *run = &f->runs[ri];
-		const struct rent *e = run_ents(f, run);
-		uint64_t j = lower(f, run, tag, 0, INT64_MIN), lim;
-		if (j < run->nent && e[j].tag == tag)
-			*any = 1;
-		if (port >= 0)
-			j = lower(f, run, tag, port, INT64_MIN);
-		for (lim = 0; j < run->nent && e[j].tag == tag &&
-		     (port < 0 || e[j].port == port) && lim < MAX_SCAN;
-		     j++, lim++) {
-			if (nc == capc) {
-				capc = capc ? capc * 2 : 64;
-				c = cs_xreallocarray(c, capc, sizeof(*c));
+	for (l = 0; l < NLEVEL; l++) {
+		struct natfile *f = natfile_get(db, day, l, 0, NULL, eb);
+		uint64_t tag;
+		if (f == NULL || f->nruns == 0)
+			continue;
+		tag = tag_of(db, f, pub);
+		for (ri = 0; ri < f->nruns; ri++) {
+			const struct runinfo *run = &f->runs[ri];
+			const struct rent *e = run_ents(f, run);
+			uint64_t j = lower(f, run, tag, 0, INT64_MIN), lim;
+			if (j < run->nent && e[j].tag == tag)
+				*any = 1;
+			if (port > 0)
+				j = lower(f, run, tag, port, INT64_MIN);
+			for (lim = 0; j < run->nent && e[j].tag == tag &&
+			     (port < 0 || e[j].port == port) && lim < MAX_SCAN;
+			     j++, lim++) {
+				if (nc == capc) {
+					capc = capc ? capc * 2 : 64;
+					c = cs_xreallocarray(
+					    c, capc, sizeof(*c));
+				}
+				c[nc].e = &e[j];
+				c[nc].f = f;
+				c[nc].run = ri;
+				c[nc].seq = run->seq;
+				nc++;
 			}
-			c[nc].e = &e[j];
-			c[nc].run = ri;
-			nc++;
 		}
 	}
 	if (nc > 1)
@@ -2105,7 +2246,7 @@ runs_query(struct cs_natdb *db, struct natfile *f, const struct cs_addr *pub,
 		if (e->start > hi || (e->end != OPEN_END && e->end < lo) ||
 		    (proto && e->proto && e->proto != proto))
 			continue;
-		if (rec_read(f, c[i].run, e, &r) != 0)
+		if (rec_read(c[i].f, c[i].run, e, &r) != 0)
 			continue;
 		if (memcmp(&r.pub, pub, sizeof(*pub)) != 0 ||
 		    (port >= 0 && (port < r.port_lo || port > r.port_hi))) {
@@ -2117,26 +2258,34 @@ runs_query(struct cs_natdb *db, struct natfile *f, const struct cs_addr *pub,
 	free(c);
 }
 
-/* runs_next - least start after `after` on tag:port, protocol-compatible */
+/* runs_next - least start after `after` on pub:port, protocol-compatible */
 static void
-runs_next(struct cs_natdb *db, struct natfile *f, const struct cs_addr *pub,
-    int port, int proto, cs_time after, cs_time *next)
+runs_next(struct cs_natdb *db, int64_t day, const struct cs_addr *pub, int port,
+    int proto, cs_time after, cs_time *next, struct cs_errbuf *eb)
 {
-	uint64_t tag = tag_of(db, f, pub);
 	size_t ri;
+	int l;
 
-	for (ri = 0; ri < f->nruns; ri++) {
-		const struct runinfo *run = &f->runs[ri];
-		const struct rent *e = run_ents(f, run);
-		uint64_t j = lower(
-		    f, run, tag, port, after == INT64_MAX ? after : after + 1);
-		for (; j < run->nent && e[j].tag == tag && e[j].port == port;
-		     j++) {
-			if (proto && e[j].proto && e[j].proto != proto)
-				continue;
-			if (*next == CS_TIME_NONE || e[j].start < *next)
-				*next = e[j].start;
-			break;
+	for (l = 0; l < NLEVEL; l++) {
+		struct natfile *f = natfile_get(db, day, l, 0, NULL, eb);
+		uint64_t tag;
+		if (f == NULL || f->nruns == 0)
+			continue;
+		tag = tag_of(db, f, pub);
+		for (ri = 0; ri < f->nruns; ri++) {
+			const struct runinfo *run = &f->runs[ri];
+			const struct rent *e = run_ents(f, run);
+			uint64_t j = lower(f, run, tag, port,
+			    after == INT64_MAX ? after : after + 1);
+			for (; j < run->nent && e[j].tag == tag &&
+			     e[j].port == port;
+			     j++) {
+				if (proto && e[j].proto && e[j].proto != proto)
+					continue;
+				if (*next == CS_TIME_NONE || e[j].start < *next)
+					*next = e[j].start;
+				break;
+			}
 		}
 	}
 }
@@ -2148,14 +2297,12 @@ cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub, int port,
 {
 	int64_t day, dlo = cs_day_of(lo), dhi = cs_day_of(hi);
 	struct natday *d;
-	struct natfile *f;
 	size_t cap = *n;
 
 	for (day = dhi; day >= dhi - BLK_DAYS_BACK; day--) {
-		if (day >= dlo - 1 &&
-		    (f = natfile_get(db, day, 0, NULL, eb)) != NULL)
-			runs_query(
-			    db, f, pub, port, proto, lo, hi, out, n, &cap, any);
+		if (day >= dlo - 1)
+			runs_query(db, day, pub, port, proto, lo, hi, out, n,
+			    &cap, any, eb);
 		if ((d = day_get(db, day, 0, eb)) == NULL)
 			continue;
 		if (day >= dlo - 1) {
@@ -2208,14 +2355,12 @@ cs_natdb_next_start(struct cs_natdb *db, const struct cs_nat_rec *r,
 {
 	int64_t day, d0 = cs_day_of(r->start);
 	struct natday *d;
-	struct natfile *f;
 	sqlite3_stmt *st;
 
 	*next = CS_TIME_NONE;
 	for (day = d0; day <= d0 + 1 && *next == CS_TIME_NONE; day++) {
-		if ((f = natfile_get(db, day, 0, NULL, eb)) != NULL)
-			runs_next(db, f, &r->pub, r->port_lo, r->proto,
-			    r->start, next);
+		runs_next(
+		    db, day, &r->pub, r->port_lo, r->proto, r->start, next, eb);
 		if ((d = day_get(db, day, 0, eb)) == NULL ||
 		    (st = stmt(d, Q_NEXT)) == NULL)
 			continue;

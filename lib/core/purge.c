@@ -22,7 +22,9 @@
 #define MAX_JOURNAL 4096 /* days in one journal: far more than a run */
 
 static const char *const data_sfx[] = {".db", ".db-wal", ".db-shm",
-    ".db-journal", ".nat", ".nat.tmp"}; /* .nat: NAT session runs */
+    ".db-journal",
+    /* NAT session runs (core/natstore.c): three levels, merge files */
+    ".nat", ".nat1", ".nat2", ".nat.tmp", ".nat1.tmp", ".nat2.tmp"};
 #define NSFX (sizeof(data_sfx) / sizeof(data_sfx[0]))
 
 /* ---- the inventory ---- */
