@@ -424,13 +424,9 @@ finish_connect(struct li_link *l)
 	try_addrs(l, err);
 }
 
-/*
- * The agency's stream is a sequence of PS-PDUs: each one SEQUENCE with a
- * definite length.  frame: >0 the length of the first, 0 need more, -1
- * malformed.
- */
-static long
-frame(const uint8_t *p, size_t n)
+/* the agency's stream is a sequence of PS-PDUs (see link.h) */
+long
+li_link_frame(const uint8_t *p, size_t n)
 {
 	size_t hl, len = 0, k, i;
 
@@ -495,12 +491,10 @@ tlv(const uint8_t *p, size_t n, size_t *off, uint8_t *tag, const uint8_t **v,
 	return 1;
 }
 
-/*
- * a keep-alive response: PS-PDU SEQUENCE { ..., payload [2] { tRIPayload
- * [2] { keep-aliveResponse [4] NULL } } }
- */
-static int
-is_ka_resp(const uint8_t *p, size_t n)
+/* PS-PDU SEQUENCE { ..., payload [2] { tRIPayload [2] {
+ * keep-aliveResponse [4] NULL } } } */
+int
+li_link_is_ka_resp(const uint8_t *p, size_t n)
 {
 	size_t off = 0, o2;
 	uint8_t tag;
@@ -578,10 +572,11 @@ pump_read(struct li_link *l, struct cs_errbuf *eb)
 			}
 		}
 		l->inlen += (size_t)r;
-		while ((fl = frame(l->in + done, l->inlen - done)) > 0) {
+		while (
+		    (fl = li_link_frame(l->in + done, l->inlen - done)) > 0) {
 			const uint8_t *p = l->in + done;
 
-			if (is_ka_resp(p, (size_t)fl) && l->ka_n > 0) {
+			if (li_link_is_ka_resp(p, (size_t)fl) && l->ka_n > 0) {
 				struct ka *k = &l->kas[l->ka_head];
 				enum cs_err e = li_spool_ack(l->sp, k->pos, eb);
 

@@ -90,4 +90,14 @@ const char *li_link_endpoint(const struct li_link *l);
 /* li_link_free - close the connection; NULL is a no-op */
 void li_link_free(struct li_link *l);
 
+/*
+ * What the link reads from an agency (exported for the fuzz harness):
+ * li_link_frame - the length of the first PS-PDU in p[0..n) (one
+ * SEQUENCE, definite length, at most 64 KiB): >0 its length, 0 need more
+ * bytes, -1 malformed.  li_link_is_ka_resp - 1 if p[0..n) is exactly one
+ * PS-PDU whose payload [2] is tRIPayload [2] keep-aliveResponse [4] NULL.
+ */
+long li_link_frame(const uint8_t *p, size_t n);
+int li_link_is_ka_resp(const uint8_t *p, size_t n);
+
 #endif
