@@ -1451,6 +1451,42 @@ li_match_packet(struct li_match *m, cs_time t, const struct li_pkt *p,
 }
 
 int
+li_match_report(struct li_match *m, uint32_t icpt, enum li_iri_event ev,
+    cs_time t, const struct li_match_cb *cb)
+{
+	uint32_t icpts[MAXHITS];
+	struct li_iri iri;
+	size_t i;
+	int n = 0, k, c;
+
+	for (i = 0; i < m->nt; i++) {
+		if (m->t[i].icpt != icpt ||
+		    (m->t[i].kind != TK_IP && m->t[i].kind != TK_IPV6PREFIX))
+			continue;
+		li_iri_init(&iri, ev);
+		iri.addr = m->t[i].addr;
+		iri.auth = LI_AUTH_STATIC;
+		m->st.events++;
+		n++;
+		if (cb && cb->on_iri)
+			cb->on_iri(cb->ctx, icpt, &iri, t);
+	}
+	for (i = 0; i < m->ns; i++) {
+		c = sess_icpts(m, &m->s[i], icpts, NULL, MAXHITS);
+		for (k = 0; k < c && icpts[k] != icpt; k++)
+			;
+		if (k == c)
+			continue;
+		iri_from_sess(&iri, &m->s[i], ev);
+		m->st.events++;
+		n++;
+		if (cb && cb->on_iri)
+			cb->on_iri(cb->ctx, icpt, &iri, t);
+	}
+	return n;
+}
+
+int
 li_match_active(const struct li_match *m, uint32_t icpt)
 {
 	size_t i;

@@ -90,6 +90,16 @@ void li_match_packet(struct li_match *m, cs_time t, const struct li_pkt *p,
 /* li_match_tick - end leases that ran out by t (no packet needed) */
 void li_match_tick(struct li_match *m, cs_time t, const struct li_match_cb *cb);
 
+/*
+ * li_match_report - one IRI of event ev (typically
+ * LI_EV_START_WITH_SESSION after activation and seeding, or
+ * LI_EV_END_WITH_SESSION before li_match_remove) through on_iri for each
+ * live session of intercept icpt; static address targets report their
+ * address with authenticationType static.  Returns how many.
+ */
+int li_match_report(struct li_match *m, uint32_t icpt, enum li_iri_event ev,
+    cs_time t, const struct li_match_cb *cb);
+
 /* li_match_active - 1 when intercept icpt has a live address now */
 int li_match_active(const struct li_match *m, uint32_t icpt);
 

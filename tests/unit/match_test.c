@@ -292,6 +292,20 @@ test_ipv6(void)
 	T_EQ_INT(npk(&R, 2, LI_DIR_FROM_TARGET), 3);
 	T_EQ_INT(nev(&R, 2), 0);
 	T_EQ_INT(npk(&R, 3, 99), 2);
+	/* ending: the static targets are still "online" */
+	{
+		struct li_match_cb cb = {&R, on_iri, on_pkt};
+
+		memset(&R, 0, sizeof(R));
+		T_EQ_INT(
+		    li_match_report(m, 2, LI_EV_END_WITH_SESSION, 9, &cb), 1);
+		EV_IS(&R, 2, 0, LI_EV_END_WITH_SESSION, "2001:db8:100:b::/64");
+		if (R.nev)
+			T_EQ_INT(R.ev[0].iri.auth, LI_AUTH_STATIC);
+		/* alice's session ended in the capture: nothing to report */
+		T_EQ_INT(
+		    li_match_report(m, 1, LI_EV_END_WITH_SESSION, 9, &cb), 0);
+	}
 	li_match_free(m);
 }
 
@@ -322,6 +336,23 @@ test_online_before(void)
 	cs_addr_parse(cs_span_cstr("100.64.0.31"), &a);
 	T_EQ_INT(li_match_seed(m, "bob@example.net", NULL, NULL, &a, 0), 0);
 	T_CHECK(li_match_active(m, 1));
+	/* what the tap sends right after activation */
+	{
+		struct li_match_cb cb = {&R, on_iri, on_pkt};
+		const struct ev *e;
+
+		memset(&R, 0, sizeof(R));
+		T_EQ_INT(
+		    li_match_report(m, 1, LI_EV_START_WITH_SESSION, 5, &cb), 1);
+		EV_IS(&R, 1, 0, LI_EV_START_WITH_SESSION, "100.64.0.30");
+		e = nth_ev(&R, 1, 0);
+		if (e) {
+			T_EQ_STR(e->iri.username, "alice@example.net");
+			T_EQ_STR(e->iri.network_id, "02:00:00:00:00:0a");
+		}
+		T_EQ_INT(
+		    li_match_report(m, 7, LI_EV_START_WITH_SESSION, 5, &cb), 0);
+	}
 	T_CHECK(replay("tests/data/li/online-before.pcap", m, &R) > 10);
 	T_EQ_INT(npk(&R, 1, 99), 10);
 	T_EQ_INT(npk(&R, 2, 99), 10);
