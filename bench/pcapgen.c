@@ -8,6 +8,7 @@
  * some with 802.1Q/QinQ tags; checksums computed.
  *
  *   pcapgen target-moves|ipv6|online-before|dhcp OUT.pcap
+ *   pcapgen steady OUT.pcap N GAP_US
  *   pcapgen bench OUT.pcap N_PACKETS N_SUBS N_TARGETS TARGETS FILTER
  *
  * bench writes the target user names to TARGETS (one a line) and a tcpdump
@@ -702,6 +703,40 @@ sc_dhcp(void)
 	web(mac_alice, 0, a2, srv, 40004); /* lease ran out */
 }
 
+/*
+ * steady - alice Start, N request/reply exchanges GAP_US apart (half
+ * TCP, a quarter UDP, a quarter ICMP; bob's traffic in between), Stop:
+ * for delivery tests that replay with --realtime (agency down and back,
+ * custos killed mid-delivery).
+ */
+static void
+sc_steady(unsigned long n, int64_t gap)
+{
+	struct session a = {.user = "alice@example.net",
+	    .mac = "02:00:00:00:00:0a",
+	    .port_id = "eth1/1/1:100",
+	    .has4 = 1};
+	struct addr srv = IP4(198, 51, 100, 10), bob = IP4(100, 64, 0, 21);
+	unsigned long i;
+
+	snprintf(a.sid, sizeof(a.sid), "A0000077");
+	a.ip4 = IP4(100, 64, 0, 12);
+	radius(&nas1, &a, 1, 0);
+	now_us += gap;
+	for (i = 0; i < n; i++) {
+		if (i % 4 < 2)
+			web(mac_alice, 0, a.ip4, srv,
+			    40000 + (unsigned)(i % 20000));
+		else if (i % 4 == 2)
+			dns(mac_alice, a.ip4, srv);
+		else
+			ping(mac_alice, a.ip4, srv);
+		web(mac_bob, 0, bob, srv, 41000 + (unsigned)(i % 20000));
+		now_us += gap;
+	}
+	radius(&nas1, &a, 2, 1);
+}
+
 /* ---- bench ---- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -814,6 +849,7 @@ main(int argc, char **argv)
 		fprintf(stderr,
 		    "usage: pcapgen target-moves|ipv6|online-before|dhcp "
 		    "OUT.pcap\n"
+		    "       pcapgen steady OUT.pcap N GAP_US\n"
 		    "       pcapgen bench OUT.pcap N_PACKETS N_SUBS N_TARGETS "
 		    "TARGETS_OUT FILTER_OUT\n");
 		return 2;
@@ -835,6 +871,9 @@ main(int argc, char **argv)
 		sc_online_before();
 	else if (strcmp(argv[1], "dhcp") == 0)
 		sc_dhcp();
+	else if (strcmp(argv[1], "steady") == 0 && argc == 5)
+		sc_steady(strtoul(argv[3], NULL, 10),
+		    (int64_t)strtoul(argv[4], NULL, 10));
 	else if (strcmp(argv[1], "bench") == 0 && argc == 8)
 		rc = bench(argv[6], argv[7], strtoul(argv[3], NULL, 10),
 		    (unsigned)strtoul(argv[4], NULL, 10),
