@@ -95,8 +95,10 @@ struct lemf {
 	struct conn *c[LEMF_MAXCONN];
 	size_t nc;
 	unsigned nextconn;
-	SSL_CTX *tls;   /* owned; NULL: plain TCP */
-	uint64_t count; /* --count: stop after this many records */
+	SSL_CTX *tls;       /* owned; NULL: plain TCP */
+	char jstack[4096];  /* first storage of jbuf */
+	struct cs_buf jbuf; /* one IRI line, reused */
+	uint64_t count;     /* --count: stop after this many records */
 	int once;
 	uint64_t records; /* records received (duplicates included) */
 	int done;
@@ -562,19 +564,16 @@ write_cc(struct lemf *l, const struct li_pdu *d)
 static int
 write_iri(struct lemf *l, const struct li_pdu *d)
 {
-	struct cs_buf b;
-	int rc = 0;
+	struct cs_buf *b = &l->jbuf;
 
-	cs_buf_init(&b, NULL, 0, 1 << 20);
-	li_pdu_json(&b, d);
-	cs_buf_putc(&b, '\n');
-	if (cs_buf_error(&b) != CS_OK ||
-	    fwrite(b.data, 1, b.len, l->iri) != b.len)
-		rc = -1;
-	else
-		l->iri_size += b.len;
-	cs_buf_release(&b);
-	return rc;
+	cs_buf_reset(b);
+	li_pdu_json(b, d);
+	cs_buf_putc(b, '\n');
+	if (cs_buf_error(b) != CS_OK ||
+	    fwrite(b->data, 1, b->len, l->iri) != b->len)
+		return -1;
+	l->iri_size += b->len;
+	return 0;
 }
 
 /* --- connections --- */
@@ -1153,6 +1152,7 @@ cmd_lemf(int argc, char **argv)
 
 	memset(&l, 0, sizeof(l));
 	l.dirfd = -1;
+	cs_buf_init(&l.jbuf, l.jstack, sizeof(l.jstack), 1 << 20);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
@@ -1282,6 +1282,7 @@ out:
 	if (l.tls)
 		SSL_CTX_free(l.tls);
 	free(l.st);
+	cs_buf_release(&l.jbuf);
 	if (l.dirfd >= 0)
 		close(l.dirfd);
 	return rc;
