@@ -7,7 +7,14 @@
 #include "core/nat.h"
 #include "util/xmalloc.h"
 
-#define MAP_LIMIT 262144 /* bindings kept in memory between checkpoints */
+/*
+ * Bindings kept in memory between checkpoints: the map is emptied at the
+ * checkpoint that finds more.  The same bound makes ingest checkpoint
+ * (CS_FOLD_FLUSH): with a larger one here, every read between the two
+ * made a checkpoint of the whole map.
+ */
+#define MAP_LIMIT CS_FOLD_FLUSH
+#define BLOOM_BITS (1u << 27) /* 16 MiB: 1 % false hits at 11M keys */
 #define NCAND 64
 
 struct cs_fold {
@@ -20,6 +27,14 @@ struct cs_fold {
 	int resets_loaded;
 	struct cs_fold_stats st;
 	struct cs_buf json;
+	/*
+	 * The keys of the bindings dropped from memory (a Bloom filter,
+	 * made at the first drop): only for those, and for days that
+	 * existed before this run, is the store asked for a key not in
+	 * memory.  Without it every new binding after the first drop cost
+	 * a store lookup per day.
+	 */
+	uint8_t *bloom;
 };
 
 static uint64_t
@@ -75,6 +90,7 @@ cs_fold_free(struct cs_fold *f)
 	map_clear(f);
 	free(f->slot);
 	free(f->hslot);
+	free(f->bloom);
 	for (i = 0; i < f->nresets; i++) {
 		free(f->resets[i].nas_key);
 		free(f->resets[i].raw);
@@ -135,6 +151,44 @@ map_grow(struct cs_fold *f)
 	}
 	free(old);
 	free(oldh);
+}
+
+/* the three bit positions of a key hash (from disjoint bits of it) */
+static void
+bloom_pos(uint64_t h, uint32_t pos[3])
+{
+	pos[0] = (uint32_t)h & (BLOOM_BITS - 1);
+	pos[1] = (uint32_t)(h >> 27) & (BLOOM_BITS - 1);
+	pos[2] = (uint32_t)(h >> 37 ^ h << 5) & (BLOOM_BITS - 1);
+}
+
+static void
+bloom_add(struct cs_fold *f, uint64_t h)
+{
+	uint32_t pos[3];
+	int i;
+
+	if (f->bloom == NULL)
+		f->bloom = cs_xcalloc(BLOOM_BITS / 8, 1);
+	bloom_pos(h, pos);
+	for (i = 0; i < 3; i++)
+		f->bloom[pos[i] >> 3] |= (uint8_t)(1u << (pos[i] & 7));
+}
+
+/* bloom_has - 0 when the key was certainly never dropped from memory */
+static int
+bloom_has(const struct cs_fold *f, uint64_t h)
+{
+	uint32_t pos[3];
+	int i;
+
+	if (f->bloom == NULL)
+		return 0;
+	bloom_pos(h, pos);
+	for (i = 0; i < 3; i++)
+		if (!(f->bloom[pos[i] >> 3] & (1u << (pos[i] & 7))))
+			return 0;
+	return 1;
 }
 
 static void
@@ -201,20 +255,25 @@ better(const struct cs_binding *x, const struct cs_binding *best,
 	return x->start < best->start;
 }
 
-/* load - the stored binding of key that o belongs to, or NULL */
+/*
+ * load - the stored binding of key that o belongs to, or NULL.  h is the
+ * key's hash: a day made in this run can only hold the key if it was
+ * dropped from memory.
+ */
 static struct cs_binding *
-load(struct cs_fold *f, const struct cs_obs *o, const struct cs_binding * not )
+load(struct cs_fold *f, const struct cs_obs *o, const struct cs_binding * not,
+    uint64_t h)
 {
 	struct cs_binding *cand[NCAND], *best = NULL;
 	int64_t days[3];
-	int nd = 0, i, k, n;
+	int nd = 0, i, k, n, dropped = bloom_has(f, h);
 
 	days[nd++] = cs_day_of(o->time);
 	days[nd++] = cs_day_of(o->time) - 1;
 	if (o->start != CS_TIME_NONE && cs_day_of(o->start) < days[1])
 		days[nd++] = cs_day_of(o->start);
 	for (i = 0; i < nd; i++) {
-		if (!cs_store_may_have(f->s, days[i]))
+		if (!dropped && !cs_store_may_have(f->s, days[i]))
 			continue;
 		if (cs_store_find_key(f->s, days[i], o->key, cand, NCAND, &n) !=
 		    CS_OK)
@@ -342,7 +401,7 @@ cs_fold_obs(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 		cs_binding_merge(b, o);
 		return CS_OK;
 	}
-	nb = load(f, o, b);
+	nb = load(f, o, b, h);
 	if (nb == NULL) {
 		if ((o->kind == CS_OBS_CLOSE || o->kind == CS_OBS_RELEASED) &&
 		    o->start == CS_TIME_NONE) {
@@ -382,9 +441,11 @@ cs_fold_checkpoint(struct cs_fold *f, struct cs_errbuf *eb)
 			return e;
 	if ((e = cs_store_commit(f->s, eb)) != CS_OK)
 		return e;
-	if (f->count > MAP_LIMIT) {
+	if (f->count >= MAP_LIMIT) {
+		for (i = 0; i < f->cap; i++)
+			if (f->slot[i])
+				bloom_add(f, f->hslot[i]);
 		map_clear(f);
-		cs_store_note_eviction(f->s);
 	}
 	return CS_OK;
 }
