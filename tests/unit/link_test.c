@@ -792,6 +792,172 @@ test_tls(void)
 	SSL_CTX_free(p.srv);
 }
 
+/* ---- against the real receiver: custos lemf (H1) ---- */
+
+static const char *
+custos_bin(void)
+{
+	const char *c = getenv("CUSTOS");
+
+	if (c && access(c, X_OK) == 0)
+		return c;
+	return access("build/custos", X_OK) == 0 ? "build/custos" : NULL;
+}
+
+/* start custos lemf on port (0: any); its port, or -1 */
+static int
+lemf_start(const char *out, int port, pid_t *pid)
+{
+	char listen[64], ready[PATH_MAX + 16], log[PATH_MAX + 16], buf[32];
+	const char *bin = custos_bin();
+	int i, fd;
+
+	if (bin == NULL)
+		return -1;
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	snprintf(ready, sizeof(ready), "%s.ready", out);
+	snprintf(log, sizeof(log), "%s.log", out);
+	unlink(ready);
+	*pid = fork();
+	if (*pid == 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(bin, "custos", "lemf", "--listen", listen, "--out", out,
+		    "--ready-file", ready, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500; i++) {
+		FILE *f = fopen(ready, "r");
+
+		if (f) {
+			int ok = fgets(buf, sizeof(buf), f) != NULL;
+
+			fclose(f);
+			if (ok)
+				return (int)strtol(buf, NULL, 10);
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+static void
+put_iri(struct rig *g, unsigned n)
+{
+	struct li_hdr h = {"LIID-LINK-1", "US", "OP1", "NE1", 42, "US", 0, 0};
+	struct cs_buf b;
+	struct cs_errbuf eb;
+	unsigned k;
+
+	cs_buf_init(&b, NULL, 0, LI_PDU_MAX);
+	for (k = 0; k < n; k++, g->put++) {
+		struct li_iri iri;
+
+		li_iri_init(&iri, LI_EV_INTERIM_UPDATE);
+		snprintf(iri.username, sizeof(iri.username), "target-user");
+		iri.auth = LI_AUTH_RADIUS;
+		h.ts = (1796000000LL + g->put) * CS_US;
+		h.seq = li_spool_seq(g->w, h.liid, h.cin);
+		cs_buf_reset(&b);
+		if (li_enc_iri(&b, &h, &iri) != CS_OK ||
+		    li_spool_put(g->w, b.data, b.len, &eb) != CS_OK)
+			fprintf(stderr, "  put: %s\n", eb.msg);
+	}
+	cs_buf_release(&b);
+	li_spool_sync(g->w, &eb);
+}
+
+/* iri.jsonl: 1 if it holds seqs 0..total-1 each exactly once */
+static int
+lemf_check(const char *out, unsigned total)
+{
+	char path[PATH_MAX + 16], line[4096];
+	unsigned char *seen = calloc(total, 1);
+	unsigned lines = 0, i;
+	FILE *f;
+	int ok = 1;
+
+	snprintf(path, sizeof(path), "%s/iri.jsonl", out);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "\"seq\":");
+		unsigned long v = p ? strtoul(p + 6, NULL, 10) : total;
+
+		lines++;
+		if (v >= total || seen[v]++) {
+			fprintf(
+			    stderr, "  seq %lu stored twice or unknown\n", v);
+			ok = 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	for (i = 0; i < total; i++)
+		if (!seen[i]) {
+			fprintf(
+			    stderr, "  seq %u missing (%u lines)\n", i, lines);
+			ok = 0;
+			break;
+		}
+	free(seen);
+	return ok;
+}
+
+static void
+test_lemf(void)
+{
+	struct rig g;
+	char out[PATH_MAX];
+	struct li_link_stats st;
+	struct cs_errbuf eb;
+	pid_t pid;
+	int port, k;
+	uint64_t b0;
+
+	sub(out, "lemf");
+	port = lemf_start(out, 0, &pid);
+	T_CHECK(port > 0);
+	if (port <= 0 || rig_open(&g, port, NULL, NULL, NULL, make_ka_h1))
+		return;
+	put_iri(&g, 1000);
+	T_CHECK(rig_run(&g, 20000)); /* delivered and acknowledged */
+	li_link_stats(g.l, &st);
+	b0 = st.bytes_sent;
+	put_iri(&g, 2000);
+	/* kill -9 the receiver in the middle of the stream */
+	for (k = 0; k < 2000; k++) {
+		T_EQ_INT(li_link_step(g.l, 1, &eb), CS_OK);
+		li_link_stats(g.l, &st);
+		if (st.bytes_sent > b0 + 60000)
+			break;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	T_EQ_INT(rig_run(&g, 300), 0);
+	/* back up on the same port: everything, exactly once */
+	T_EQ_INT(lemf_start(out, port, &pid), port);
+	T_CHECK(rig_run(&g, 20000));
+	put_iri(&g, 200);
+	T_CHECK(rig_run(&g, 20000));
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	T_CHECK(lemf_check(out, 3200));
+	if (getenv("LINK_TEST_SHOW")) {
+		char cmd[PATH_MAX * 2 + 64];
+
+		snprintf(
+		    cmd, sizeof(cmd), "cat %s/stats.json %s.log >&2", out, out);
+		if (system(cmd) != 0)
+			fprintf(stderr, "no stats\n");
+	}
+	li_link_stats(g.l, &st);
+	T_CHECK(st.drops >= 1 && st.connects >= 2);
+	rig_close(&g);
+}
+
 int
 main(void)
 {
@@ -803,6 +969,7 @@ main(void)
 	T_RUN(test_no_ack_without_response);
 	T_RUN(test_h1_keepalive);
 	T_RUN(test_tls);
+	T_RUN(test_lemf);
 	if (root[0]) {
 		char cmd[PATH_MAX + 16];
 
