@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1211,6 +1212,16 @@ cmd_lemf(int argc, char **argv)
 	l.dirfd = open(l.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (l.dirfd < 0) {
 		cs_log_warn("opening the out directory");
+		return 1;
+	}
+	/* one lemf per out directory: the lock lives as long as the process */
+	if (flock(l.dirfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			cs_log_warnx("another custos lemf uses this out "
+				     "directory");
+		else
+			cs_log_warn("locking the out directory");
+		close(l.dirfd);
 		return 1;
 	}
 	if ((rc = load_state(&l, &pcap_keep, &iri_keep, &have)) != 0) {

@@ -54,6 +54,13 @@ jq -e '.duplicates == 10 and .iri == 4 and .cc == 6' "$OUT/stats.json" \
     >/dev/null && pass duplicates_counted ||
     fail duplicates_counted "$(cat "$OUT/stats.json")"
 
+# a second lemf on the same out directory is refused
+"$CUSTOS" lemf --listen 127.0.0.1:0 --out "$OUT" 2>"$WORK/second.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q 'another custos lemf uses this out directory' \
+    "$WORK/second.err" && pass second_lemf_refused ||
+    fail second_lemf_refused "rc $rc $(cat "$WORK/second.err")"
+
 # the same LIID with another CIN is another stream
 send --liid R-1 --cin 6 --iri 2 && [ "$(lines '.cin == 6')" = 2 ] &&
     pass other_cin_other_stream || fail other_cin_other_stream
