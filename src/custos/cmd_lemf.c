@@ -154,7 +154,8 @@ lemf_usage(FILE *f)
 	    "After a crash, output written after the last acknowledgement is\n"
 	    "cut off on start (the sender sends it again).  Counters are in\n"
 	    "DIR/stats.json.  SIGINT/SIGTERM: sync and exit 0.\n"
-	    "Exit: 0 done, 1 a local failure (disk, TLS setup), 2 usage.\n");
+	    "One lemf per DIR (locked).  Exit: 0 done, 1 a local failure\n"
+	    "(disk, TLS setup, DIR in use), 2 usage.\n");
 }
 
 /* --- streams: the highest sequenceNumber per (LIID, CIN, IRI|CC) --- */
