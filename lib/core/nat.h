@@ -225,6 +225,14 @@ enum cs_err cs_natdb_query(struct cs_natdb *db, const struct cs_addr *pub,
  */
 enum cs_err cs_natdb_next_start(struct cs_natdb *db, const struct cs_nat_rec *r,
     cs_time *next, struct cs_errbuf *eb);
+/*
+ * for tests and fuzzing: cs_natdb_decode - a record body as sealed (0, or
+ * -1 when malformed; r owned by the caller either way, cleared on -1);
+ * cs_natdb_delta_check - encode t against ref as evidence deltas are and
+ * decode it back: -1 when that does not give t again
+ */
+int cs_natdb_decode(const void *p, size_t n, struct cs_nat_rec *r);
+int cs_natdb_delta_check(const char *ref, size_t rn, const char *t, size_t tn);
 /* cs_nat_same - same identity (kind, proto, tuples, link) */
 int cs_nat_same(const struct cs_nat_rec *a, const struct cs_nat_rec *b);
 

@@ -2379,6 +2379,50 @@ cs_natdb_next_start(struct cs_natdb *db, const struct cs_nat_rec *r,
 	return CS_OK;
 }
 
+/* ---- checks for tests and fuzzing ---- */
+
+int
+cs_natdb_decode(const void *p, size_t n, struct cs_nat_rec *r)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < CS_NAT_MAXEV; i++)
+		r->ev[i].t = CS_TIME_NONE;
+	if (decode(p, n, r) != 0) {
+		cs_nat_rec_clear(r);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cs_natdb_delta_check(const char *ref, size_t rn, const char *t, size_t tn)
+{
+	uint8_t *out;
+	size_t n;
+	struct cs_rd rd;
+	char *back;
+	int rc = 0;
+
+	if (tn > MAX_EVLEN)
+		return 0;
+	out = cs_xmalloc(2 * tn + 64);
+	n = delta_fast(out, ref, rn, t, tn);
+	if (n > 0) {
+		if (n >= tn + 4)
+			rc = -1; /* no gain: should have been refused */
+		cs_rd_init(&rd, out, n);
+		back = delta_decode(&rd, ref, rn);
+		if (back == NULL || cs_rd_left(&rd) != 0 ||
+		    memcmp(back, t, tn) != 0)
+			rc = -1;
+		free(back);
+	}
+	free(out);
+	return rc;
+}
+
 void
 cs_nat_rec_clear(struct cs_nat_rec *r)
 {
