@@ -25,6 +25,8 @@
 #define RA_USER_NAME 1
 #define RA_NAS_IP 4
 #define RA_FRAMED_IP 8
+#define RA_FRAMED_ROUTE 22
+#define RA_FRAMED_IPV6_ROUTE 99
 #define RA_VSA 26
 #define RA_CALLING_STATION 31
 #define RA_NAS_ID 32
@@ -59,7 +61,11 @@
 
 enum { SRC_DHCP = 0, SRC_RADIUS = 1, SRC_SEED = 2 };
 
-#define NADDR 4  /* a4, p6, d6, h6 */
+#define NADDR (4 + LI_ROUTES) /* a4, p6, d6, h6, routes */
+/* shorter prefixes from accounting are not followed (a forged or wrong
+ * Framed-Route 0.0.0.0/0 must not make everyone a target) */
+#define MINPLEN4 16
+#define MINPLEN6 32
 #define RING 256 /* ended sessions remembered (retransmitted Stops) */
 #define DUP_WINDOW (10 * CS_US) /* a relayed ACK seen twice */
 #define MAXHITS 256
@@ -279,7 +285,9 @@ rebuild(struct li_match *m)
 		n = sess_icpts(m, s, icpts, NULL, MAXHITS);
 		for (k = 0; k < n; k++)
 			for (j = 0; j < NADDR; j++)
-				add_rec(m, &s->a[j], icpts[k]);
+				if (s->a[j].plen >=
+				    (s->a[j].family == 4 ? MINPLEN4 : MINPLEN6))
+					add_rec(m, &s->a[j], icpts[k]);
 		if (s->lease_end != CS_TIME_NONE &&
 		    (m->next_expiry == CS_TIME_NONE ||
 			s->lease_end < m->next_expiry))
@@ -588,6 +596,28 @@ v6prefix(const uint8_t *v, size_t n, struct cs_addr *out)
 	return 0;
 }
 
+/*
+ * route - Framed-Route / Framed-IPv6-Route text, "PREFIX/LEN GATEWAY
+ * [METRICS]": the prefix is followed.  A route without "/LEN" (the old
+ * classful form) or of the other family's text is not read.
+ */
+static void
+route(const uint8_t *v, size_t n, struct li_ident *o)
+{
+	struct cs_span sp = cs_span_make((const char *)v, n), tok;
+	struct cs_addr a;
+	int j;
+
+	if (!cs_span_word(&sp, &tok) || cs_span_chr(tok, '/') < 0 ||
+	    cs_addr_parse(tok, &a) != CS_OK)
+		return;
+	for (j = 0; j < LI_ROUTES; j++)
+		if (!o->route[j].family) {
+			o->route[j] = a;
+			return;
+		}
+}
+
 static int
 int_attr(const uint8_t *v, size_t n, int64_t *out)
 {
@@ -689,6 +719,10 @@ li_radius_acct_parse(const uint8_t *p, size_t n, struct li_ident *o)
 				o->h6.plen = 128;
 				memcpy(o->h6.a, v, 16);
 			}
+			break;
+		case RA_FRAMED_ROUTE:
+		case RA_FRAMED_IPV6_ROUTE:
+			route(v, vl, o);
 			break;
 		case RA_FRAMED_IPV6_PREFIX:
 			bad = v6prefix(v, vl, &o->p6);
@@ -903,13 +937,37 @@ sess_merge(struct sess *s, const struct li_ident *id)
 		s->nas = id->nas;
 }
 
+/* ident_addrs - every address or prefix id gives, in session order */
+static void
+ident_addrs(const struct li_ident *id, struct cs_addr a[NADDR])
+{
+	int j;
+
+	a[0] = id->a4;
+	a[1] = id->p6;
+	a[2] = id->d6;
+	a[3] = id->h6;
+	for (j = 0; j < LI_ROUTES; j++)
+		a[4 + j] = id->route[j];
+}
+
+static int
+ident_has_addr(const struct li_ident *id)
+{
+	struct cs_addr a[NADDR];
+	int j;
+
+	ident_addrs(id, a);
+	for (j = 0; j < NADDR; j++)
+		if (a[j].family)
+			return 1;
+	return 0;
+}
+
 static void
 sess_addrs(struct sess *s, const struct li_ident *id)
 {
-	s->a[0] = id->a4;
-	s->a[1] = id->p6;
-	s->a[2] = id->d6;
-	s->a[3] = id->h6;
+	ident_addrs(id, s->a);
 }
 
 /* same identity: a value of one equals the other's */
@@ -1091,8 +1149,14 @@ ended_lately(const struct li_match *m, const struct li_ident *id)
 static int
 same_addrs(const struct sess *s, const struct li_ident *id)
 {
-	return addr_eq(&s->a[0], &id->a4) && addr_eq(&s->a[1], &id->p6) &&
-	    addr_eq(&s->a[2], &id->d6) && addr_eq(&s->a[3], &id->h6);
+	struct cs_addr a[NADDR];
+	int j;
+
+	ident_addrs(id, a);
+	for (j = 0; j < NADDR; j++)
+		if (!addr_eq(&s->a[j], &a[j]))
+			return 0;
+	return 1;
 }
 
 /* end_reason - Acct-Terminate-Cause (RFC 2866 5.10) to EndReason */
@@ -1153,13 +1217,10 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 	i = find_radius(m, id);
 	ns0 = m->ns;
 	if (id->status != ACCT_STOP) {
-		struct cs_addr cl[4];
+		struct cs_addr cl[NADDR];
 
-		cl[0] = id->a4;
-		cl[1] = id->p6;
-		cl[2] = id->d6;
-		cl[3] = id->h6;
-		i = evict(m, cl, 4, i, t, cb);
+		ident_addrs(id, cl);
+		i = evict(m, cl, NADDR, i, t, cb);
 	}
 	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1) == 0) {
 		if (m->ns != ns0)
@@ -1197,8 +1258,7 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 				memset(s->a, 0, sizeof(s->a));
 			}
 			sess_merge(s, id);
-			if (id->a4.family || id->p6.family || id->d6.family ||
-			    id->h6.family)
+			if (ident_has_addr(id))
 				sess_addrs(s, id);
 		}
 		emit(m, s, LI_EV_INTERIM_UPDATE, t, CS_TIME_NONE, -1, cb);

@@ -127,6 +127,7 @@ void li_match_stats(const struct li_match *m, struct li_match_stats *out);
  * matcher reads.  Return 0, or -1 when malformed (length fields that
  * disagree, an attribute or option running past the end, a bad value size).
  */
+#define LI_ROUTES 4 /* routed prefixes followed per session */
 struct li_ident {
 	int kind;    /* 'R' RADIUS, 'D' DHCP */
 	int status;  /* RADIUS Acct-Status-Type; DHCP message type (53) */
@@ -142,11 +143,12 @@ struct li_ident {
 	struct cs_addr p6;    /* Framed-IPv6-Prefix */
 	struct cs_addr d6;    /* Delegated-IPv6-Prefix */
 	struct cs_addr h6;    /* Framed-IPv6-Address */
-	int term_cause;       /* Acct-Terminate-Cause, -1 */
-	int64_t event_ts;     /* Event-Timestamp (s), -1 */
-	int64_t delay;        /* Acct-Delay-Time (s), 0 */
-	int64_t lease;        /* DHCP option 51 (s), -1 */
-	uint32_t xid;         /* DHCP transaction id */
+	struct cs_addr route[LI_ROUTES]; /* Framed-Route, Framed-IPv6-Route */
+	int term_cause;                  /* Acct-Terminate-Cause, -1 */
+	int64_t event_ts;                /* Event-Timestamp (s), -1 */
+	int64_t delay;                   /* Acct-Delay-Time (s), 0 */
+	int64_t lease;                   /* DHCP option 51 (s), -1 */
+	uint32_t xid;                    /* DHCP transaction id */
 };
 int li_radius_acct_parse(const uint8_t *p, size_t n, struct li_ident *out);
 int li_dhcp_parse(const uint8_t *p, size_t n, struct li_ident *out);

@@ -880,6 +880,79 @@ test_dhcp_twice(void)
 	li_match_free(m);
 }
 
+/* routed prefixes (Framed-Route, Framed-IPv6-Route) are the target's; a
+ * default route from accounting is not followed */
+static void
+test_framed_routes(void)
+{
+	struct li_match *m = li_match_new();
+	struct li_match_cb cb = {&R, on_iri, on_pkt};
+	struct li_pkt p;
+	struct rb r;
+	uint8_t ip4[28], ip6[48];
+	static const uint8_t st[4] = {0, 0, 0, 1};
+
+	memset(&R, 0, sizeof(R));
+	add(m, 1, "username:biz", 0);
+	memset(&r, 0, sizeof(r));
+	r.b[0] = 4;
+	r.n = 20;
+	attr(&r, 40, st, 4);
+	attr(&r, 44, "B1", 2);
+	attr(&r, 1, "biz", 3);
+	attr(&r, 22, "192.0.2.0/29 0.0.0.0 1", 22);
+	attr(&r, 22, "0.0.0.0/0 100.64.9.1 1", 22);
+	attr(&r, 99, "2001:db8:77::/48 :: 1", 21);
+	fin(&r);
+	feed(m, 1000, &r, 1);
+	T_EQ_INT(nev(&R, 1), 1);
+	memset(ip4, 0, sizeof(ip4));
+	ip4[0] = 0x45;
+	ip4[3] = 28;
+	ip4[9] = 17;
+	ip4[12] = 8; /* 8.8.8.8 -> 192.0.2.5 */
+	ip4[13] = 8;
+	ip4[14] = 8;
+	ip4[15] = 8;
+	ip4[16] = 192;
+	ip4[18] = 2;
+	ip4[19] = 5;
+	ip4[25] = 8;
+	T_EQ_INT(li_pkt_parse_ip(ip4, 28, &p), 0);
+	li_match_packet(m, 2000, &p, &cb);
+	T_EQ_INT(npk(&R, 1, LI_DIR_TO_TARGET), 1);
+	ip4[19] = 8; /* 192.0.2.8: outside the /29 */
+	T_EQ_INT(li_pkt_parse_ip(ip4, 28, &p), 0);
+	li_match_packet(m, 3000, &p, &cb);
+	ip4[16] = 9; /* 8.8.8.8 -> 9.0.2.8: only the default route */
+	T_EQ_INT(li_pkt_parse_ip(ip4, 28, &p), 0);
+	li_match_packet(m, 3000, &p, &cb);
+	T_EQ_INT(npk(&R, 1, 99), 1);
+	memset(ip6, 0, sizeof(ip6));
+	ip6[0] = 0x60;
+	ip6[5] = 8;
+	ip6[6] = 17;
+	ip6[8] = 0x20; /* 2001:db8:77:5::1 -> 2001:db8:ffff::1 */
+	ip6[9] = 0x01;
+	ip6[10] = 0x0d;
+	ip6[11] = 0xb8;
+	ip6[13] = 0x77;
+	ip6[15] = 5;
+	ip6[23] = 1;
+	ip6[24] = 0x20;
+	ip6[25] = 0x01;
+	ip6[26] = 0x0d;
+	ip6[27] = 0xb8;
+	ip6[28] = 0xff;
+	ip6[29] = 0xff;
+	ip6[39] = 1;
+	ip6[45] = 8;
+	T_EQ_INT(li_pkt_parse_ip(ip6, 48, &p), 0);
+	li_match_packet(m, 4000, &p, &cb);
+	T_EQ_INT(npk(&R, 1, LI_DIR_FROM_TARGET), 1);
+	li_match_free(m);
+}
+
 /* identity packets from a source not trusted are not believed */
 static void
 test_trust(void)
@@ -1065,5 +1138,6 @@ main(void)
 	T_RUN(test_address_taken);
 	T_RUN(test_retransmit);
 	T_RUN(test_dhcp_twice);
+	T_RUN(test_framed_routes);
 	return T_DONE();
 }
