@@ -173,30 +173,49 @@ mrec_put(struct natst *st, struct mrec *m)
 /* ---- the table of open intervals ---- */
 
 static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
+mix(uint64_t h, uint64_t v)
 {
-	const uint8_t *b = p;
-
-	while (n--) {
-		h ^= *b++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	h ^= v;
+	h *= 0x9E3779B97F4A7C15ULL;
+	return h ^ (h >> 29);
 }
 
 static uint64_t
+mix_addr(uint64_t h, const struct cs_addr *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->a, 8);
+	memcpy(&y, a->a + 8, 8);
+	h = mix(h, (uint64_t)a->family | (uint64_t)a->plen << 8);
+	return mix(mix(h, x), y);
+}
+
+/* ident_hash - of what cs_nat_same compares (in memory only) */
+static uint64_t
 ident_hash(const struct cs_nat_rec *r, size_t linklen)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	int v[8] = {r->kind, r->proto, r->src, r->inside_port, r->port_lo,
-	    r->port_hi, r->dst_port, 0};
+	uint64_t h = 0xcbf29ce484222325ULL, v;
+	size_t i;
 
-	h = fnv(h, v, sizeof(v));
-	h = fnv(h, &r->inside, sizeof(r->inside));
-	h = fnv(h, &r->pub, sizeof(r->pub));
-	h = fnv(h, &r->dst, sizeof(r->dst));
-	if (r->link)
-		h = fnv(h, r->link, linklen);
+	h = mix(h,
+	    (uint64_t)r->kind | (uint64_t)r->proto << 8 |
+		(uint64_t)r->src << 16 |
+		(uint64_t)(uint32_t)r->inside_port << 32);
+	h = mix(h,
+	    (uint64_t)(uint32_t)r->port_lo |
+		(uint64_t)(uint32_t)r->port_hi << 32);
+	h = mix(h, (uint64_t)(uint32_t)r->dst_port);
+	h = mix_addr(h, &r->inside);
+	h = mix_addr(h, &r->pub);
+	h = mix_addr(h, &r->dst);
+	for (i = 0; r->link && i + 8 <= linklen; i += 8) {
+		memcpy(&v, r->link + i, 8);
+		h = mix(h, v);
+	}
+	for (v = 0; r->link && i < linklen; i++)
+		v = v << 8 | (uint8_t)r->link[i];
+	h = mix(h, v ^ linklen);
 	return h ? h : 1;
 }
 
