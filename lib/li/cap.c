@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,4 +331,162 @@ li_cap_close(struct li_cap *c)
 	if (c->p)
 		pcap_close(c->p);
 	free(c);
+}
+
+/* ---- evidence files ---- */
+
+struct li_evid {
+	int fd;
+	char path[256];
+	crypto_hash_sha256_state sha;
+	uint64_t bytes;
+	size_t n;
+	uint8_t buf[65536];
+};
+
+static enum cs_err
+evid_flush(struct li_evid *e, struct cs_errbuf *eb)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < e->n) {
+		w = write(e->fd, e->buf + off, e->n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			cs_errbuf_set(eb, "evidence file %s: %s", e->path,
+			    w < 0 ? strerror(errno) : "short write");
+			return CS_EIO;
+		}
+		off += (size_t)w;
+	}
+	e->n = 0;
+	return CS_OK;
+}
+
+static enum cs_err
+evid_put(struct li_evid *e, const void *p, size_t n, struct cs_errbuf *eb)
+{
+	const uint8_t *b = p;
+	size_t k;
+
+	crypto_hash_sha256_update(&e->sha, b, n);
+	e->bytes += n;
+	while (n > 0) {
+		if (e->n == sizeof(e->buf) && evid_flush(e, eb) != CS_OK)
+			return CS_EIO;
+		k = sizeof(e->buf) - e->n;
+		if (k > n)
+			k = n;
+		memcpy(e->buf + e->n, b, k);
+		e->n += k;
+		b += k;
+		n -= k;
+	}
+	return CS_OK;
+}
+
+static void
+le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+struct li_evid *
+li_evid_open(const char *path, struct cs_errbuf *eb)
+{
+	struct li_evid *e;
+	uint8_t h[24];
+
+	if (strlen(path) >= sizeof(e->path)) {
+		cs_errbuf_set(eb, "evidence file name too long");
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		cs_errbuf_set(eb, "out of memory");
+		return NULL;
+	}
+	snprintf(e->path, sizeof(e->path), "%s", path);
+	e->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (e->fd < 0) {
+		cs_errbuf_set(
+		    eb, "evidence file %s: %s", path, strerror(errno));
+		free(e);
+		return NULL;
+	}
+	crypto_hash_sha256_init(&e->sha);
+	le32(h, 0xa1b2c3d4);
+	h[4] = 2; /* version 2.4 */
+	h[5] = 0;
+	h[6] = 4;
+	h[7] = 0;
+	le32(h + 8, 0);  /* thiszone */
+	le32(h + 12, 0); /* sigfigs */
+	le32(h + 16, LI_CAP_SNAPLEN);
+	le32(h + 20, 101); /* LINKTYPE_RAW */
+	(void)evid_put(e, h, sizeof(h), eb);
+	return e;
+}
+
+enum cs_err
+li_evid_write(struct li_evid *e, cs_time t, const uint8_t *data, size_t caplen,
+    size_t origlen, struct cs_errbuf *eb)
+{
+	uint8_t h[16];
+
+	if (caplen > LI_CAP_SNAPLEN || origlen < caplen ||
+	    origlen > UINT32_MAX || t < 0) {
+		cs_errbuf_set(eb, "evidence file %s: bad record (%zu of %zu)",
+		    e->path, caplen, origlen);
+		return CS_EINVAL;
+	}
+	le32(h, (uint32_t)(t / CS_US));
+	le32(h + 4, (uint32_t)(t % CS_US));
+	le32(h + 8, (uint32_t)caplen);
+	le32(h + 12, (uint32_t)origlen);
+	if (evid_put(e, h, sizeof(h), eb) != CS_OK ||
+	    evid_put(e, data, caplen, eb) != CS_OK)
+		return CS_EIO;
+	return CS_OK;
+}
+
+enum cs_err
+li_evid_sync(struct li_evid *e, struct cs_errbuf *eb)
+{
+	if (evid_flush(e, eb) != CS_OK)
+		return CS_EIO;
+	if (fsync(e->fd) != 0) {
+		cs_errbuf_set(eb, "evidence file %s: fsync: %s", e->path,
+		    strerror(errno));
+		return CS_EIO;
+	}
+	return CS_OK;
+}
+
+enum cs_err
+li_evid_close(
+    struct li_evid *e, char sha256[65], uint64_t *bytes, struct cs_errbuf *eb)
+{
+	unsigned char md[crypto_hash_sha256_BYTES];
+	enum cs_err rc;
+
+	rc = li_evid_sync(e, eb);
+	if (close(e->fd) != 0 && rc == CS_OK) {
+		cs_errbuf_set(eb, "evidence file %s: close: %s", e->path,
+		    strerror(errno));
+		rc = CS_EIO;
+	}
+	crypto_hash_sha256_final(&e->sha, md);
+	if (sha256)
+		sodium_bin2hex(sha256, 65, md, sizeof(md));
+	if (bytes)
+		*bytes = e->bytes;
+	sodium_memzero(e, sizeof(*e));
+	free(e);
+	return rc;
 }

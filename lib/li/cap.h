@@ -48,4 +48,27 @@ int li_cap_fd(const struct li_cap *c);
 int li_cap_stats(struct li_cap *c, uint64_t *recv, uint64_t *drop);
 void li_cap_close(struct li_cap *c);
 
+/*
+ * Evidence capture: one classic pcap file (LINKTYPE_RAW: IP packets,
+ * microsecond stamps) per intercept, hashed (SHA-256) as it is written so
+ * that the manifest needs no second read.  For a pen/trap intercept write
+ * the headers only (struct li_hdronly: caplen = len, origlen = iplen).
+ * The file is created exclusively (an existing file is never
+ * overwritten), mode 0600.
+ */
+struct li_evid;
+struct li_evid *li_evid_open(const char *path, struct cs_errbuf *eb);
+/* li_evid_write - one record: caplen bytes of a packet origlen long */
+enum cs_err li_evid_write(struct li_evid *e, cs_time t, const uint8_t *data,
+    size_t caplen, size_t origlen, struct cs_errbuf *eb);
+/* li_evid_sync - write out and fsync what was written so far */
+enum cs_err li_evid_sync(struct li_evid *e, struct cs_errbuf *eb);
+/*
+ * li_evid_close - write out, fsync, close; sha256 gets the hex SHA-256 of
+ * the whole file and *bytes its size (either may be NULL).  Frees e even
+ * on an error.
+ */
+enum cs_err li_evid_close(
+    struct li_evid *e, char sha256[65], uint64_t *bytes, struct cs_errbuf *eb);
+
 #endif

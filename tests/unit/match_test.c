@@ -3,6 +3,7 @@
  * (match) on the fixtures of tests/data/li (made by bench/pcapgen, see
  * tests/data/li/README) and on hand-made frames.
  */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -516,6 +517,75 @@ test_cap_realtime(void)
 	    (b.tv_nsec - a.tv_nsec) / 1000;
 	T_CHECK(last - first > 20000);
 	T_CHECK(wall >= last - first);
+}
+
+/* evidence file: alice's packets written as raw IP, hashed as written,
+ * read back */
+static struct li_evid *ev_file;
+
+static void
+on_pkt_evid(void *ctx, uint32_t icpt, enum li_dir dir, cs_time t,
+    const struct li_pkt *p)
+{
+	struct cs_errbuf eb;
+
+	T_EQ_INT(
+	    li_evid_write(ev_file, t, p->ip, p->iplen, p->iplen, &eb), CS_OK);
+}
+
+static void
+test_evidence(void)
+{
+	struct li_match_cb cb = {NULL, NULL, on_pkt_evid};
+	struct li_match *m = li_match_new();
+	struct cs_errbuf eb;
+	struct li_cap *c;
+	const uint8_t *f;
+	size_t n;
+	cs_time t;
+	int lt, k = 0;
+	char path[64], hex[65], hex2[65];
+	unsigned char md[crypto_hash_sha256_BYTES];
+	uint64_t bytes = 0;
+	struct li_pkt p;
+	FILE *in;
+	static uint8_t buf[65536];
+	size_t len;
+
+	add(m, 1, "username:alice@example.net", 0);
+	snprintf(path, sizeof(path), "/tmp/match_test.%d.evid", (int)getpid());
+	unlink(path);
+	ev_file = li_evid_open(path, &eb);
+	T_CHECK(ev_file != NULL);
+	if (ev_file == NULL)
+		return;
+	T_CHECK(li_evid_open(path, &eb) == NULL); /* never overwritten */
+	c = li_cap_open_file("tests/data/li/target-moves.pcap", 0, &eb);
+	while (c && li_cap_next(c, &t, &f, &n, &lt) == 1)
+		if (li_pkt_parse(lt, f, n, &p) == 0)
+			li_match_packet(m, t, &p, &cb);
+	li_cap_close(c);
+	li_match_free(m);
+	T_EQ_INT(li_evid_close(ev_file, hex, &bytes, &eb), CS_OK);
+	in = fopen(path, "rb");
+	T_CHECK(in != NULL);
+	if (in) {
+		len = fread(buf, 1, sizeof(buf), in);
+		fclose(in);
+		T_EQ_INT(len, bytes);
+		crypto_hash_sha256(md, buf, len);
+		sodium_bin2hex(hex2, sizeof(hex2), md, sizeof(md));
+		T_EQ_STR(hex, hex2);
+	}
+	c = li_cap_open_file(path, 0, &eb);
+	T_CHECK(c != NULL);
+	while (c && li_cap_next(c, &t, &f, &n, &lt) == 1) {
+		T_EQ_INT(li_pkt_parse(lt, f, n, &p), 0);
+		k++;
+	}
+	T_EQ_INT(k, 15);
+	li_cap_close(c);
+	unlink(path);
 }
 
 /* ---- frames ---- */
@@ -1128,6 +1198,7 @@ main(void)
 	T_RUN(test_remove);
 	T_RUN(test_cap_formats);
 	T_RUN(test_cap_realtime);
+	T_RUN(test_evidence);
 	T_RUN(test_linktypes);
 	T_RUN(test_ip);
 	T_RUN(test_radius_parse);
