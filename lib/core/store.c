@@ -675,11 +675,14 @@ cs_store_put_binding(
 			sqlite3_bind_int(st, 6, (int)known);
 			sqlite3_bind_int(st, 7, b->src);
 			sqlite3_bind_int64(st, 8, ktag);
+			/* identity tags on the first address row only: the
+			   lookups by them decode the whole binding from it,
+			   and the other rows stay out of those indexes */
 			bind_tag_or_null(
-			    st, 9, b->f[CS_F_USERNAME] != NULL, utag);
-			bind_tag_or_null(st, 10, b->has_mac, mtag);
+			    st, 9, i == 0 && b->f[CS_F_USERNAME] != NULL, utag);
+			bind_tag_or_null(st, 10, i == 0 && b->has_mac, mtag);
 			bind_tag_or_null(st, 11,
-			    b->f[CS_F_NAS_KEY] != NULL &&
+			    i == 0 && b->f[CS_F_NAS_KEY] != NULL &&
 				b->src == CS_SRC_RADIUS,
 			    ntag);
 			/* the sealed state once per binding and day: the

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt/dhcpkey.h"
 #include "fmt/fmt.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
@@ -43,17 +44,7 @@ static struct cs_span
 dhcp_key(char out[static KEY_MAX], const struct cs_addr *ip,
     const uint8_t mac[static 6])
 {
-	char a[CS_ADDR_STRLEN], m[CS_MAC_STRLEN];
-	int n;
-
-	cs_addr_format(ip, a);
-	cs_mac_format(mac, m);
-	n = snprintf(out, KEY_MAX, "dhcp|%s|%s", a, m);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= KEY_MAX)
-		n = (int)KEY_MAX - 1;
-	return cs_span_make(out, (size_t)n);
+	return cs_span_make(out, cs_dhcp_key_put(out, ip, mac));
 }
 
 /* host_addr - one IPv4 or IPv6 address, not a prefix */

@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt/dhcpkey.h"
 #include "fmt/fmt.h"
 #include "util/xmalloc.h"
 
@@ -72,19 +73,17 @@ static int
 make_key(char out[static KEY_MAX], const struct cs_addr *ip, int has_mac,
     const uint8_t mac[static 6], struct cs_span cid, struct cs_span *key)
 {
-	char a[CS_ADDR_STRLEN], m[CS_MAC_STRLEN];
+	char a[CS_ADDR_STRLEN];
 	int n;
 
-	cs_addr_format(ip, a);
 	if (has_mac) {
-		cs_mac_format(mac, m);
-		n = snprintf(out, KEY_MAX, "dhcp|%s|%s", a, m);
-	} else {
-		if (cid.len == 0 || cid.len > CID_MAX)
-			return 0;
-		n = snprintf(
-		    out, KEY_MAX, "dhcp|%s|id:%.*s", a, (int)cid.len, cid.p);
+		*key = cs_span_make(out, cs_dhcp_key_put(out, ip, mac));
+		return 1;
 	}
+	if (cid.len == 0 || cid.len > CID_MAX)
+		return 0;
+	cs_addr_format(ip, a);
+	n = snprintf(out, KEY_MAX, "dhcp|%s|id:%.*s", a, (int)cid.len, cid.p);
 	if (n < 0 || n >= KEY_MAX)
 		return 0;
 	*key = cs_span_make(out, (size_t)n);
