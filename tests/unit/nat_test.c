@@ -269,9 +269,13 @@ dir_bytes(const char *name, int *nfiles)
 	    tmpdir, name);
 	if ((f = popen(cmd, "r")) == NULL)
 		return -1;
-	if (fgets(buf, sizeof(buf), f) != NULL &&
-	    sscanf(buf, "%d %ld", nfiles, &total) != 2)
+	if (fgets(buf, sizeof(buf), f) != NULL) {
+		char *end;
+		*nfiles = (int)strtol(buf, &end, 10);
+		total = strtol(end, &end, 10);
+	} else {
 		total = -1;
+	}
 	pclose(f);
 	return total;
 }
