@@ -1,4 +1,5 @@
 /* binding - interval state, merge rules and serialisation */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,8 +174,15 @@ set_ev(struct cs_binding *b, int i, cs_time t, const char *raw, size_t n,
 		    memcmp(e->raw, raw, n) == 0)
 			return;
 	}
-	free(e->raw);
-	e->raw = cs_xstrndup(raw, n);
+	n = strnlen(raw, n);
+	if (e->raw && malloc_usable_size(e->raw) > n) {
+		/* an Interim replaces the latest record: reuse its room */
+		memmove(e->raw, raw, n);
+		e->raw[n] = '\0';
+	} else {
+		free(e->raw);
+		e->raw = cs_xstrndup(raw, n);
+	}
 	e->t = t;
 	b->dirty = 1;
 }

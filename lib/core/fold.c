@@ -305,9 +305,11 @@ fold_smtp(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 		return cs_buf_error(&f->json);
 	if (q.len && !cs_span_eq(q, "NOQUEUE") &&
 	    q.len + o->nas_key.len + 2 < sizeof(qbuf)) {
-		int n = snprintf(qbuf, sizeof(qbuf), "%.*s|%.*s",
-		    (int)o->nas_key.len, o->nas_key.p, (int)q.len, q.p);
-		qid.len = n > 0 ? (size_t)n : 0;
+		/* "server|queue id" */
+		memcpy(qbuf, o->nas_key.p, o->nas_key.len);
+		qbuf[o->nas_key.len] = '|';
+		memcpy(qbuf + o->nas_key.len + 1, q.p, q.len);
+		qid.len = o->nas_key.len + 1 + q.len;
 	}
 	e = cs_store_put_smtp(f->s, o->time, o->key, qid, o->username,
 	    o->naddr ? &o->addr[0] : NULL, f->json.data, o->raw, eb);
@@ -496,6 +498,19 @@ jtime(struct cs_buf *b, const char *name, cs_time t)
 	cs_buf_putc(b, '"');
 }
 
+/* put_u64 - v in decimal */
+static void
+put_u64(struct cs_buf *b, uint64_t v)
+{
+	char d[24], *p = d + sizeof(d);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	cs_buf_append(b, p, (size_t)(d + sizeof(d) - p));
+}
+
 void
 cs_smtp_json(const struct cs_obs *o, struct cs_buf *b)
 {
@@ -516,7 +531,9 @@ cs_smtp_json(const struct cs_obs *o, struct cs_buf *b)
 		cs_buf_puts(b, "null");
 	if (m->client_ip.family) {
 		cs_addr_format(&m->client_ip, ip);
-		cs_buf_appendf(b, ",\"ip\":\"%s\"}", ip);
+		cs_buf_puts(b, ",\"ip\":\"");
+		cs_buf_puts(b, ip);
+		cs_buf_puts(b, "\"}");
 	} else {
 		cs_buf_puts(b, ",\"ip\":null}");
 	}
@@ -525,7 +542,8 @@ cs_smtp_json(const struct cs_obs *o, struct cs_buf *b)
 	jstr(b, "message_id", m->message_id);
 	cs_buf_puts(b, ",\"from\":");
 	cs_buf_json_str(b, m->from.p ? m->from.p : "", m->from.len);
-	cs_buf_appendf(b, ",\"size\":%llu", (unsigned long long)m->size);
+	cs_buf_puts(b, ",\"size\":");
+	put_u64(b, (uint64_t)m->size);
 	jstr(b, "helo", m->helo);
 	cs_buf_puts(b, ",\"recipients\":[");
 	for (i = 0; i < m->nrcpt && i < CS_SMTP_MAXRCPT; i++) {

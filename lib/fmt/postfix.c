@@ -881,6 +881,34 @@ add_raw(struct msg *m, struct cs_span raw)
 	cs_buf_append(&m->raw, raw.p, raw.len);
 }
 
+/*
+ * msg_key - "smtp|<queue id>|<first time>" (written by hand: once per
+ * message); empty when it does not fit
+ */
+static struct cs_span
+msg_key(char *out, size_t cap, struct cs_span qid, cs_time first)
+{
+	char d[24], *p = d + sizeof(d);
+	uint64_t v = first < 0 ? 0 - (uint64_t)first : (uint64_t)first;
+	size_t nd;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (first < 0)
+		*--p = '-';
+	nd = (size_t)(d + sizeof(d) - p);
+	if (5 + qid.len + 1 + nd >= cap)
+		return cs_span_make(out, 0);
+	memcpy(out, "smtp|", 5);
+	memcpy(out + 5, qid.p, qid.len);
+	out[5 + qid.len] = '|';
+	memcpy(out + 6 + qid.len, p, nd);
+	out[6 + qid.len + nd] = '\0';
+	return cs_span_make(out, 6 + qid.len + nd);
+}
+
 /* emit - report m as one envelope and forget it */
 static void
 emit(struct cs_postfix *pf, struct msg *m)
@@ -888,7 +916,7 @@ emit(struct cs_postfix *pf, struct msg *m)
 	struct cs_smtp *sm = &pf->smtp;
 	struct cs_obs o;
 	char key[96];
-	int i, n;
+	int i;
 
 	unlink_msg(pf, m);
 	if (m->rawdrop || m->trunc || m->ndropped) {
@@ -927,10 +955,7 @@ emit(struct cs_postfix *pf, struct msg *m)
 	o.kind = CS_OBS_SMTP;
 	o.src = CS_SRC_POSTFIX;
 	o.time = m->first;
-	n = snprintf(key, sizeof(key), "smtp|%.*s|%lld", (int)sm->queue_id.len,
-	    sm->queue_id.p, (long long)m->first);
-	o.key =
-	    cs_span_make(key, n > 0 && (size_t)n < sizeof(key) ? (size_t)n : 0);
+	o.key = msg_key(key, sizeof(key), sm->queue_id, m->first);
 	o.nas_key = get(m, m->host);
 	if (m->client_ip.family) {
 		o.naddr = 1;
