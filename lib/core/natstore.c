@@ -858,6 +858,14 @@ struct runinfo {
 	int64_t min_start, max_start;
 };
 
+/* a chunk's plaintext, kept while the next record is likely in it */
+struct chcache {
+	struct cs_buf plain;
+	size_t run;
+	uint32_t chunk;
+	int valid;
+};
+
 struct natfile {
 	int64_t day;
 	int level; /* 0: new runs; 1, 2: merged runs */
@@ -872,11 +880,7 @@ struct natfile {
 	uint64_t end; /* end of the last whole run */
 	uint64_t next_seq;
 	int64_t max_start;
-	/* the last chunk opened */
-	size_t crun;
-	uint32_t cchunk;
-	int cvalid;
-	struct cs_buf plain;
+	struct chcache cache; /* the last chunk opened */
 };
 
 /* growable bytes (no maximum: run buffers are bounded by the caller) */
@@ -912,7 +916,7 @@ natfile_unmap(struct natfile *f)
 	f->map = NULL;
 	f->maplen = 0;
 	f->nruns = 0;
-	f->cvalid = 0;
+	f->cache.valid = 0;
 }
 
 static void
@@ -924,7 +928,7 @@ natfile_free(struct natfile *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	free(f->runs);
-	cs_buf_release(&f->plain);
+	cs_buf_release(&f->cache.plain);
 	free(f);
 }
 
@@ -1080,7 +1084,7 @@ natfile_get(struct cs_natdb *db, int64_t day, int level, int create, int *perm,
 		f->day = day;
 		f->level = level;
 		f->fd = -1;
-		cs_buf_init(&f->plain, NULL, 0, 1u << 26);
+		cs_buf_init(&f->cache.plain, NULL, 0, 1u << 26);
 		cs_day_name(day, name);
 		snprintf(f->path, sizeof(f->path), "%s/%s%s", db->dir, name,
 		    level_sfx[level]);
@@ -1156,16 +1160,16 @@ lower(const struct natfile *f, const struct runinfo *r, uint64_t tag, int port,
 
 /* chunk_open - the plaintext of chunk c of run ri (cached); NULL if bad */
 static const struct cs_buf *
-chunk_open(struct natfile *f, size_t ri, uint32_t c)
+chunk_open(struct natfile *f, size_t ri, uint32_t c, struct chcache *cc)
 {
 	const struct runinfo *r = &f->runs[ri];
 	uint64_t coff;
 	uint32_t clen, plen;
 	const uint8_t *ct;
 
-	if (f->cvalid && f->crun == ri && f->cchunk == c)
-		return &f->plain;
-	f->cvalid = 0;
+	if (cc->valid && cc->run == ri && cc->chunk == c)
+		return &cc->plain;
+	cc->valid = 0;
 	if (c >= r->nchunk)
 		return NULL;
 	ct = f->map + r->off + r->ctab_off + (uint64_t)c * CTAB_LEN;
@@ -1174,15 +1178,15 @@ chunk_open(struct natfile *f, size_t ri, uint32_t c)
 	memcpy(&plen, ct + 12, 4);
 	if (coff < HDR_LEN || coff > r->idx_off || clen > r->idx_off - coff)
 		return NULL;
-	cs_buf_reset(&f->plain);
+	cs_buf_reset(&cc->plain);
 	if (cs_unseal(f->dk, ad_of(r->seq, c), f->map + r->off + coff, clen,
-		&f->plain) != CS_OK ||
-	    f->plain.len != plen)
+		&cc->plain) != CS_OK ||
+	    cc->plain.len != plen)
 		return NULL;
-	f->crun = ri;
-	f->cchunk = c;
-	f->cvalid = 1;
-	return &f->plain;
+	cc->run = ri;
+	cc->chunk = c;
+	cc->valid = 1;
+	return &cc->plain;
 }
 
 /*
@@ -1193,9 +1197,10 @@ chunk_open(struct natfile *f, size_t ri, uint32_t c)
 
 /* rec_bytes - the record an entry points at (in the cached chunk) */
 static const uint8_t *
-rec_bytes(struct natfile *f, size_t ri, const struct rent *e, uint32_t *len)
+rec_bytes(struct natfile *f, size_t ri, const struct rent *e, uint32_t *len,
+    struct chcache *cc)
 {
-	const struct cs_buf *pl = chunk_open(f, ri, e->chunk);
+	const struct cs_buf *pl = chunk_open(f, ri, e->chunk, cc);
 	uint64_t uid;
 	int64_t start;
 	const uint8_t *p;
@@ -1220,7 +1225,7 @@ rec_read(
     struct natfile *f, size_t ri, const struct rent *e, struct cs_nat_rec *r)
 {
 	uint32_t len;
-	const uint8_t *p = rec_bytes(f, ri, e, &len);
+	const uint8_t *p = rec_bytes(f, ri, e, &len, &f->cache);
 	int64_t end;
 	int i;
 
@@ -1721,8 +1726,12 @@ merge_runs(struct natfile *src, struct runw *w)
 {
 	size_t k = src->nruns, i, best;
 	uint64_t *at = cs_xcalloc(k ? k : 1, sizeof(*at));
+	/* a chunk cache per run: the runs are read side by side */
+	struct chcache *cc = cs_xcalloc(k ? k : 1, sizeof(*cc));
 	int rc = 0;
 
+	for (i = 0; i < k; i++)
+		cs_buf_init(&cc[i].plain, NULL, 0, 1u << 26);
 	for (;;) {
 		const struct rent *m = NULL, *pick = NULL;
 		const uint8_t *p;
@@ -1757,7 +1766,7 @@ merge_runs(struct natfile *src, struct runw *w)
 			}
 		}
 		/* an unreadable version (damaged) is dropped */
-		if ((p = rec_bytes(src, best, pick, &rl)) == NULL)
+		if ((p = rec_bytes(src, best, pick, &rl, &cc[best])) == NULL)
 			continue;
 		if ((dst = runw_room(w, rl)) == NULL) {
 			rc = -1;
@@ -1766,6 +1775,9 @@ merge_runs(struct natfile *src, struct runw *w)
 		memcpy(dst, p, rl);
 		runw_add(w, pick, rl);
 	}
+	for (i = 0; i < k; i++)
+		cs_buf_release(&cc[i].plain);
+	free(cc);
 	free(at);
 	return rc;
 }
