@@ -981,6 +981,7 @@ natfile_scan(struct natfile *f, struct cs_errbuf *eb)
 		    h.idx_off % 8 != 0 || h.idx_off > h.len ||
 		    h.nent > (h.len - h.idx_off) / sizeof(struct rent) ||
 		    h.ctab_off != h.idx_off + h.nent * sizeof(struct rent) ||
+		    h.ctab_off > h.len - TRL_LEN ||
 		    h.nchunk > (h.len - TRL_LEN - h.ctab_off) / CTAB_LEN)
 			break;
 		memcpy(trl, f->map + off + h.len - TRL_LEN, TRL_LEN);
