@@ -4,7 +4,10 @@
  *
  * States: DOWN (waiting for the next attempt) -> CONNECTING (non-blocking
  * connect in progress) -> TLS (handshake in progress) -> UP.  Any failure
- * goes back to DOWN with the backoff doubled; reaching UP resets it.
+ * goes back to DOWN with the backoff doubled; the first keep-alive
+ * response on a connection resets it (an agency that accepts and drops at
+ * once, e.g. over a record it rejects, keeps the backoff growing).
+ * Repeated failures are logged at the 1st, 2nd, 3rd, 4th, 8th, 16th...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,6 +73,7 @@ struct li_link {
 	size_t inlen;
 
 	char lastmsg[256];
+	unsigned fails; /* failures since the last keep-alive response */
 	struct li_link_stats s;
 };
 
@@ -94,7 +98,10 @@ static void CS_PRINTF(2, 3) note(struct li_link *l, const char *fmt, ...)
 	if (strcmp(m, l->lastmsg) == 0)
 		return;
 	snprintf(l->lastmsg, sizeof(l->lastmsg), "%s", m);
-	cs_log_warnx("%s", m);
+	if (l->fails <= 3)
+		cs_log_warnx("%s", m);
+	else if ((l->fails & (l->fails - 1)) == 0)
+		cs_log_warnx("%s (%u failures in a row)", m, l->fails);
 }
 
 static const char *
@@ -237,6 +244,7 @@ retry_later(struct li_link *l)
 	l->st = ST_DOWN;
 	l->next_try = now_ms() + l->backoff;
 	l->s.backoff_ms = l->backoff;
+	l->fails++;
 	l->backoff = l->backoff > l->bmax / 2 ? l->bmax : l->backoff * 2;
 }
 
@@ -269,7 +277,6 @@ on_up(struct li_link *l)
 {
 	l->st = ST_UP;
 	l->s.connects++;
-	l->backoff = l->bmin;
 	l->s.backoff_ms = 0;
 	if (l->ai) {
 		freeaddrinfo(l->ai);
@@ -285,8 +292,9 @@ on_up(struct li_link *l)
 	l->last_ka = now_ms();
 	li_spool_rewind(l->sp);
 	l->lastmsg[0] = '\0';
-	cs_log_info(
-	    "agency %s: connected%s", l->endpoint, l->tls ? " (TLS 1.3)" : "");
+	if (l->fails <= 3 || (l->fails & (l->fails - 1)) == 0)
+		cs_log_info("agency %s: connected%s", l->endpoint,
+		    l->tls ? " (TLS 1.3)" : "");
 }
 
 static void
@@ -585,6 +593,8 @@ pump_read(struct li_link *l, struct cs_errbuf *eb)
 				l->ka_head = (l->ka_head + 1) % KA_MAX;
 				l->ka_n--;
 				l->s.ka_resp++;
+				l->backoff = l->bmin; /* the link works */
+				l->fails = 0;
 			} else {
 				l->s.in_other++;
 			}

@@ -11,8 +11,10 @@
  * acknowledged (li_spool_ack: durable, and the spool frees whole
  * segments).  No response within ka_wait_s: the connection is dropped.
  * After any drop it reconnects with backoff (backoff_min_ms, doubling up
- * to backoff_max_ms, back to the minimum once connected) and resends
- * from the first unacknowledged record; the receiver drops duplicates.
+ * to backoff_max_ms, back to the minimum once a keep-alive response
+ * arrives) and resends from the first unacknowledged record; the receiver
+ * drops duplicates.  A record the agency keeps refusing (it closes the
+ * connection) is never skipped: the link keeps retrying, backing off.
  *
  * Plain TCP, or TLS 1.3 (OpenSSL) with a client certificate when tls_ca,
  * tls_cert and tls_key are all set: the agency's certificate is verified

@@ -148,6 +148,7 @@ frame(const uint8_t *p, size_t n)
 enum {
 	AG_NORESP = 1, /* never answer keep-alives */
 	AG_H1 = 2,     /* answer with H1's encoding */
+	AG_REJECT = 4, /* close the connection on the first record */
 };
 
 struct agency {
@@ -261,6 +262,8 @@ ag_run(struct agency *ag, int lfd, int ready)
 				if (ka && !(ag->flags & AG_NORESP))
 					ag_reply(ag, ssl, fd, KA_RESP,
 					    sizeof(KA_RESP));
+				if (!ka && (ag->flags & AG_REJECT))
+					goto next;
 				if (!ka) {
 					if (write(out, p, (size_t)fl) < 0)
 						_exit(3);
@@ -275,6 +278,7 @@ ag_run(struct agency *ag, int lfd, int ready)
 			memmove(in, in + done, inlen - done);
 			inlen -= done;
 		}
+	next:
 		if (ssl)
 			SSL_free(ssl);
 		close(fd);
@@ -605,6 +609,42 @@ test_no_ack_without_response(void)
 	T_CHECK(check_out(out, 50, &n, &d));
 	T_CHECK(d >= 50);
 	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) > 0);
+	rig_close(&g);
+	ag_stop(pid);
+}
+
+/* an agency that drops the connection over a record: never skipped,
+ * and the backoff grows although every connect succeeds */
+static void
+test_rejected(void)
+{
+	struct rig g;
+	struct agency ag = {0};
+	char out[PATH_MAX];
+	pid_t pid;
+	struct li_link_stats st;
+	struct li_spool_pos a0;
+
+	ag.port = free_port();
+	ag.out = sub(out, "ag");
+	ag.flags = AG_REJECT;
+	pid = ag_start(&ag);
+	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka) != 0)
+		return;
+	rig_put(&g, 5);
+	a0 = li_spool_acked(g.r);
+	T_EQ_INT(rig_run(&g, 1200), 0);
+	li_link_stats(g.l, &st);
+	T_CHECK(st.connects >= 3 && st.connects <= 10);
+	T_EQ_INT(st.backoff_ms, 200);
+	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) == 0);
+	/* the agency accepts it after all: delivered, backoff back down */
+	ag_stop(pid);
+	ag.flags = 0;
+	pid = ag_start(&ag);
+	T_CHECK(rig_run(&g, 5000));
+	li_link_stats(g.l, &st);
+	T_EQ_INT(st.backoff_ms, 0);
 	rig_close(&g);
 	ag_stop(pid);
 }
@@ -967,6 +1007,7 @@ main(void)
 	T_RUN(test_down_at_start);
 	T_RUN(test_agency_killed);
 	T_RUN(test_no_ack_without_response);
+	T_RUN(test_rejected);
 	T_RUN(test_h1_keepalive);
 	T_RUN(test_tls);
 	T_RUN(test_lemf);
