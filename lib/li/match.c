@@ -367,6 +367,8 @@ li_match_add(struct li_match *m, uint32_t icpt, const struct cs_target *t,
 			return -1;
 		if (t->kind == TK_IPV6PREFIX && nt.addr.family != 6)
 			return -1;
+		if (nt.addr.plen < (nt.addr.family == 4 ? 8 : 16))
+			return -1;
 		break;
 	case TK_MAC: /* canonical form, whatever spelling was stored */
 		if (cs_mac_parse(cs_span_cstr(t->value), mac) != CS_OK)

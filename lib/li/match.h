@@ -38,7 +38,9 @@ void li_match_free(struct li_match *m);
  * include_identity_packets, the RADIUS/DHCP packets about the target are
  * also handed to on_pkt (direction: DHCP client->server is from the
  * target, server->client to it; RADIUS is LI_DIR_UNKNOWN).  Returns 0, or
- * -1 on a kind it cannot follow (email, phone) or a bad value.
+ * -1 on a kind it cannot follow (email, phone), a bad value, or a static
+ * prefix shorter than /8 (IPv4) or /16 (IPv6) (a whole network is not a
+ * target).
  */
 int li_match_add(struct li_match *m, uint32_t icpt, const struct cs_target *t,
     int include_identity_packets);
@@ -68,6 +70,8 @@ void li_match_remove(struct li_match *m, uint32_t icpt);
 int li_match_seed(struct li_match *m, const char *username, const char *mac,
     const char *circuit, const struct cs_addr *addr, cs_time start);
 
+/* The callbacks must not call li_match_* on the same matcher (it is in
+ * the middle of an update); note what to do and do it after the call. */
 struct li_match_cb {
 	void *ctx;
 	/* an identity event of a target (Start/Interim/Stop, ACK/RELEASE) */
@@ -105,7 +109,7 @@ int li_match_active(const struct li_match *m, uint32_t icpt);
 
 /* the most target sessions kept at once (forged or runaway accounting
  * cannot grow the matcher without bound) */
-#define LI_MATCH_MAXSESS 65536
+#define LI_MATCH_MAXSESS 16384
 
 struct li_match_stats {
 	uint64_t packets;    /* li_match_packet calls */

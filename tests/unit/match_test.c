@@ -426,6 +426,13 @@ test_remove(void)
 		m = li_match_new();
 		T_EQ_INT(cs_target_parse("email:a@b.example", &t, &eb), CS_OK);
 		T_EQ_INT(li_match_add(m, 1, &t, 0), -1);
+		T_EQ_INT(cs_target_parse("ip:10.0.0.0/7", &t, &eb), CS_OK);
+		T_EQ_INT(li_match_add(m, 1, &t, 0), -1);
+		T_EQ_INT(cs_target_parse("ip:10.0.0.0/8", &t, &eb), CS_OK);
+		T_EQ_INT(li_match_add(m, 1, &t, 0), 0);
+		T_EQ_INT(
+		    cs_target_parse("ipv6prefix:2000::/3", &t, &eb), CS_OK);
+		T_EQ_INT(li_match_add(m, 1, &t, 0), -1);
 		li_match_free(m);
 	}
 }
