@@ -1451,10 +1451,6 @@ identity(struct li_match *m, cs_time t, const struct li_pkt *p,
 		return;
 	if ((u = li_pkt_udp_payload(p, &ul)) == NULL)
 		return;
-	if (!trusted(m, &p->src)) {
-		m->st.untrusted++;
-		return;
-	}
 	rc = radius ? li_radius_acct_parse(u, ul, &id)
 		    : li_dhcp_parse(u, ul, &id);
 	if (rc < 0) {
@@ -1481,6 +1477,14 @@ identity(struct li_match *m, cs_time t, const struct li_pkt *p,
 				: id.dhcp_op == 1 ? LI_DIR_FROM_TARGET
 						  : LI_DIR_TO_TARGET,
 			    t, p, cb);
+	/* only a trusted source changes what is followed; a client may
+	 * release its own address itself */
+	if (!trusted(m, &p->src) &&
+	    !(!radius && id.status == DHCP_RELEASE && id.a4.family &&
+		addr_eq(&id.a4, &p->src))) {
+		m->st.untrusted++;
+		return;
+	}
 	if (radius)
 		radius_event(m, t, &id, cb);
 	else

@@ -1030,6 +1030,72 @@ test_framed_routes(void)
 	li_match_free(m);
 }
 
+/* dhcp_feed - a DHCP packet for MAC 02:00:00:00:00:77 from src (a.b.c.d),
+ * type 5 ACK (yiaddr a4) or 7 RELEASE (ciaddr a4) */
+static void
+dhcp_feed(struct li_match *m, cs_time t, const uint8_t src[4], int type,
+    const uint8_t a4[4])
+{
+	struct li_match_cb cb = {&R, on_iri, on_pkt};
+	static uint8_t ip[28 + 300];
+	struct li_pkt p;
+
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x45;
+	ip[2] = (28 + 300) >> 8;
+	ip[3] = (28 + 300) & 0xff;
+	ip[9] = 17;
+	memcpy(ip + 12, src, 4);
+	ip[16] = 10;
+	ip[19] = 3;
+	ip[21] = type == 5 ? 67 : 68;
+	ip[23] = 67;
+	ip[24] = (8 + 300) >> 8;
+	ip[25] = (8 + 300) & 0xff;
+	ip[28] = type == 5 ? 2 : 1;
+	ip[29] = 1;
+	ip[30] = 6;
+	memcpy(ip + 28 + (type == 5 ? 16 : 12), a4, 4);
+	memcpy(ip + 28 + 28, "\x02\x00\x00\x00\x00\x77", 6);
+	memcpy(ip + 28 + 236, "\x63\x82\x53\x63\x35\x01", 6);
+	ip[28 + 242] = (uint8_t)type;
+	ip[28 + 243] = 0xff;
+	T_EQ_INT(li_pkt_parse_ip(ip, sizeof(ip), &p), 0);
+	li_match_packet(m, t, &p, &cb);
+}
+
+/* with a trust list: the server's ACK counts, a RELEASE from the
+ * client's own address counts, one from elsewhere does not */
+static void
+test_dhcp_release_trust(void)
+{
+	static const uint8_t server[4] = {10, 0, 0, 3};
+	static const uint8_t a4[4] = {100, 64, 7, 7};
+	static const uint8_t other[4] = {100, 64, 7, 8};
+	struct li_match *m = li_match_new();
+	struct li_match_stats st;
+	struct cs_addr a;
+
+	memset(&R, 0, sizeof(R));
+	add(m, 1, "mac:02:00:00:00:00:77", 0);
+	cs_addr_parse(cs_span_cstr("10.0.0.3"), &a);
+	T_EQ_INT(li_match_trust(m, &a), 0);
+	dhcp_feed(m, 1000, other, 5, a4); /* forged ACK */
+	T_EQ_INT(nev(&R, 1), 0);
+	dhcp_feed(m, 2000, server, 5, a4);
+	T_EQ_INT(nev(&R, 1), 1);
+	dhcp_feed(m, 3000, other, 7, a4); /* forged RELEASE */
+	T_EQ_INT(nev(&R, 1), 1);
+	T_CHECK(li_match_active(m, 1));
+	dhcp_feed(m, 4000, a4, 7, a4);
+	T_EQ_INT(nev(&R, 1), 2);
+	EV_IS(&R, 1, 1, LI_EV_ACCESS_END, "100.64.7.7");
+	T_CHECK(!li_match_active(m, 1));
+	li_match_stats(m, &st);
+	T_EQ_INT(st.untrusted, 2);
+	li_match_free(m);
+}
+
 /* identity packets from a source not trusted are not believed */
 static void
 test_trust(void)
@@ -1217,5 +1283,6 @@ main(void)
 	T_RUN(test_retransmit);
 	T_RUN(test_dhcp_twice);
 	T_RUN(test_framed_routes);
+	T_RUN(test_dhcp_release_trust);
 	return T_DONE();
 }
