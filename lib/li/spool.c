@@ -1089,6 +1089,12 @@ li_spool_next(
 				}
 				s = seg_after(sp, sp->rpos.seg);
 				if (s != 0 && s <= sp->commit.seg) {
+					/* nothing lies between: an ack at the
+					   old place is one at the new */
+					if (li_spool_pos_cmp(
+						sp->rpos, sp->ack) == 0)
+						sp->ack.seg = s,
+						sp->ack.off = 0;
 					sp->rpos.seg = s;
 					sp->rpos.off = 0;
 					continue;
@@ -1159,6 +1165,8 @@ li_spool_next(
 			return CS_EPARSE;
 		}
 		if (sp->rpos.seg < sp->commit.seg) {
+			if (li_spool_pos_cmp(sp->rpos, sp->ack) == 0)
+				sp->ack.seg = sp->rpos.seg + 1, sp->ack.off = 0;
 			sp->rpos.seg++;
 			sp->rpos.off = 0;
 			continue;
