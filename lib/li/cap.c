@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,15 @@ li_cap_open_live(const char *ifname, struct cs_errbuf *eb)
 		    pcap_statustostr(rc), pcap_geterr(c->p));
 		goto fail;
 	}
+	/*
+	 * non-blocking: li_cap_next waits in its own poll, which a signal
+	 * interrupts (libpcap's own wait restarts after EINTR, so a
+	 * blocking read would not let the caller stop or run its timers)
+	 */
+	if (pcap_setnonblock(c->p, 1, err) != 0) {
+		cs_errbuf_set(eb, "interface %s: %s", ifname, err);
+		goto fail;
+	}
 	c->live = 1;
 	c->linktype = pcap_datalink(c->p);
 	return c;
@@ -272,6 +282,13 @@ li_cap_next(struct li_cap *c, cs_time *t, const uint8_t **frame, size_t *caplen,
 		return rc;
 	}
 	rc = pcap_next_ex(c->p, &h, &d);
+	if (rc == 0 && c->live) {
+		/* nothing buffered: wait up to 100 ms (or a signal) */
+		struct pollfd pf = {pcap_get_selectable_fd(c->p), POLLIN, 0};
+
+		if (pf.fd >= 0 && poll(&pf, 1, 100) > 0)
+			rc = pcap_next_ex(c->p, &h, &d);
+	}
 	if (rc == 1) {
 		*t = (cs_time)h->ts.tv_sec * CS_US + h->ts.tv_usec;
 		*frame = d;

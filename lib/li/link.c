@@ -43,6 +43,7 @@ enum lstate { ST_DOWN, ST_CONNECTING, ST_TLS, ST_UP };
 struct ka {
 	struct li_spool_pos pos; /* the spool position before it */
 	int64_t sent_ms;
+	uint64_t nread; /* records read from the spool before it */
 };
 
 struct li_link {
@@ -67,7 +68,9 @@ struct li_link {
 	struct ka kas[KA_MAX];
 	unsigned ka_head, ka_n;
 	int64_t last_ka;
-	int unsent; /* records queued since the last keep-alive */
+	int unsent;             /* records queued since the last keep-alive */
+	uint64_t nread, nacked; /* records read from the spool (since the
+				   last rewind) and acknowledged of them */
 	int drained;
 	uint8_t in[IN_MAX];
 	size_t inlen;
@@ -268,6 +271,7 @@ static void CS_PRINTF(2, 3) drop(struct li_link *l, const char *fmt, ...)
 	l->inlen = 0;
 	l->drained = 0;
 	l->unsent = 0;
+	l->nread = l->nacked = 0;
 	li_spool_rewind(l->sp);
 	retry_later(l);
 }
@@ -289,6 +293,7 @@ on_up(struct li_link *l)
 	l->inlen = 0;
 	l->drained = 0;
 	l->unsent = 0;
+	l->nread = l->nacked = 0;
 	l->last_ka = now_ms();
 	li_spool_rewind(l->sp);
 	l->lastmsg[0] = '\0';
@@ -590,6 +595,7 @@ pump_read(struct li_link *l, struct cs_errbuf *eb)
 
 				if (e != CS_OK)
 					return e;
+				l->nacked = k->nread;
 				l->ka_head = (l->ka_head + 1) % KA_MAX;
 				l->ka_n--;
 				l->s.ka_resp++;
@@ -694,6 +700,7 @@ pump(struct li_link *l, struct cs_errbuf *eb)
 			return e;
 		}
 		l->unsent = 1;
+		l->nread++;
 		l->s.pdus_sent++;
 	}
 	if (l->ka_n < KA_MAX &&
@@ -711,7 +718,7 @@ pump(struct li_link *l, struct cs_errbuf *eb)
 			return e != CS_OK ? e : CS_EINVAL;
 		}
 		l->kas[(l->ka_head + l->ka_n) % KA_MAX] =
-		    (struct ka){li_spool_tell(l->sp), now};
+		    (struct ka){li_spool_tell(l->sp), now, l->nread};
 		l->ka_n++;
 		l->s.ka_sent++;
 		l->last_ka = now;
@@ -735,6 +742,54 @@ min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/* what the link waits for (pfd) and for how long at most (ms, >= 0) */
+static int64_t
+wants(const struct li_link *l, int64_t now, struct pollfd *pfd)
+{
+	int64_t wait = INT32_MAX;
+
+	pfd->fd = l->fd;
+	pfd->events = 0;
+	pfd->revents = 0;
+	switch (l->st) {
+	case ST_DOWN:
+		wait = l->next_try - now;
+		pfd->fd = -1;
+		break;
+	case ST_CONNECTING:
+		pfd->events = POLLOUT;
+		break;
+	case ST_TLS:
+		pfd->events = (short)l->hs_want;
+		break;
+	case ST_UP:
+		pfd->events = POLLIN;
+		if (l->out_off < l->out.len)
+			pfd->events |= POLLOUT;
+		if (l->wr_want)
+			pfd->events |= (short)l->wr_want;
+		if (l->drained)
+			wait = min64(wait, SPOOL_POLL_MS);
+		if (l->ka_n > 0)
+			wait = min64(wait,
+			    l->kas[l->ka_head].sent_ms + l->ka_wait_ms + 1 -
+				now);
+		if (l->ka_n < KA_MAX)
+			wait =
+			    min64(wait, l->last_ka + l->ka_interval_ms - now);
+		break;
+	}
+	if (l->st == ST_CONNECTING || l->st == ST_TLS)
+		wait = min64(wait, l->conn_start + l->ka_wait_ms + 1 - now);
+	return wait < 0 ? 0 : wait;
+}
+
+int
+li_link_pollfd(const struct li_link *l, struct pollfd *pfd)
+{
+	return (int)wants(l, now_ms(), pfd);
+}
+
 enum cs_err
 li_link_step(struct li_link *l, int timeout_ms, struct cs_errbuf *eb)
 {
@@ -754,43 +809,7 @@ li_link_step(struct li_link *l, int timeout_ms, struct cs_errbuf *eb)
 		if (l->st == ST_UP && (e = pump(l, eb)) != CS_OK)
 			return e;
 		now = now_ms();
-		wait = deadline - now;
-		if (wait < 0)
-			wait = 0;
-		pfd.fd = l->fd;
-		pfd.events = 0;
-		pfd.revents = 0;
-		switch (l->st) {
-		case ST_DOWN:
-			wait = min64(wait, l->next_try - now);
-			pfd.fd = -1;
-			break;
-		case ST_CONNECTING:
-			pfd.events = POLLOUT;
-			break;
-		case ST_TLS:
-			pfd.events = (short)l->hs_want;
-			break;
-		case ST_UP:
-			pfd.events = POLLIN;
-			if (l->out_off < l->out.len)
-				pfd.events |= POLLOUT;
-			if (l->wr_want)
-				pfd.events |= (short)l->wr_want;
-			if (l->drained)
-				wait = min64(wait, SPOOL_POLL_MS);
-			if (l->ka_n > 0)
-				wait = min64(wait,
-				    l->kas[l->ka_head].sent_ms + l->ka_wait_ms +
-					1 - now);
-			if (l->ka_n < KA_MAX)
-				wait = min64(
-				    wait, l->last_ka + l->ka_interval_ms - now);
-			break;
-		}
-		if (l->st == ST_CONNECTING || l->st == ST_TLS)
-			wait = min64(
-			    wait, l->conn_start + l->ka_wait_ms + 1 - now);
+		wait = min64(wants(l, now, &pfd), deadline - now);
 		if (wait < 0)
 			wait = 0;
 		if (poll(&pfd, 1, (int)wait) > 0) {
@@ -811,9 +830,13 @@ li_link_step(struct li_link *l, int timeout_ms, struct cs_errbuf *eb)
 int
 li_link_idle(const struct li_link *l)
 {
+	/* every record read since the last rewind acknowledged (the
+	   positions may differ only by an empty step to the next segment) */
 	return l->st == ST_UP && l->drained && l->ka_n == 0 &&
 	    l->out_off == l->out.len &&
-	    li_spool_pos_cmp(li_spool_tell(l->sp), li_spool_acked(l->sp)) == 0;
+	    (l->nread == l->nacked ||
+		li_spool_pos_cmp(li_spool_tell(l->sp), li_spool_acked(l->sp)) ==
+		    0);
 }
 
 int

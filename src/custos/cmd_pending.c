@@ -14,12 +14,12 @@ pending(const char *name)
 	return 2;
 }
 
-#define PENDING(fn, name)                                              \
-	__attribute__((weak)) int fn(int argc, char **argv)            \
-	{                                                              \
-		(void)argc;                                            \
-		(void)argv;                                            \
-		return pending(name);                                  \
+#define PENDING(fn, name)                                   \
+	__attribute__((weak)) int fn(int argc, char **argv) \
+	{                                                   \
+		(void)argc;                                 \
+		(void)argv;                                 \
+		return pending(name);                       \
 	}
 
 PENDING(cmd_agency, "agency")
