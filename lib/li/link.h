@@ -34,6 +34,7 @@
 #ifndef CS_LI_LINK_H
 #define CS_LI_LINK_H
 
+#include <poll.h>
 #include <stdint.h>
 
 #include "li/spool.h"
@@ -81,6 +82,13 @@ struct li_link *li_link_new(const struct li_link_cfg *cfg,
  */
 enum cs_err li_link_step(
     struct li_link *l, int timeout_ms, struct cs_errbuf *eb);
+/*
+ * li_link_pollfd - for a loop that serves several links (HI2 and HI3) with
+ * one poll(2): fills pfd (fd -1 when there is nothing to watch) and
+ * returns the most milliseconds to wait; after poll, call
+ * li_link_step(l, 0, eb) for each link.
+ */
+int li_link_pollfd(const struct li_link *l, struct pollfd *pfd);
 /* li_link_idle - 1: connected and every committed record acknowledged */
 int li_link_idle(const struct li_link *l);
 /* li_link_connected - 1 when the connection (TLS included) is up */

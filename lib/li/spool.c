@@ -1056,6 +1056,22 @@ seg_after(struct li_spool *sp, uint64_t seg)
 	return r;
 }
 
+/*
+ * the read cursor moves on to the start of segment seg; no record lies
+ * between, so an ack at the old place is one at the new (in memory: the
+ * durable one means the same), and li_link_idle sees tell == acked
+ */
+static void
+skip_to(struct li_spool *sp, uint64_t seg)
+{
+	if (li_spool_pos_cmp(sp->rpos, sp->ack) == 0) {
+		sp->ack.seg = seg;
+		sp->ack.off = 0;
+	}
+	sp->rpos.seg = seg;
+	sp->rpos.off = 0;
+}
+
 enum cs_err
 li_spool_next(
     struct li_spool *sp, const uint8_t **pdu, size_t *n, struct cs_errbuf *eb)
@@ -1089,14 +1105,7 @@ li_spool_next(
 				}
 				s = seg_after(sp, sp->rpos.seg);
 				if (s != 0 && s <= sp->commit.seg) {
-					/* nothing lies between: an ack at the
-					   old place is one at the new */
-					if (li_spool_pos_cmp(
-						sp->rpos, sp->ack) == 0)
-						sp->ack.seg = s,
-						sp->ack.off = 0;
-					sp->rpos.seg = s;
-					sp->rpos.off = 0;
+					skip_to(sp, s);
 					continue;
 				}
 				goto none;
@@ -1165,10 +1174,7 @@ li_spool_next(
 			return CS_EPARSE;
 		}
 		if (sp->rpos.seg < sp->commit.seg) {
-			if (li_spool_pos_cmp(sp->rpos, sp->ack) == 0)
-				sp->ack.seg = sp->rpos.seg + 1, sp->ack.off = 0;
-			sp->rpos.seg++;
-			sp->rpos.off = 0;
+			skip_to(sp, sp->rpos.seg + 1);
 			continue;
 		}
 	none:

@@ -378,6 +378,9 @@ struct rig {
 };
 
 static const unsigned char skey[32] = "spool key spool key spool key 32";
+/* where the first record of a fresh spool lies: an ack at or before it
+ * acknowledges nothing */
+static const struct li_spool_pos first = {1, 0};
 
 static int
 rig_open(struct rig *g, int port, const char *ca, const char *cert,
@@ -472,6 +475,8 @@ test_in_order(void)
 	T_CHECK(pid > 0);
 	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka) != 0)
 		return;
+	/* an empty spool: connected and idle at once */
+	T_CHECK(rig_run(&g, 5000));
 	rig_put(&g, 500);
 	T_CHECK(rig_run(&g, 10000));
 	T_CHECK(li_link_connected(g.l));
@@ -588,19 +593,19 @@ test_no_ack_without_response(void)
 	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka) != 0)
 		return;
 	rig_put(&g, 50);
-	a0 = li_spool_acked(g.r);
+	a0 = first;
 	/* everything is sent, a keep-alive goes out, none comes back */
 	T_EQ_INT(rig_run(&g, 800), 0);
 	li_link_stats(g.l, &st);
 	T_CHECK(st.ka_sent >= 1);
 	T_EQ_INT(st.ka_resp, 0);
-	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) == 0);
+	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) <= 0);
 	T_CHECK(check_out(out, 50, &n, &d));
 	/* past ka_wait_s (1 s) the link drops and resends */
 	T_EQ_INT(rig_run(&g, 1500), 0);
 	li_link_stats(g.l, &st);
 	T_CHECK(st.ka_timeouts >= 1);
-	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) == 0);
+	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) <= 0);
 	/* a spool reopened now starts again from the beginning */
 	ag_stop(pid);
 	ag.flags = 0;
@@ -632,12 +637,12 @@ test_rejected(void)
 	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka) != 0)
 		return;
 	rig_put(&g, 5);
-	a0 = li_spool_acked(g.r);
+	a0 = first;
 	T_EQ_INT(rig_run(&g, 1200), 0);
 	li_link_stats(g.l, &st);
 	T_CHECK(st.connects >= 3 && st.connects <= 10);
 	T_EQ_INT(st.backoff_ms, 200);
-	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) == 0);
+	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) <= 0);
 	/* the agency accepts it after all: delivered, backoff back down */
 	ag_stop(pid);
 	ag.flags = 0;
@@ -647,6 +652,46 @@ test_rejected(void)
 	T_EQ_INT(st.backoff_ms, 0);
 	rig_close(&g);
 	ag_stop(pid);
+}
+
+/* HI2 and HI3 served by one poll(2) loop through li_link_pollfd */
+static void
+test_pollfd(void)
+{
+	struct rig g[2];
+	struct agency ag[2] = {{0}, {0}};
+	char out[2][PATH_MAX];
+	pid_t pid[2];
+	unsigned n, d;
+	int i, k;
+
+	for (i = 0; i < 2; i++) {
+		ag[i].port = free_port();
+		ag[i].out = sub(out[i], "ag");
+		pid[i] = ag_start(&ag[i]);
+		if (rig_open(&g[i], ag[i].port, NULL, NULL, NULL, make_ka))
+			return;
+		rig_put(&g[i], 300 + 100 * (unsigned)i);
+	}
+	for (k = 0; k < 2000; k++) {
+		struct pollfd pfd[2];
+		struct cs_errbuf eb;
+		int t0 = li_link_pollfd(g[0].l, &pfd[0]);
+		int t1 = li_link_pollfd(g[1].l, &pfd[1]);
+
+		T_CHECK(t0 >= 0 && t1 >= 0);
+		poll(pfd, 2, t0 < t1 ? t0 : t1);
+		for (i = 0; i < 2; i++)
+			T_EQ_INT(li_link_step(g[i].l, 0, &eb), CS_OK);
+		if (li_link_idle(g[0].l) && li_link_idle(g[1].l))
+			break;
+	}
+	T_CHECK(k < 2000);
+	for (i = 0; i < 2; i++) {
+		T_CHECK(check_out(out[i], 300 + 100 * (unsigned)i, &n, &d));
+		rig_close(&g[i]);
+		ag_stop(pid[i]);
+	}
 }
 
 static void
@@ -1008,6 +1053,7 @@ main(void)
 	T_RUN(test_agency_killed);
 	T_RUN(test_no_ack_without_response);
 	T_RUN(test_rejected);
+	T_RUN(test_pollfd);
 	T_RUN(test_h1_keepalive);
 	T_RUN(test_tls);
 	T_RUN(test_lemf);
