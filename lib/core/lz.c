@@ -20,9 +20,9 @@ read32(const uint8_t *p)
 }
 
 static uint32_t
-hash4(uint32_t v)
+hash4(uint32_t v, int bits)
 {
-	return (v * 2654435761u) >> (32 - HASH_BITS);
+	return (v * 2654435761u) >> (32 - bits);
 }
 
 /* put_len - the rest of a length past 15: 255s, then what remains */
@@ -64,10 +64,16 @@ cs_lz_compress(const void *src, size_t n, struct cs_buf *out)
 	const uint8_t *in = src;
 	uint32_t tab[1 << HASH_BITS]; /* position + 1 of a 4-byte prefix */
 	size_t i = 0, anchor = 0;
+	int bits = 8;
 
-	memset(tab, 0, sizeof(tab));
+	/* a table about the size of the input: most inputs are a few
+	   hundred bytes, and clearing 16 KiB for each cost more than the
+	   matching */
+	while (bits < HASH_BITS && ((size_t)1 << bits) < n)
+		bits++;
+	memset(tab, 0, sizeof(tab[0]) << bits);
 	while (n >= MINMATCH && i <= n - MINMATCH && i < UINT32_MAX - 1) {
-		uint32_t v = read32(in + i), h = hash4(v);
+		uint32_t v = read32(in + i), h = hash4(v, bits);
 		size_t cand = tab[h];
 		tab[h] = (uint32_t)(i + 1);
 		if (cand && i - (cand - 1) <= MAXOFF &&
