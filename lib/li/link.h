@@ -53,7 +53,7 @@ struct li_link_cfg {
 };
 
 struct li_link_stats {
-	uint64_t pdus_sent;  /* records written to the connection(s) */
+	uint64_t pdus_sent;  /* records queued to send (resends included) */
 	uint64_t bytes_sent; /* records and keep-alives */
 	uint64_t ka_sent, ka_resp;
 	uint64_t connects;    /* connections established */

@@ -250,7 +250,7 @@ fail:
 /* read a small file whole into b; CS_ENOENT if it does not exist */
 static enum cs_err
 read_small(struct li_spool *sp, const char *name, struct cs_buf *b,
-    struct cs_errbuf *eb)
+    size_t limit, struct cs_errbuf *eb)
 {
 	char tmp[4096];
 	int fd;
@@ -264,7 +264,7 @@ read_small(struct li_spool *sp, const char *name, struct cs_buf *b,
 		    strerror(errno));
 		return CS_EIO;
 	}
-	while ((r = read(fd, tmp, sizeof(tmp))) != 0) {
+	while (b->len < limit && (r = read(fd, tmp, sizeof(tmp))) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -359,7 +359,8 @@ state_read(struct li_spool *sp, int counters, struct cs_errbuf *eb)
 	int lineno = 0, have_commit = 0;
 
 	cs_buf_init(&b, NULL, 0, 64u << 20);
-	e = read_small(sp, STATE, &b, eb);
+	/* the reader needs the commit line only: the first lines */
+	e = read_small(sp, STATE, &b, counters ? SIZE_MAX : 4096, eb);
 	if (e == CS_ENOENT) {
 		cs_buf_release(&b);
 		return CS_ENOENT;
@@ -390,6 +391,8 @@ state_read(struct li_spool *sp, int counters, struct cs_errbuf *eb)
 			sp->commit.seg = a;
 			sp->commit.off = c;
 			have_commit = 1;
+			if (!counters)
+				break;
 		} else if (cs_span_eq(w, "stream")) {
 			struct cs_span x, y;
 			uint8_t key[SKEY];
@@ -726,7 +729,7 @@ ack_read(struct li_spool *sp, struct cs_errbuf *eb)
 
 	sp->ack.seg = sp->ack.off = 0;
 	cs_buf_init(&b, NULL, 0, 4096);
-	e = read_small(sp, ACK, &b, eb);
+	e = read_small(sp, ACK, &b, SIZE_MAX, eb);
 	if (e == CS_ENOENT) {
 		e = CS_OK;
 		goto out;
@@ -1232,7 +1235,7 @@ li_spool_ack(struct li_spool *sp, struct li_spool_pos pos, struct cs_errbuf *eb)
 	if (e != CS_OK)
 		return e;
 	sp->ack = pos;
-	sp->st.acked = sp->st.read; /* approximately: read so far */
+	sp->st.acks++;
 	if (seg_list(sp, &v, &n, NULL, NULL) == CS_OK) {
 		for (i = 0; i < n && v[i] < pos.seg; i++) {
 			char name[32];

@@ -76,7 +76,8 @@ struct li_spool_stats {
 	uint64_t recovered;   /* writer: records found past the committed
 				 end at open */
 	uint64_t torn_bytes;  /* writer: bytes of torn tail cut at open */
-	uint64_t read, acked; /* reader: records read, acknowledged */
+	uint64_t read;        /* reader: records read (resends included) */
+	uint64_t acks;        /* reader: acknowledgements made durable */
 	unsigned streams;     /* writer: sequence counters */
 };
 

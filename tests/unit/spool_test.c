@@ -259,6 +259,32 @@ test_seq_persist(void)
 	w = open_w(d, 0, key);
 	T_EQ_INT(li_spool_seq(w, "LIID-A", 1), 24);
 	T_EQ_INT(li_spool_seq(w, "LIID-C", 7), 1);
+	/* many streams: a state file of many KiB; the reader still finds
+	 * the committed end, every counter comes back */
+	{
+		struct li_spool *r;
+		char liid[32];
+		struct li_spool_stats st;
+
+		for (i = 0; i < 3000; i++) {
+			snprintf(liid, sizeof(liid), "MANY-%u", i);
+			li_spool_seq(w, liid, i);
+			li_spool_seq(w, liid, i);
+		}
+		T_EQ_INT(put_i(w, 20), CS_OK);
+		T_EQ_INT(li_spool_sync(w, &eb), CS_OK);
+		li_spool_close(w);
+		w = open_w(d, 0, key);
+		li_spool_stats(w, &st);
+		T_EQ_INT(st.streams, 3004);
+		for (i = 0; i < 3000; i += 7) {
+			snprintf(liid, sizeof(liid), "MANY-%u", i);
+			T_EQ_INT(li_spool_seq(w, liid, i), 2);
+		}
+		r = open_r(d, key);
+		T_EQ_INT(read_all(r, 0), 21);
+		li_spool_close(r);
+	}
 	li_spool_close(w);
 }
 
