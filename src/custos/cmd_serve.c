@@ -95,8 +95,10 @@ child_purge(const struct serve *sv)
 		}
 		av[n] = NULL;
 		optind = 0;
+		n = cmd_purge(n, av);
 		fflush(stdout);
-		_exit(cmd_purge(n, av));
+		fflush(stderr);
+		_exit(n);
 	}
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -118,13 +120,17 @@ start_tap(const struct serve *sv)
 		    (char *)sv->iface, (char *)"--data", (char *)sv->d.data,
 		    (char *)"--keys", (char *)sv->d.keys, NULL};
 		struct sigaction sa;
+		int rc;
 
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_DFL;
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 		optind = 0;
-		_exit(cmd_tap(7, av));
+		rc = cmd_tap(7, av);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
 	}
 	return pid;
 }
@@ -191,7 +197,7 @@ cmd_serve(int argc, char **argv)
 	uint64_t v;
 	int opt, once = 0, rc;
 	pid_t tap = -1;
-	time_t next_purge = 0, next_check = 0, next_tap = 0;
+	time_t next_purge = 0, next_check = 0, next_tap = 0, tap_at = 0;
 	long backoff = 1;
 	unsigned long long fp = 0;
 
@@ -272,6 +278,10 @@ cmd_serve(int argc, char **argv)
 			if (tap > 0 && (rc = reap(tap, 0)) >= 0) {
 				char m[80];
 
+				/* a tap that ran a while starts the backoff
+				   again; one that keeps failing waits longer */
+				if (time(NULL) - tap_at >= 60)
+					backoff = 1;
 				snprintf(m, sizeof(m),
 				    "tap exited (%d); restart in %ld s", rc,
 				    backoff);
@@ -297,8 +307,7 @@ cmd_serve(int argc, char **argv)
 			if (tap < 0 && now >= next_tap) {
 				stamp("tap started");
 				tap = start_tap(&sv);
-				if (tap > 0)
-					backoff = backoff > 1 ? backoff : 1;
+				tap_at = time(NULL);
 			}
 		}
 		sleep(1);
