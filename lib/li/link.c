@@ -227,6 +227,9 @@ static void
 conn_close(struct li_link *l)
 {
 	if (l->ssl) {
+		if (l->st == ST_UP) /* close_notify, best effort: never waits */
+			(void)SSL_shutdown(l->ssl);
+		ERR_clear_error();
 		SSL_free(l->ssl);
 		l->ssl = NULL;
 	}

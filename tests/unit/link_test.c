@@ -159,19 +159,31 @@ struct agency {
 	SSL_CTX *tls;   /* server context, or NULL */
 };
 
+static int ag_v6; /* the agency listens on ::1 */
+
 static int
 ag_listen(int port)
 {
 	struct sockaddr_in a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sockaddr_in6 a6;
+	int fd = socket(ag_v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), one = 1;
+	int r;
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    listen(fd, 8) != 0) {
+	if (ag_v6) {
+		memset(&a6, 0, sizeof(a6));
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)port);
+		a6.sin6_addr = in6addr_loopback;
+		r = bind(fd, (struct sockaddr *)&a6, sizeof(a6));
+	} else {
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_port = htons((uint16_t)port);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	}
+	if (r != 0 || listen(fd, 8) != 0) {
 		close(fd);
 		return -1;
 	}
@@ -181,12 +193,13 @@ ag_listen(int port)
 static int
 free_port(void)
 {
-	struct sockaddr_in a;
+	struct sockaddr_in6 a; /* large enough for either; the port is at
+				  the same place */
 	socklen_t len = sizeof(a);
 	int fd = ag_listen(0), port = -1;
 
 	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
+		port = ntohs(a.sin6_port);
 	if (fd >= 0)
 		close(fd);
 	return port;
@@ -615,6 +628,45 @@ test_no_ack_without_response(void)
 	T_CHECK(check_out(out, 50, &n, &d));
 	T_CHECK(d >= 50);
 	T_CHECK(li_spool_pos_cmp(li_spool_acked(g.r), a0) > 0);
+	rig_close(&g);
+	ag_stop(pid);
+}
+
+/* an IPv6 agency end, "[::1]" as configured from "[::1]:PORT" */
+static void
+test_ipv6(void)
+{
+	struct rig g;
+	struct agency ag = {0};
+	char out[PATH_MAX];
+	unsigned n, d;
+	pid_t pid;
+	int fd;
+
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (fd < 0) {
+		fprintf(stderr, "  test_ipv6: skipped, no IPv6 here\n");
+		return;
+	}
+	close(fd);
+	ag_v6 = 1;
+	ag.port = free_port();
+	if (ag.port <= 0) {
+		ag_v6 = 0;
+		fprintf(stderr, "  test_ipv6: skipped, no ::1 here\n");
+		return;
+	}
+	ag.out = sub(out, "ag");
+	pid = ag_start(&ag);
+	ag_v6 = 0;
+	rig_host = "[::1]";
+	if (rig_open(&g, ag.port, NULL, NULL, NULL, make_ka) != 0)
+		return;
+	rig_host = "127.0.0.1";
+	T_CHECK(strncmp(li_link_endpoint(g.l), "[::1]:", 6) == 0);
+	rig_put(&g, 50);
+	T_CHECK(rig_run(&g, 5000));
+	T_CHECK(check_out(out, 50, &n, &d));
 	rig_close(&g);
 	ag_stop(pid);
 }
@@ -1094,6 +1146,7 @@ main(void)
 	T_RUN(test_no_ack_without_response);
 	T_RUN(test_rejected);
 	T_RUN(test_pollfd);
+	T_RUN(test_ipv6);
 	T_RUN(test_h1_keepalive);
 	T_RUN(test_tls);
 	T_RUN(test_lemf);
