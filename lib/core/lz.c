@@ -63,7 +63,7 @@ cs_lz_compress(const void *src, size_t n, struct cs_buf *out)
 {
 	const uint8_t *in = src;
 	uint32_t tab[1 << HASH_BITS]; /* position + 1 of a 4-byte prefix */
-	size_t i = 0, anchor = 0;
+	size_t i = 0, anchor = 0, miss = 0;
 	int bits = 8;
 
 	/* a table about the size of the input: most inputs are a few
@@ -84,9 +84,12 @@ cs_lz_compress(const void *src, size_t n, struct cs_buf *out)
 			emit(out, in + anchor, i - anchor, i - m, len);
 			i += len;
 			anchor = i;
+			miss = 0;
 			continue;
 		}
-		i++;
+		/* a stretch without matches (hex ids, counters) is crossed in
+		   growing steps */
+		i += 1 + (miss++ >> 5);
 	}
 	emit(out, in + anchor, n - anchor, 0, 0);
 }
