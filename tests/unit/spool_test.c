@@ -691,6 +691,71 @@ test_kill_writer(void)
 	close(pfd[1]);
 }
 
+/* kill -9 the reader mid-stream: a new one resumes at its last ack */
+static void
+test_kill_reader(void)
+{
+	char d[PATH_MAX];
+	struct li_spool *w, *r;
+	struct cs_errbuf eb;
+	int pfd[2], status;
+	unsigned i, rep = 0, v;
+	pid_t pid;
+	const uint8_t *p;
+	size_t n;
+
+	newdir(d);
+	w = open_w(d, 0, key);
+	if (!w || pipe(pfd) != 0)
+		return;
+	for (i = 0; i < 5000; i++)
+		put_i(w, i);
+	T_EQ_INT(li_spool_sync(w, &eb), CS_OK);
+	pid = fork();
+	if (pid == 0) {
+		struct li_spool *cr = open_r(d, key);
+		unsigned k = 0;
+
+		if (!cr)
+			_exit(2);
+		while (li_spool_next(cr, &p, &n, &eb) == CS_OK) {
+			if (!pdu_is(p, n, k))
+				_exit(3);
+			if (++k % 10 == 0) {
+				if (li_spool_ack(cr, li_spool_tell(cr), &eb))
+					_exit(4);
+				if (write(pfd[1], &k, sizeof(k)) < 0)
+					_exit(5);
+			}
+		}
+		_exit(0);
+	}
+	while (rep < 300 && read(pfd[0], &v, sizeof(v)) == sizeof(v))
+		rep = v;
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	{
+		int fl = fcntl(pfd[0], F_GETFL);
+
+		fcntl(pfd[0], F_SETFL, fl | O_NONBLOCK);
+		while (read(pfd[0], &v, sizeof(v)) == sizeof(v))
+			rep = v;
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+	T_CHECK(rep >= 300);
+	/* the next record is the one after the last ack (reported, or one
+	 * more made just before the kill) */
+	r = open_r(d, key);
+	T_EQ_INT(li_spool_next(r, &p, &n, &eb), CS_OK);
+	T_CHECK(pdu_is(p, n, rep) || pdu_is(p, n, rep + 10));
+	i = pdu_is(p, n, rep) ? rep : rep + 10;
+	li_spool_rewind(r);
+	T_EQ_INT(read_all(r, i), 5000 - i);
+	li_spool_close(r);
+	li_spool_close(w);
+}
+
 int
 main(void)
 {
@@ -701,6 +766,7 @@ main(void)
 	T_RUN(test_sealed);
 	T_RUN(test_concurrent);
 	T_RUN(test_kill_writer);
+	T_RUN(test_kill_reader);
 	if (root[0]) {
 		char cmd[PATH_MAX + 16];
 
