@@ -1325,10 +1325,43 @@ blank_at(const char *p, size_t i)
 }
 
 /*
+ * blanks8 - a mark (top bit) on each byte of x that is a space or a tab.
+ * A byte 0x21 or 0x0a right above a marked one may be marked too (the
+ * borrow of the zero-byte test): a word start too many only costs a
+ * lookup.
+ */
+static uint64_t
+blanks8(uint64_t x)
+{
+	const uint64_t lo = 0x0101010101010101ULL, hi = 0x8080808080808080ULL;
+	uint64_t s = x ^ 0x2020202020202020ULL, t = x ^ 0x0909090909090909ULL;
+
+	return ((s - lo) & ~s & hi) | ((t - lo) & ~t & hi);
+}
+
+/* next_word - where the word after the next blank at or after i starts */
+static size_t
+next_word(const char *t, size_t i, size_t tn)
+{
+	uint64_t x, m;
+
+	while (i + 8 <= tn) {
+		memcpy(&x, t + i, 8);
+		if ((m = blanks8(x)) != 0)
+			return i + (size_t)(__builtin_ctzll(m) >> 3) + 1;
+		i += 8;
+	}
+	while (i < tn && t[i] != ' ' && t[i] != '\t')
+		i++;
+	return i < tn ? i + 1 : tn;
+}
+
+/*
  * delta_fast - t as copies from ref and literals (the format delta_decode
  * reads) into out; 0 when not worth it, else bytes.  Log lines of one
  * flow share whole words, so matches are looked for where words start
- * (8-byte hash), and extended a word at a time.
+ * (8-byte hash; the first such place in ref), and extended a word at a
+ * time.
  */
 static size_t
 delta_fast(uint8_t *out, const char *ref, size_t rn, const char *t, size_t tn)
@@ -1340,9 +1373,21 @@ delta_fast(uint8_t *out, const char *ref, size_t rn, const char *t, size_t tn)
 	if (rn < MIN_COPY || tn < MIN_COPY || rn > 65535 || tn > MAX_EVLEN)
 		return 0;
 	memset(pos, 0xff, sizeof(pos));
-	for (j = rn - 8 + 1; j-- > 0;)
-		if (blank_at(ref, j))
-			pos[h8(ref + j)] = (int32_t)j; /* the first one wins */
+	pos[h8(ref)] = 0;
+	for (j = 0; j + 8 <= rn; j += 8) {
+		uint64_t x, m;
+		memcpy(&x, ref + j, 8);
+		for (m = blanks8(x); m; m &= m - 1) {
+			size_t b = j + (size_t)(__builtin_ctzll(m) >> 3) + 1;
+			unsigned h;
+			if (b + 8 > rn)
+				break;
+			h = h8(ref + b);
+			if (pos[h] < 0)
+				pos[h] = (int32_t)b;
+		}
+	}
+	/* a blank in the last 8 bytes starts no 8-byte word: not needed */
 	p = w_be(p, tn, 4);
 	while (i < tn) {
 		size_t len = 0;
@@ -1368,10 +1413,7 @@ delta_fast(uint8_t *out, const char *ref, size_t rn, const char *t, size_t tn)
 			if ((size_t)(p - out) >= tn + 4)
 				return 0;
 		} else {
-			/* on to the next word */
-			i++;
-			while (i < tn && !blank_at(t, i))
-				i++;
+			i = next_word(t, i, tn); /* on to the next word */
 		}
 	}
 	while (tn > lit) {

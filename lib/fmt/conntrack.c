@@ -113,35 +113,53 @@ nat_init(struct cs_nat *n)
 static int
 stamp(struct cs_span w, cs_time *t)
 {
-	struct cs_span sec, frac;
-	uint64_t s, f = 0;
-	size_t i;
+	const char *p, *end;
+	uint64_t s = 0, f = 0;
+	size_t nd = 0, nf = 0;
 
 	if (w.len < 3 || w.p[0] != '[' || w.p[w.len - 1] != ']')
 		return -1;
-	w = cs_span_make(w.p + 1, w.len - 2);
-	if (!cs_span_cut(w, ".", &sec, &frac)) {
-		sec = w;
-		frac = cs_span_make("", 0);
+	p = w.p + 1;
+	end = w.p + w.len - 1;
+	for (; p < end && *p >= '0' && *p <= '9'; p++, nd++) {
+		s = s * 10 + (uint64_t)(*p - '0');
+		if (s > 100000000000ULL)
+			return -1;
 	}
-	if (cs_parse_u64(sec, 0, 100000000000ULL, &s) != CS_OK)
+	if (nd == 0)
 		return -1;
-	if (frac.len > 6 ||
-	    (frac.len && cs_parse_u64(frac, 0, 999999, &f) != CS_OK))
-		return -1;
-	for (i = frac.len; i < 6; i++)
+	if (p < end) {
+		if (*p++ != '.')
+			return -1;
+		for (; p < end && *p >= '0' && *p <= '9'; p++, nf++)
+			f = f * 10 + (uint64_t)(*p - '0');
+		/* "s." is as "s" (as before): up to 6 fraction digits */
+		if (p != end || nf > 6)
+			return -1;
+	}
+	for (; nf < 6; nf++)
 		f *= 10;
 	*t = (cs_time)s * CS_US + (cs_time)f;
 	return 0;
 }
 
+/* port_of - decimal 0..65535 (leading zeros allowed) */
 static int
 port_of(struct cs_span v, int *p)
 {
-	uint64_t x;
+	uint32_t x = 0;
+	size_t i;
 
-	if (cs_parse_u64(v, 0, 65535, &x) != CS_OK)
+	if (v.len == 0)
 		return -1;
+	for (i = 0; i < v.len; i++) {
+		unsigned d = (unsigned)(unsigned char)v.p[i] - '0';
+		if (d > 9)
+			return -1;
+		x = x * 10 + d;
+		if (x > 65535)
+			return -1;
+	}
 	*p = (int)x;
 	return 0;
 }
