@@ -2269,11 +2269,16 @@ runs_query(struct cs_natdb *db, int64_t day, const struct cs_addr *pub,
 		for (ri = 0; ri < f->nruns; ri++) {
 			const struct runinfo *run = &f->runs[ri];
 			const struct rent *e = run_ents(f, run);
-			uint64_t j = lower(f, run, tag, 0, INT64_MIN), lim;
+			uint64_t j, lim;
+			j = lower(f, run, tag, port > 0 ? port : 0, INT64_MIN);
 			if (j < run->nent && e[j].tag == tag)
 				*any = 1;
-			if (port > 0)
-				j = lower(f, run, tag, port, INT64_MIN);
+			else if (!*any && port > 0) {
+				/* any record of the address at all? */
+				uint64_t k = lower(f, run, tag, 0, INT64_MIN);
+				if (k < run->nent && e[k].tag == tag)
+					*any = 1;
+			}
 			for (lim = 0; j < run->nent && e[j].tag == tag &&
 			     (port < 0 || e[j].port == port) && lim < MAX_SCAN;
 			     j++, lim++) {
