@@ -99,7 +99,7 @@ static const char tap_usage[] =
 
 #define SPOOL_KEY "li-spool.key"
 #define MAX_ICPT 256
-#define SYNC_US 200000 /* spool sync at least this often (packet clock) */
+#define SYNC_US 200000 /* spools made durable this often (wall clock) */
 
 enum { HI2 = 0, HI3 = 1 };
 
@@ -144,6 +144,7 @@ struct tap {
 	cs_time last_sync;
 	int ctl; /* capture -> supervisor pipe (write end) */
 	uint64_t packets, matched, errors;
+	int dirty; /* records put since the last sync */
 	struct cs_errbuf eb;
 };
 
@@ -447,6 +448,7 @@ spool_put(struct tap *tp, struct icpt_rt *r, int hi)
 	e = li_spool_put(ag->w[hi], tp->enc.data, tp->enc.len, &tp->eb);
 	if (e == CS_OK) {
 		ag->put[hi]++;
+		tp->dirty = 1;
 		if (!ag->alarmed[hi] && li_spool_alarm(ag->w[hi])) {
 			ag->alarmed[hi] = 1;
 			fprintf(stderr,
@@ -715,6 +717,9 @@ sync_all(struct tap *tp)
 	size_t i;
 	int hi;
 
+	if (!tp->dirty)
+		return;
+	tp->dirty = 0;
 	for (i = 0; i < tp->nag; i++)
 		for (hi = 0; hi < 2; hi++)
 			if (li_spool_sync(tp->ags[i].w[hi], &tp->eb) != CS_OK) {
@@ -777,6 +782,15 @@ seed_from_store(struct tap *tp)
 }
 
 /* ---- the capture process ---- */
+
+static cs_time
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (cs_time)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /*
  * updates - "U <index> <ends>" lines from the supervisor: an intercept's
@@ -894,9 +908,13 @@ capture(struct tap *tp, int upd)
 		li_match_tick(tp->m, t, &cb);
 		if (li_pkt_parse(lt, frame, caplen, &p) == 0)
 			li_match_packet(tp->m, t, &p, &cb);
-		if (t - tp->last_sync >= SYNC_US || t < tp->last_sync) {
-			sync_all(tp);
-			tp->last_sync = t;
+		if ((tp->packets & 1023) == 0) {
+			cs_time w = mono_us();
+
+			if (w - tp->last_sync >= SYNC_US) {
+				sync_all(tp);
+				tp->last_sync = w;
+			}
 		}
 	}
 	if (upd >= 0)
