@@ -37,7 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <pcap/pcap.h>
 #include <sodium.h>
 
 #include "cmd.h"
@@ -118,10 +117,8 @@ struct icpt_rt {
 	int started; /* activation IRIs sent */
 	int ended;
 	uint64_t iri, cc, reports;
-	int online; /* seeded sessions: the target was online */
-	pcap_dumper_t *ev;
-	pcap_t *evp;
-	char evpath[PATH_MAX];
+	int online;         /* seeded sessions: the target was online */
+	struct li_evid *ev; /* --evidence */
 };
 
 struct tap {
@@ -485,88 +482,77 @@ emit_iri(struct tap *tp, struct icpt_rt *r, const struct li_iri *iri, cs_time t)
 	r->iri++;
 }
 
-/* ---- evidence pcaps ---- */
+/* ---- evidence pcaps (cap.h: li_evid) ---- */
 
 static int
 evidence_open(struct tap *tp, struct icpt_rt *r)
 {
-	r->evp = pcap_open_dead(DLT_RAW, 65535);
-	if (r->evp == NULL)
-		return -1;
-	snprintf(
-	    r->evpath, sizeof(r->evpath), "%s/%s.pcap", tp->evdir, r->ic->id);
-	r->ev = pcap_dump_open(r->evp, r->evpath);
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s.pcap", tp->evdir, r->ic->id);
+	r->ev = li_evid_open(path, &tp->eb);
 	if (r->ev == NULL) {
-		fprintf(stderr, "custos tap: evidence %s: %s\n", r->evpath,
-		    pcap_geterr(r->evp));
+		fprintf(stderr, "custos tap: evidence: %s\n", tp->eb.msg);
 		return -1;
 	}
 	return 0;
 }
 
 static void
-evidence_write(
-    struct icpt_rt *r, cs_time t, const uint8_t *p, size_t caplen, size_t len)
+evidence_write(struct tap *tp, struct icpt_rt *r, cs_time t, const uint8_t *p,
+    size_t caplen, size_t len)
 {
-	struct pcap_pkthdr ph;
-
-	if (r->ev == NULL)
-		return;
-	ph.ts.tv_sec = (time_t)(t / 1000000);
-	ph.ts.tv_usec = (suseconds_t)(t % 1000000);
-	ph.caplen = (bpf_u_int32)caplen;
-	ph.len = (bpf_u_int32)len;
-	pcap_dump((u_char *)r->ev, &ph, p);
+	if (r->ev != NULL &&
+	    li_evid_write(r->ev, t, p, caplen, len, &tp->eb) != CS_OK) {
+		fprintf(stderr, "custos tap: evidence of %s: %s\n", r->ic->id,
+		    tp->eb.msg);
+		tp->errors++;
+		li_evid_close(r->ev, NULL, NULL, &tp->eb);
+		r->ev = NULL;
+	}
 }
 
+/* evidence_close - close it; "H <index> <sha256>" to the supervisor */
 static void
-evidence_close(struct icpt_rt *r)
+evidence_close(struct tap *tp, size_t i)
 {
+	struct icpt_rt *r = &tp->rt[i];
+	char sha[65], line[128];
+	int n;
+
 	if (r->ev == NULL)
 		return;
-	pcap_dump_flush(r->ev);
-	pcap_dump_close(r->ev);
-	pcap_close(r->evp);
+	if (li_evid_close(r->ev, sha, NULL, &tp->eb) != CS_OK) {
+		fprintf(stderr, "custos tap: evidence of %s: %s\n", r->ic->id,
+		    tp->eb.msg);
+		tp->errors++;
+	} else if (tp->ctl >= 0) {
+		n = snprintf(line, sizeof(line), "H %zu %s\n", i, sha);
+		if (write(tp->ctl, line, (size_t)n) != n)
+			tp->errors++;
+	}
 	r->ev = NULL;
 }
 
 /*
  * evidence_manifest - DIR/SHA256SUMS: the SHA-256 of each intercept's
- * evidence pcap (sha256sum -c checks it); written by the supervisor once
- * the capture has closed them
+ * evidence pcap as the capture computed it while writing (sha256sum -c
+ * checks it)
  */
 static int
-evidence_manifest(const struct tap *tp)
+evidence_manifest(const struct tap *tp, char (*sha)[65])
 {
-	unsigned char h[crypto_hash_sha256_BYTES], buf[65536];
 	char path[PATH_MAX];
-	FILE *m, *f;
-	size_t i, n, k;
+	FILE *m;
+	size_t i;
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "%s/SHA256SUMS", tp->evdir);
 	if ((m = fopen(path, "w")) == NULL)
 		return -1;
-	for (i = 0; i < tp->nic; i++) {
-		crypto_hash_sha256_state st;
-
-		if (!tp->rt[i].active)
-			continue;
-		snprintf(
-		    path, sizeof(path), "%s/%s.pcap", tp->evdir, tp->ics[i].id);
-		if ((f = fopen(path, "rb")) == NULL) {
-			rc = -1;
-			continue;
-		}
-		crypto_hash_sha256_init(&st);
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			crypto_hash_sha256_update(&st, buf, n);
-		fclose(f);
-		crypto_hash_sha256_final(&st, h);
-		for (k = 0; k < sizeof(h); k++)
-			fprintf(m, "%02x", h[k]);
-		fprintf(m, "  %s.pcap\n", tp->ics[i].id);
-	}
+	for (i = 0; i < tp->nic; i++)
+		if (sha[i][0])
+			fprintf(m, "%s  %s.pcap\n", sha[i], tp->ics[i].id);
 	if (fflush(m) != 0 || fsync(fileno(m)) != 0)
 		rc = -1;
 	fclose(m);
@@ -624,7 +610,7 @@ on_pkt(
 		}
 		spool_put(tp, r, HI2);
 		r->reports++;
-		evidence_write(r, t, ho.b, ho.len, ho.iplen);
+		evidence_write(tp, r, t, ho.b, ho.len, ho.iplen);
 		return;
 	}
 	if (r->ic->mode != LI_MODE_IRI_CC)
@@ -638,7 +624,7 @@ on_pkt(
 	}
 	spool_put(tp, r, HI3);
 	r->cc++;
-	evidence_write(r, t, p->ip, p->iplen, p->iplen);
+	evidence_write(tp, r, t, p->ip, p->iplen, p->iplen);
 }
 
 /* ---- intercepts start and end ---- */
@@ -923,7 +909,7 @@ capture(struct tap *tp, int upd)
 		timers(tp, t);
 	sync_all(tp);
 	for (i = 0; i < tp->nic; i++)
-		evidence_close(&tp->rt[i]);
+		evidence_close(tp, i);
 	for (i = 0; i < tp->nic; i++) {
 		char line[160];
 		int n =
@@ -1073,17 +1059,36 @@ deliver(struct tap *tp, int ctl)
 		}
 	}
 	for (;;) {
+		uint64_t moved = 0;
+
+		/*
+		 * one pass over every link without waiting; when none moved
+		 * a byte, a short sleep (a link that waits would hold up the
+		 * others)
+		 */
 		idle = 1;
 		for (i = 0; i < n; i++) {
-			if (li_link_step(dl[i].l, n > 1 ? 10 : 50, &tp->eb) !=
+			struct li_link_stats a, b;
+
+			li_link_stats(dl[i].l, &a);
+			if (li_link_step(dl[i].l, n > 1 ? 0 : 50, &tp->eb) !=
 			    CS_OK) {
 				fprintf(stderr,
 				    "custos tap: delivery to agency %s: %s\n",
 				    dl[i].agency, tp->eb.msg);
 				rc = 1;
 			}
+			li_link_stats(dl[i].l, &b);
+			moved += (b.bytes_sent - a.bytes_sent) +
+				 (b.ka_resp - a.ka_resp) +
+				 (b.connects - a.connects);
 			if (!li_link_idle(dl[i].l))
 				idle = 0;
+		}
+		if (n > 1 && moved == 0) {
+			struct timespec ts = {0, 2000000};
+
+			nanosleep(&ts, NULL);
 		}
 		if (!done && ctl >= 0) {
 			struct pollfd pf = {ctl, POLLIN, 0};
@@ -1120,6 +1125,7 @@ deliver(struct tap *tp, int ctl)
 
 struct summary {
 	uint64_t packets, matched, errors;
+	char sha[MAX_ICPT][65]; /* evidence pcaps' SHA-256 */
 	uint64_t iri[MAX_ICPT], cc[MAX_ICPT], rep[MAX_ICPT];
 	int ended[MAX_ICPT];
 };
@@ -1133,7 +1139,7 @@ supervise_line(
 	unsigned long long a, b, c;
 	long long t;
 	int e;
-	char rule[32];
+	char rule[72];
 
 	if (sscanf(line, "E %lu %lld %31s", &i, &t, rule) == 3 && i < tp->nic) {
 		if (li_prov_ended(
@@ -1153,6 +1159,9 @@ supervise_line(
 		sm->cc[i] = b;
 		sm->rep[i] = c;
 		sm->ended[i] |= e;
+	} else if (sscanf(line, "H %lu %64s", &i, rule) == 2 && i < tp->nic &&
+	    strlen(rule) == 64) {
+		memcpy(sm->sha[i], rule, 65);
 	} else if (sscanf(line, "P %llu %llu %llu", &a, &b, &c) == 3) {
 		sm->packets = a;
 		sm->matched = b;
@@ -1343,7 +1352,7 @@ run(struct tap *tp, struct li_prov *pv)
 			kill(del, SIGTERM);
 		drc = wait_rc(del);
 	}
-	if (tp->evdir != NULL && evidence_manifest(tp) != 0) {
+	if (tp->evdir != NULL && evidence_manifest(tp, sm.sha) != 0) {
 		fprintf(stderr, "custos tap: evidence manifest in %s: %s\n",
 		    tp->evdir, strerror(errno));
 		crc = 1;
