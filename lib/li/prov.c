@@ -985,3 +985,54 @@ li_prov_ended(struct li_prov *p, const char *id, cs_time at, const char *reason,
 	cs_buf_release(&b);
 	return e;
 }
+
+/* static_rule - the static spelling of a rule id li_prov_ends gives */
+static const char *
+static_rule(const char *r)
+{
+	static const char *const known[] = {"R-T3-2", "R-PT-2", "R-T3-6",
+	    "R-PT-5", "R-T3-4", "R-CLOSED", "R-CALEA-6", NULL};
+	size_t i;
+
+	for (i = 0; known[i]; i++)
+		if (strcmp(known[i], r) == 0)
+			return known[i];
+	return "R-CALEA-1";
+}
+
+size_t
+li_prov_due(const char *datadir, const char *keysdir, cs_time now,
+    struct cs_due *out, size_t max)
+{
+	char path[PATH_MAX];
+	struct li_prov *p = NULL;
+	struct li_icpt *v = NULL;
+	struct stat st;
+	size_t n = 0, i, k = 0;
+
+	snprintf(path, sizeof(path), "%s/li.db", datadir);
+	if (stat(path, &st) != 0 ||
+	    li_prov_open(&p, datadir, keysdir, NULL) != CS_OK)
+		return 0;
+	if (li_prov_load(p, now, &v, &n, NULL) == CS_OK) {
+		for (i = 0; i < n && k < max; i++) {
+			if (v[i].ends == CS_TIME_NONE)
+				continue;
+			memset(&out[k], 0, sizeof(out[k]));
+			out[k].rule = static_rule(v[i].end_rule);
+			out[k].at = v[i].ends;
+			out[k].must_act = 1;
+			copy(out[k].case_id, sizeof(out[k].case_id),
+			    v[i].case_id);
+			snprintf(out[k].what, sizeof(out[k].what),
+			    "intercept %s ends: the tap stops it and sends "
+			    "the end-of-interception IRI",
+			    v[i].id);
+			k++;
+		}
+		sodium_memzero(v, n * sizeof(*v));
+		free(v);
+	}
+	li_prov_close(p);
+	return k;
+}

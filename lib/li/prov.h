@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "core/case.h"
+#include "core/rules.h"
 #include "li/li.h"
 #include "util/err.h"
 #include "util/time.h"
@@ -176,6 +177,16 @@ enum cs_err li_prov_stop(struct li_prov *p, const char *id, cs_time at,
  */
 enum cs_err li_prov_ended(struct li_prov *p, const char *id, cs_time at,
     const char *reason, struct cs_errbuf *eb);
+
+/*
+ * li_prov_due - the end of every intercept not stopped, as the case
+ * desk's deadlines (custos case due): rule the end rule, must_act set
+ * (overdue: the tap has not ended it).  No LIID or target in `what`.
+ * Returns how many were written; 0 when there is no DATA/li.db (it is
+ * not created) or it cannot be read.
+ */
+size_t li_prov_due(const char *datadir, const char *keysdir, cs_time now,
+    struct cs_due *out, size_t max);
 
 /* li_mode_name - "iri" or "iri+cc" */
 const char *li_mode_name(enum li_mode m);

@@ -11,6 +11,7 @@
 #include "cmd_case.h"
 #include "core/hold.h"
 #include "core/subdir.h"
+#include "li/prov.h"
 #include "util/xmalloc.h"
 
 struct actopts {
@@ -698,8 +699,9 @@ case_due(struct desk *k, int argc, char **argv)
 	PARSE("usage: custos case due [--within DURATION] [--json]\n\nWhat "
 	      "falls due, soonest first: emergency windows (hours left), hold "
 	      "and\norder expiries, return dates, gags lifting, certification "
-	      "signatures,\nSSI filing (R-CALEA-4).  Overdue items that still "
-	      "need doing come first.\nDURATION: 48h, 14d, 2w.\n",
+	      "signatures,\nSSI filing (R-CALEA-4), the end of each "
+	      "intercept.  Overdue items that\nstill need doing come first.  "
+	      "DURATION: 48h, 14d, 2w.\n",
 	    "w", 0);
 	if (o.within && cs_duration_parse(o.within, &within) != CS_OK) {
 		fprintf(stderr,
@@ -746,6 +748,18 @@ case_due(struct desk *k, int argc, char **argv)
 		for (j = 0; j < hn; j++)
 			if (within == INT64_MAX || hd[j].at <= k->now + within)
 				all[n++] = hd[j];
+	}
+	/* intercepts: when each ends by itself (lib/li/prov.h) */
+	{
+		struct cs_due id[256];
+		size_t in = li_prov_due(k->d.data, k->d.keys, k->now, id, 256);
+		if (n + in > cap) {
+			cap = (n + in) * 2 + 1;
+			all = cs_xreallocarray(all, cap, sizeof(*all));
+		}
+		for (j = 0; j < in; j++)
+			if (within == INT64_MAX || id[j].at <= k->now + within)
+				all[n++] = id[j];
 	}
 	qsort(all, n, sizeof(*all), cmp_due);
 	if (k->json)

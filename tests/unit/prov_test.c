@@ -512,6 +512,35 @@ test_missing_case(void)
 	cs_casedb_close(db);
 }
 
+static void
+test_due(void)
+{
+	struct cs_due d[8];
+	char empty[400], path[500];
+	struct stat st;
+	size_t n;
+
+	/* I-4 (its case terminated 2026-11-05) and I-5 (no case) */
+	n = li_prov_due(datadir, keysdir, T("2026-11-02T00:00:00Z"), d, 8);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_STR(d[0].rule, "R-T3-4");
+		T_EQ_INT(d[0].at, T("2026-11-05T00:00:00Z"));
+		T_EQ_STR(d[0].case_id, "2026-0001");
+		T_CHECK(strstr(d[0].what, "I-4") != NULL);
+		T_CHECK(strstr(d[0].what, "LIID") == NULL);
+		T_EQ_STR(d[1].rule, "R-CALEA-6");
+		T_EQ_INT(d[1].must_act, 1);
+	}
+	T_EQ_INT(li_prov_due(datadir, keysdir, 0, d, 1), 1);
+	/* no li.db: nothing, and none created */
+	snprintf(empty, sizeof(empty), "%s/empty", top);
+	mkdir(empty, 0700);
+	T_EQ_INT(li_prov_due(empty, keysdir, 0, d, 8), 0);
+	snprintf(path, sizeof(path), "%s/li.db", empty);
+	T_CHECK(stat(path, &st) != 0);
+}
+
 int
 main(void)
 {
@@ -526,6 +555,7 @@ main(void)
 	T_RUN(test_agency_check);
 	T_RUN(test_store);
 	T_RUN(test_missing_case);
+	T_RUN(test_due);
 	rc = T_DONE();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	if (strncmp(top, "/tmp/prov_test.", 15) == 0 && system(cmd) != 0)
