@@ -42,10 +42,11 @@ struct mrec {
 	struct cs_nat_rec r; /* link and ev[].raw point into the arena */
 	size_t evlen[CS_NAT_MAXEV];
 	size_t linklen;
-	uint64_t h;   /* identity hash */
-	int open;     /* in the table */
-	int dirty;    /* to be written at the next commit */
-	uint64_t seq; /* creation order, for eviction */
+	char linkbuf[24]; /* the link when short (conntrack ids are) */
+	uint64_t h;       /* identity hash */
+	int open;         /* in the table */
+	int dirty;        /* to be written at the next commit */
+	uint64_t seq;     /* creation order, for eviction */
 	struct mrec *next_free;
 };
 
@@ -366,6 +367,18 @@ key_from(
 	r->end_known = CS_END_OPEN;
 }
 
+/* link_dup - a record's link: in the record when short, else the arena */
+static char *
+link_dup(struct natst *st, struct mrec *m, const char *p, size_t n)
+{
+	if (n < sizeof(m->linkbuf)) {
+		memcpy(m->linkbuf, p, n);
+		m->linkbuf[n] = '\0';
+		return m->linkbuf;
+	}
+	return arena_dup(&st->ar, p, n);
+}
+
 /* adopt - a new pooled record from key (its strings into the arena) */
 static struct mrec *
 adopt(
@@ -374,7 +387,7 @@ adopt(
 	struct mrec *m = mrec_new(st);
 
 	m->r = *key;
-	m->r.link = arena_dup(&st->ar, key->link, linklen);
+	m->r.link = link_dup(st, m, key->link, linklen);
 	m->linklen = linklen;
 	m->h = h;
 	return m;
@@ -389,7 +402,7 @@ adopt_owned(struct natst *st, struct cs_nat_rec *r, uint64_t h)
 
 	m->r = *r;
 	m->linklen = r->link ? strlen(r->link) : 0;
-	m->r.link = arena_dup(&st->ar, r->link ? r->link : "", m->linklen);
+	m->r.link = link_dup(st, m, r->link ? r->link : "", m->linklen);
 	for (i = 0; i < CS_NAT_MAXEV; i++) {
 		if (r->ev[i].raw == NULL) {
 			m->r.ev[i].t = CS_TIME_NONE;
@@ -602,7 +615,8 @@ compact(struct natst *st)
 		struct mrec *m = st->slot[i];
 		if (m == NULL)
 			continue;
-		m->r.link = arena_dup(&st->ar, m->r.link, m->linklen);
+		if (m->r.link != m->linkbuf)
+			m->r.link = arena_dup(&st->ar, m->r.link, m->linklen);
 		for (k = 0; k < CS_NAT_MAXEV; k++)
 			if (m->r.ev[k].raw)
 				m->r.ev[k].raw = arena_dup(
