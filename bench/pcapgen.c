@@ -836,6 +836,9 @@ bench(const char *out_targets, const char *out_filter, unsigned long npk,
 			tpk++;
 	}
 	printf("target-packets %lu\n", tpk);
+	for (i = 0; i < nsubs; i++)
+		free((char *)s[i].user);
+	free(s);
 	return 0;
 }
 

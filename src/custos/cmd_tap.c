@@ -228,7 +228,11 @@ static void
 spool_dir(
     const struct dirs *d, const char *agency, int hi, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%s/li/spool/%s/%s", d->data, agency,
+	char name[sizeof(((struct li_agency *)0)->name)];
+
+	/* a copy: agency and out may lie in the same struct agency_rt */
+	snprintf(name, sizeof(name), "%s", agency);
+	snprintf(out, outlen, "%s/li/spool/%s/%s", d->data, name,
 	    hi == HI2 ? "hi2" : "hi3");
 }
 
