@@ -822,6 +822,11 @@ set_ends(struct li_prov *p, struct ccache *cc, struct li_icpt *ic, cs_time now,
 			ccache_free(cc);
 		cc->c[cc->n++] = c;
 	}
+	/* pen/trap by the case's type too, whatever the row says */
+	if (c->type == CT_PT || c->type == CT_PT_EMERG) {
+		ic->pen_trap = 1;
+		ic->mode = LI_MODE_IRI;
+	}
 	ic->ends = li_prov_ends(c, ic, now, ic->end_rule);
 	return CS_OK;
 }

@@ -374,6 +374,15 @@ test_store(void)
 	T_EQ_STR(ic.id, "I-3");
 	T_EQ_INT(ic.cin, 1);
 	T_EQ_INT(ic.mode, LI_MODE_IRI);
+	/* a pen/trap case's intercept is IRI only even if its row was
+	 * recorded otherwise */
+	mkicpt(&ic, pt->id, "LIID-SECRET-B", "ip:100.64.0.10", now);
+	T_EQ_INT(li_prov_add(p, &ic, &eb), CS_OK);
+	T_EQ_INT(ic.mode, LI_MODE_IRI_CC);
+	T_EQ_INT(li_prov_get(p, ic.id, now, &ic, &eb), CS_OK);
+	T_EQ_INT(ic.mode, LI_MODE_IRI);
+	T_EQ_INT(ic.pen_trap, 1);
+	T_EQ_INT(li_prov_stop(p, ic.id, now, "carol", "test", &eb), CS_OK);
 	mkicpt(&ic, t3->id, "bad liid", "username:x", now);
 	T_EQ_INT(li_prov_add(p, &ic, &eb), CS_EINVAL);
 	T_CHECK(strstr(eb.msg, "bad liid") == NULL);
@@ -461,7 +470,7 @@ test_store(void)
 	T_EQ_STR(inuse, "I-3");
 	T_EQ_INT(li_prov_stop(p, "I-3", now, "carol", "done", &eb), CS_OK);
 	T_EQ_INT(li_prov_list(p, now, 1, &v, &n, &eb), CS_OK);
-	T_EQ_INT(n, 3);
+	T_EQ_INT(n, 4);
 	free(v);
 	v = NULL;
 	T_EQ_INT(
@@ -472,7 +481,7 @@ test_store(void)
 	mkicpt(&ic, t3->id, "LIID-SECRET-A", "username:alice@isp.example", now);
 	T_EQ_INT(li_prov_add(p, &ic, &eb), CS_OK);
 	T_EQ_INT(ic.cin, 3);
-	T_EQ_STR(ic.id, "I-4");
+	T_EQ_STR(ic.id, "I-5");
 
 	/* nothing secret in the clear in the data directory */
 	li_prov_close(p);
@@ -520,14 +529,14 @@ test_due(void)
 	struct stat st;
 	size_t n;
 
-	/* I-4 (its case terminated 2026-11-05) and I-5 (no case) */
+	/* I-5 (its case terminated 2026-11-05) and I-6 (no case) */
 	n = li_prov_due(datadir, keysdir, T("2026-11-02T00:00:00Z"), d, 8);
 	T_EQ_INT(n, 2);
 	if (n == 2) {
 		T_EQ_STR(d[0].rule, "R-T3-4");
 		T_EQ_INT(d[0].at, T("2026-11-05T00:00:00Z"));
 		T_EQ_STR(d[0].case_id, "2026-0001");
-		T_CHECK(strstr(d[0].what, "I-4") != NULL);
+		T_CHECK(strstr(d[0].what, "I-5") != NULL);
 		T_CHECK(strstr(d[0].what, "LIID") == NULL);
 		T_EQ_STR(d[1].rule, "R-CALEA-6");
 		T_EQ_INT(d[1].must_act, 1);
