@@ -808,6 +808,11 @@ icpt_new(struct desk *k, int argc, char **argv)
 		    ts, ic.end_rule[0] ? ic.end_rule : "no limit known");
 		if (note)
 			printf("note: %s\n", note);
+		if (!cs_case_count(c, "certify"))
+			printf("47 CFR 1.20004: the start time is recorded; "
+			       "sign the certification: custos case certify "
+			       "%s --by NAME\n",
+			    c->id);
 	}
 	cs_buf_release(&b);
 	memset(&ic, 0, sizeof(ic));
