@@ -676,7 +676,7 @@ static enum cs_err
 pump(struct li_link *l, struct cs_errbuf *eb)
 {
 	int64_t now = now_ms();
-	enum cs_err e;
+	enum cs_err e, rerr = CS_OK;
 
 	if (l->out_off > OUT_COMPACT) {
 		memmove(l->out.data, l->out.data + l->out_off,
@@ -693,8 +693,12 @@ pump(struct li_link *l, struct cs_errbuf *eb)
 			l->drained = 1;
 			break;
 		}
-		if (e != CS_OK)
-			return e;
+		if (e != CS_OK) {
+			/* a damaged record: what precedes it still goes out
+			 * (and is acknowledged); it is never skipped */
+			rerr = e;
+			break;
+		}
 		l->drained = 0;
 		cs_buf_append(&l->out, p, n);
 		if ((e = cs_buf_error(&l->out)) != CS_OK) {
@@ -707,7 +711,7 @@ pump(struct li_link *l, struct cs_errbuf *eb)
 		l->s.pdus_sent++;
 	}
 	if (l->ka_n < KA_MAX &&
-	    ((l->drained && l->unsent) ||
+	    (((l->drained || rerr != CS_OK) && l->unsent) ||
 		now - l->last_ka >= l->ka_interval_ms)) {
 		size_t before = l->out.len;
 
@@ -728,15 +732,15 @@ pump(struct li_link *l, struct cs_errbuf *eb)
 		l->unsent = 0;
 	}
 	if (pump_write(l) != 0)
-		return CS_OK;
+		return rerr;
 	if ((e = pump_read(l, eb)) != CS_OK || l->st != ST_UP)
-		return e;
+		return e != CS_OK ? e : rerr;
 	if (l->ka_n > 0 && now - l->kas[l->ka_head].sent_ms > l->ka_wait_ms) {
 		l->s.ka_timeouts++;
 		drop(l, "no keep-alive response within %d s",
 		    l->ka_wait_ms / 1000);
 	}
-	return CS_OK;
+	return rerr;
 }
 
 static int64_t
@@ -810,7 +814,7 @@ li_link_step(struct li_link *l, int timeout_ms, struct cs_errbuf *eb)
 			retry_later(l);
 		}
 		if (l->st == ST_UP && (e = pump(l, eb)) != CS_OK)
-			return e;
+			goto local;
 		now = now_ms();
 		wait = min64(wants(l, now, &pfd), deadline - now);
 		if (wait < 0)
@@ -826,8 +830,15 @@ li_link_step(struct li_link *l, int timeout_ms, struct cs_errbuf *eb)
 			break;
 	}
 	if (l->st == ST_UP && (e = pump(l, eb)) != CS_OK)
-		return e;
+		goto local;
 	return CS_OK;
+local:
+	/* a local failure (spool, encoder) repeats on every call: use up
+	 * the time given, so that a caller's loop does not spin */
+	wait = deadline - now_ms();
+	if (wait > 0)
+		poll(NULL, 0, (int)wait);
+	return e;
 }
 
 int

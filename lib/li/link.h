@@ -78,7 +78,9 @@ struct li_link *li_link_new(const struct li_link_cfg *cfg,
  * li_link_step - connect (with backoff) if needed, send what the spool
  * holds, read keep-alive responses, acknowledge; waits at most
  * timeout_ms (0: one pass that never waits).  Returns CS_OK unless a local
- * failure (spool read or ack, keep-alive encoder) occurred.
+ * failure (spool read or ack, keep-alive encoder) occurred; such a
+ * failure (e.g. a damaged record: eb names the spool, segment and offset)
+ * repeats on every call, and the call still takes its timeout_ms.
  */
 enum cs_err li_link_step(
     struct li_link *l, int timeout_ms, struct cs_errbuf *eb);
