@@ -874,6 +874,21 @@ select_icpts(struct li_prov *p, const char *where, const char *id, cs_time now,
 	return CS_OK;
 }
 
+/*
+ * shown_id - an id as a message may show it: "I-n", or a placeholder for
+ * anything else (a LIID typed where an id belongs must not reach stderr)
+ */
+static const char *
+shown_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n < 3 || n > 20 || id[0] != 'I' || id[1] != '-' ||
+	    strspn(id + 2, "0123456789") != n - 2)
+		return "with that id (ids look like I-7)";
+	return id;
+}
+
 enum cs_err
 li_prov_get(struct li_prov *p, const char *id, cs_time now, struct li_icpt *out,
     struct cs_errbuf *eb)
@@ -887,8 +902,8 @@ li_prov_get(struct li_prov *p, const char *id, cs_time now, struct li_icpt *out,
 		return e;
 	if (n == 0) {
 		free(v);
-		cs_errbuf_set(
-		    eb, "no intercept '%.31s' (custos intercept list)", id);
+		cs_errbuf_set(eb, "no intercept %s (custos intercept list)",
+		    shown_id(id));
 		return CS_ENOENT;
 	}
 	*out = v[0];
@@ -932,7 +947,7 @@ li_prov_stop(struct li_prov *p, const char *id, cs_time at, const char *by,
 	if (stopped != 0) {
 		sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
 		if (stopped < 0) {
-			cs_errbuf_set(eb, "no intercept '%.31s'", id);
+			cs_errbuf_set(eb, "no intercept %s", shown_id(id));
 			return CS_ENOENT;
 		}
 		cs_errbuf_set(eb, "intercept %s is already stopped", id);

@@ -431,6 +431,11 @@ test_store(void)
 			     "R-T3-4", &eb),
 		    CS_OK); /* again: audited only */
 		T_EQ_INT(li_prov_ended(q, "I-99", now, "x", &eb), CS_ENOENT);
+		T_CHECK(strstr(eb.msg, "I-99") != NULL);
+		/* a LIID typed where an id belongs is not repeated */
+		T_EQ_INT(
+		    li_prov_get(q, "LIID-SECRET-A", now, &ic, &eb), CS_ENOENT);
+		T_CHECK(strstr(eb.msg, "LIID") == NULL);
 		li_prov_close(q);
 	}
 	T_EQ_INT(li_prov_load(p, now, &v, &n, &eb), CS_OK);
