@@ -77,4 +77,45 @@ if jq -s -e 'group_by(.liid, .cin) | all(.[];
 else
 	fail no_gap_no_duplicate "$(cat "$WORK/lemf/stats.json" 2>&1)"
 fi
+
+# 5. custos again, later: each stream's numbering goes on where it stopped
+LEMF_PORT=$PORT
+lemf_start lemf
+"$CUSTOS" tap $S --read "$WORK/big.pcap" --json --drain 60 \
+    >"$WORK/tap2.json" 2>"$WORK/tap2.err"
+rc=$?
+stop_pid "$LEMF_PID"
+n=$(tshark -r "$WORK/lemf/cc.pcap" 2>/dev/null | wc -l)
+if [ "$rc" -eq 0 ] && [ "$n" -eq $((2 * WANT)) ] &&
+    [ "$(jq -r '.gaps' "$WORK/lemf/stats.json")" = 0 ] &&
+    jq -s -e 'group_by(.liid, .cin) | all(.[];
+    [.[].seq] | sort == [range(0; length)])' "$WORK/lemf/iri.jsonl" \
+    >/dev/null 2>&1; then
+	pass numbering_survives_restart
+else
+	fail numbering_survives_restart "rc $rc, $n of $((2 * WANT)): $(cat "$WORK/lemf/stats.json")"
+fi
+
+# 6. a spool that fills raises the alarm, loudly, before and when full
+# (a fresh store: 1 MB spools, the alarm at half)
+li_setup
+CASE=$(t3_case $TARGETS)
+agency_add FBI
+"$CUSTOS" intercept new $S --case "$CASE" --agency FBI --liid LIID-OUT-2 \
+    $TA --mode iri+cc --by alice >/dev/null 2>"$WORK/new2.err"
+"$CUSTOS" tap $S --read "$WORK/big.pcap" --no-deliver --spool-max 1048576 \
+    --spool-alarm 50 >"$WORK/tap3.out" 2>"$WORK/tap3.err"
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'ALARM: the HI3 spool of agency FBI is filling' \
+    "$WORK/tap3.err" && grep -q 'ALARM: the HI3 spool of agency FBI is full' \
+    "$WORK/tap3.err"; then
+	pass spool_alarm
+else
+	fail spool_alarm "rc $rc: $(cat "$WORK/tap3.err")"
+fi
+if grep -qE 'LIID-OUT|sub[0-9]+@' "$WORK"/*.err; then
+	fail no_secret_in_diagnostics
+else
+	pass no_secret_in_diagnostics
+fi
 finish
