@@ -974,7 +974,13 @@ natfile_scan(struct natfile *f, struct cs_errbuf *eb)
 		char trl[TRL_LEN];
 		uint64_t tlen;
 
-		memcpy(&h, f->map + off, sizeof(h));
+		/*
+		 * headers and trailers by pread: what follows the last whole
+		 * run may be cut off by a writer at any time (a mapped page
+		 * past the end of the file would fault)
+		 */
+		if (pread(f->fd, &h, sizeof(h), (off_t)off) != sizeof(h))
+			break;
 		if (memcmp(h.magic, RUN_MAGIC, 8) != 0 ||
 		    h.version != RUN_VERSION || h.len < HDR_LEN + TRL_LEN ||
 		    h.len > f->size - off || h.len % 8 != 0 ||
@@ -984,7 +990,9 @@ natfile_scan(struct natfile *f, struct cs_errbuf *eb)
 		    h.ctab_off > h.len - TRL_LEN ||
 		    h.nchunk > (h.len - TRL_LEN - h.ctab_off) / CTAB_LEN)
 			break;
-		memcpy(trl, f->map + off + h.len - TRL_LEN, TRL_LEN);
+		if (pread(f->fd, trl, TRL_LEN,
+			(off_t)(off + h.len - TRL_LEN)) != TRL_LEN)
+			break;
 		memcpy(&tlen, trl + 8, 8);
 		if (memcmp(trl, END_MAGIC, 8) != 0 || tlen != h.len)
 			break;
