@@ -624,6 +624,19 @@ li_prov_ends(const struct cs_case *c, const struct li_icpt *ic, cs_time now,
 	"id, case_id, agency, liid, cin, mode, pen_trap, targets, activated," \
 	" created_by, stopped, stopped_at, stopped_by, stop_reason"
 
+/*
+ * binding - what the sealed LIID is bound to besides the id: the row's
+ * plain columns, so a row changed outside custos (another case, another
+ * agency, content for a pen/trap) does not load
+ */
+static void
+binding(char out[static 256], const char *case_id, const char *agency,
+    int64_t cin, int mode, int pen_trap, int64_t activated)
+{
+	snprintf(out, 256, "li1|%s|%s|%lld|%d|%d|%lld|", case_id, agency,
+	    (long long)cin, mode, pen_trap, (long long)activated);
+}
+
 /* icpt_row - a row into ic (unsealing); ends not set */
 static enum cs_err
 icpt_row(struct li_prov *p, sqlite3_stmt *st, struct li_icpt *ic,
@@ -631,7 +644,8 @@ icpt_row(struct li_prov *p, sqlite3_stmt *st, struct li_icpt *ic,
 {
 	struct cs_buf b;
 	enum cs_err e;
-	char *s, *nl;
+	char *s, *nl, bind[256];
+	size_t blen;
 
 	memset(ic, 0, sizeof(*ic));
 	copy(ic->id, sizeof(ic->id), col_text(st, 0));
@@ -652,10 +666,14 @@ icpt_row(struct li_prov *p, sqlite3_stmt *st, struct li_icpt *ic,
 	copy(ic->stopped_by, sizeof(ic->stopped_by), col_text(st, 12));
 	ic->ends = CS_TIME_NONE;
 	cs_buf_init(&b, NULL, 0, 1 << 16);
-	if ((e = col_unsealed(p, st, 3, ic->id, &b)) != CS_OK ||
-	    b.len >= sizeof(ic->liid))
+	binding(bind, ic->case_id, ic->agency, sqlite3_column_int64(st, 4),
+	    sqlite3_column_int(st, 5), sqlite3_column_int(st, 6),
+	    ic->activated);
+	blen = strlen(bind);
+	if ((e = col_unsealed(p, st, 3, ic->id, &b)) != CS_OK || b.len < blen ||
+	    b.len - blen >= sizeof(ic->liid) || memcmp(b.data, bind, blen) != 0)
 		goto bad;
-	copy(ic->liid, sizeof(ic->liid), b.data ? b.data : "");
+	copy(ic->liid, sizeof(ic->liid), b.data + blen);
 	cs_buf_reset(&b);
 	if ((e = col_unsealed(p, st, 7, ic->id, &b)) != CS_OK)
 		goto bad;
@@ -698,8 +716,8 @@ li_prov_add(struct li_prov *p, struct li_icpt *ic, struct cs_errbuf *eb)
 {
 	const struct cs_daykey *k = cs_casedb_key(p->cases);
 	sqlite3_stmt *st = NULL;
-	struct cs_buf tb;
-	char id[32], tv[CS_CASE_STR + 64];
+	struct cs_buf tb, lb;
+	char id[32], tv[CS_CASE_STR + 64], bind[256];
 	int64_t n = 1, cin = 1, tag;
 	enum cs_err e;
 	size_t i;
@@ -752,7 +770,14 @@ li_prov_add(struct li_prov *p, struct li_icpt *ic, struct cs_errbuf *eb)
 	sqlite3_bind_text(st, 3, ic->case_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, ic->agency, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, tag);
-	bind_sealed(p, st, 6, id, ic->liid);
+	binding(bind, ic->case_id, ic->agency, cin,
+	    ic->pen_trap ? LI_MODE_IRI : (int)ic->mode, ic->pen_trap != 0,
+	    ic->activated);
+	cs_buf_init(&lb, NULL, 0, 1024);
+	cs_buf_appendf(&lb, "%s%s", bind, ic->liid);
+	bind_sealed(p, st, 6, id, lb.data);
+	sodium_memzero(lb.data, lb.len);
+	cs_buf_release(&lb);
 	sqlite3_bind_int64(st, 7, cin);
 	sqlite3_bind_int(st, 8, ic->pen_trap ? LI_MODE_IRI : (int)ic->mode);
 	sqlite3_bind_int(st, 9, ic->pen_trap != 0);

@@ -13,7 +13,9 @@
  * desk seals its targets (XChaCha20-Poly1305 under the cases key,
  * KEYS/cases.key, bound to the intercept id); liid_tag is a keyed hash
  * of the LIID (SipHash under the cases tag key) so that the next CIN of
- * a LIID is found without storing the LIID in the clear.
+ * a LIID is found without storing the LIID in the clear.  The sealed
+ * LIID carries the row's plain columns (case, agency, CIN, mode, pen/trap,
+ * activation): a row changed outside custos does not load (CS_ECRYPTO).
  *
  * Ends (li_prov_ends): the earliest of the order's end (R-T3-2 for
  * title3_order, R-PT-2 for pen_trap_order), 48 hours after activation

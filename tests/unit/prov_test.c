@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "core/audit.h"
 #include "core/casedb.h"
 #include "li/prov.h"
@@ -555,6 +557,79 @@ test_due(void)
 	T_CHECK(stat(path, &st) != 0);
 }
 
+/* sql - run one statement on DATA/li.db behind custos's back */
+static void
+sql(const char *dd, const char *q)
+{
+	char path[500];
+	sqlite3 *db = NULL;
+
+	snprintf(path, sizeof(path), "%s/li.db", dd);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_tamper(void)
+{
+	struct cs_errbuf eb = {""};
+	struct cs_casedb *db = NULL;
+	struct li_prov *p = NULL;
+	struct cs_case *pt = mkcase(CT_PT), *t3 = mkcase(CT_T3);
+	struct li_icpt ic, *v = NULL;
+	char dd[400], kd[400];
+	cs_time now = T("2026-11-02T00:00:00Z");
+	size_t n = 0;
+
+	snprintf(dd, sizeof(dd), "%s/tamper-data", top);
+	snprintf(kd, sizeof(kd), "%s/tamper-keys", top);
+	mkdir(dd, 0700);
+	mkdir(kd, 0700);
+	T_EQ_INT(cs_casedb_open(dd, kd, 1, &db, &eb), CS_OK);
+	if (db == NULL)
+		goto out;
+	pt->issued = t3->issued = T("2026-11-01T00:00:00Z");
+	T_EQ_INT(cs_casedb_create(db, pt, &eb), CS_OK);
+	T_EQ_INT(cs_casedb_create(db, t3, &eb), CS_OK);
+	T_EQ_INT(li_prov_attach(&p, db, dd, kd, &eb), CS_OK);
+	if (p == NULL)
+		goto out;
+	mkicpt(&ic, pt->id, "LIID-T", "ip:100.64.0.9", now);
+	ic.pen_trap = 1;
+	T_EQ_INT(li_prov_add(p, &ic, &eb), CS_OK);
+	T_EQ_INT(li_prov_get(p, "I-1", now, &ic, &eb), CS_OK);
+	/* the row moved to another case (a longer order): refused */
+	sql(dd, "UPDATE icpt SET case_id='2026-0002'");
+	T_EQ_INT(li_prov_get(p, "I-1", now, &ic, &eb), CS_ECRYPTO);
+	T_EQ_INT(li_prov_load(p, now, &v, &n, &eb), CS_ECRYPTO);
+	T_CHECK(strstr(eb.msg, "I-1") != NULL);
+	sql(dd, "UPDATE icpt SET case_id='2026-0001'");
+	T_EQ_INT(li_prov_get(p, "I-1", now, &ic, &eb), CS_OK);
+	/* content turned on, another agency, another CIN: refused */
+	sql(dd, "UPDATE icpt SET mode=2, pen_trap=0");
+	T_EQ_INT(li_prov_get(p, "I-1", now, &ic, &eb), CS_ECRYPTO);
+	sql(dd, "UPDATE icpt SET mode=1, pen_trap=1, agency='OTHER'");
+	T_EQ_INT(li_prov_get(p, "I-1", now, &ic, &eb), CS_ECRYPTO);
+	sql(dd, "UPDATE icpt SET agency='FBI-Springfield', cin=7");
+	T_EQ_INT(li_prov_get(p, "I-1", now, &ic, &eb), CS_ECRYPTO);
+	sql(dd, "UPDATE icpt SET cin=1");
+	T_EQ_INT(li_prov_get(p, "I-1", now, &ic, &eb), CS_OK);
+	/* the sealed LIID moved to another row: does not open */
+	mkicpt(&ic, t3->id, "LIID-U", "username:u", now);
+	T_EQ_INT(li_prov_add(p, &ic, &eb), CS_OK);
+	sql(dd,
+	    "UPDATE icpt SET liid=(SELECT liid FROM icpt WHERE id='I-1')"
+	    " WHERE id='I-2'");
+	T_EQ_INT(li_prov_get(p, "I-2", now, &ic, &eb), CS_ECRYPTO);
+out:
+	free(v);
+	li_prov_close(p);
+	cs_casedb_close(db);
+	cs_case_free(pt);
+	cs_case_free(t3);
+}
+
 int
 main(void)
 {
@@ -570,6 +645,7 @@ main(void)
 	T_RUN(test_store);
 	T_RUN(test_missing_case);
 	T_RUN(test_due);
+	T_RUN(test_tamper);
 	rc = T_DONE();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	if (strncmp(top, "/tmp/prov_test.", 15) == 0 && system(cmd) != 0)
