@@ -45,6 +45,7 @@ struct li_spool {
 	int writer, sealed;
 	uint8_t aead_key[32]; /* secret: zeroed at close */
 	uint8_t hash_key[32];
+	char keycheck[40]; /* "plain" or a hash of the key, in hex */
 	uint64_t max_bytes, seg_max, used;
 	unsigned alarm_pct;
 	struct li_spool_pos commit; /* what the writer last published */
@@ -380,7 +381,26 @@ state_read(struct li_spool *sp, int counters, struct cs_errbuf *eb)
 		}
 		if (!cs_span_word(&rest, &w))
 			continue;
-		if (cs_span_eq(w, "commit")) {
+		if (cs_span_eq(w, "key")) {
+			struct cs_span x;
+
+			if (!cs_span_word(&rest, &x))
+				goto bad;
+			if (!cs_span_eq(x, sp->keycheck)) {
+				cs_errbuf_set(eb, "spool %s: %s", sp->dir,
+				    cs_span_eq(x, "plain")
+					? "a plain (test) spool opened with a "
+					  "key"
+					: !sp->sealed
+					? "a sealed spool opened without its "
+					  "key"
+					: "opened with another key than the "
+					  "one "
+					  "that sealed it");
+				e = CS_ECRYPTO;
+				goto out;
+			}
+		} else if (cs_span_eq(w, "commit")) {
 			struct cs_span x, y;
 
 			if (!cs_span_word(&rest, &x) ||
@@ -440,8 +460,9 @@ state_write(struct li_spool *sp, struct cs_errbuf *eb)
 	size_t i, j;
 
 	cs_buf_init(&b, NULL, 0, 64u << 20);
-	cs_buf_appendf(&b, "custos-spool-state 1\ncommit %llu %llu\n",
-	    (unsigned long long)sp->wseg, (unsigned long long)sp->woff);
+	cs_buf_appendf(&b, "custos-spool-state 1\nkey %s\ncommit %llu %llu\n",
+	    sp->keycheck, (unsigned long long)sp->wseg,
+	    (unsigned long long)sp->woff);
 	for (i = 0; i < sp->tab_cap; i++) {
 		if (!sp->tab[i].used)
 			continue;
@@ -760,6 +781,8 @@ li_spool_open(const struct li_spool_cfg *cfg, int writer, struct cs_errbuf *eb)
 	struct li_spool *sp;
 	static const char lseal[] = "custos spool seal v1";
 	static const char lhash[] = "custos spool stream v1";
+	static const char lcheck[] = "custos spool key check v1";
+	uint8_t kc[16];
 	enum cs_err e;
 
 	if (cfg == NULL || cfg->dir == NULL || cfg->dir[0] == '\0') {
@@ -795,7 +818,12 @@ li_spool_open(const struct li_spool_cfg *cfg, int writer, struct cs_errbuf *eb)
 		    sizeof(lseal) - 1, cfg->key, LI_SPOOL_KEYLEN);
 		crypto_generichash(sp->hash_key, 32, (const uint8_t *)lhash,
 		    sizeof(lhash) - 1, cfg->key, LI_SPOOL_KEYLEN);
+		crypto_generichash(kc, sizeof(kc), (const uint8_t *)lcheck,
+		    sizeof(lcheck) - 1, cfg->key, LI_SPOOL_KEYLEN);
+		sodium_bin2hex(
+		    sp->keycheck, sizeof(sp->keycheck), kc, sizeof(kc));
 	} else {
+		snprintf(sp->keycheck, sizeof(sp->keycheck), "plain");
 		crypto_generichash(sp->hash_key, 32, (const uint8_t *)lhash,
 		    sizeof(lhash) - 1, NULL, 0);
 	}

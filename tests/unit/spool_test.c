@@ -468,12 +468,36 @@ test_sealed(void)
 	/* plain (tests only): the content is, the LIID still is not */
 	T_EQ_INT(dir_contains(d2, pat), 1);
 	T_EQ_INT(dir_contains(d2, liid), 0);
-	/* the wrong key, or none: the reader refuses, naming the place */
+	/* the wrong key, or none, or a key for a plain spool: refused at
+	 * open, by the writer and the reader */
 	{
 		static const unsigned char k2[32] =
 		    "another key, another key, ano";
+		struct li_spool_cfg c = {d1, 0, 0, k2};
+		char st[PATH_MAX + 32];
+		FILE *f;
 
-		r = open_r(d1, k2);
+		T_CHECK(li_spool_open(&c, 0, &eb) == NULL);
+		T_CHECK(strstr(eb.msg, "another key") != NULL);
+		T_CHECK(li_spool_open(&c, 1, &eb) == NULL);
+		c.key = NULL;
+		T_CHECK(li_spool_open(&c, 0, &eb) == NULL);
+		T_CHECK(strstr(eb.msg, "without its key") != NULL);
+		c.dir = d2;
+		c.key = key;
+		T_CHECK(li_spool_open(&c, 1, &eb) == NULL);
+		T_CHECK(strstr(eb.msg, "plain") != NULL);
+		/* a state without the key line (damaged): the records
+		 * themselves refuse the wrong key, naming the place */
+		snprintf(st, sizeof(st), "%s/writer.state", d1);
+		f = fopen(st, "w");
+		if (f) {
+			fputs("custos-spool-state 1\ncommit 1 510\n", f);
+			fclose(f);
+		}
+		c.dir = d1;
+		c.key = k2;
+		r = li_spool_open(&c, 0, &eb);
 		T_CHECK(r != NULL);
 		if (r) {
 			T_EQ_INT(li_spool_next(r, &p, &n, &eb), CS_ECRYPTO);
