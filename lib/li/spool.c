@@ -676,6 +676,34 @@ recover_seg(struct li_spool *sp, uint64_t seg, uint64_t start, uint64_t *end,
 	return e;
 }
 
+/*
+ * 1 if segment seg begins with a whole, well-formed record that fails
+ * authentication: the wrong key (or damage), not a torn write
+ */
+static int
+first_rec_foreign(struct li_spool *sp, uint64_t seg)
+{
+	uint8_t *buf, *plain;
+	struct stat stb;
+	size_t plen;
+	int fd = seg_open(sp, seg, O_RDONLY), bad = 0;
+
+	if (fd < 0)
+		return 0;
+	buf = cs_xmalloc(RECMAX);
+	plain = cs_xmalloc(LI_SPOOL_MAX_PDU);
+	if (fstat(fd, &stb) == 0 && pread_all(fd, buf, HDR, 0) == 0 &&
+	    hdr_ok(sp, buf, &plen) &&
+	    (uint64_t)stb.st_size >= HDR + plen + TAG &&
+	    pread_all(fd, buf + HDR, plen + TAG, HDR) == 0 &&
+	    rec_open(sp, seg, 0, buf, plen, plain) != CS_OK)
+		bad = 1;
+	free(buf);
+	free(plain);
+	close(fd);
+	return bad;
+}
+
 static enum cs_err
 writer_open(struct li_spool *sp, struct cs_errbuf *eb)
 {
@@ -693,6 +721,16 @@ writer_open(struct li_spool *sp, struct cs_errbuf *eb)
 	}
 	if ((e = seg_list(sp, &segs, &nseg, &bytes, eb)) != CS_OK)
 		return e;
+	if (sp->commit.seg == 0 && nseg > 0 && first_rec_foreign(sp, segs[0])) {
+		/* no state (removed?) and records this key cannot open:
+		 * never cut them as a torn tail */
+		cs_errbuf_set(eb,
+		    "spool %s: no %s, and segment %llu offset 0 fails "
+		    "authentication: the wrong key (or damage); nothing cut",
+		    sp->dir, STATE, (unsigned long long)segs[0]);
+		e = CS_ECRYPTO;
+		goto out;
+	}
 	for (i = 0; i < nseg; i++) {
 		uint64_t end;
 		int cut;

@@ -511,6 +511,22 @@ test_sealed(void)
 			T_CHECK(strstr(eb.msg, "mismatch") != NULL);
 			li_spool_close(r);
 		}
+		/* no state at all and the wrong key: the writer refuses
+		 * rather than cutting every record as torn */
+		unlink(st);
+		T_CHECK(li_spool_open(&c, 1, &eb) == NULL);
+		T_CHECK(strstr(eb.msg, "nothing cut") != NULL);
+		c.key = key;
+		w = li_spool_open(&c, 1, &eb);
+		T_CHECK(w != NULL);
+		if (w) {
+			struct li_spool_stats sst;
+
+			li_spool_stats(w, &sst);
+			T_EQ_INT(sst.recovered, 5);
+			T_EQ_INT(sst.torn_bytes, 0);
+			li_spool_close(w);
+		}
 	}
 	/* a flipped bit inside a committed record is caught */
 	{
