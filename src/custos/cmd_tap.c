@@ -1008,6 +1008,7 @@ deliver(struct tap *tp, int ctl)
 	size_t n = 0, i;
 	int done = ctl < 0, rc = 0, idle;
 	time_t deadline = 0;
+	cs_time done_at = mono_us();
 
 	for (i = 0; i < tp->nag; i++) {
 		int hi;
@@ -1084,8 +1085,7 @@ deliver(struct tap *tp, int ctl)
 			}
 			li_link_stats(dl[i].l, &b);
 			moved += (b.bytes_sent - a.bytes_sent) +
-				 (b.ka_resp - a.ka_resp) +
-				 (b.connects - a.connects);
+			    (b.ka_resp - a.ka_resp) + (b.connects - a.connects);
 			if (!li_link_idle(dl[i].l))
 				idle = 0;
 		}
@@ -1103,9 +1103,19 @@ deliver(struct tap *tp, int ctl)
 		}
 		if (stop_flag)
 			break;
-		if (done && deadline == 0)
+		if (done && deadline == 0) {
 			deadline = time(NULL) + tp->drain_s;
-		if (done && (idle || time(NULL) >= deadline))
+			done_at = mono_us();
+		}
+		/*
+		 * idle counts only from passes that began after the capture
+		 * ended (its last records were committed before) and once
+		 * each link has looked at its spool again (a drained link
+		 * looks every 20 ms)
+		 */
+		if (done &&
+		    ((idle && mono_us() - done_at > 100000) ||
+			time(NULL) >= deadline))
 			break;
 	}
 	for (i = 0; i < n; i++) {

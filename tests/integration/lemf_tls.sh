@@ -6,6 +6,7 @@
 # the openssl CLI (Debian package openssl).
 T=lemf_tls
 . "$(dirname "$0")/lib.sh.inc"
+. "$(dirname "$0")/li.sh.inc"
 
 SEND="$TOP/$O/bench/li_send"
 cp "$SEND" "$WORK/bin/li_send" 2>/dev/null && SEND="$WORK/bin/li_send"
@@ -18,25 +19,10 @@ if ! command -v openssl >/dev/null 2>&1; then
 fi
 mkdir -p "$P"
 
-# ca NAME: a self-signed CA; leaf NAME CA CN: a key and certificate
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$P/$1.key" -out "$P/$1.crt" -days 2 -subj "/CN=$1" \
-	    2>>"$WORK/openssl.err"
-}
-leaf() {
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$P/$1.key" -out "$P/$1.csr" -subj "/CN=$3" \
-	    2>>"$WORK/openssl.err" &&
-	    printf 'subjectAltName=IP:127.0.0.1\n' > "$P/$1.ext" &&
-	    openssl x509 -req -in "$P/$1.csr" -CA "$P/$2.crt" \
-		-CAkey "$P/$2.key" -CAcreateserial -out "$P/$1.crt" -days 2 \
-		-extfile "$P/$1.ext" 2>>"$WORK/openssl.err"
-}
-if ca agency-ca && ca isp-ca && ca rogue-ca &&
-    leaf lemf isp-ca lemf.agency.example &&
-    leaf client agency-ca hi2.isp.example &&
-    leaf rogue rogue-ca rogue.example; then
+if pki_ca agency-ca && pki_ca isp-ca && pki_ca rogue-ca &&
+    pki_leaf lemf isp-ca lemf.agency.example &&
+    pki_leaf client agency-ca hi2.isp.example &&
+    pki_leaf rogue rogue-ca rogue.example; then
 	pass certificates_made
 else
 	fail certificates_made "$(cat "$WORK/openssl.err")"

@@ -13,16 +13,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 LEMF_PORT=0
 li_setup
-# live: the real clock; the order was issued an hour ago
-unset CUSTOS_NOW
-ISSUED=$(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%SZ)
-RECEIVED=$(date -u -d '30 minutes ago' +%Y-%m-%dT%H:%M:%SZ)
-CASE=$("$CUSTOS" case new $S --type title3_order --agency FBI \
-    --received "$RECEIVED" --issued "$ISSUED" --court "D. Mass." \
-    --judge "Judge Doe" --official "AAG Roe" --offense "18 USC 1343" \
-    --officer "SA Smith;+1 202 555 0100;s@fbi.gov" \
-    --document "$WORK/order.pdf" --target ip:127.0.0.55)
-"$CUSTOS" case approve "$CASE" $S --by bob >/dev/null 2>&1
+live_clock
+CASE=$(t3_case ip:127.0.0.55)
 lemf_start lemf
 agency_add FBI
 "$CUSTOS" intercept new $S --case "$CASE" --agency FBI --liid LIID-LIVE \

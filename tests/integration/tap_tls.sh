@@ -14,24 +14,9 @@ command -v openssl >/dev/null 2>&1 || {
 	finish
 }
 P="$WORK/pki"
-mkdir -p "$P"
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$P/$1.key" -out "$P/$1.crt" -days 2 -subj "/CN=$1" \
-	    2>>"$WORK/openssl.err"
-}
-leaf() {
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$P/$1.key" -out "$P/$1.csr" -subj "/CN=$3" \
-	    2>>"$WORK/openssl.err" &&
-	    printf 'subjectAltName=IP:127.0.0.1\n' >"$P/$1.ext" &&
-	    openssl x509 -req -in "$P/$1.csr" -CA "$P/$2.crt" \
-		-CAkey "$P/$2.key" -CAcreateserial -out "$P/$1.crt" -days 2 \
-		-extfile "$P/$1.ext" 2>>"$WORK/openssl.err" &&
-	    chmod 600 "$P/$1.key"
-}
-if ca agency-ca && ca isp-ca && leaf lemf isp-ca lemf.agency.example &&
-    leaf client agency-ca hi.isp.example; then
+if pki_ca agency-ca && pki_ca isp-ca &&
+    pki_leaf lemf isp-ca lemf.agency.example &&
+    pki_leaf client agency-ca hi.isp.example; then
 	pass certificates_made
 else
 	fail certificates_made "$(cat "$WORK/openssl.err")"
