@@ -126,8 +126,15 @@ static const char schema[] =
     " PRIMARY KEY(fam, plen)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS nas_reset(uid INTEGER PRIMARY KEY,"
     " nas_tag INTEGER, time INTEGER, sealed BLOB);"
-    "CREATE TABLE IF NOT EXISTS smtp(uid INTEGER PRIMARY KEY, time INTEGER,"
-    " user_tag INTEGER, ip_tag INTEGER, qid_tag INTEGER, sealed BLOB);"
+    /*
+     * rows in arrival order, named by uid (a keyed hash, so random): a
+     * table keyed by uid itself took every insert to a random page.
+     * Files made before 2026-11-30 have uid as the INTEGER PRIMARY KEY;
+     * every statement below reads both.
+     */
+    "CREATE TABLE IF NOT EXISTS smtp(id INTEGER PRIMARY KEY,"
+    " uid INTEGER NOT NULL UNIQUE, time INTEGER, user_tag INTEGER,"
+    " ip_tag INTEGER, qid_tag INTEGER, sealed BLOB);"
     "CREATE INDEX IF NOT EXISTS smtp_qid ON smtp(qid_tag)"
     " WHERE qid_tag IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS smtp_user ON smtp(user_tag)"
