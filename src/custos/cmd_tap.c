@@ -642,8 +642,8 @@ tell_end(struct tap *tp, size_t i, cs_time t, const char *rule)
 
 	if (tp->ctl < 0)
 		return;
-	n = snprintf(
-	    line, sizeof(line), "E %zu %lld %s\n", i, (long long)t, rule);
+	n = snprintf(line, sizeof(line), "E %zu %llu %s\n", i,
+	    (unsigned long long)t, rule);
 	if (n > 0 && write(tp->ctl, line, (size_t)n) != n)
 		tp->errors++;
 }
@@ -783,6 +783,37 @@ mono_us(void)
 }
 
 /*
+ * The pipes between the processes carry lines of space-separated fields:
+ * a letter, then numbers (times as unsigned 64-bit: CS_TIME_NONE passes
+ * through) and at most one word.  split - the fields of line (cut in
+ * place), at most max; num - field f as a number, 0 when it is one
+ */
+static int
+split(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	while (n < max && *p) {
+		while (*p == ' ')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		f[n++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return n;
+}
+
+static int
+num(const char *f, uint64_t *v)
+{
+	return cs_parse_u64(cs_span_cstr(f), 0, UINT64_MAX, v) == CS_OK ? 0
+									: -1;
+}
+
+/*
  * updates - "U <index> <ends>" lines from the supervisor: an intercept's
  * end moved (a stop, a closed case, an order for an emergency)
  */
@@ -799,11 +830,12 @@ updates(struct tap *tp, int fd, char *acc, size_t *alen, size_t cap)
 		*alen += (size_t)r;
 		acc[*alen] = '\0';
 		while ((nl = strchr(acc, '\n')) != NULL) {
-			unsigned long i;
-			long long e;
+			char *f[4];
+			uint64_t i, e;
 
 			*nl = '\0';
-			if (sscanf(acc, "U %lu %lld", &i, &e) == 2 &&
+			if (split(acc, f, 4) == 3 && strcmp(f[0], "U") == 0 &&
+			    num(f[1], &i) == 0 && num(f[2], &e) == 0 &&
 			    i < tp->nic)
 				tp->ics[i].ends = (cs_time)e;
 			*alen -= (size_t)(nl + 1 - acc);
@@ -1144,20 +1176,28 @@ struct summary {
 	int ended[MAX_ICPT];
 };
 
-/* supervise_line - one line from the capture */
+/* supervise_line - one line from the capture (cut in place) */
 static void
 supervise_line(
-    struct tap *tp, struct li_prov *pv, struct summary *sm, const char *line)
+    struct tap *tp, struct li_prov *pv, struct summary *sm, char *line)
 {
-	unsigned long i;
-	unsigned long long a, b, c;
-	long long t;
-	int e;
-	char rule[72];
+	char *f[6];
+	uint64_t v[5] = {0};
+	size_t i;
+	int n = split(line, f, 6), k;
 
-	if (sscanf(line, "E %lu %lld %31s", &i, &t, rule) == 3 && i < tp->nic) {
-		if (li_prov_ended(
-			pv, tp->ics[i].id, (cs_time)t, rule, &tp->eb) != CS_OK)
+	if (n < 2 || f[0][1] != '\0')
+		return;
+	for (k = 1; k < n && k < 6; k++)
+		if (num(f[k], &v[k - 1]) != 0 && !(f[0][0] == 'E' && k == 3) &&
+		    !(f[0][0] == 'H' && k == 2))
+			return;
+	i = (size_t)v[0];
+	if (f[0][0] == 'E' && n == 4 && i < tp->nic) {
+		const char *rule = f[3];
+
+		if (li_prov_ended(pv, tp->ics[i].id, (cs_time)v[1], rule,
+			&tp->eb) != CS_OK)
 			fprintf(stderr,
 			    "custos tap: intercept %s ended (%s) but could "
 			    "not be recorded: %s\n",
@@ -1166,20 +1206,18 @@ supervise_line(
 			fprintf(stderr, "custos tap: intercept %s ended (%s)\n",
 			    tp->ics[i].id, rule);
 		sm->ended[i] = 1;
-	} else if (sscanf(line, "S %lu %llu %llu %llu %d", &i, &a, &b, &c,
-		       &e) == 5 &&
-	    i < tp->nic) {
-		sm->iri[i] = a;
-		sm->cc[i] = b;
-		sm->rep[i] = c;
-		sm->ended[i] |= e;
-	} else if (sscanf(line, "H %lu %64s", &i, rule) == 2 && i < tp->nic &&
-	    strlen(rule) == 64) {
-		memcpy(sm->sha[i], rule, 65);
-	} else if (sscanf(line, "P %llu %llu %llu", &a, &b, &c) == 3) {
-		sm->packets = a;
-		sm->matched = b;
-		sm->errors = c;
+	} else if (f[0][0] == 'S' && n == 6 && i < tp->nic) {
+		sm->iri[i] = v[1];
+		sm->cc[i] = v[2];
+		sm->rep[i] = v[3];
+		sm->ended[i] |= v[4] != 0;
+	} else if (f[0][0] == 'H' && n == 3 && i < tp->nic &&
+	    strlen(f[2]) == 64) {
+		memcpy(sm->sha[i], f[2], 65);
+	} else if (f[0][0] == 'P' && n == 4) {
+		sm->packets = v[0];
+		sm->matched = v[1];
+		sm->errors = v[2];
 	}
 }
 
@@ -1206,8 +1244,8 @@ reload(struct tap *tp, struct li_prov *pv, int upd)
 			int k;
 
 			tp->ics[i].ends = e;
-			k = snprintf(line, sizeof(line), "U %zu %lld\n", i,
-			    (long long)e);
+			k = snprintf(line, sizeof(line), "U %zu %llu\n", i,
+			    (unsigned long long)e);
 			if (write(upd, line, (size_t)k) != k)
 				tp->errors++;
 		}
