@@ -183,9 +183,24 @@ word(const char **pp, const char *end, struct cs_span *w)
 		p++;
 	if (p == end)
 		return 0;
-	q = p;
+	/* the word's end 8 bytes at a time (the lowest mark is exact) */
+	for (q = p + 1; q + 8 <= end; q += 8) {
+		const uint64_t lo = 0x0101010101010101ULL;
+		const uint64_t hi = 0x8080808080808080ULL;
+		uint64_t x, a, b, c, m;
+		memcpy(&x, q, 8);
+		a = x ^ 0x2020202020202020ULL;
+		b = x ^ 0x0909090909090909ULL;
+		c = x ^ 0x0d0d0d0d0d0d0d0dULL;
+		m = ((a - lo) & ~a) | ((b - lo) & ~b) | ((c - lo) & ~c);
+		if ((m &= hi) != 0) {
+			q += __builtin_ctzll(m) >> 3;
+			goto found;
+		}
+	}
 	while (q < end && !isblank_ct(*q))
 		q++;
+found:
 	w->p = p;
 	w->len = (size_t)(q - p);
 	*pp = q;
