@@ -106,7 +106,7 @@ REC=$(jq '[.intercepts[] | .iri + .cc + .reports] | add' "$OUT/tap.json")
 DELIV=$(jq -r .delivery "$OUT/tap.json")
 
 rate() { awk -v n="$1" -v ns="$2" 'BEGIN { printf "%.0f", n / (ns / 1e9) }'; }
-printf '  %-40s %12s packets/s  (%.2f s)\n' "tcpdump -r -F (100 hosts filter)" \
+printf '  %-40s %12s packets/s  (%.2f s)\n' "tcpdump -r -F ($NT targets' addresses)" \
     "$(rate "$NP" "$TD_NS")" "$(echo "$TD_NS" | awk '{print $1/1e9}')"
 printf '  %-40s %12s packets/s  (%.2f s wall, %.2f s CPU)\n' \
     "custos tap --read, delivered to lemf" "$(rate "$NP" "$TAP_NS")" \

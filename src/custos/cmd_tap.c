@@ -1025,6 +1025,7 @@ struct dlink {
 	char host[256], port[16];
 	const char *agency;
 	int hi;
+	char lasterr[256];
 };
 
 /*
@@ -1038,6 +1039,7 @@ deliver(struct tap *tp, int ctl)
 {
 	struct dlink *dl = cs_xcalloc(tp->nag * 2 + 1, sizeof(*dl));
 	size_t n = 0, i;
+	struct pollfd *pfd;
 	int done = ctl < 0, rc = 0, idle;
 	time_t deadline = 0;
 	cs_time done_at = mono_us();
@@ -1095,36 +1097,34 @@ deliver(struct tap *tp, int ctl)
 			n++;
 		}
 	}
+	pfd = cs_xcalloc(n + 1, sizeof(*pfd));
 	for (;;) {
-		uint64_t moved = 0;
+		int wait = 50;
 
-		/*
-		 * one pass over every link without waiting; when none moved
-		 * a byte, a short sleep (a link that waits would hold up the
-		 * others)
-		 */
+		/* one poll over every link, then a pass that never waits */
+		for (i = 0; i < n; i++) {
+			int w = li_link_pollfd(dl[i].l, &pfd[i]);
+
+			if (w < wait)
+				wait = w < 0 ? 0 : w;
+		}
+		if (poll(pfd, n, wait) < 0 && errno != EINTR)
+			rc = 1;
 		idle = 1;
 		for (i = 0; i < n; i++) {
-			struct li_link_stats a, b;
-
-			li_link_stats(dl[i].l, &a);
-			if (li_link_step(dl[i].l, n > 1 ? 0 : 50, &tp->eb) !=
-			    CS_OK) {
-				fprintf(stderr,
-				    "custos tap: delivery to agency %s: %s\n",
-				    dl[i].agency, tp->eb.msg);
+			if (li_link_step(dl[i].l, 0, &tp->eb) != CS_OK) {
+				/* the same failure repeats each pass: once */
+				if (strcmp(dl[i].lasterr, tp->eb.msg) != 0)
+					fprintf(stderr,
+					    "custos tap: delivery to agency "
+					    "%s: %s\n",
+					    dl[i].agency, tp->eb.msg);
+				snprintf(dl[i].lasterr, sizeof(dl[i].lasterr),
+				    "%s", tp->eb.msg);
 				rc = 1;
 			}
-			li_link_stats(dl[i].l, &b);
-			moved += (b.bytes_sent - a.bytes_sent) +
-			    (b.ka_resp - a.ka_resp) + (b.connects - a.connects);
 			if (!li_link_idle(dl[i].l))
 				idle = 0;
-		}
-		if (n > 1 && moved == 0) {
-			struct timespec ts = {0, 2000000};
-
-			nanosleep(&ts, NULL);
 		}
 		if (!done && ctl >= 0) {
 			struct pollfd pf = {ctl, POLLIN, 0};
@@ -1163,6 +1163,7 @@ deliver(struct tap *tp, int ctl)
 		li_link_free(dl[i].l);
 		li_spool_close(dl[i].sp);
 	}
+	free(pfd);
 	free(dl);
 	return rc;
 }
