@@ -76,6 +76,7 @@ struct tgt {
 	char value[CS_CASE_STR];
 	struct cs_addr addr; /* TK_IP, TK_IPV6PREFIX */
 	int incl;            /* identity packets go to on_pkt too */
+	cs_time from, to;    /* the target's window; CS_TIME_NONE: open */
 };
 
 struct sess {
@@ -100,6 +101,7 @@ struct arec {
 	uint8_t family, plen;
 	uint32_t icpt;
 	int32_t next;
+	cs_time from, to; /* the target's window */
 };
 
 struct li_match {
@@ -175,8 +177,17 @@ hash_words(const uint32_t w[4], int plen)
 	return h;
 }
 
+/* in_window - target window [from, to) holds t (CS_TIME_NONE: any) */
+static inline int
+in_window(cs_time from, cs_time to, cs_time t)
+{
+	return t == CS_TIME_NONE ||
+	    ((from == CS_TIME_NONE || t >= from) &&
+		(to == CS_TIME_NONE || t < to));
+}
+
 static void
-add_rec(struct li_match *m, const struct cs_addr *a, uint32_t icpt)
+add_rec(struct li_match *m, const struct cs_addr *a, const struct tgt *tg)
 {
 	struct arec *r;
 
@@ -190,8 +201,10 @@ add_rec(struct li_match *m, const struct cs_addr *a, uint32_t icpt)
 	words(a->a, a->family, a->plen, r->w);
 	r->family = a->family;
 	r->plen = a->plen;
-	r->icpt = icpt;
+	r->icpt = tg->icpt;
 	r->next = -1;
+	r->from = tg->from;
+	r->to = tg->to;
 }
 
 /* ---- identity values ---- */
@@ -219,16 +232,21 @@ is_ident_kind(enum cs_tkind k)
 	return k == TK_USERNAME || k == TK_MAC || k == TK_CIRCUIT;
 }
 
-/* sess_icpts - the distinct intercepts whose targets session s is */
+/*
+ * sess_icpts - the distinct intercepts whose targets session s is, at time
+ * t (targets whose window does not hold t are left out; CS_TIME_NONE:
+ * whatever their window)
+ */
 static int
 sess_icpts(const struct li_match *m, const struct sess *s, uint32_t *out,
-    int *incl, int max)
+    int *incl, int max, cs_time t)
 {
 	size_t i;
 	int n = 0, j;
 
 	for (i = 0; i < m->nt; i++) {
 		if (!is_ident_kind(m->t[i].kind) ||
+		    !in_window(m->t[i].from, m->t[i].to, t) ||
 		    !sess_has_ident(s, &m->t[i]))
 			continue;
 		for (j = 0; j < n && out[j] != m->t[i].icpt; j++)
@@ -266,15 +284,15 @@ plen_note(uint8_t *set, int *n, uint8_t plen)
 static void
 rebuild(struct li_match *m)
 {
-	uint32_t icpts[MAXHITS], nb;
-	size_t i;
-	int k, n, j;
+	uint32_t nb;
+	size_t i, k;
+	int j;
 
 	m->nr = 0;
 	m->nident = 0;
 	for (i = 0; i < m->nt; i++) {
 		if (m->t[i].kind == TK_IP || m->t[i].kind == TK_IPV6PREFIX)
-			add_rec(m, &m->t[i].addr, m->t[i].icpt);
+			add_rec(m, &m->t[i].addr, &m->t[i]);
 		else
 			m->nident++;
 	}
@@ -282,12 +300,16 @@ rebuild(struct li_match *m)
 	for (i = 0; i < m->ns; i++) {
 		const struct sess *s = &m->s[i];
 
-		n = sess_icpts(m, s, icpts, NULL, MAXHITS);
-		for (k = 0; k < n; k++)
+		/* one record per matching target: each has its window */
+		for (k = 0; k < m->nt; k++) {
+			if (!is_ident_kind(m->t[k].kind) ||
+			    !sess_has_ident(s, &m->t[k]))
+				continue;
 			for (j = 0; j < NADDR; j++)
 				if (s->a[j].plen >=
 				    (s->a[j].family == 4 ? MINPLEN4 : MINPLEN6))
-					add_rec(m, &s->a[j], icpts[k]);
+					add_rec(m, &s->a[j], &m->t[k]);
+		}
 		if (s->lease_end != CS_TIME_NONE &&
 		    (m->next_expiry == CS_TIME_NONE ||
 			s->lease_end < m->next_expiry))
@@ -358,6 +380,8 @@ li_match_add(struct li_match *m, uint32_t icpt, const struct cs_target *t,
 	nt.icpt = icpt;
 	nt.kind = t->kind;
 	nt.incl = include_identity_packets != 0;
+	nt.from = t->from;
+	nt.to = t->to;
 	if (memchr(t->value, '\0', sizeof(t->value)) == NULL || !t->value[0])
 		return -1;
 	switch (t->kind) {
@@ -411,7 +435,7 @@ li_match_remove(struct li_match *m, uint32_t icpt)
 			i++;
 	/* sessions no remaining target owns are forgotten */
 	for (i = 0; i < m->ns;)
-		if (sess_icpts(m, &m->s[i], tmp, NULL, 1) == 0)
+		if (sess_icpts(m, &m->s[i], tmp, NULL, 1, CS_TIME_NONE) == 0)
 			sess_del(m, i);
 		else
 			i++;
@@ -488,7 +512,7 @@ li_match_seed(struct li_match *m, const char *username, const char *mac,
 	if (mac && mac[0] && cs_mac_parse(cs_span_cstr(mac), mb) == CS_OK)
 		cs_mac_format(mb, tmp.mac);
 	copy_cstr(tmp.circuit, sizeof(tmp.circuit), circuit);
-	n = sess_icpts(m, &tmp, icpts, NULL, MAXHITS);
+	n = sess_icpts(m, &tmp, icpts, NULL, MAXHITS, CS_TIME_NONE);
 	if (n == 0 || addr == NULL || (addr->family != 4 && addr->family != 6))
 		return 0;
 	/* another binding of the same identity from the store: add to it */
@@ -1061,7 +1085,7 @@ emit(struct li_match *m, const struct sess *s, enum li_iri_event ev, cs_time t,
 	struct li_iri iri;
 	int i, n;
 
-	n = sess_icpts(m, s, icpts, NULL, MAXHITS);
+	n = sess_icpts(m, s, icpts, NULL, MAXHITS, t);
 	if (n == 0)
 		return;
 	iri_from_sess(&iri, s, ev);
@@ -1224,7 +1248,7 @@ radius_event(struct li_match *m, cs_time t, const struct li_ident *id,
 		ident_addrs(id, cl);
 		i = evict(m, cl, NADDR, i, t, cb);
 	}
-	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1) == 0) {
+	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1, CS_TIME_NONE) == 0) {
 		if (m->ns != ns0)
 			rebuild(m);
 		return; /* not a target: nothing kept */
@@ -1322,7 +1346,7 @@ dhcp_event(struct li_match *m, cs_time t, const struct li_ident *id,
 	ns0 = m->ns;
 	if (id->status == DHCP_ACK && id->a4.family)
 		i = evict(m, &id->a4, 1, i, t, cb);
-	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1) == 0) {
+	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1, CS_TIME_NONE) == 0) {
 		if (m->ns != ns0)
 			rebuild(m);
 		return;
@@ -1425,7 +1449,8 @@ lookup(const struct li_match *m, const struct cs_addr *a, enum li_dir dir,
 
 			if (r->plen == plens[k] && r->family == a->family &&
 			    r->w[0] == w[0] && r->w[1] == w[1] &&
-			    r->w[2] == w[2] && r->w[3] == w[3])
+			    r->w[2] == w[2] && r->w[3] == w[3] &&
+			    in_window(r->from, r->to, t))
 				hit(h, r->icpt, dir, t, p, cb);
 		}
 	}
@@ -1469,7 +1494,7 @@ identity(struct li_match *m, cs_time t, const struct li_pkt *p,
 	/* who this packet is about, before it changes anything */
 	memset(&tmp, 0, sizeof(tmp));
 	sess_from_ident(&tmp, &id);
-	n = sess_icpts(m, &tmp, icpts, incl, MAXHITS);
+	n = sess_icpts(m, &tmp, icpts, incl, MAXHITS, t);
 	for (i = 0; i < n; i++)
 		if (incl[i])
 			hit(h, icpts[i],
@@ -1527,7 +1552,8 @@ li_match_report(struct li_match *m, uint32_t icpt, enum li_iri_event ev,
 
 	for (i = 0; i < m->nt; i++) {
 		if (m->t[i].icpt != icpt ||
-		    (m->t[i].kind != TK_IP && m->t[i].kind != TK_IPV6PREFIX))
+		    (m->t[i].kind != TK_IP && m->t[i].kind != TK_IPV6PREFIX) ||
+		    !in_window(m->t[i].from, m->t[i].to, t))
 			continue;
 		li_iri_init(&iri, ev);
 		iri.addr = m->t[i].addr;
@@ -1538,7 +1564,7 @@ li_match_report(struct li_match *m, uint32_t icpt, enum li_iri_event ev,
 			cb->on_iri(cb->ctx, icpt, &iri, t);
 	}
 	for (i = 0; i < m->ns; i++) {
-		c = sess_icpts(m, &m->s[i], icpts, NULL, MAXHITS);
+		c = sess_icpts(m, &m->s[i], icpts, NULL, MAXHITS, t);
 		for (k = 0; k < c && icpts[k] != icpt; k++)
 			;
 		if (k == c)

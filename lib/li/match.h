@@ -37,7 +37,10 @@ void li_match_free(struct li_match *m);
  * li_match_add - follow target t for intercept icpt.  With
  * include_identity_packets, the RADIUS/DHCP packets about the target are
  * also handed to on_pkt (direction: DHCP client->server is from the
- * target, server->client to it; RADIUS is LI_DIR_UNKNOWN).  Returns 0, or
+ * target, server->client to it; RADIUS is LI_DIR_UNKNOWN).
+ * A target's window (cs_target from/to) limits what is reported for it:
+ * packets and IRI outside [from, to) are not (its sessions are followed
+ * all along).  Returns 0, or
  * -1 on a kind it cannot follow (email, phone), a bad value, or a static
  * prefix shorter than /8 (IPv4) or /16 (IPv6) (a whole network is not a
  * target).

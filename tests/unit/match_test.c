@@ -1096,6 +1096,54 @@ test_dhcp_release_trust(void)
 	li_match_free(m);
 }
 
+/* a target's window (KIND:VALUE@FROM..TO) limits what is reported; the
+ * session is followed all along */
+static void
+test_window(void)
+{
+	struct li_match *m = li_match_new();
+	struct li_match_cb cb = {&R, on_iri, on_pkt};
+	struct li_pkt p;
+	struct rb r;
+	uint8_t ip[28];
+	int k;
+	static const cs_time at[3] = {1500, 3000, 5000};
+
+	memset(&R, 0, sizeof(R));
+	add(m, 1,
+	    "username:zed@1970-01-01T00:00:00.002Z..1970-01-01T00:00:00.004Z",
+	    0);
+	add(m, 2, "ip:100.64.9.5@..1970-01-01T00:00:00.002Z", 0);
+	acct_req(&r, 1, "Z1", "zed", NULL, 5);
+	feed(m, 1000, &r, 1);
+	T_EQ_INT(nev(&R, 1), 0); /* before the window */
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x45;
+	ip[3] = 28;
+	ip[9] = 17;
+	ip[12] = 100;
+	ip[13] = 64;
+	ip[14] = 9;
+	ip[15] = 5;
+	ip[16] = 198;
+	ip[19] = 1;
+	ip[25] = 8;
+	T_EQ_INT(li_pkt_parse_ip(ip, 28, &p), 0);
+	for (k = 0; k < 3; k++)
+		li_match_packet(m, at[k], &p, &cb);
+	T_EQ_INT(npk(&R, 1, 99), 1);
+	T_EQ_INT(npk(&R, 2, 99), 1);
+	for (k = 0; k < R.npk; k++)
+		T_CHECK(R.pk[k].icpt == 1 || R.pk[k].icpt == 2);
+	acct_req(&r, 3, "Z1", "zed", NULL, 5);
+	feed(m, 3500, &r, 1); /* in the window */
+	acct_req(&r, 2, "Z1", "zed", NULL, 5);
+	feed(m, 6000, &r, 1); /* after it */
+	T_EQ_INT(nev(&R, 1), 1);
+	EV_IS(&R, 1, 0, LI_EV_INTERIM_UPDATE, "100.64.9.5");
+	li_match_free(m);
+}
+
 /* identity packets from a source not trusted are not believed */
 static void
 test_trust(void)
@@ -1284,5 +1332,6 @@ main(void)
 	T_RUN(test_dhcp_twice);
 	T_RUN(test_framed_routes);
 	T_RUN(test_dhcp_release_trust);
+	T_RUN(test_window);
 	return T_DONE();
 }
