@@ -8,6 +8,8 @@
  * that a crash or a later run loses nothing: a delete whose create is not
  * in memory looks the open interval up in the store (natstore.c).
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,6 +45,7 @@ struct mrec {
 	size_t evlen[CS_NAT_MAXEV];
 	size_t linklen;
 	char linkbuf[24]; /* the link when short (conntrack ids are) */
+	int known;        /* its newest stored version was written by us */
 	uint64_t h;       /* identity hash */
 	int open;         /* in the table */
 	int dirty;        /* to be written at the next commit */
@@ -557,7 +560,10 @@ fold(struct natst *st, const struct cs_obs *o, struct cs_errbuf *eb)
 	 */
 	if (cs_natdb_find_open(st->db, &key, o->time, &got, eb) == CS_OK) {
 		if (got.end_known == CS_END_OPEN || has_ev(&got, o->raw)) {
+			int was_open = got.end_known == CS_END_OPEN;
 			m = adopt_owned(st, &got, h);
+			m->known =
+			    was_open; /* the store has it open, no more */
 		} else {
 			cs_nat_rec_clear(&got);
 			m = NULL;
@@ -651,6 +657,7 @@ commit(struct natst *st, struct cs_errbuf *eb)
 			continue;
 		}
 		st->out[n].r = &m->r;
+		st->out[n].known = m->known;
 		st->out[n].linklen = m->linklen;
 		for (k = 0; k < CS_NAT_MAXEV; k++)
 			st->out[n].evlen[k] = m->evlen[k];
@@ -658,6 +665,13 @@ commit(struct natst *st, struct cs_errbuf *eb)
 	}
 	if (e == CS_OK)
 		e = cs_natdb_put_sessions(st->db, st->out, n, eb);
+	/* what was written is the newest stored version: no lookup later */
+	for (i = 0; i < n; i++)
+		if (st->out[i].written)
+			((struct mrec *)(void *)((char *)(uintptr_t)st->out[i]
+						     .r -
+			     offsetof(struct mrec, r)))
+			    ->known = 1;
 	for (i = 0; i < st->ndirty; i++) {
 		struct mrec *m = st->dirty[i];
 		m->dirty = 0;

@@ -200,14 +200,17 @@ struct cs_nat_out {
 	const struct cs_nat_rec *r; /* borrowed */
 	size_t evlen[CS_NAT_MAXEV]; /* bytes of r->ev[i].raw */
 	size_t linklen;             /* bytes of r->link */
+	int known;   /* in: the newest stored version of the record is one
+			this process wrote (open): no need to look it up */
+	int written; /* out: this version was written */
 };
 /*
  * cs_natdb_put_sessions - append v as one sorted run per day of their
  * starts to DATA/nat/DAY.nat, synced before returning (versions already
  * stored are skipped; a purged day's records are dropped)
  */
-enum cs_err cs_natdb_put_sessions(struct cs_natdb *db,
-    const struct cs_nat_out *v, size_t n, struct cs_errbuf *eb);
+enum cs_err cs_natdb_put_sessions(
+    struct cs_natdb *db, struct cs_nat_out *v, size_t n, struct cs_errbuf *eb);
 /* cs_natdb_merge - merge the runs of a day's session file into one */
 enum cs_err cs_natdb_merge(
     struct cs_natdb *db, int64_t day, struct cs_errbuf *eb);

@@ -631,6 +631,7 @@ cs_natdb_put(
 	if (sess) {
 		struct cs_nat_out o;
 		int k;
+		memset(&o, 0, sizeof(o));
 		o.r = r;
 		o.linklen = r->link ? strlen(r->link) : 0;
 		for (k = 0; k < CS_NAT_MAXEV; k++)
@@ -2077,7 +2078,7 @@ ident_bytes(uint8_t *buf, const struct cs_nat_out *o)
 
 /* write_day - items [a, b) (sorted, one day) as one run of the day */
 static enum cs_err
-write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
+write_day(struct cs_natdb *db, struct natfile *f, struct cs_nat_out *v,
     const struct sitem *it, size_t a, size_t b, struct cs_errbuf *eb)
 {
 	struct natfile *lv[NLEVEL];
@@ -2102,7 +2103,7 @@ write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
 	}
 	runw_begin(&w, rbufs(db), f, f->fd, f->end, seq);
 	for (i = a; i < b; i++) {
-		const struct cs_nat_out *o = &v[it[i].idx];
+		struct cs_nat_out *o = &v[it[i].idx];
 		const struct cs_nat_rec *r = o->r;
 		struct rent e;
 		uint8_t *dst;
@@ -2130,7 +2131,8 @@ write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
 		    r->end_known == CS_END_OPEN &&
 		    v[it[i - 1].idx].r->end_known != CS_END_OPEN)
 			continue;
-		if (it[i].start <= max_start && stored(lv, &it[i], r))
+		if (!o->known && it[i].start <= max_start &&
+		    stored(lv, &it[i], r))
 			continue;
 		if ((dst = runw_room(&w, rec_bound(o))) == NULL)
 			goto fail;
@@ -2146,6 +2148,7 @@ write_day(struct cs_natdb *db, struct natfile *f, const struct cs_nat_out *v,
 		e.src = (uint8_t)r->src;
 		e.kind = (uint8_t)r->kind;
 		runw_add(&w, &e, n);
+		o->written = 1;
 		any = 1;
 	}
 	if (!any) {
@@ -2165,8 +2168,8 @@ fail:
 }
 
 enum cs_err
-cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
-    struct cs_errbuf *eb)
+cs_natdb_put_sessions(
+    struct cs_natdb *db, struct cs_nat_out *v, size_t n, struct cs_errbuf *eb)
 {
 	struct sitem *it;
 	struct natfile *f = NULL;
@@ -2185,6 +2188,8 @@ cs_natdb_put_sessions(struct cs_natdb *db, const struct cs_nat_out *v, size_t n,
 		db->tmp = cs_xreallocarray(NULL, n, sizeof(*it));
 	}
 	it = db->it;
+	for (i = 0; i < n; i++)
+		v[i].written = 0;
 	for (i = 0; i < n; i++) {
 		const struct cs_nat_rec *r = v[i].r;
 		int64_t day;
