@@ -6,7 +6,10 @@
  * of the record's identity) so that their delete, when it comes, closes
  * them without a read; they are also written at every checkpoint, open, so
  * that a crash or a later run loses nothing: a delete whose create is not
- * in memory looks the open interval up in the store (natstore.c).
+ * in memory looks the open interval up in the store (natstore.c).  Every
+ * 64k changed intervals they are written without waiting for the
+ * checkpoint (memory stays bounded; what is read again after a crash is
+ * written again under the same uids).
  */
 #include <stddef.h>
 #include <stdint.h>

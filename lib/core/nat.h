@@ -8,15 +8,18 @@
  * cs_nat_fold, which pairs a create with its delete (by the record's link,
  * such as conntrack's id=, else by the whole tuple) into one interval
  * [start, end) whose end is observed, inferred or open.  The store calls
- * cs_nat_commit at each checkpoint (every changed interval is upserted
- * into DATA/nat/YYYY-MM-DD.db of its start day and committed) and
- * cs_nat_close when it closes.  State lives in *cs_store_nat_slot().
+ * cs_nat_commit at each checkpoint (every changed interval is written
+ * under the day of its start, synced before the input offsets are
+ * committed) and cs_nat_close when it closes; the fold also writes on its
+ * own every 64k changed intervals.  State lives in *cs_store_nat_slot().
  *
- * On disk (natstore.c) only the public address's keyed tag, port numbers,
+ * On disk (natstore.c) sessions are sorted runs in DATA/nat/DAY.nat (and
+ * merged levels .nat1, .nat2); port blocks and bindings rows of
+ * DATA/nat/DAY.db.  Only the public address's keyed tag, port numbers,
  * times, kind, protocol and source are plain; the inside address and
  * port, the destination, the link and the evidence are sealed under the
- * day's key.  A row's id is a keyed hash of the record's identity and
- * start, so re-reading input rewrites the same rows (idempotent).
+ * day's key.  A record's uid is a keyed hash of its identity and start:
+ * the newest version of a uid wins, and re-reading input writes nothing.
  *
  * Deterministic NAT (RFC 7422) mappings are kept in DATA/nat/maps.db, one
  * row per mapping with the period it was in force, sealed under the key
