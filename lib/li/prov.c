@@ -522,29 +522,44 @@ li_liid_check(const char *liid, struct cs_errbuf *eb)
 	return CS_OK;
 }
 
+/* covers - does case target ct cover t (kind and value, or prefix)? */
+static int
+covers(const struct cs_target *ct, const struct cs_target *t)
+{
+	struct cs_addr a, b;
+	int isaddr = t->kind == TK_IP || t->kind == TK_IPV6PREFIX;
+
+	if (isaddr && (ct->kind == TK_IP || ct->kind == TK_IPV6PREFIX))
+		return cs_addr_parse(cs_span_cstr(t->value), &a) == CS_OK &&
+		    cs_addr_parse(cs_span_cstr(ct->value), &b) == CS_OK &&
+		    cs_addr_contains(&b, &a);
+	return ct->kind == t->kind && strcmp(ct->value, t->value) == 0;
+}
+
+const struct cs_target *
+li_target_cover(const struct cs_case *c, const struct cs_target *t)
+{
+	const struct cs_target *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nt; i++) {
+		const struct cs_target *ct = &c->t[i];
+		if (!covers(ct, t))
+			continue;
+		if (ct->from == CS_TIME_NONE && ct->to == CS_TIME_NONE)
+			return ct; /* no window: the widest */
+		if (best == NULL ||
+		    (ct->to == CS_TIME_NONE ||
+			(best->to != CS_TIME_NONE && ct->to > best->to)))
+			best = ct; /* the one that runs longest */
+	}
+	return best;
+}
+
 int
 li_target_covered(const struct cs_case *c, const struct cs_target *t)
 {
-	struct cs_addr a, b;
-	size_t i;
-	int isaddr = t->kind == TK_IP || t->kind == TK_IPV6PREFIX;
-
-	if (isaddr && cs_addr_parse(cs_span_cstr(t->value), &a) != CS_OK)
-		return 0;
-	for (i = 0; i < c->nt; i++) {
-		const struct cs_target *ct = &c->t[i];
-		if (isaddr &&
-		    (ct->kind == TK_IP || ct->kind == TK_IPV6PREFIX)) {
-			if (cs_addr_parse(cs_span_cstr(ct->value), &b) ==
-				CS_OK &&
-			    cs_addr_contains(&b, &a))
-				return 1;
-			continue;
-		}
-		if (ct->kind == t->kind && strcmp(ct->value, t->value) == 0)
-			return 1;
-	}
-	return 0;
+	return li_target_cover(c, t) != NULL;
 }
 
 /* order_end - an emergency whose order was recorded: the order's end */
@@ -609,6 +624,22 @@ li_prov_ends(const struct cs_case *c, const struct li_icpt *ic, cs_time now,
 		/* not an intercept authorization (cannot be recorded) */
 		earlier(&end, &r, ic->activated, "R-CALEA-6");
 		break;
+	}
+	/* every target named only for a window: over when the last is */
+	if (ic->ntargets > 0) {
+		cs_time last = CS_TIME_NONE;
+		size_t i;
+		for (i = 0; i < ic->ntargets; i++) {
+			if (ic->targets[i].to == CS_TIME_NONE)
+				break;
+			if (last == CS_TIME_NONE || ic->targets[i].to > last)
+				last = ic->targets[i].to;
+		}
+		if (i == ic->ntargets)
+			earlier(&end, &r, last,
+			    c->type == CT_PT || c->type == CT_PT_EMERG
+				? "R-PT-1"
+				: "R-T3-1");
 	}
 	if ((ev = cs_case_last(c, "termination")) != NULL)
 		earlier(&end, &r, ev->at, "R-T3-4");
@@ -1036,7 +1067,8 @@ static const char *
 static_rule(const char *r)
 {
 	static const char *const known[] = {"R-T3-2", "R-PT-2", "R-T3-6",
-	    "R-PT-5", "R-T3-4", "R-CLOSED", "R-CALEA-6", NULL};
+	    "R-PT-5", "R-T3-4", "R-CLOSED", "R-CALEA-6", "R-T3-1", "R-PT-1",
+	    NULL};
 	size_t i;
 
 	for (i = 0; known[i]; i++)

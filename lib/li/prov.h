@@ -141,6 +141,13 @@ enum cs_err li_liid_check(const char *liid, struct cs_errbuf *eb);
  */
 int li_target_covered(const struct cs_case *c, const struct cs_target *t);
 /*
+ * li_target_cover - the case's target that covers t (one without a
+ * window first, else the one whose window runs longest), or NULL; its
+ * window (from/to) is the window the intercept may follow t in
+ */
+const struct cs_target *li_target_cover(
+    const struct cs_case *c, const struct cs_target *t);
+/*
  * li_prov_ends - when ic must end under c as of now, and the rule that
  * says so (end_rule[16]).  CS_TIME_NONE when no limit is known.
  */

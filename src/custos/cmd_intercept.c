@@ -735,8 +735,9 @@ icpt_new(struct desk *k, int argc, char **argv)
 		    desk_refuse(
 			k, "intercept new", c->id, blk->rule, blk->msg));
 	pt = c->type == CT_PT || c->type == CT_PT_EMERG;
-	for (j = 0; j < ic.ntargets; j++)
-		if (!li_target_covered(c, &ic.targets[j])) {
+	for (j = 0; j < ic.ntargets; j++) {
+		const struct cs_target *ct = li_target_cover(c, &ic.targets[j]);
+		if (ct == NULL) {
 			snprintf(msg, sizeof(msg),
 			    "--target #%zu is not among the targets of case "
 			    "%s: an intercept follows only what the order "
@@ -747,6 +748,19 @@ icpt_new(struct desk *k, int argc, char **argv)
 			    desk_refuse(k, "intercept new", c->id,
 				pt ? "R-PT-1" : "R-T3-1", msg));
 		}
+		if (ct->to != CS_TIME_NONE && ct->to <= k->now) {
+			cs_time_format(ct->to, ts);
+			snprintf(msg, sizeof(msg),
+			    "--target #%zu: case %s names it only until %s",
+			    j + 1, c->id, ts);
+			return finish(k, p, c,
+			    desk_refuse(k, "intercept new", c->id,
+				pt ? "R-PT-1" : "R-T3-1", msg));
+		}
+		/* the order's window for it is the intercept's */
+		ic.targets[j].from = ct->from;
+		ic.targets[j].to = ct->to;
+	}
 	if (li_prov_agency_get(p, o.agency, &ag, &eb) != CS_OK) {
 		fprintf(stderr, "custos: intercept new: %s\n", eb.msg);
 		return finish(k, p, c, 1);

@@ -91,6 +91,25 @@ test_ends_orders(void)
 	/* an extension recorded before the end adds 30 days */
 	cs_case_add_event(c, "extension", T("2026-11-30T00:00:00Z"), "bob", "");
 	T_EQ_INT(ends(c, now, now, "R-T3-2"), T("2027-01-01T00:00:00Z"));
+	/* every target named only until a time: ends with the last */
+	{
+		struct li_icpt ic;
+		char rule[16];
+		memset(&ic, 0, sizeof(ic));
+		cs_target_parse(
+		    "username:a@..2026-11-20T00:00:00Z", &ic.targets[0], NULL);
+		cs_target_parse(
+		    "username:b@..2026-11-25T00:00:00Z", &ic.targets[1], NULL);
+		ic.ntargets = 2;
+		T_EQ_INT(
+		    li_prov_ends(c, &ic, now, rule), T("2026-11-25T00:00:00Z"));
+		T_EQ_STR(rule, "R-T3-1");
+		cs_target_parse("username:c", &ic.targets[2], NULL);
+		ic.ntargets = 3; /* one without an end: the order's end */
+		T_EQ_INT(
+		    li_prov_ends(c, &ic, now, rule), T("2027-01-01T00:00:00Z"));
+		T_EQ_STR(rule, "R-T3-2");
+	}
 	/* the agency's termination (R-T3-4) ends it at once */
 	cs_case_add_event(
 	    c, "termination", T("2026-11-05T00:00:00Z"), "bob", "");
@@ -185,6 +204,23 @@ test_covered(void)
 	T_CHECK(li_target_covered(c, &t)); /* canonical form */
 	cs_target_parse("circuit:alice@isp.example", &t, NULL);
 	T_CHECK(!li_target_covered(c, &t)); /* kind matters */
+	cs_case_free(c);
+
+	/* windows: no window first, else the one running longest */
+	c = mkcase(CT_T3);
+	cs_target_parse("username:w@2026-11-01T00:00:00Z..2026-11-10T00:00:00Z",
+	    &c->t[c->nt++], NULL);
+	cs_target_parse("username:w@2026-11-05T00:00:00Z..2026-12-10T00:00:00Z",
+	    &c->t[c->nt++], NULL);
+	cs_target_parse(
+	    "ip:10.0.0.0/8@2026-11-05T00:00:00Z..", &c->t[c->nt++], NULL);
+	cs_target_parse("username:w", &t, NULL);
+	T_CHECK(li_target_cover(c, &t) == &c->t[1]);
+	cs_target_parse("ip:10.1.2.3", &t, NULL);
+	T_CHECK(li_target_cover(c, &t) == &c->t[2]);
+	cs_target_parse("username:w", &c->t[c->nt++], NULL);
+	cs_target_parse("username:w", &t, NULL);
+	T_CHECK(li_target_cover(c, &t) == &c->t[3]);
 	cs_case_free(c);
 }
 
