@@ -177,6 +177,24 @@ hash_words(const uint32_t w[4], int plen)
 	return h;
 }
 
+/* indexed - a's exact address or prefix has a record in the index */
+static int
+indexed(const struct li_match *m, const struct cs_addr *a)
+{
+	uint32_t w[4];
+	int32_t j;
+
+	if (a->family != 4 && a->family != 6)
+		return 0;
+	words(a->a, a->family, a->plen, w);
+	for (j = m->bucket[hash_words(w, a->plen) & m->mask]; j >= 0;
+	     j = m->r[j].next)
+		if (m->r[j].plen == a->plen && m->r[j].family == a->family &&
+		    memcmp(m->r[j].w, w, sizeof(w)) == 0)
+			return 1;
+	return 0;
+}
+
 /* in_window - target window [from, to) holds t (CS_TIME_NONE: any) */
 static inline int
 in_window(cs_time from, cs_time to, cs_time t)
@@ -1111,6 +1129,12 @@ evict(struct li_match *m, const struct cs_addr *claim, int nclaim, long keep,
 	size_t k;
 	int j, c, hit;
 
+	/* the common case, somebody else's address: one lookup each */
+	for (c = 0; c < nclaim; c++)
+		if (indexed(m, &claim[c]))
+			break;
+	if (c == nclaim)
+		return keep;
 	for (k = 0; k < m->ns;) {
 		hit = 0;
 		if ((long)k != keep)
