@@ -59,7 +59,7 @@
 #define END_TIMEOUT 3
 #define END_LEASE 4
 
-enum { SRC_DHCP = 0, SRC_RADIUS = 1, SRC_SEED = 2 };
+enum { SRC_DHCP = 0, SRC_RADIUS = 1, SRC_SEED = 2, SRC_DHCP6 = 3 };
 
 #define NADDR (4 + LI_ROUTES) /* a4, p6, d6, h6, routes */
 /* shorter prefixes from accounting are not followed (a forged or wrong
@@ -939,6 +939,166 @@ li_dhcp_parse(const uint8_t *p, size_t n, struct li_ident *o)
 	return 0;
 }
 
+/* ---- DHCPv6 ---- */
+
+#define D6_REPLY 7
+#define D6_RELEASE 8
+#define D6_RELAY_FORW 12
+#define D6_RELAY_REPL 13
+
+static inline unsigned
+d6len(const uint8_t *p)
+{
+	return (unsigned)p[2] << 8 | p[3];
+}
+
+/* duid_mac - the link-layer address of a DUID-LLT or DUID-LL of
+ * Ethernet, canonical */
+static void
+duid_mac(const uint8_t *v, size_t n, char mac[CS_MAC_STRLEN])
+{
+	unsigned type, hw;
+
+	if (n < 4)
+		return;
+	type = be16(v);
+	hw = be16(v + 2);
+	if (hw != 1)
+		return;
+	if (type == 1 && n == 14)
+		cs_mac_format(v + 8, mac);
+	else if (type == 3 && n == 10)
+		cs_mac_format(v + 4, mac);
+}
+
+/* ia - the addresses (IA_NA: IAADDR) or prefixes (IA_PD: IAPREFIX) of an
+ * IA option's value; -1 if its options are malformed */
+static int
+ia(const uint8_t *v, size_t n, int pd, struct li_ident *o)
+{
+	size_t off = 12;
+
+	if (n < 12)
+		return -1;
+	while (off < n) {
+		unsigned code, len;
+		const uint8_t *w;
+		uint32_t valid;
+
+		if (n - off < 4)
+			return -1;
+		code = be16(v + off);
+		len = d6len(v + off);
+		if (len > n - off - 4)
+			return -1;
+		w = v + off + 4;
+		if (!pd && code == 5) { /* IAADDR */
+			if (len < 24)
+				return -1;
+			valid = be32(w + 20);
+			/* a client's lifetimes are 0 (RFC 8415 21.6) */
+			if ((valid > 0 || o->dhcp_op == 1) && !o->h6.family) {
+				o->h6.family = 6;
+				o->h6.plen = 128;
+				memcpy(o->h6.a, w, 16);
+				if (valid > 0 &&
+				    (o->lease < 0 || valid < o->lease))
+					o->lease = valid;
+			}
+		} else if (pd && code == 26) { /* IAPREFIX */
+			struct cs_addr a;
+
+			if (len < 25 || w[8] > 128)
+				return -1;
+			valid = be32(w + 4);
+			if ((valid > 0 || o->dhcp_op == 1) && !o->d6.family) {
+				memset(&a, 0, sizeof(a));
+				a.family = 6;
+				a.plen = w[8];
+				memcpy(a.a, w + 9, 16);
+				o->d6 = cs_addr_truncate(&a, a.plen);
+				if (valid > 0 &&
+				    (o->lease < 0 || valid < o->lease))
+					o->lease = valid;
+			}
+		}
+		off += 4 + len;
+	}
+	return 0;
+}
+
+/* d6_msg - one (possibly relay) message at depth */
+static int
+d6_msg(const uint8_t *p, size_t n, struct li_ident *o, int depth)
+{
+	size_t off;
+	int relay;
+
+	if (n < 4 || depth > 8)
+		return -1;
+	relay = p[0] == D6_RELAY_FORW || p[0] == D6_RELAY_REPL;
+	if (relay) {
+		if (n < 34)
+			return -1;
+		/* the outermost relay's link address: where the client is */
+		if (!o->nas.family &&
+		    memcmp(p + 2,
+			"\0\0\0\0\0\0\0\0"
+			"\0\0\0\0\0\0\0\0",
+			16) != 0) {
+			o->nas.family = 6;
+			o->nas.plen = 128;
+			memcpy(o->nas.a, p + 2, 16);
+		}
+		off = 34;
+	} else {
+		o->status = p[0];
+		o->xid = (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		o->dhcp_op = p[0] == D6_REPLY || p[0] == 2 /* ADVERTISE */ ||
+			p[0] == 10 /* RECONFIGURE */
+		    ? 2
+		    : 1;
+		off = 4;
+	}
+	while (off < n) {
+		unsigned code, len;
+		const uint8_t *v;
+
+		if (n - off < 4)
+			return -1;
+		code = be16(p + off);
+		len = d6len(p + off);
+		if (len > n - off - 4)
+			return -1;
+		v = p + off + 4;
+		if (relay) {
+			if (code == 9) { /* RELAY_MSG */
+				if (d6_msg(v, len, o, depth + 1) < 0)
+					return -1;
+			} else if (code == 18 && !o->circuit[0]) {
+				put_circuit(
+				    o->circuit, sizeof(o->circuit), v, len);
+			}
+		} else if (code == 1) { /* CLIENTID */
+			duid_mac(v, len, o->mac);
+		} else if (code == 3 || code == 25) { /* IA_NA, IA_PD */
+			if (ia(v, len, code == 25, o) < 0)
+				return -1;
+		}
+		off += 4 + len;
+	}
+	if (relay && o->status < 0)
+		return -1; /* a relay message without one inside */
+	return 0;
+}
+
+int
+li_dhcp6_parse(const uint8_t *p, size_t n, struct li_ident *o)
+{
+	ident_init(o, 'V');
+	return d6_msg(p, n, o, 0);
+}
+
 /* ---- identity events ---- */
 
 static int
@@ -1060,11 +1220,14 @@ static long
 find_dhcp(const struct li_match *m, const struct li_ident *id)
 {
 	size_t i;
+	int src = id->kind == 'V' ? SRC_DHCP6 : SRC_DHCP;
 
 	for (i = 0; i < m->ns; i++)
-		if (m->s[i].src == SRC_DHCP && id->mac[0] &&
+		if (m->s[i].src == src && id->mac[0] &&
 		    strcmp(m->s[i].mac, id->mac) == 0)
 			return (long)i;
+	if (id->kind == 'V')
+		return -1; /* a store binding is taken over by address */
 	for (i = 0; i < m->ns; i++)
 		if (m->s[i].src == SRC_SEED && same_ident(&m->s[i], id))
 			return (long)i;
@@ -1089,9 +1252,9 @@ iri_from_sess(struct li_iri *iri, const struct sess *s, enum li_iri_event ev)
 	memcpy(iri->pop_port, s->nas_port_id[0] ? s->nas_port_id : s->circuit,
 	    sizeof(iri->pop_port));
 	iri->start = s->start;
-	iri->auth = s->src == SRC_RADIUS ? LI_AUTH_RADIUS
-	    : s->src == SRC_DHCP         ? LI_AUTH_DHCP
-					 : LI_AUTH_NONE;
+	iri->auth = s->src == SRC_RADIUS                ? LI_AUTH_RADIUS
+	    : s->src == SRC_DHCP || s->src == SRC_DHCP6 ? LI_AUTH_DHCP
+							: LI_AUTH_NONE;
 }
 
 /* emit - ev about session s to every intercept s belongs to */
@@ -1411,6 +1574,82 @@ dhcp_event(struct li_match *m, cs_time t, const struct li_ident *id,
 	rebuild(m);
 }
 
+/*
+ * dhcp6_event - a DHCPv6 REPLY carrying addresses or prefixes (new: the
+ * old lease of the client ends, accessAccept; the same: interimUpdate), a
+ * RELEASE from the client (accessEnd).  Sessions by the client DUID's MAC.
+ */
+static void
+dhcp6_event(struct li_match *m, cs_time t, const struct li_ident *id,
+    const struct li_match_cb *cb)
+{
+	struct sess tmp, *s;
+	struct cs_addr cl[2];
+	uint32_t icpts[1];
+	size_t ns0;
+	long i;
+
+	if (!((id->status == D6_REPLY && id->dhcp_op == 2) ||
+		(id->status == D6_RELEASE && id->dhcp_op == 1)) ||
+	    !id->mac[0])
+		return;
+	if (id->status == D6_REPLY && !id->h6.family && !id->d6.family)
+		return; /* a reply to Release, Information-request...: no lease
+			 */
+	memset(&tmp, 0, sizeof(tmp));
+	sess_from_ident(&tmp, id);
+	tmp.src = SRC_DHCP6;
+	tmp.a[2] = id->d6;
+	tmp.a[3] = id->h6;
+	tmp.start = t;
+	tmp.xid = id->xid;
+	tmp.acked = t;
+	tmp.lease_end = id->lease < 0 || id->lease == 0xffffffff
+	    ? CS_TIME_NONE
+	    : t + id->lease * CS_US;
+	i = find_dhcp(m, id);
+	ns0 = m->ns;
+	if (id->status == D6_REPLY) {
+		cl[0] = id->h6;
+		cl[1] = id->d6;
+		i = evict(m, cl, 2, i, t, cb);
+	}
+	if (i < 0 && sess_icpts(m, &tmp, icpts, NULL, 1, CS_TIME_NONE) == 0) {
+		if (m->ns != ns0)
+			rebuild(m);
+		return;
+	}
+	if (id->status == D6_REPLY) {
+		if (i >= 0 && addr_eq(&m->s[i].a[2], &id->d6) &&
+		    addr_eq(&m->s[i].a[3], &id->h6)) {
+			s = &m->s[i];
+			if (s->xid == id->xid && t - s->acked < DUP_WINDOW)
+				return; /* the same REPLY on both relay legs */
+			tmp.start = s->start;
+			if (!tmp.circuit[0])
+				memcpy(tmp.circuit, s->circuit,
+				    sizeof(tmp.circuit));
+			*s = tmp;
+			emit(m, s, LI_EV_INTERIM_UPDATE, t, CS_TIME_NONE, -1,
+			    cb);
+		} else {
+			if (i >= 0) {
+				emit(m, &m->s[i], LI_EV_ACCESS_END, t, t,
+				    END_UNDEFINED, cb);
+				sess_del(m, (size_t)i);
+			}
+			if ((s = sess_new(m)) != NULL)
+				*s = tmp;
+			emit(m, s ? s : &tmp, LI_EV_ACCESS_ACCEPT, t,
+			    CS_TIME_NONE, -1, cb);
+		}
+	} else if (i >= 0) {
+		emit(m, &m->s[i], LI_EV_ACCESS_END, t, t, END_LOGOFF, cb);
+		sess_del(m, (size_t)i);
+	}
+	rebuild(m);
+}
+
 void
 li_match_tick(struct li_match *m, cs_time t, const struct li_match_cb *cb)
 {
@@ -1492,15 +1731,19 @@ identity(struct li_match *m, cs_time t, const struct li_pkt *p,
 	int incl[MAXHITS];
 	const uint8_t *u;
 	size_t ul;
-	int rc, n, i, radius;
+	int rc, n, i, radius, v6;
 
 	radius = p->dport == 1813 || p->dport == 1646;
-	if (!radius && p->sport != 67 && p->sport != 68 && p->dport != 67 &&
-	    p->dport != 68)
+	v6 = !radius &&
+	    (p->sport == 546 || p->sport == 547 || p->dport == 546 ||
+		p->dport == 547);
+	if (!radius && !v6 && p->sport != 67 && p->sport != 68 &&
+	    p->dport != 67 && p->dport != 68)
 		return;
 	if ((u = li_pkt_udp_payload(p, &ul)) == NULL)
 		return;
 	rc = radius ? li_radius_acct_parse(u, ul, &id)
+	    : v6    ? li_dhcp6_parse(u, ul, &id)
 		    : li_dhcp_parse(u, ul, &id);
 	if (rc < 0) {
 		if (radius)
@@ -1529,13 +1772,17 @@ identity(struct li_match *m, cs_time t, const struct li_pkt *p,
 	/* only a trusted source changes what is followed; a client may
 	 * release its own address itself */
 	if (!trusted(m, &p->src) &&
-	    !(!radius && id.status == DHCP_RELEASE && id.a4.family &&
-		addr_eq(&id.a4, &p->src))) {
+	    !(!radius && !v6 && id.status == DHCP_RELEASE && id.a4.family &&
+		addr_eq(&id.a4, &p->src)) &&
+	    !(v6 && id.status == D6_RELEASE && id.h6.family &&
+		addr_eq(&id.h6, &p->src))) {
 		m->st.untrusted++;
 		return;
 	}
 	if (radius)
 		radius_event(m, t, &id, cb);
+	else if (v6)
+		dhcp6_event(m, t, &id, cb);
 	else
 		dhcp_event(m, t, &id, cb);
 }

@@ -136,7 +136,7 @@ void li_match_stats(const struct li_match *m, struct li_match_stats *out);
  */
 #define LI_ROUTES 4 /* routed prefixes followed per session */
 struct li_ident {
-	int kind;    /* 'R' RADIUS, 'D' DHCP */
+	int kind;    /* 'R' RADIUS, 'D' DHCP, 'V' DHCPv6 */
 	int status;  /* RADIUS Acct-Status-Type; DHCP message type (53) */
 	int dhcp_op; /* DHCP: 1 request, 2 reply */
 	char username[LI_STR];
@@ -159,5 +159,14 @@ struct li_ident {
 };
 int li_radius_acct_parse(const uint8_t *p, size_t n, struct li_ident *out);
 int li_dhcp_parse(const uint8_t *p, size_t n, struct li_ident *out);
+/*
+ * li_dhcp6_parse - a DHCPv6 message (RFC 8415; relay messages unwrapped,
+ * up to 8 deep): kind 'V', status the inner message type (7 REPLY, 8
+ * RELEASE), mac from the client DUID (DUID-LLT/DUID-LL of Ethernet),
+ * circuit from the relay's Interface-Id, nas the relay's link address,
+ * h6 the first IA_NA address and d6 the first IA_PD prefix with a valid
+ * lifetime, lease the shortest such lifetime.
+ */
+int li_dhcp6_parse(const uint8_t *p, size_t n, struct li_ident *out);
 
 #endif

@@ -1144,6 +1144,181 @@ test_window(void)
 	li_match_free(m);
 }
 
+/* ---- DHCPv6 ---- */
+
+struct d6 {
+	uint8_t b[400];
+	size_t n;
+};
+
+static void
+d6_opt(struct d6 *d, unsigned code, const void *v, size_t n)
+{
+	d->b[d->n] = (uint8_t)(code >> 8);
+	d->b[d->n + 1] = (uint8_t)code;
+	d->b[d->n + 2] = (uint8_t)(n >> 8);
+	d->b[d->n + 3] = (uint8_t)n;
+	memcpy(d->b + d->n + 4, v, n);
+	d->n += 4 + n;
+}
+
+/* d6_reply - type 7 REPLY or 8 RELEASE of MAC 02:00:00:00:00:66:
+ * IA_NA 2001:db8:66::5 and IA_PD 2001:db8:6600::/40 (lifetime 0 in a
+ * RELEASE) */
+static void
+d6_build(struct d6 *d, int type)
+{
+	static const uint8_t duid[10] = {0, 3, 0, 1, 2, 0, 0, 0, 0, 0x66};
+	uint8_t ia_na[12 + 28], ia_pd[12 + 29];
+	uint32_t life = type == 7 ? 3600 : 0;
+
+	memset(d, 0, sizeof(*d));
+	d->b[0] = (uint8_t)type;
+	d->b[3] = 0x42; /* xid */
+	d->n = 4;
+	d6_opt(d, 1, duid, sizeof(duid));
+	memset(ia_na, 0, sizeof(ia_na));
+	ia_na[12] = 0;
+	ia_na[13] = 5; /* IAADDR */
+	ia_na[15] = 24;
+	memcpy(ia_na + 16, "\x20\x01\x0d\xb8\x00\x66", 6);
+	ia_na[31] = 5;
+	ia_na[16 + 16 + 0] = (uint8_t)(life >> 24);
+	ia_na[16 + 16 + 2] = (uint8_t)(life >> 8);
+	ia_na[16 + 16 + 3] = (uint8_t)life;
+	ia_na[16 + 20 + 2] = (uint8_t)(life >> 8);
+	ia_na[16 + 20 + 3] = (uint8_t)life;
+	d6_opt(d, 3, ia_na, sizeof(ia_na));
+	memset(ia_pd, 0, sizeof(ia_pd));
+	ia_pd[13] = 26; /* IAPREFIX */
+	ia_pd[15] = 25;
+	ia_pd[16 + 2] = (uint8_t)(life >> 8);
+	ia_pd[16 + 3] = (uint8_t)life;
+	ia_pd[16 + 6] = (uint8_t)(life >> 8);
+	ia_pd[16 + 7] = (uint8_t)life;
+	ia_pd[16 + 8] = 40;
+	memcpy(ia_pd + 16 + 9, "\x20\x01\x0d\xb8\x66", 5);
+	d6_opt(d, 25, ia_pd, sizeof(ia_pd));
+}
+
+/* d6_feed - d over UDP sport->dport from src6 (last byte given) */
+static void
+d6_feed(struct li_match *m, cs_time t, const struct d6 *d, unsigned sport,
+    unsigned dport, const uint8_t src[16])
+{
+	struct li_match_cb cb = {&R, on_iri, on_pkt};
+	static uint8_t ip[48 + 512];
+	struct li_pkt p;
+	size_t ul = 8 + d->n;
+
+	memset(ip, 0, 48);
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)(ul >> 8);
+	ip[5] = (uint8_t)ul;
+	ip[6] = 17;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, "\x20\x01\x0d\xb8", 4);
+	ip[39] = 0x99;
+	ip[40] = (uint8_t)(sport >> 8);
+	ip[41] = (uint8_t)sport;
+	ip[42] = (uint8_t)(dport >> 8);
+	ip[43] = (uint8_t)dport;
+	ip[44] = (uint8_t)(ul >> 8);
+	ip[45] = (uint8_t)ul;
+	memcpy(ip + 48, d->b, d->n);
+	T_EQ_INT(li_pkt_parse_ip(ip, 48 + d->n, &p), 0);
+	li_match_packet(m, t, &p, &cb);
+}
+
+static void
+test_dhcp6(void)
+{
+	static const uint8_t server[16] = {
+	    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3};
+	static const uint8_t client[16] = {
+	    0x20, 0x01, 0x0d, 0xb8, 0, 0x66, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5};
+	struct li_match *m = li_match_new();
+	struct li_match_stats st;
+	struct li_ident id;
+	struct cs_addr a;
+	struct d6 in, relay;
+	const struct ev *e;
+	uint8_t ip[48];
+	struct li_pkt p;
+	struct li_match_cb cb = {&R, on_iri, on_pkt};
+
+	memset(&R, 0, sizeof(R));
+	add(m, 1, "mac:02:00:00:00:00:66", 0);
+	add(m, 2, "circuit:olt1-pon-1/1/1:9", 0);
+	cs_addr_parse(cs_span_cstr("2001:db8::3"), &a);
+	T_EQ_INT(li_match_trust(m, &a), 0);
+	/* RELAY-REPL from the server to the relay, the REPLY inside */
+	d6_build(&in, 7);
+	memset(&relay, 0, sizeof(relay));
+	relay.b[0] = 13;
+	memcpy(relay.b + 2, "\x20\x01\x0d\xb8\x00\x66", 6);
+	relay.b[17] = 1; /* link address 2001:db8:66::1 */
+	relay.n = 34;
+	d6_opt(&relay, 18, "olt1-pon-1/1/1:9", 16);
+	d6_opt(&relay, 9, in.b, in.n);
+	T_EQ_INT(li_dhcp6_parse(relay.b, relay.n, &id), 0);
+	T_EQ_INT(id.status, 7);
+	T_EQ_STR(id.mac, "02:00:00:00:00:66");
+	T_EQ_STR(id.circuit, "olt1-pon-1/1/1:9");
+	T_EQ_STR(fmt(&id.h6), "2001:db8:66::5");
+	T_EQ_STR(fmt(&id.d6), "2001:db8:6600::/40");
+	T_EQ_STR(fmt(&id.nas), "2001:db8:66::1");
+	T_EQ_INT(id.lease, 3600);
+	d6_feed(m, 1000, &relay, 547, 547, server);
+	T_EQ_INT(nev(&R, 1), 1);
+	T_EQ_INT(nev(&R, 2), 1);
+	e = nth_ev(&R, 1, 0);
+	if (e) {
+		T_EQ_INT(e->iri.event, LI_EV_ACCESS_ACCEPT);
+		T_EQ_INT(e->iri.auth, LI_AUTH_DHCP);
+		T_EQ_STR(e->iri.pop_port, "olt1-pon-1/1/1:9");
+	}
+	/* the same REPLY forwarded to the client: one event */
+	d6_feed(m, 2000, &in, 547, 546, server);
+	T_EQ_INT(nev(&R, 1), 1);
+	/* traffic from the address and from inside the prefix */
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x60;
+	ip[5] = 8;
+	ip[6] = 17;
+	memcpy(ip + 8, client, 16);
+	memcpy(ip + 24, server, 16);
+	T_EQ_INT(li_pkt_parse_ip(ip, 48, &p), 0);
+	li_match_packet(m, 3000, &p, &cb);
+	ip[13] = 0x66; /* 2001:db8:6666::5: in 2001:db8:6600::/40 */
+	T_EQ_INT(li_pkt_parse_ip(ip, 48, &p), 0);
+	li_match_packet(m, 3000, &p, &cb);
+	ip[12] = 0x67; /* 2001:db8:6766::5: outside */
+	T_EQ_INT(li_pkt_parse_ip(ip, 48, &p), 0);
+	li_match_packet(m, 3000, &p, &cb);
+	T_EQ_INT(npk(&R, 1, LI_DIR_FROM_TARGET), 2);
+	/* the client releases, from its own address (not a trusted one) */
+	d6_build(&in, 8);
+	T_EQ_INT(li_dhcp6_parse(in.b, in.n, &id), 0);
+	T_EQ_STR(fmt(&id.h6), "2001:db8:66::5");
+	d6_feed(m, 4000, &in, 546, 547, client);
+	T_EQ_INT(nev(&R, 1), 2);
+	e = nth_ev(&R, 1, 1);
+	if (e) {
+		T_EQ_INT(e->iri.event, LI_EV_ACCESS_END);
+		T_EQ_INT(e->iri.end_reason, 1);
+	}
+	T_CHECK(!li_match_active(m, 1));
+	li_match_stats(m, &st);
+	T_EQ_INT(st.bad_dhcp, 0);
+	/* malformed: an option past the end, a relay with nothing inside */
+	relay.b[36] = 0xff; /* the first option's length */
+	T_EQ_INT(li_dhcp6_parse(relay.b, relay.n, &id), -1);
+	T_EQ_INT(li_dhcp6_parse(relay.b, 34, &id), -1);
+	T_EQ_INT(li_dhcp6_parse(in.b, 3, &id), -1);
+	li_match_free(m);
+}
+
 /* identity packets from a source not trusted are not believed */
 static void
 test_trust(void)
@@ -1333,5 +1508,6 @@ main(void)
 	T_RUN(test_framed_routes);
 	T_RUN(test_dhcp_release_trust);
 	T_RUN(test_window);
+	T_RUN(test_dhcp6);
 	return T_DONE();
 }
