@@ -997,27 +997,6 @@ make_ka(void *ctx, struct cs_buf *out)
 	return li_enc_keepalive(out, &h, 0);
 }
 
-static int
-split_hostport(const char *s, char *host, size_t hlen, char *port, size_t plen)
-{
-	const char *c;
-
-	if (*s == '[') {
-		c = strchr(s, ']');
-		if (c == NULL || c[1] != ':')
-			return -1;
-		snprintf(host, hlen, "%.*s", (int)(c - s - 1), s + 1);
-		snprintf(port, plen, "%s", c + 2);
-		return 0;
-	}
-	c = strrchr(s, ':');
-	if (c == NULL)
-		return -1;
-	snprintf(host, hlen, "%.*s", (int)(c - s), s);
-	snprintf(port, plen, "%s", c + 1);
-	return 0;
-}
-
 struct dlink {
 	struct li_spool *sp;
 	struct li_link *l;
@@ -1062,12 +1041,13 @@ deliver(struct tap *tp, int ctl)
 				    ag->a.name, tp->eb.msg);
 				return 1;
 			}
-			if (split_hostport(hi == HI2 ? ag->a.hi2 : ag->a.hi3,
+			if (li_hostport_split(hi == HI2 ? ag->a.hi2 : ag->a.hi3,
 				d->host, sizeof(d->host), d->port,
-				sizeof(d->port)) != 0) {
+				sizeof(d->port), &tp->eb) != CS_OK) {
 				fprintf(stderr,
-				    "custos tap: agency %s: bad %s address\n",
-				    ag->a.name, hi == HI2 ? "HI2" : "HI3");
+				    "custos tap: agency %s: %s address: %s\n",
+				    ag->a.name, hi == HI2 ? "HI2" : "HI3",
+				    tp->eb.msg);
 				return 1;
 			}
 			d->ka.a = &ag->a;
