@@ -1769,9 +1769,48 @@ sync_dir(const char *dir)
 	return r;
 }
 
+/* the runs being merged, as a binary heap on their next entry */
+struct mheap {
+	const struct natfile *f;
+	const uint64_t *at;
+	size_t *h; /* run numbers */
+	size_t n;
+};
+
+static const struct rent *
+head_of(const struct mheap *q, size_t run)
+{
+	return &run_ents(q->f, &q->f->runs[run])[q->at[run]];
+}
+
+static int
+mh_less(const struct mheap *q, size_t a, size_t b)
+{
+	return ent_cmp(head_of(q, q->h[a]), head_of(q, q->h[b])) < 0;
+}
+
+static void
+mh_down(struct mheap *q, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i, t;
+		if (l < q->n && mh_less(q, l, m))
+			m = l;
+		if (l + 1 < q->n && mh_less(q, l + 1, m))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = q->h[i];
+		q->h[i] = q->h[m];
+		q->h[m] = t;
+		i = m;
+	}
+}
+
 /*
  * merge_runs - every run of src as one run (the preferred version of each
- * record) written through w; returns 0 or -1
+ * record) written through w; returns 0 or -1.  The runs are read side by
+ * side through a heap of their next entries.
  */
 static int
 merge_runs(struct natfile *src, struct runw *w)
@@ -1780,41 +1819,44 @@ merge_runs(struct natfile *src, struct runw *w)
 	uint64_t *at = cs_xcalloc(k ? k : 1, sizeof(*at));
 	/* a chunk cache per run: the runs are read side by side */
 	struct chcache *cc = cs_xcalloc(k ? k : 1, sizeof(*cc));
+	struct mheap q;
 	int rc = 0;
 
-	for (i = 0; i < k; i++)
+	q.f = src;
+	q.at = at;
+	q.h = cs_xcalloc(k ? k : 1, sizeof(*q.h));
+	q.n = 0;
+	for (i = 0; i < k; i++) {
 		cs_buf_init(&cc[i].plain, NULL, 0, 1u << 26);
-	for (;;) {
-		const struct rent *m = NULL, *pick = NULL;
+		if (src->runs[i].nent)
+			q.h[q.n++] = i;
+	}
+	for (i = q.n / 2; i-- > 0;)
+		mh_down(&q, i);
+	while (q.n > 0) {
+		const struct rent *pick, *x;
 		const uint8_t *p;
 		uint32_t rl = 0;
 		uint8_t *dst;
-		/* the least key among the runs' heads */
-		for (i = 0; i < k; i++) {
-			const struct rent *x;
-			if (at[i] >= src->runs[i].nent)
-				continue;
-			x = &run_ents(src, &src->runs[i])[at[i]];
-			if (m == NULL || ent_cmp(x, m) < 0)
-				m = x;
-		}
-		if (m == NULL)
-			break;
-		/* every version of it: the preferred one is copied */
-		best = 0;
-		for (i = 0; i < k; i++) {
-			const struct rent *x;
-			if (at[i] >= src->runs[i].nent)
-				continue;
-			x = &run_ents(src, &src->runs[i])[at[i]];
-			if (x != m && ent_cmp(x, m) != 0)
-				continue;
-			at[i]++;
-			if (pick == NULL ||
-			    newer(pick, src->runs[best].seq, x,
-				src->runs[i].seq)) {
+		struct rent key;
+		/* every version of the least key: the preferred one is copied
+		 */
+		best = q.h[0];
+		pick = head_of(&q, best);
+		key = *pick;
+		while (q.n > 0 && ent_cmp(x = head_of(&q, q.h[0]), &key) == 0) {
+			size_t r = q.h[0];
+			if (newer(pick, src->runs[best].seq, x,
+				src->runs[r].seq)) {
 				pick = x;
-				best = i;
+				best = r;
+			}
+			if (++at[r] < src->runs[r].nent) {
+				/* pick stays valid: entries do not move */
+				mh_down(&q, 0);
+			} else {
+				q.h[0] = q.h[--q.n];
+				mh_down(&q, 0);
 			}
 		}
 		/* an unreadable version (damaged) is dropped */
@@ -1829,6 +1871,7 @@ merge_runs(struct natfile *src, struct runw *w)
 	}
 	for (i = 0; i < k; i++)
 		cs_buf_release(&cc[i].plain);
+	free(q.h);
 	free(cc);
 	free(at);
 	return rc;
