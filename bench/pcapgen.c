@@ -7,7 +7,7 @@
  * DHCPv4 exchanges through a relay (RFC 2131, option 82).  Ethernet frames,
  * some with 802.1Q/QinQ tags; checksums computed.
  *
- *   pcapgen target-moves|ipv6|online-before|dhcp OUT.pcap
+ *   pcapgen target-moves|ipv6|online-before|dhcp|dhcp6 OUT.pcap
  *   pcapgen steady OUT.pcap N GAP_US
  *   pcapgen bench OUT.pcap N_PACKETS N_SUBS N_TARGETS TARGETS FILTER
  *
@@ -703,6 +703,135 @@ sc_dhcp(void)
 	web(mac_alice, 0, a2, srv, 40004); /* lease ran out */
 }
 
+/* ---- DHCPv6 through a relay ---- */
+
+struct d6b {
+	uint8_t b[600];
+	size_t n;
+};
+
+static void
+d6opt(struct d6b *d, unsigned code, const void *v, size_t n)
+{
+	put16(d->b + d->n, code);
+	put16(d->b + d->n + 2, (unsigned)n);
+	memcpy(d->b + d->n + 4, v, n);
+	d->n += 4 + n;
+}
+
+/* d6msg - a client/server message of mac with IA_NA na (if na) and IA_PD
+ * pd/plen (if plen); lifetimes 0 from the client */
+static void
+d6msg(struct d6b *d, int type, uint32_t xid, const uint8_t mac[6],
+    const struct addr *na, const struct addr *pd, int plen)
+{
+	uint8_t duid[10] = {0, 3, 0, 1}, ia[64];
+	uint32_t life = type == 2 || type == 7 ? 3600 : 0;
+
+	memset(d, 0, sizeof(*d));
+	d->b[0] = (uint8_t)type;
+	d->b[1] = (uint8_t)(xid >> 16);
+	d->b[2] = (uint8_t)(xid >> 8);
+	d->b[3] = (uint8_t)xid;
+	d->n = 4;
+	memcpy(duid + 4, mac, 6);
+	d6opt(d, 1, duid, sizeof(duid));
+	if (type == 2 || type == 7) {
+		static const uint8_t sid[10] = {
+		    0, 3, 0, 1, 2, 0, 0x5e, 0, 0, 3};
+
+		d6opt(d, 2, sid, sizeof(sid));
+	}
+	if (na) {
+		memset(ia, 0, sizeof(ia));
+		put32(ia, 1); /* IAID */
+		put16(ia + 12, 5);
+		put16(ia + 14, 24);
+		memcpy(ia + 16, na->a, 16);
+		put32(ia + 32, life);
+		put32(ia + 36, life);
+		d6opt(d, 3, ia, 40);
+	}
+	if (plen) {
+		memset(ia, 0, sizeof(ia));
+		put32(ia, 2);
+		put16(ia + 12, 26);
+		put16(ia + 14, 25);
+		put32(ia + 16, life);
+		put32(ia + 20, life);
+		ia[24] = (uint8_t)plen;
+		memcpy(ia + 25, pd->a, 16);
+		d6opt(d, 25, ia, 41);
+	}
+}
+
+/* d6relay - msg wrapped by the relay (12 forward / 13 reply) and sent */
+static void
+d6relay(const struct d6b *msg, int type, struct addr relay, struct addr link,
+    struct addr peer, struct addr server, const char *ifid)
+{
+	struct d6b r;
+
+	memset(&r, 0, sizeof(r));
+	r.b[0] = (uint8_t)type;
+	memcpy(r.b + 2, link.a, 16);
+	memcpy(r.b + 18, peer.a, 16);
+	r.n = 34;
+	d6opt(&r, 18, ifid, strlen(ifid));
+	d6opt(&r, 9, msg->b, msg->n);
+	if (type == 12)
+		ip_packet(mac_router, mac_coll, 0, relay, server, 17, 547, 547,
+		    r.b, r.n, 0);
+	else
+		ip_packet(mac_coll, mac_router, 0, server, relay, 17, 547, 547,
+		    r.b, r.n, 0);
+	now_us += 2000;
+}
+
+static void
+sc_dhcp6(void)
+{
+	struct addr relay = A6(0x20010db8, 0x00660000, 0, 1);
+	struct addr server = A6(0x20010db8, 0, 0, 3);
+	struct addr srv6 = A6(0x20010db8, 0xffff0000, 0, 0x80);
+	struct addr a_na = A6(0x20010db8, 0x00660000, 0, 0xa);
+	struct addr a_pd = A6(0x20010db8, 0x00660a00, 0, 0);
+	struct addr a_lan = A6(0x20010db8, 0x00660a05, 0, 0x99);
+	struct addr b_na = A6(0x20010db8, 0x00660000, 0, 0xb);
+	struct addr a_ll = A6(0xfe800000, 0, 0x00ff, 0xfe00000a);
+	struct addr b_ll = A6(0xfe800000, 0, 0x00ff, 0xfe00000b);
+	struct d6b m;
+	int k;
+
+	/* alice: SOLICIT, ADVERTISE, REQUEST, REPLY (IA_NA + IA_PD /56) */
+	d6msg(&m, 1, 0x100a, mac_alice, NULL, NULL, 0);
+	d6relay(&m, 12, relay, relay, a_ll, server, "olt1-pon-1/1/1:7");
+	d6msg(&m, 2, 0x100a, mac_alice, &a_na, &a_pd, 56);
+	d6relay(&m, 13, relay, relay, a_ll, server, "olt1-pon-1/1/1:7");
+	d6msg(&m, 3, 0x100b, mac_alice, &a_na, &a_pd, 56);
+	d6relay(&m, 12, relay, relay, a_ll, server, "olt1-pon-1/1/1:7");
+	d6msg(&m, 7, 0x100b, mac_alice, &a_na, &a_pd, 56);
+	d6relay(&m, 13, relay, relay, a_ll, server, "olt1-pon-1/1/1:7");
+	/* bob: REQUEST, REPLY (IA_NA only) */
+	d6msg(&m, 3, 0x200b, mac_bob, &b_na, NULL, 0);
+	d6relay(&m, 12, relay, relay, b_ll, server, "olt1-pon-1/1/2:7");
+	d6msg(&m, 7, 0x200b, mac_bob, &b_na, NULL, 0);
+	d6relay(&m, 13, relay, relay, b_ll, server, "olt1-pon-1/1/2:7");
+	for (k = 0; k < 2; k++) {
+		web(mac_alice, 0, a_na, srv6, 40000 + (unsigned)k);
+		web(mac_alice, 1, a_lan, srv6, 40100 + (unsigned)k);
+		web(mac_bob, 0, b_na, srv6, 41000 + (unsigned)k);
+	}
+	ping(mac_alice, a_lan, srv6);
+	/* alice releases; the server answers; her later traffic is not hers */
+	d6msg(&m, 8, 0x100c, mac_alice, &a_na, &a_pd, 56);
+	d6relay(&m, 12, relay, relay, a_ll, server, "olt1-pon-1/1/1:7");
+	d6msg(&m, 7, 0x100c, mac_alice, NULL, NULL, 0);
+	d6relay(&m, 13, relay, relay, a_ll, server, "olt1-pon-1/1/1:7");
+	web(mac_alice, 0, a_na, srv6, 40200);
+	web(mac_bob, 0, b_na, srv6, 41200);
+}
+
 /*
  * steady - alice Start, N request/reply exchanges GAP_US apart (half
  * TCP, a quarter UDP, a quarter ICMP; bob's traffic in between), Stop:
@@ -850,7 +979,7 @@ main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr,
-		    "usage: pcapgen target-moves|ipv6|online-before|dhcp "
+		    "usage: pcapgen target-moves|ipv6|online-before|dhcp|dhcp6 "
 		    "OUT.pcap\n"
 		    "       pcapgen steady OUT.pcap N GAP_US\n"
 		    "       pcapgen bench OUT.pcap N_PACKETS N_SUBS N_TARGETS "
@@ -874,6 +1003,8 @@ main(int argc, char **argv)
 		sc_online_before();
 	else if (strcmp(argv[1], "dhcp") == 0)
 		sc_dhcp();
+	else if (strcmp(argv[1], "dhcp6") == 0)
+		sc_dhcp6();
 	else if (strcmp(argv[1], "steady") == 0 && argc == 5)
 		sc_steady(strtoul(argv[3], NULL, 10),
 		    (int64_t)strtoul(argv[4], NULL, 10));

@@ -1319,6 +1319,30 @@ test_dhcp6(void)
 	li_match_free(m);
 }
 
+/* the dhcp6 fixture: relayed SOLICIT..REPLY with IA_NA and IA_PD, traffic
+ * from the address and the delegated prefix, RELEASE */
+static void
+test_dhcp6_fixture(void)
+{
+	struct li_match *m = li_match_new();
+	struct li_match_stats st;
+
+	add(m, 1, "mac:02:00:00:00:00:0a", 0);
+	add(m, 2, "circuit:olt1-pon-1/1/1:7", 0);
+	T_CHECK(replay("tests/data/li/dhcp6.pcap", m, &R) > 20);
+	T_EQ_INT(npk(&R, 1, 99), 9);
+	T_EQ_INT(npk(&R, 2, 99), 9);
+	T_CHECK(involves(&R, 1, "2001:db8:66::a"));
+	T_CHECK(involves(&R, 1, "2001:db8:66:a05::99"));
+	T_CHECK(!involves(&R, 1, "2001:db8:66::b"));
+	T_EQ_INT(nev(&R, 1), 2);
+	EV_IS(&R, 1, 0, LI_EV_ACCESS_ACCEPT, "2001:db8:66:a00::/56");
+	EV_IS(&R, 1, 1, LI_EV_ACCESS_END, "2001:db8:66:a00::/56");
+	li_match_stats(m, &st);
+	T_EQ_INT(st.bad_dhcp, 0);
+	li_match_free(m);
+}
+
 /* identity packets from a source not trusted are not believed */
 static void
 test_trust(void)
@@ -1509,5 +1533,6 @@ main(void)
 	T_RUN(test_dhcp_release_trust);
 	T_RUN(test_window);
 	T_RUN(test_dhcp6);
+	T_RUN(test_dhcp6_fixture);
 	return T_DONE();
 }
