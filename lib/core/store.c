@@ -380,6 +380,26 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* rd_end - end d's snapshot and forget what was read in it */
+static void
+rd_end(struct day *d)
+{
+	sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
+	d->rd_since = 0;
+	d->plen_ok[0] = d->plen_ok[1] = 0;
+	d->open_rows = -1;
+}
+
+void
+cs_store_idle(struct cs_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nopen; i++)
+		if (s->open[i]->rd_since)
+			rd_end(s->open[i]);
+}
+
 /* rd_hold - read-only: begin d's snapshot unless one is running */
 static void
 rd_hold(struct cs_store *s, struct day *d)
@@ -406,12 +426,8 @@ rd_refresh(struct cs_store *s)
 	now = mono_us();
 	for (i = 0; i < s->nopen; i++) {
 		struct day *d = s->open[i];
-		if (!d->rd_since || now - d->rd_since < SNAPSHOT_US)
-			continue;
-		sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
-		d->rd_since = 0;
-		d->plen_ok[0] = d->plen_ok[1] = 0;
-		d->open_rows = -1;
+		if (d->rd_since && now - d->rd_since >= SNAPSHOT_US)
+			rd_end(d);
 	}
 }
 

@@ -145,6 +145,13 @@ enum cs_err cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
     struct cs_mail **mail, size_t *nmail);
 /* cs_store_days - the day partitions present (sorted), count in *n */
 const int64_t *cs_store_days(struct cs_store *s, size_t *n);
+/*
+ * cs_store_idle - end the read snapshots a read-only store keeps between
+ * queries (for up to a second each, so a batch does not lock every day
+ * file per statement).  Call it before waiting for input: an idle reader
+ * holding a snapshot stops a concurrent ingest's WAL from being reset.
+ */
+void cs_store_idle(struct cs_store *s);
 /* cs_store_unreadable - days skipped by the last query (no key) */
 int cs_store_unreadable(struct cs_store *s);
 

@@ -400,6 +400,18 @@ now_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+/*
+ * next_question - the next line of a batch; questions typed or piped in
+ * may come far apart, so the store holds no read snapshot meanwhile
+ */
+static ssize_t
+next_question(struct cs_store *s, FILE *f, char **line, size_t *cap)
+{
+	if (f == stdin)
+		cs_store_idle(s);
+	return getline(line, cap, f);
+}
+
 static int
 who_batch(struct cs_store *s, struct lookup *l, struct nat_query *base,
     const char *path, int json, int stats)
@@ -418,7 +430,7 @@ who_batch(struct cs_store *s, struct lookup *l, struct nat_query *base,
 		return 1;
 	}
 	cs_buf_init(&b, NULL, 0, 256 * 1024 * 1024);
-	while ((len = getline(&line, &cap, f)) > 0) {
+	while ((len = next_question(s, f, &line, &cap)) > 0) {
 		struct cs_span sp = cs_span_trim(cs_span_make(line,
 				   (size_t)len - (line[len - 1] == '\n'))),
 			       aw, tw;
