@@ -60,7 +60,8 @@ static const char tap_usage[] =
     "                   --deliver-only)\n"
     "                  [--data DIR] [--keys DIR] [--user USER]\n"
     "                  [--evidence DIR] [--no-deliver] [--drain SECONDS]\n"
-    "                  [--spool-max BYTES] [--spool-alarm PCT] [--json]\n"
+    "                  [--spool-max BYTES] [--spool-alarm PCT]\n"
+    "                  [--trust ADDR[/LEN]]... [--json]\n"
     "\n"
     "Capture the traffic of every intercept in force (custos intercept "
     "new)\nand deliver it to each agency in ETSI TS 102 232: IRI on HI2, "
@@ -82,6 +83,11 @@ static const char tap_usage[] =
     "                    to be acknowledged by its agency (default 30)\n"
     "  --spool-max BYTES bound of each spool (default 1073741824)\n"
     "  --spool-alarm PCT warn when a spool is this full (default 80)\n"
+    "  --trust ADDR[/LEN]  believe RADIUS accounting and DHCP only from\n"
+    "                    these sources (the NASes, DHCP servers and\n"
+    "                    relays); repeat it.  Default: every source, so a\n"
+    "                    forged Accounting-Request could move a target:\n"
+    "                    list them in production\n"
     "  --json            the summary as one JSON object on stdout\n"
     "  --data DIR, --keys DIR  as for every command\n"
     "\n"
@@ -117,7 +123,7 @@ struct icpt_rt {
 	int started; /* activation IRIs sent */
 	int ended;
 	uint64_t iri, cc, reports;
-	int online;         /* seeded sessions: the target was online */
+	int reporting;      /* start/end IRIs of live sessions being made */
 	struct li_evid *ev; /* --evidence */
 };
 
@@ -578,13 +584,8 @@ on_iri(void *ctx, uint32_t i, const struct li_iri *iri, cs_time t)
 	struct tap *tp = ctx;
 	struct icpt_rt *r = &tp->rt[i];
 
-	if (i >= tp->nic || !covers(r, t))
+	if (i >= tp->nic || (!r->reporting && !covers(r, t)))
 		return;
-	if (iri->event == LI_EV_ACCESS_ACCEPT ||
-	    iri->event == LI_EV_START_WITH_SESSION)
-		r->online++;
-	else if (iri->event == LI_EV_ACCESS_END && r->online > 0)
-		r->online--;
 	emit_iri(tp, r, iri, t);
 }
 
@@ -648,21 +649,26 @@ tell_end(struct tap *tp, size_t i, cs_time t, const char *rule)
 		tp->errors++;
 }
 
+/*
+ * report - through the matcher, one IRI of event ev for each live session
+ * of intercept i (its user name, address, MAC, NAS: li_match_report)
+ */
+static void
+report(struct tap *tp, size_t i, enum li_iri_event ev, cs_time t)
+{
+	struct li_match_cb cb = {tp, on_iri, on_pkt};
+
+	tp->rt[i].reporting = 1;
+	li_match_report(tp->m, (uint32_t)i, ev, t, &cb);
+	tp->rt[i].reporting = 0;
+}
+
 /* start - the intercept takes effect at t: IRI for sessions already up */
 static void
 start_icpt(struct tap *tp, size_t i, cs_time t)
 {
-	struct icpt_rt *r = &tp->rt[i];
-	size_t k;
-
-	r->started = 1;
-	for (k = 0; k < (size_t)r->online; k++) {
-		struct li_iri iri;
-
-		li_iri_init(&iri, LI_EV_START_WITH_SESSION);
-		iri.start = t;
-		emit_iri(tp, r, &iri, t);
-	}
+	tp->rt[i].started = 1;
+	report(tp, i, LI_EV_START_WITH_SESSION, t);
 }
 
 /* end - the intercept's time is up at t: end-of-interception IRI */
@@ -670,13 +676,8 @@ static void
 end_icpt(struct tap *tp, size_t i, cs_time t)
 {
 	struct icpt_rt *r = &tp->rt[i];
-	struct li_iri iri;
 
-	if (r->online > 0) {
-		li_iri_init(&iri, LI_EV_END_WITH_SESSION);
-		iri.end = t;
-		emit_iri(tp, r, &iri, t);
-	}
+	report(tp, i, LI_EV_END_WITH_SESSION, t);
 	r->ended = 1;
 	li_match_remove(tp->m, (uint32_t)i);
 	tell_end(tp, i, t, r->ic->end_rule[0] ? r->ic->end_rule : "end");
@@ -763,7 +764,6 @@ seed_from_store(struct tap *tp)
 					    b->f[CS_F_USERNAME], mac,
 					    b->f[CS_F_CIRCUIT], &b->addr[a],
 					    b->start);
-				tp->rt[i].online++;
 			}
 			cs_hits_free(h, n);
 		}
@@ -1411,11 +1411,14 @@ cmd_tap(int argc, char **argv)
 	    {"spool-max", required_argument, NULL, 'M'},
 	    {"spool-alarm", required_argument, NULL, 'A'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"trust", required_argument, NULL, 'T'},
 	    {"data", required_argument, NULL, 'd'},
 	    {"keys", required_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static struct cs_addr trust[LI_MATCH_MAXTRUST];
+	size_t ntrust = 0;
 	static struct tap tap;
 	static char datadir[PATH_MAX], keysdir[PATH_MAX];
 	struct tap *tp = &tap;
@@ -1489,6 +1492,19 @@ cmd_tap(int argc, char **argv)
 		case 'j':
 			tp->json = 1;
 			break;
+		case 'T':
+			if (ntrust == LI_MATCH_MAXTRUST ||
+			    cs_addr_parse(cs_span_cstr(optarg),
+				&trust[ntrust]) != CS_OK) {
+				fprintf(stderr,
+				    "custos tap: --trust %s: an IPv4/IPv6 "
+				    "address "
+				    "or prefix (at most %d)\n",
+				    optarg, LI_MATCH_MAXTRUST);
+				return 2;
+			}
+			ntrust++;
+			break;
 		case 'd':
 			tp->d.data = optarg;
 			break;
@@ -1555,6 +1571,8 @@ cmd_tap(int argc, char **argv)
 		return 1;
 	}
 	tp->m = li_match_new();
+	for (i = 0; i < ntrust; i++)
+		li_match_trust(tp->m, &trust[i]);
 	for (i = 0; i < tp->nic; i++) {
 		struct icpt_rt *r = &tp->rt[i];
 

@@ -24,7 +24,7 @@ scenario() {
 	    --liid "LIID-$_name" --target "$_target" --mode iri+cc \
 	    --by alice >/dev/null 2>"$WORK/$_name.new.err" ||
 	    fail "${_name}_provision" "$(cat "$WORK/$_name.new.err")"
-	"$CUSTOS" tap $S --read "$_pcap" --json --drain 20 \
+	"$CUSTOS" tap $S --read "$_pcap" --json --drain 20 ${TAP_ARGS:-} \
 	    >"$WORK/$_name.tap.json" 2>"$WORK/$_name.tap.err"
 	TAP_RC=$?
 	stop_pid "$LEMF_PID"
@@ -81,6 +81,18 @@ if jq -e '.intercepts[0].cc == 15 and .delivery == "acknowledged"' \
 	pass moves_summary
 else
 	fail moves_summary "$(cat "$WORK/moves.tap.json")"
+fi
+
+# --- trusted sources: accounting from a source not listed is not believed ---
+TAP_ARGS="--trust 10.0.0.99 --trust 192.0.2.0/24"
+scenario untrusted "$FIX/target-moves.pcap" username:alice@example.net
+TAP_ARGS="--trust 10.0.0.1"
+scenario trusted "$FIX/target-moves.pcap" username:alice@example.net
+TAP_ARGS=""
+if [ "$(packets untrusted)" -eq 0 ] && [ "$(packets trusted)" -eq 15 ]; then
+	pass trust_lists_the_nas
+else
+	fail trust_lists_the_nas "untrusted $(packets untrusted), trusted $(packets trusted)"
 fi
 
 # --- IPv6: framed /64 and delegated /56 ---
@@ -146,7 +158,14 @@ else
 fi
 ev=$(events before)
 case $ev in
-startOfInterceptionWithSessionActive*) pass before_iri_start_with_session ;;
+startOfInterceptionWithSessionActive*)
+	if [ "$(jcount "$WORK/before/iri.jsonl" '.event ==
+	    "startOfInterceptionWithSessionActive" and .username ==
+	    "alice@example.net" and .address == "100.64.0.30"')" -eq 1 ]; then
+		pass before_iri_start_with_session
+	else
+		fail before_iri_start_with_session "$(head -1 "$WORK/before/iri.jsonl")"
+	fi ;;
 *) fail before_iri_start_with_session "events: $ev" ;;
 esac
 
