@@ -2,14 +2,17 @@
  * syslog - syslog header forms, and the "syslog" format: a file of syslog
  * lines from any mix of programs (the ordinary /var/log/syslog), split by
  * program name and handed to the message parser of each program custos
- * knows (dhcpd, kea-dhcp4, dnsmasq, postfix).  Other programs' lines are
- * skipped and counted by program name.
+ * knows (dhcpd, kea-dhcp4, dnsmasq, postfix).  NAT lines of the firewalls
+ * nat-syslog reads (Cisco ASA 305011/305012, Juniper SRX RT_FLOW sessions),
+ * found by their message ids whatever the program field says, go to that
+ * parser.  Other programs' lines are skipped and counted by program name.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fmt/fmt.h"
+#include "fmt/ipfix.h"
 #include "util/xmalloc.h"
 
 static int
@@ -160,6 +163,7 @@ struct syslog_st {
 	struct cs_fmt_opts opts;
 	struct cs_sink *sink;
 	struct cs_postfix *pf; /* owned; created on the first postfix line */
+	void *nat;             /* owned; nat-syslog state, on the first NAT line */
 };
 
 enum family { FAM_NONE, FAM_DHCPD, FAM_KEA, FAM_DNSMASQ, FAM_POSTFIX };
@@ -225,6 +229,14 @@ syslog_line(void *arg, struct cs_span line, uint64_t lineno, uint64_t off)
 		return;
 	}
 	fam = family_of(h.prog);
+	if (fam == FAM_NONE && st->opts.only_prog == NULL &&
+	    (cs_span_find(line, "%ASA-6-30501") >= 0 ||
+		cs_span_find(line, "RT_FLOW_SESSION_") >= 0)) {
+		if (st->nat == NULL)
+			st->nat = cs_fmt_natlog.open(&st->opts, st->sink);
+		cs_fmt_natlog.line(st->nat, line, lineno, off);
+		return;
+	}
 	if (fam == FAM_NONE ||
 	    (st->opts.only_prog &&
 		strcmp(st->opts.only_prog, family_name(fam)) != 0)) {
@@ -276,6 +288,8 @@ syslog_flush(void *arg, int final)
 
 	if (st->pf)
 		cs_postfix_flush(st->pf, final);
+	if (st->nat && cs_fmt_natlog.flush)
+		cs_fmt_natlog.flush(st->nat, final);
 }
 
 static uint64_t
@@ -283,7 +297,12 @@ syslog_pending(void *arg)
 {
 	struct syslog_st *st = arg;
 
-	return st->pf ? cs_postfix_pending_offset(st->pf) : UINT64_MAX;
+	uint64_t a = st->pf ? cs_postfix_pending_offset(st->pf) : UINT64_MAX;
+	uint64_t b = st->nat && cs_fmt_natlog.pending_offset
+			 ? cs_fmt_natlog.pending_offset(st->nat)
+			 : UINT64_MAX;
+
+	return a < b ? a : b;
 }
 
 static void
@@ -294,6 +313,8 @@ syslog_close(void *arg)
 	if (st == NULL)
 		return;
 	cs_postfix_free(st->pf);
+	if (st->nat)
+		cs_fmt_natlog.close(st->nat);
 	free(st);
 }
 
