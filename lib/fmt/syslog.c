@@ -163,7 +163,7 @@ struct syslog_st {
 	struct cs_fmt_opts opts;
 	struct cs_sink *sink;
 	struct cs_postfix *pf; /* owned; created on the first postfix line */
-	void *nat;             /* owned; nat-syslog state, on the first NAT line */
+	void *nat; /* owned; nat-syslog state, on the first NAT line */
 };
 
 enum family { FAM_NONE, FAM_DHCPD, FAM_KEA, FAM_DNSMASQ, FAM_POSTFIX };
@@ -299,8 +299,8 @@ syslog_pending(void *arg)
 
 	uint64_t a = st->pf ? cs_postfix_pending_offset(st->pf) : UINT64_MAX;
 	uint64_t b = st->nat && cs_fmt_natlog.pending_offset
-			 ? cs_fmt_natlog.pending_offset(st->nat)
-			 : UINT64_MAX;
+	    ? cs_fmt_natlog.pending_offset(st->nat)
+	    : UINT64_MAX;
 
 	return a < b ? a : b;
 }
