@@ -195,27 +195,56 @@ uval(const uint8_t *p, size_t n)
 	return v;
 }
 
+/* put_u - decimal v appended without printf (the evidence hot path) */
+static void
+put_u(struct cs_buf *b, uint64_t v)
+{
+	char d[20];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	cs_buf_append(b, d + i, sizeof(d) - i);
+}
+
 static void
 ev_field(struct cs_buf *b, const struct field *f, const uint8_t *p, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t i;
 
-	if (f->pen)
-		cs_buf_appendf(b, " %u.%u=", (unsigned)f->pen, (unsigned)f->ie);
-	else
-		cs_buf_appendf(b, " ie%u=", (unsigned)f->ie);
+	if (f->pen) {
+		cs_buf_putc(b, ' ');
+		put_u(b, f->pen);
+		cs_buf_putc(b, '.');
+		put_u(b, f->ie);
+		cs_buf_putc(b, '=');
+	} else {
+		cs_buf_append(b, " ie", 3);
+		put_u(b, f->ie);
+		cs_buf_putc(b, '=');
+	}
 	if ((f->ie == IE_SRC4 || f->ie == IE_DST4 || f->ie == IE_POST_SRC4 ||
 		f->ie == IE_POST_DST4) &&
 	    n == 4 && !f->pen) {
-		cs_buf_appendf(b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+		for (i = 0; i < 4; i++) {
+			if (i)
+				cs_buf_putc(b, '.');
+			put_u(b, p[i]);
+		}
 		return;
 	}
 	if (n <= 8) {
-		cs_buf_appendf(b, "%llu", (unsigned long long)uval(p, n));
+		put_u(b, uval(p, n));
 		return;
 	}
-	for (i = 0; i < n && i < 64; i++)
-		cs_buf_appendf(b, "%02x", p[i]);
+	for (i = 0; i < n && i < 64; i++) {
+		char h[2] = {hex[p[i] >> 4], hex[p[i] & 15]};
+
+		cs_buf_append(b, h, 2);
+	}
 }
 
 static void
@@ -451,13 +480,20 @@ data_set(struct cs_ipfix *x, const struct tmpl *t, const uint8_t *p, size_t len,
     uint32_t export_time, uint64_t msgno)
 {
 	struct cs_rd rd;
-	char ex[CS_ADDR_STRLEN];
+	char ex[CS_ADDR_STRLEN], head[160];
+	size_t hlen;
 	uint16_t i;
 
 	cs_rd_init(&rd, p, len);
 	if (t->options)
 		return; /* options data (exporter statistics): not ours */
 	cs_addr_format(&t->exporter, ex);
+	/* the evidence's head is the same for every record of the set */
+	hlen = (size_t)snprintf(head, sizeof(head),
+	    "ipfix exporter=%s domain=%u template=%u export_time=%u", ex,
+	    (unsigned)t->domain, (unsigned)t->id, (unsigned)export_time);
+	if (hlen >= sizeof(head))
+		hlen = sizeof(head) - 1;
 	while (cs_rd_left(&rd) >= t->minlen && cs_rd_left(&rd) > 0) {
 		struct natrec r;
 		memset(&r, 0, sizeof(r));
@@ -465,11 +501,7 @@ data_set(struct cs_ipfix *x, const struct tmpl *t, const uint8_t *p, size_t len,
 		r.pr_start = r.pr_end = r.pr_num = -1;
 		r.pr_step = 0;
 		cs_buf_reset(&x->ev);
-		cs_buf_appendf(&x->ev,
-		    "ipfix exporter=%s domain=%u "
-		    "template=%u export_time=%u",
-		    ex, (unsigned)t->domain, (unsigned)t->id,
-		    (unsigned)export_time);
+		cs_buf_append(&x->ev, head, hlen);
 		for (i = 0; i < t->nfields; i++) {
 			const struct field *f = &t->f[i];
 			size_t n = f->len;

@@ -73,6 +73,11 @@ check nat_ipfix_pcap_session jq -e '
     ([.matches[] | select(.nat.kind == "port_block")][0].nat |
      .public == "203.0.113.5:1024-2047" and
      .end == "2026-11-29T21:50:15.381000Z")' "$WORK/g.json"
+# the evidence: the record's fields as the exporter sent them (tshark-V.txt)
+check nat_ipfix_pcap_evidence jq -e '[.matches[] |
+    select(.nat.kind == "session")][0].nat.evidence[0] ==
+    "ipfix exporter=127.0.0.1 domain=1 template=256 export_time=1795985415 ie323=1795985415391 ie234=0 ie8=100.64.0.10 ie225=203.0.113.5 ie4=6 ie7=37700 ie227=1100 ie12=198.51.100.80 ie226=198.51.100.80 ie11=443 ie228=443 ie230=4"' \
+    "$WORK/g.json"
 cu p who 203.0.113.5:2265 --at 2026-11-29T20:50:30Z --proto udp --json \
     > "$WORK/h.json" 2>&1
 check nat_ipfix_pcap_block jq -e '
