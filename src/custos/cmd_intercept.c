@@ -276,6 +276,16 @@ default_neid(char out[static 17])
 		snprintf(out, 17, "custos");
 }
 
+/* finish - close what a subcommand opened (c may be NULL); rc */
+static int
+finish(struct desk *k, struct li_prov *p, struct cs_case *c, int rc)
+{
+	li_prov_close(p);
+	cs_case_free(c);
+	desk_close(k);
+	return rc;
+}
+
 static int
 agency_add(struct desk *k, int argc, char **argv)
 {
@@ -373,9 +383,7 @@ agency_add(struct desk *k, int argc, char **argv)
 	}
 	cs_buf_release(&b);
 out:
-	li_prov_close(p);
-	desk_close(k);
-	return rc;
+	return finish(k, p, NULL, rc);
 }
 
 static int
@@ -400,9 +408,7 @@ agency_list(struct desk *k, int argc, char **argv)
 	p = prov_open(k);
 	if (li_prov_agency_list(p, &v, &n, &eb) != CS_OK) {
 		fprintf(stderr, "custos: agency list: %s\n", eb.msg);
-		li_prov_close(p);
-		desk_close(k);
-		return 1;
+		return finish(k, p, NULL, 1);
 	}
 	cs_buf_init(&b, NULL, 0, 1 << 24);
 	if (k->json)
@@ -425,9 +431,7 @@ agency_list(struct desk *k, int argc, char **argv)
 	fputs(b.data, stdout);
 	cs_buf_release(&b);
 	free(v);
-	li_prov_close(p);
-	desk_close(k);
-	return 0;
+	return finish(k, p, NULL, 0);
 }
 
 static int
@@ -463,9 +467,7 @@ agency_show(struct desk *k, int argc, char **argv)
 		fputs(b.data, stdout);
 		cs_buf_release(&b);
 	}
-	li_prov_close(p);
-	desk_close(k);
-	return rc;
+	return finish(k, p, NULL, rc);
 }
 
 static int
@@ -515,9 +517,7 @@ agency_remove(struct desk *k, int argc, char **argv)
 		}
 	}
 	cs_buf_release(&b);
-	li_prov_close(p);
-	desk_close(k);
-	return rc;
+	return finish(k, p, NULL, rc);
 }
 
 /* ---- intercept ---- */
@@ -601,15 +601,6 @@ icpt_text(struct cs_buf *b, const struct li_icpt *ic, cs_time now)
 		cs_buf_appendf(b, "  stopped %s by %s: %s\n", ts,
 		    ic->stopped_by, ic->stop_reason);
 	}
-}
-
-static int
-finish(struct desk *k, struct li_prov *p, struct cs_case *c, int rc)
-{
-	li_prov_close(p);
-	cs_case_free(c);
-	desk_close(k);
-	return rc;
 }
 
 static int
@@ -860,9 +851,7 @@ icpt_list(struct desk *k, int argc, char **argv)
 	p = prov_open(k);
 	if (li_prov_list(p, k->now, o.all, &v, &n, &eb) != CS_OK) {
 		fprintf(stderr, "custos: intercept list: %s\n", eb.msg);
-		li_prov_close(p);
-		desk_close(k);
-		return 1;
+		return finish(k, p, NULL, 1);
 	}
 	cs_buf_init(&b, NULL, 0, 1 << 26);
 	if (k->json)
@@ -897,9 +886,7 @@ icpt_list(struct desk *k, int argc, char **argv)
 		sodium_memzero(v, n * sizeof(*v));
 	free(v);
 	desk_audit(k, "intercept.list", NULL, NULL);
-	li_prov_close(p);
-	desk_close(k);
-	return 0;
+	return finish(k, p, NULL, 0);
 }
 
 static int
@@ -941,9 +928,7 @@ icpt_show(struct desk *k, int argc, char **argv)
 		desk_audit(k, "intercept.show", ic.case_id, det);
 		sodium_memzero(&ic, sizeof(ic));
 	}
-	li_prov_close(p);
-	desk_close(k);
-	return rc;
+	return finish(k, p, NULL, rc);
 }
 
 static int
@@ -1005,9 +990,7 @@ icpt_stop(struct desk *k, int argc, char **argv)
 		cs_buf_release(&b);
 		sodium_memzero(&ic, sizeof(ic));
 	}
-	li_prov_close(p);
-	desk_close(k);
-	return rc;
+	return finish(k, p, NULL, rc);
 }
 
 struct sub {
