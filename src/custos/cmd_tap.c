@@ -913,7 +913,8 @@ capture(struct tap *tp, int upd)
 			updates(tp, upd, acc, &alen, sizeof(acc));
 		r = li_cap_next(c, &t, &frame, &caplen, &lt);
 		if (r < 0) {
-			fprintf(stderr, "custos tap: capture: read failed\n");
+			fprintf(stderr, "custos tap: capture %s: %s\n",
+			    tp->readf ? tp->readf : tp->iface, li_cap_error(c));
 			tp->errors++;
 			break;
 		}
@@ -1519,12 +1520,26 @@ cmd_tap(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc ||
-	    (tp->iface != NULL) + (tp->readf != NULL) + tp->deliver_only != 1 ||
-	    (tp->realtime && tp->readf == NULL) ||
-	    (tp->deliver_only && !tp->deliver)) {
-		fputs(tap_usage, stderr);
-		return 2;
+	{
+		const char *why = NULL;
+
+		if (optind != argc)
+			why = "unexpected argument";
+		else if ((tp->iface != NULL) + (tp->readf != NULL) +
+			tp->deliver_only !=
+		    1)
+			why = "give exactly one of --interface, --read and "
+			      "--deliver-only";
+		else if (tp->realtime && tp->readf == NULL)
+			why = "--realtime goes with --read";
+		else if (tp->deliver_only && !tp->deliver)
+			why = "--deliver-only and --no-deliver exclude each "
+			      "other";
+		if (why != NULL) {
+			fprintf(stderr, "custos tap: %s\n\n", why);
+			fputs(tap_usage, stderr);
+			return 2;
+		}
 	}
 	if (tp->user == NULL && geteuid() == 0)
 		tp->user = "nobody";
