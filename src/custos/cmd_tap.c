@@ -147,7 +147,8 @@ struct tap {
 	cs_time last_sync;
 	int ctl; /* capture -> supervisor pipe (write end) */
 	uint64_t packets, matched, errors;
-	int dirty; /* records put since the last sync */
+	int dirty;          /* records put since the last sync */
+	cs_time next_timer; /* earliest pending start or end (timers) */
 	struct cs_errbuf eb;
 };
 
@@ -683,11 +684,19 @@ end_icpt(struct tap *tp, size_t i, cs_time t)
 	tell_end(tp, i, t, r->ic->end_rule[0] ? r->ic->end_rule : "end");
 }
 
+/*
+ * timers - start and end the intercepts whose time has come at t.  The
+ * loop runs only once t reaches the earliest pending start or end
+ * (next_timer), not for every packet.
+ */
 static void
 timers(struct tap *tp, cs_time t)
 {
 	size_t i;
+	cs_time next = INT64_MAX;
 
+	if (t < tp->next_timer)
+		return;
 	for (i = 0; i < tp->nic; i++) {
 		struct icpt_rt *r = &tp->rt[i];
 
@@ -699,7 +708,14 @@ timers(struct tap *tp, cs_time t)
 							   : t);
 		if (r->ic->ends != CS_TIME_NONE && t >= r->ic->ends)
 			end_icpt(tp, i, r->ic->ends);
+		if (r->ended)
+			continue;
+		if (!r->started && r->ic->activated < next)
+			next = r->ic->activated;
+		if (r->ic->ends != CS_TIME_NONE && r->ic->ends < next)
+			next = r->ic->ends;
 	}
+	tp->next_timer = next;
 }
 
 static void
@@ -836,8 +852,10 @@ updates(struct tap *tp, int fd, char *acc, size_t *alen, size_t cap)
 			*nl = '\0';
 			if (split(acc, f, 4) == 3 && strcmp(f[0], "U") == 0 &&
 			    num(f[1], &i) == 0 && num(f[2], &e) == 0 &&
-			    i < tp->nic)
+			    i < tp->nic) {
 				tp->ics[i].ends = (cs_time)e;
+				tp->next_timer = INT64_MIN; /* look again */
+			}
 			*alen -= (size_t)(nl + 1 - acc);
 			memmove(acc, nl + 1, *alen + 1);
 		}
@@ -923,12 +941,12 @@ capture(struct tap *tp, int upd)
 				break;
 			t = cs_time_now();
 			timers(tp, t);
+			li_match_tick(tp->m, t, &cb); /* leases, no packet */
 			sync_all(tp);
 			continue;
 		}
 		tp->packets++;
-		timers(tp, t);
-		li_match_tick(tp->m, t, &cb);
+		timers(tp, t); /* leases that ran out end in li_match_packet */
 		if (li_pkt_parse(lt, frame, caplen, &p) == 0)
 			li_match_packet(tp->m, t, &p, &cb);
 		if ((tp->packets & 1023) == 0) {
@@ -1430,6 +1448,7 @@ cmd_tap(int argc, char **argv)
 	int opt, rc;
 
 	memset(tp, 0, sizeof(*tp));
+	tp->next_timer = INT64_MIN; /* timers look at the first packet */
 	dirs_default(&tp->d);
 	tp->deliver = 1;
 	tp->drain_s = 30;
