@@ -104,7 +104,12 @@ static const char tap_usage[] =
 
 #define SPOOL_KEY "li-spool.key"
 #define MAX_ICPT 256
-#define SYNC_US 200000 /* spools made durable this often (wall clock) */
+/*
+ * spools made durable, and so visible to the delivery, this often (wall
+ * clock, and only when records were put): short, so that delivery runs
+ * alongside the capture instead of after it
+ */
+#define SYNC_US 50000
 
 enum { HI2 = 0, HI3 = 1 };
 
@@ -1107,7 +1112,10 @@ deliver(struct tap *tp, int ctl)
 			if (w < wait)
 				wait = w < 0 ? 0 : w;
 		}
-		if (poll(pfd, n, wait) < 0 && errno != EINTR)
+		/* the capture's end (its pipe closing) wakes the poll too */
+		pfd[n].fd = done ? -1 : ctl;
+		pfd[n].events = POLLIN;
+		if (poll(pfd, n + 1, wait) < 0 && errno != EINTR)
 			rc = 1;
 		idle = 1;
 		for (i = 0; i < n; i++) {
@@ -1145,7 +1153,7 @@ deliver(struct tap *tp, int ctl)
 		 * looks every 20 ms)
 		 */
 		if (done &&
-		    ((idle && mono_us() - done_at > 100000) ||
+		    ((idle && mono_us() - done_at > 50000) ||
 			time(NULL) >= deadline))
 			break;
 	}
