@@ -5,7 +5,9 @@
 #            RADIUS accounting in the capture)
 #   tcpdump  tcpdump -r FILE -w /dev/null -F FILTER (the same targets'
 #            addresses): the baseline
-#   tap      custos tap --read FILE with the targets provisioned as Title
+#   tap      custos tap --read FILE --no-deliver (capture, match, encode,
+#            sealed spool) on a copy of the store, then
+#            custos tap --read FILE with the targets provisioned as Title
 #            III intercepts (IRI and content, 8 targets each) delivering
 #            to a custos lemf on loopback: packets/s through the whole
 #            path (capture, match, encode, sealed spool, delivery,
@@ -92,6 +94,18 @@ for cf in "$OUT"/case.*; do
 	done
 done
 
+# the replay through capture, match, encode and the sealed spool (a copy
+# of the store, nothing delivered)
+cp -a "$OUT/data" "$OUT/data-nd"
+t0=$(now_ns)
+/usr/bin/time -f '%U %S' -o "$OUT/nd.time" "$CUSTOS" tap \
+    --data "$OUT/data-nd" --keys "$OUT/keys" --read "$OUT/bench.pcap" \
+    --no-deliver >/dev/null 2>"$OUT/nd.err" || true
+t1=$(now_ns)
+ND_NS=$((t1 - t0))
+ND_CPU=$(awk '{print $1 + $2}' "$OUT/nd.time")
+
+# the whole path: delivered to lemf and acknowledged
 t0=$(now_ns)
 /usr/bin/time -f '%U %S' -o "$OUT/tap.time" "$CUSTOS" tap $S \
     --read "$OUT/bench.pcap" --json --drain 600 >"$OUT/tap.json" \
@@ -109,9 +123,14 @@ rate() { awk -v n="$1" -v ns="$2" 'BEGIN { printf "%.0f", n / (ns / 1e9) }'; }
 printf '  %-40s %12s packets/s  (%.2f s)\n' "tcpdump -r -F ($NT targets' addresses)" \
     "$(rate "$NP" "$TD_NS")" "$(echo "$TD_NS" | awk '{print $1/1e9}')"
 printf '  %-40s %12s packets/s  (%.2f s wall, %.2f s CPU)\n' \
+    "custos tap --read --no-deliver" "$(rate "$NP" "$ND_NS")" \
+    "$(echo "$ND_NS" | awk '{print $1/1e9}')" "$ND_CPU"
+printf '  %-40s %12s\n' "ratio tap --no-deliver / tcpdump (wall)" \
+    "$(awk -v a="$TD_NS" -v b="$ND_NS" 'BEGIN { printf "%.2fx", a / b }')"
+printf '  %-40s %12s packets/s  (%.2f s wall, %.2f s CPU)\n' \
     "custos tap --read, delivered to lemf" "$(rate "$NP" "$TAP_NS")" \
     "$(echo "$TAP_NS" | awk '{print $1/1e9}')" "$CPU"
-printf '  %-40s %12s\n' "ratio tap / tcpdump (wall)" \
+printf '  %-40s %12s\n' "ratio tap delivered / tcpdump (wall)" \
     "$(awk -v a="$TD_NS" -v b="$TAP_NS" 'BEGIN { printf "%.2fx", a / b }')"
 printf '  %-40s %12s records/s  (%s records, delivery %s)\n' \
     "records encoded and delivered" "$(rate "$REC" "$TAP_NS")" "$REC" "$DELIV"
