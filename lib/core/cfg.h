@@ -38,8 +38,11 @@ struct cs_config {
 	/* ingest */
 	uint64_t dhcp_lease_time; /* seconds; 0 = unknown */
 	/* retention (days, per source family) */
-	uint64_t retention_days; /* default for every source */
-	uint64_t retention_smtp_days;
+	uint64_t retention_days;        /* default for every source */
+	uint64_t retention_radius_days; /* 0: retention_days */
+	uint64_t retention_dhcp_days;   /* 0: retention_days */
+	uint64_t retention_nat_days;    /* 0: retention_days */
+	uint64_t retention_smtp_days;   /* 0: retention_days */
 	/* CGNAT */
 	uint64_t nat_skew_seconds; /* requester clock tolerance */
 };

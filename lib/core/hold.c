@@ -310,14 +310,17 @@ store_bytes(struct cs_store *s)
 	struct stat st;
 	int64_t total = 0;
 	size_t n, i;
+	int c;
 
 	days = cs_store_days(s, &n);
 	for (i = 0; i < n; i++) {
 		cs_day_name(days[i], name);
-		snprintf(path, sizeof(path), "%s/days/%s.db",
-		    cs_store_datadir(s), name);
-		if (stat(path, &st) == 0)
-			total += st.st_size;
+		for (c = 0; c < CS_NCLASS; c++) {
+			snprintf(path, sizeof(path), "%s/%s/%s.db",
+			    cs_store_datadir(s), cs_class_name(c), name);
+			if (stat(path, &st) == 0)
+				total += st.st_size;
+		}
 	}
 	return total;
 }

@@ -127,7 +127,9 @@ sink_reject(void *arg, uint64_t line, const char *field, const char *reason,
 		    f->path);
 	}
 	f->reported++;
-	cs_store_quarantine(g->s, f->path, f->fi.fp, line, field, reason, raw);
+	cs_store_quarantine(g->s,
+	    cs_class_of_format(f->fmt ? f->fmt->name : NULL), f->path, f->fi.fp,
+	    line, field, reason, raw);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/keys.h"
+#include "core/obs.h"
 #include "util/time.h"
 #include "util/xmalloc.h"
 
@@ -17,9 +18,60 @@ struct cs_keys {
 	char *dir;               /* owned; absolute */
 	struct cs_daykey **days; /* owned, each sodium_malloc'ed so that
 				    pointers handed out stay valid;
-				    sorted by day */
+				    sorted by (day, class) */
 	size_t n, cap;
 };
+
+static const char *const class_names[CS_NCLASS] = {
+    "radius", "dhcp", "smtp", "nat"};
+
+const char *
+cs_class_name(enum cs_class c)
+{
+	return (unsigned)c < CS_NCLASS ? class_names[c] : "?";
+}
+
+int
+cs_class_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CS_NCLASS; i++)
+		if (strcmp(name, class_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+enum cs_class
+cs_class_of_src(int src)
+{
+	switch (src) {
+	case CS_SRC_RADIUS:
+		return CS_CL_RADIUS;
+	case CS_SRC_POSTFIX:
+		return CS_CL_SMTP;
+	case CS_SRC_IPFIX:
+	case CS_SRC_CONNTRACK:
+		return CS_CL_NAT;
+	default:
+		return CS_CL_DHCP;
+	}
+}
+
+enum cs_class
+cs_class_of_format(const char *f)
+{
+	if (f == NULL)
+		return CS_CL_DHCP;
+	if (strncmp(f, "radius", 6) == 0 || strncmp(f, "freeradius", 10) == 0)
+		return CS_CL_RADIUS;
+	if (strncmp(f, "postfix", 7) == 0)
+		return CS_CL_SMTP;
+	if (strncmp(f, "conntrack", 9) == 0 || strncmp(f, "ipfix", 5) == 0 ||
+	    strncmp(f, "nat", 3) == 0 || strncmp(f, "ulogd", 5) == 0)
+		return CS_CL_NAT;
+	return CS_CL_DHCP;
+}
 
 void
 cs_day_name(int64_t day, char out[static 16])
@@ -70,6 +122,7 @@ cs_keys_open(const char *dir, const char *datadir, int create,
 	char rk[PATH_MAX], rd[PATH_MAX], sub[PATH_MAX + 8];
 	struct stat st;
 	struct cs_keys *k;
+	int i;
 
 	if (sodium_init() < 0) {
 		cs_errbuf_set(eb, "libsodium failed to initialise");
@@ -115,10 +168,13 @@ cs_keys_open(const char *dir, const char *datadir, int create,
 		    rk, rd);
 		return CS_EPERM;
 	}
-	snprintf(sub, sizeof(sub), "%s/days", rk);
-	if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
-		cs_errbuf_set(eb, "cannot create %s: %s", sub, strerror(errno));
-		return CS_EIO;
+	for (i = 0; create && i < CS_NCLASS; i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", rk, class_names[i]);
+		if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
+			cs_errbuf_set(
+			    eb, "cannot create %s: %s", sub, strerror(errno));
+			return CS_EIO;
+		}
 	}
 	k = cs_xcalloc(1, sizeof(*k));
 	k->dir = cs_xstrdup(rk);
@@ -141,9 +197,11 @@ cs_keys_free(struct cs_keys *k)
 }
 
 static void
-derive(struct cs_daykey *dk, int64_t day, const uint8_t master[32])
+derive(struct cs_daykey *dk, enum cs_class cls, int64_t day,
+    const uint8_t master[32])
 {
 	dk->day = day;
+	dk->cls = cls;
 	crypto_generichash(dk->tag_key, sizeof(dk->tag_key),
 	    (const uint8_t *)"custos tag v1", 13, master, 32);
 	crypto_generichash(dk->seal_key, sizeof(dk->seal_key),
@@ -151,15 +209,16 @@ derive(struct cs_daykey *dk, int64_t day, const uint8_t master[32])
 }
 
 static enum cs_err
-load_or_create(struct cs_keys *k, int64_t day, int create, uint8_t master[32],
-    struct cs_errbuf *eb)
+load_or_create(struct cs_keys *k, enum cs_class cls, int64_t day, int create,
+    uint8_t master[32], struct cs_errbuf *eb)
 {
 	char name[16], path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+	const char *cn = class_names[cls];
 	int fd;
 	ssize_t n;
 
 	cs_day_name(day, name);
-	snprintf(path, sizeof(path), "%s/days/%s.key", k->dir, name);
+	snprintf(path, sizeof(path), "%s/%s/%s.key", k->dir, cn, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, master, 32);
@@ -177,12 +236,12 @@ load_or_create(struct cs_keys *k, int64_t day, int create, uint8_t master[32],
 	if (!create)
 		return CS_ENOENT;
 	/* a purged day stays purged: its records may not be stored again */
-	snprintf(tmp, sizeof(tmp), "%s/days/%s.purged", k->dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/%s/%s.purged", k->dir, cn, name);
 	if (access(tmp, F_OK) == 0) {
 		cs_errbuf_set(eb,
-		    "day %s was purged (retention): its records "
+		    "day %s of %s was purged (retention): its records "
 		    "are not stored again",
-		    name);
+		    name, cn);
 		return CS_EPERM;
 	}
 	randombytes_buf(master, 32);
@@ -201,13 +260,13 @@ load_or_create(struct cs_keys *k, int64_t day, int create, uint8_t master[32],
 	if (link(tmp, path) != 0) {
 		unlink(tmp);
 		if (errno == EEXIST)
-			return load_or_create(k, day, 0, master, eb);
+			return load_or_create(k, cls, day, 0, master, eb);
 		cs_errbuf_set(
 		    eb, "cannot create key file %s: %s", path, strerror(errno));
 		return CS_EIO;
 	}
 	unlink(tmp);
-	snprintf(tmp, sizeof(tmp), "%s/days", k->dir);
+	snprintf(tmp, sizeof(tmp), "%s/%s", k->dir, cn);
 	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
@@ -216,28 +275,38 @@ load_or_create(struct cs_keys *k, int64_t day, int create, uint8_t master[32],
 	return CS_OK;
 }
 
+/* ord - the sort order of the key set: day, then class */
+static int64_t
+ord(int64_t day, enum cs_class cls)
+{
+	return day * CS_NCLASS + (int64_t)cls;
+}
+
 enum cs_err
-cs_keys_day(struct cs_keys *k, int64_t day, int create,
+cs_keys_day(struct cs_keys *k, enum cs_class cls, int64_t day, int create,
     const struct cs_daykey **out, struct cs_errbuf *eb)
 {
 	uint8_t master[32];
 	size_t lo = 0, hi = k->n, mid;
+	int64_t want = ord(day, cls);
 	enum cs_err e;
 
 	struct cs_daykey *dk;
 
+	if ((unsigned)cls >= CS_NCLASS)
+		return CS_EINVAL;
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (k->days[mid]->day < day)
+		if (ord(k->days[mid]->day, k->days[mid]->cls) < want)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < k->n && k->days[lo]->day == day) {
+	if (lo < k->n && ord(k->days[lo]->day, k->days[lo]->cls) == want) {
 		*out = k->days[lo];
 		return CS_OK;
 	}
-	if ((e = load_or_create(k, day, create, master, eb)) != CS_OK)
+	if ((e = load_or_create(k, cls, day, create, master, eb)) != CS_OK)
 		return e;
 	dk = sodium_malloc(sizeof(*dk));
 	if (dk == NULL) {
@@ -249,7 +318,7 @@ cs_keys_day(struct cs_keys *k, int64_t day, int create,
 		k->days = cs_xreallocarray(k->days, k->cap, sizeof(*k->days));
 	}
 	memmove(&k->days[lo + 1], &k->days[lo], (k->n - lo) * sizeof(*k->days));
-	derive(dk, day, master);
+	derive(dk, cls, day, master);
 	sodium_memzero(master, sizeof(master));
 	k->days[lo] = dk;
 	k->n++;

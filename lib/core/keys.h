@@ -1,11 +1,13 @@
 /*
- * keys - the key directory: one 32-byte random key per UTC day, and what
- * is derived from it (row tags and sealing).
+ * keys - the key directory: one 32-byte random key per source class and
+ * UTC day, and what is derived from it (row tags and sealing).
  *
- * Layout: KEYS/days/YYYY-MM-DD.key (mode 0600) under a KEYS directory of
- * mode 0700 that must not lie inside the data directory, so that a backup
- * of the data alone is unreadable once a day's key is destroyed (the
- * retention issue destroys keys; nothing here does).
+ * Layout: KEYS/CLASS/YYYY-MM-DD.key (mode 0600), CLASS one of radius,
+ * dhcp, smtp and nat (the retention classes: each has its own retention
+ * and its own data files, DATA/CLASS/...), under a KEYS directory of mode
+ * 0700 that must not lie inside the data directory, so that a backup of
+ * the data alone is unreadable once a day's key is destroyed (core/purge.c
+ * destroys keys; nothing here does).
  *
  * Tags are SipHash-2-4 (libsodium crypto_shorthash) under a per-day subkey:
  * 64-bit values that let SQLite index addresses and identities without
@@ -24,8 +26,34 @@
 
 #define CS_SEAL_OVERHEAD 40 /* nonce 24 + tag 16 */
 
+/*
+ * The retention classes: what a source's records are kept under.  Each
+ * (class, day) is a partition with its own key and files, destroyed at its
+ * own time (retention_CLASS_days in the configuration).
+ */
+enum cs_class {
+	CS_CL_RADIUS = 0, /* FreeRADIUS accounting */
+	CS_CL_DHCP = 1,   /* ISC dhcpd, Kea, dnsmasq */
+	CS_CL_SMTP = 2,   /* Postfix envelopes */
+	CS_CL_NAT = 3,    /* CGNAT sessions and mappings */
+	CS_NCLASS = 4
+};
+
+/* cs_class_name - "radius", "dhcp", "smtp" or "nat" */
+const char *cs_class_name(enum cs_class c);
+/* cs_class_parse - the class of a name; -1 if none */
+int cs_class_parse(const char *name);
+/* cs_class_of_src - the class of an observation's source (core/obs.h) */
+enum cs_class cs_class_of_src(int src);
+/*
+ * cs_class_of_format - the class whose key seals a format's quarantined
+ * records (a mixed syslog: dhcp, the most common there)
+ */
+enum cs_class cs_class_of_format(const char *format);
+
 struct cs_daykey {
-	int64_t day;          /* days since epoch */
+	int64_t day; /* days since epoch */
+	enum cs_class cls;
 	uint8_t tag_key[16];  /* SipHash key for tags */
 	uint8_t seal_key[32]; /* XChaCha20-Poly1305 key */
 };
@@ -42,12 +70,13 @@ enum cs_err cs_keys_open(const char *dir, const char *datadir, int create,
 /* cs_keys_free - wipe and free; NULL is a no-op */
 void cs_keys_free(struct cs_keys *k);
 /*
- * cs_keys_day - the key of a day; creates it when create is set and it
- * does not exist (CS_ENOENT otherwise).  The pointer stays valid until
+ * cs_keys_day - the key of a class's day; creates it when create is set
+ * and it does not exist (CS_ENOENT otherwise; CS_EPERM when the day was
+ * purged: KEYS/CLASS/D.purged).  The pointer stays valid until
  * cs_keys_free.
  */
-enum cs_err cs_keys_day(struct cs_keys *k, int64_t day, int create,
-    const struct cs_daykey **out, struct cs_errbuf *eb);
+enum cs_err cs_keys_day(struct cs_keys *k, enum cs_class cls, int64_t day,
+    int create, const struct cs_daykey **out, struct cs_errbuf *eb);
 
 /* cs_tag - 63-bit keyed tag of (domain byte, bytes) */
 int64_t cs_tag(

@@ -221,8 +221,8 @@ unseal_text(
 	char *t;
 
 	if (blob == NULL || blen < 0 ||
-	    cs_keys_day(cs_store_keys(s), cs_day_of(start), 0, &dk, &eb) !=
-		CS_OK)
+	    cs_keys_day(cs_store_keys(s), CS_CL_NAT, cs_day_of(start), 0, &dk,
+		&eb) != CS_OK)
 		return NULL;
 	cs_buf_init(&b, NULL, 0, 64u << 20);
 	if (cs_unseal(dk, id, blob, (size_t)blen, &b) != CS_OK) {
@@ -256,8 +256,8 @@ cs_nat_map_add(struct cs_store *s, const char *name, struct cs_span text,
 		cs_errbuf_set(eb, "--to must be after --from");
 		return CS_EINVAL;
 	}
-	if ((rc = cs_keys_day(cs_store_keys(s), cs_day_of(from), 1, &dk, eb)) !=
-	    CS_OK)
+	if ((rc = cs_keys_day(cs_store_keys(s), CS_CL_NAT, cs_day_of(from), 1,
+		 &dk, eb)) != CS_OK)
 		return rc;
 	if ((db = maps_open(s, 1, eb)) == NULL)
 		return CS_EDB;

@@ -150,10 +150,12 @@ static const char state_schema[] =
     "CREATE TABLE IF NOT EXISTS quarantine(id INTEGER PRIMARY KEY,"
     " day INTEGER NOT NULL, file TEXT NOT NULL, fp BLOB NOT NULL,"
     " line INTEGER NOT NULL, field TEXT, reason TEXT, sealed BLOB,"
-    " UNIQUE(fp, line));";
+    " cls INTEGER NOT NULL DEFAULT 1, UNIQUE(fp, line));";
 
+/* a partition: one retention class of one day (DATA/CLASS/D.db) */
 struct day {
 	int64_t day;
+	enum cs_class cls;
 	sqlite3 *db;                /* owned */
 	const struct cs_daykey *dk; /* borrowed from keys */
 	int in_txn;
@@ -177,13 +179,14 @@ struct day {
 
 struct cs_store {
 	char *datadir; /* owned */
-	char daysdir[PATH_MAX];
 	enum cs_store_mode mode;
 	struct cs_keys *keys; /* owned */
 	sqlite3 *state;       /* owned; NULL until needed */
-	struct day **open;    /* owned; sorted by day */
+	struct day **open;    /* owned; sorted by pord() */
 	size_t nopen, capopen;
-	int64_t *days; /* owned; existing partitions, sorted */
+	int64_t *parts; /* owned; existing partitions as pord(), sorted */
+	size_t nparts, capparts;
+	int64_t *days; /* owned; days with any partition, sorted */
 	size_t ndays, capdays;
 	int evicted;
 	int unreadable;
@@ -223,66 +226,106 @@ mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-static void
-days_add(struct cs_store *s, int64_t day)
+/* pord - the order of partitions: by day, then class */
+static int64_t
+pord(int64_t day, enum cs_class cls)
 {
-	size_t lo = 0, hi = s->ndays, mid;
+	return day * CS_NCLASS + (int64_t)cls;
+}
+
+/* the identity classes: who and history read both */
+static const enum cs_class id_classes[] = {CS_CL_RADIUS, CS_CL_DHCP};
+#define NID_CLASSES 2
+
+/* class_of_key - the class of a binding key (core/obs.h conventions) */
+static enum cs_class
+class_of_key(struct cs_span key)
+{
+	if (key.len >= 7 && memcmp(key.p, "radius|", 7) == 0)
+		return CS_CL_RADIUS;
+	if (key.len >= 5 && memcmp(key.p, "smtp|", 5) == 0)
+		return CS_CL_SMTP;
+	return CS_CL_DHCP;
+}
+
+/* i64_find - index of v in sorted a[0..n), or where it would go */
+static size_t
+i64_find(const int64_t *a, size_t n, int64_t v)
+{
+	size_t lo = 0, hi = n, mid;
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (s->days[mid] < day)
+		if (a[mid] < v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < s->ndays && s->days[lo] == day)
+	return lo;
+}
+
+/* i64_add - insert v into a sorted set */
+static void
+i64_add(int64_t **a, size_t *n, size_t *cap, int64_t v)
+{
+	size_t lo = i64_find(*a, *n, v);
+
+	if (lo < *n && (*a)[lo] == v)
 		return;
-	if (s->ndays == s->capdays) {
-		s->capdays = s->capdays ? s->capdays * 2 : 64;
-		s->days =
-		    cs_xreallocarray(s->days, s->capdays, sizeof(*s->days));
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*a = cs_xreallocarray(*a, *cap, sizeof(**a));
 	}
-	memmove(
-	    &s->days[lo + 1], &s->days[lo], (s->ndays - lo) * sizeof(*s->days));
-	s->days[lo] = day;
-	s->ndays++;
+	memmove(&(*a)[lo + 1], &(*a)[lo], (*n - lo) * sizeof(**a));
+	(*a)[lo] = v;
+	(*n)++;
+}
+
+static void
+days_add(struct cs_store *s, enum cs_class cls, int64_t day)
+{
+	i64_add(&s->parts, &s->nparts, &s->capparts, pord(day, cls));
+	i64_add(&s->days, &s->ndays, &s->capdays, day);
 }
 
 static int
-days_has(const struct cs_store *s, int64_t day)
+days_has(const struct cs_store *s, enum cs_class cls, int64_t day)
 {
-	size_t lo = 0, hi = s->ndays, mid;
+	int64_t v = pord(day, cls);
+	size_t lo = i64_find(s->parts, s->nparts, v);
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (s->days[mid] < day)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->ndays && s->days[lo] == day;
+	return lo < s->nparts && s->parts[lo] == v;
 }
 
+/* scan_days - the partitions present: DATA/CLASS/YYYY-MM-DD.db */
 static void
 scan_days(struct cs_store *s)
 {
-	DIR *d = opendir(s->daysdir);
+	char dir[PATH_MAX + 16];
 	struct dirent *de;
 	int64_t day;
 	char name[16];
+	DIR *d;
+	int c;
 
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-		if (n != 13 || strcmp(de->d_name + 10, ".db") != 0)
+	for (c = 0; c < CS_NCLASS; c++) {
+		if (c == CS_CL_NAT)
+			continue; /* core/natstore.c's own files */
+		snprintf(
+		    dir, sizeof(dir), "%s/%s", s->datadir, cs_class_name(c));
+		if ((d = opendir(dir)) == NULL)
 			continue;
-		memcpy(name, de->d_name, 10);
-		name[10] = '\0';
-		if (cs_day_parse(name, &day) == CS_OK)
-			days_add(s, day);
+		while ((de = readdir(d)) != NULL) {
+			size_t n = strlen(de->d_name);
+			if (n != 13 || strcmp(de->d_name + 10, ".db") != 0)
+				continue;
+			memcpy(name, de->d_name, 10);
+			name[10] = '\0';
+			if (cs_day_parse(name, &day) == CS_OK)
+				days_add(s, c, day);
+		}
+		closedir(d);
 	}
-	closedir(d);
 }
 
 enum cs_err
@@ -292,6 +335,7 @@ cs_store_open(const char *datadir, const char *keysdir, enum cs_store_mode mode,
 	struct cs_store *s;
 	struct stat st;
 	enum cs_err e;
+	int c;
 
 	if (mode == CS_STORE_RW) {
 		if (mkdir_p(datadir, 0700) != 0) {
@@ -309,14 +353,16 @@ cs_store_open(const char *datadir, const char *keysdir, enum cs_store_mode mode,
 	s = cs_xcalloc(1, sizeof(*s));
 	s->datadir = cs_xstrdup(datadir);
 	s->mode = mode;
-	snprintf(s->daysdir, sizeof(s->daysdir), "%s/days", datadir);
-	if (mode == CS_STORE_RW && mkdir(s->daysdir, 0700) != 0 &&
-	    errno != EEXIST) {
-		cs_errbuf_set(
-		    eb, "cannot create %s: %s", s->daysdir, strerror(errno));
-		free(s->datadir);
-		free(s);
-		return CS_EIO;
+	for (c = 0; mode == CS_STORE_RW && c < CS_NCLASS; c++) {
+		char dir[PATH_MAX + 16];
+		snprintf(dir, sizeof(dir), "%s/%s", datadir, cs_class_name(c));
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			cs_errbuf_set(
+			    eb, "cannot create %s: %s", dir, strerror(errno));
+			free(s->datadir);
+			free(s);
+			return CS_EIO;
+		}
 	}
 	e = cs_keys_open(keysdir, datadir, mode == CS_STORE_RW, &s->keys, eb);
 	if (e != CS_OK) {
@@ -360,6 +406,7 @@ cs_store_close(struct cs_store *s)
 	for (i = 0; i < s->nopen; i++)
 		day_close(s->open[i]);
 	free(s->open);
+	free(s->parts);
 	free(s->days);
 	if (s->state)
 		sqlite3_close(s->state);
@@ -432,14 +479,17 @@ rd_refresh(struct cs_store *s)
 }
 
 /*
- * day_get - the handle of a day.  In RW mode a missing partition is created
- * when create is set; in RO mode (or without create) a missing one gives
- * NULL.  A partition whose key is gone is marked bad and gives NULL.
+ * day_get - the handle of a class's day.  In RW mode a missing partition
+ * is created when create is set; in RO mode (or without create) a missing
+ * one gives NULL.  A partition whose key is gone is marked bad and gives
+ * NULL.
  */
 static struct day *
-day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
+day_get(struct cs_store *s, enum cs_class cls, int64_t day, int create,
+    struct cs_errbuf *eb)
 {
 	size_t lo = 0, hi = s->nopen, mid;
+	int64_t want = pord(day, cls);
 	struct day *d;
 	char name[16], path[PATH_MAX + 32];
 	int exists, flags, rc;
@@ -447,33 +497,35 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (s->open[mid]->day < day)
+		if (pord(s->open[mid]->day, s->open[mid]->cls) < want)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < s->nopen && s->open[lo]->day == day) {
+	if (lo < s->nopen && pord(s->open[lo]->day, s->open[lo]->cls) == want) {
 		d = s->open[lo];
 		if (d->bad)
 			return NULL;
 		rd_hold(s, d);
 		return d;
 	}
-	exists = days_has(s, day);
+	exists = days_has(s, cls, day);
 	if (!exists && (!create || s->mode != CS_STORE_RW))
 		return NULL;
 	d = cs_xcalloc(1, sizeof(*d));
 	d->day = day;
+	d->cls = cls;
 	d->created = !exists;
 	d->open_idx = d->open_rows = -1;
-	e = cs_keys_day(s->keys, day, s->mode == CS_STORE_RW, &d->dk, eb);
+	e = cs_keys_day(s->keys, cls, day, s->mode == CS_STORE_RW, &d->dk, eb);
 	if (e != CS_OK) {
 		d->bad = 1;
 		d->purged = e == CS_EPERM;
 		s->unreadable++;
 	} else {
 		cs_day_name(day, name);
-		snprintf(path, sizeof(path), "%s/%s.db", s->daysdir, name);
+		snprintf(path, sizeof(path), "%s/%s/%s.db", s->datadir,
+		    cs_class_name(cls), name);
 		flags = s->mode == CS_STORE_RW
 		    ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
 		    : SQLITE_OPEN_READONLY;
@@ -504,7 +556,7 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 					    sqlite3_errmsg(d->db));
 					d->bad = 1;
 				}
-				days_add(s, day);
+				days_add(s, cls, day);
 			}
 		}
 	}
@@ -523,14 +575,14 @@ day_get(struct cs_store *s, int64_t day, int create, struct cs_errbuf *eb)
 	return d;
 }
 
-/* day_purged - was this day's key destroyed by a purge (tombstone)? */
+/* day_purged - was this partition's key destroyed by a purge? */
 static int
-day_purged(struct cs_store *s, int64_t day)
+day_purged(struct cs_store *s, enum cs_class cls, int64_t day)
 {
 	size_t i;
 
 	for (i = 0; i < s->nopen; i++)
-		if (s->open[i]->day == day)
+		if (s->open[i]->day == day && s->open[i]->cls == cls)
 			return s->open[i]->purged;
 	return 0;
 }
@@ -596,7 +648,7 @@ static enum cs_err
 delete_rows(struct cs_store *s, struct cs_binding *b, int64_t day,
     cs_time start, struct cs_errbuf *eb)
 {
-	struct day *d = day_get(s, day, 0, eb);
+	struct day *d = day_get(s, cs_class_of_src(b->src), day, 0, eb);
 	sqlite3_stmt *st;
 	int i, n = b->naddr ? b->naddr : 1;
 	enum cs_err e;
@@ -630,6 +682,7 @@ cs_store_put_binding(
 	int64_t sig, from;
 	cs_time end, oldstart;
 	enum cs_end_known known;
+	enum cs_class cls = cs_class_of_src(b->src);
 	struct day *d;
 	sqlite3_stmt *st;
 	int i, nrows;
@@ -661,8 +714,8 @@ cs_store_put_binding(
 		return cs_buf_error(&s->scratch);
 	nrows = b->naddr ? b->naddr : 1;
 	for (day = from; day <= d1; day++) {
-		d = day_get(s, day, 1, eb);
-		if (d == NULL && day_purged(s, day)) {
+		d = day_get(s, cls, day, 1, eb);
+		if (d == NULL && day_purged(s, cls, day)) {
 			s->skipped_purged++;
 			continue;
 		}
@@ -822,7 +875,7 @@ enum cs_err
 cs_store_find_key(struct cs_store *s, int64_t day, struct cs_span key,
     struct cs_binding **out, int max, int *n)
 {
-	struct day *d = day_get(s, day, 0, NULL);
+	struct day *d = day_get(s, class_of_key(key), day, 0, NULL);
 	sqlite3_stmt *st;
 	int i, m;
 
@@ -852,13 +905,16 @@ int
 cs_store_may_have(struct cs_store *s, int64_t day)
 {
 	struct day *d;
+	int i;
 
-	if (!days_has(s, day))
-		return 0;
-	d = day_get(s, day, 0, NULL);
-	if (d == NULL)
-		return 0;
-	return !d->created || s->evicted;
+	for (i = 0; i < NID_CLASSES; i++) {
+		if (!days_has(s, id_classes[i], day))
+			continue;
+		d = day_get(s, id_classes[i], day, 0, NULL);
+		if (d != NULL && (!d->created || s->evicted))
+			return 1;
+	}
+	return 0;
 }
 
 void
@@ -871,7 +927,7 @@ enum cs_err
 cs_store_open_of_nas(struct cs_store *s, int64_t day, struct cs_span nas_key,
     cs_time before, struct cs_binding **out, int max, int *n)
 {
-	struct day *d = day_get(s, day, 0, NULL);
+	struct day *d = day_get(s, CS_CL_RADIUS, day, 0, NULL);
 	sqlite3_stmt *st;
 	int i, m;
 
@@ -903,13 +959,13 @@ int
 cs_store_put_reset(struct cs_store *s, struct cs_span nas_key, cs_time t,
     struct cs_span raw, struct cs_errbuf *eb)
 {
-	struct day *d = day_get(s, cs_day_of(t), 1, eb);
+	struct day *d = day_get(s, CS_CL_RADIUS, cs_day_of(t), 1, eb);
 	sqlite3_stmt *st;
 	int64_t uid, ntag;
 	uint8_t ubuf[264];
 	size_t kl = nas_key.len > 255 ? 255 : nas_key.len;
 
-	if (d == NULL && day_purged(s, cs_day_of(t)))
+	if (d == NULL && day_purged(s, CS_CL_RADIUS, cs_day_of(t)))
 		return 0;
 	if (d == NULL || begin(d, eb) != CS_OK)
 		return -1;
@@ -947,7 +1003,7 @@ cs_store_resets(struct cs_store *s, struct cs_reset **out, size_t *n)
 	struct day *d;
 
 	for (i = 0; i < s->ndays; i++) {
-		d = day_get(s, s->days[i], 0, NULL);
+		d = day_get(s, CS_CL_RADIUS, s->days[i], 0, NULL);
 		if (d == NULL)
 			continue;
 		if (sqlite3_prepare_v2(d->db,
@@ -1163,13 +1219,13 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
     struct cs_span qid, struct cs_span user, const struct cs_addr *ip,
     const char *json, struct cs_span raw, struct cs_errbuf *eb)
 {
-	struct day *d = day_get(s, cs_day_of(t), 1, eb);
+	struct day *d = day_get(s, CS_CL_SMTP, cs_day_of(t), 1, eb);
 	char ipt[CS_ADDR_STRLEN] = "";
 	sqlite3_stmt *st;
 	int64_t uid, qtag = 0;
 	enum cs_err e;
 
-	if (d == NULL && day_purged(s, cs_day_of(t))) {
+	if (d == NULL && day_purged(s, CS_CL_SMTP, cs_day_of(t))) {
 		s->skipped_purged++;
 		return CS_ESKIP;
 	}
@@ -1351,8 +1407,9 @@ cs_store_file_set(struct cs_store *s, const char *path,
 }
 
 enum cs_err
-cs_store_quarantine(struct cs_store *s, const char *file, const uint8_t fp[32],
-    uint64_t line, const char *field, const char *reason, struct cs_span raw)
+cs_store_quarantine(struct cs_store *s, enum cs_class cls, const char *file,
+    const uint8_t fp[32], uint64_t line, const char *field, const char *reason,
+    struct cs_span raw)
 {
 	const struct cs_daykey *dk;
 	int64_t today = cs_day_of(cs_time_now());
@@ -1361,15 +1418,17 @@ cs_store_quarantine(struct cs_store *s, const char *file, const uint8_t fp[32],
 
 	if (state_db(s) != CS_OK)
 		return CS_EDB;
-	if (cs_keys_day(s->keys, today, 1, &dk, NULL) != CS_OK)
+	if (cs_keys_day(s->keys, cls, today, 1, &dk, NULL) != CS_OK)
 		return CS_ECRYPTO;
 	cs_buf_reset(&s->sealbuf);
 	cs_seal(dk, (int64_t)line, raw.p, raw.len, &s->sealbuf);
 	if (sqlite3_prepare_v2(s->state,
 		"INSERT OR IGNORE INTO quarantine(day,"
-		" file, fp, line, field, reason, sealed) VALUES(?,?,?,?,?,?,?)",
+		" file, fp, line, field, reason, sealed, cls)"
+		" VALUES(?,?,?,?,?,?,?,?)",
 		-1, &st, NULL) != SQLITE_OK)
 		return CS_EDB;
+	sqlite3_bind_int(st, 8, (int)cls);
 	sqlite3_bind_int64(st, 1, today);
 	sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, fp, 32, SQLITE_STATIC);
@@ -1397,7 +1456,7 @@ cs_store_quarantined(struct cs_store *s, struct cs_qrec **out, size_t *n)
 		return CS_OK; /* nothing ingested yet */
 	if (sqlite3_prepare_v2(s->state,
 		"SELECT day, file, line, field, "
-		"reason, sealed FROM quarantine ORDER BY id",
+		"reason, sealed, cls FROM quarantine ORDER BY id",
 		-1, &st, NULL) != SQLITE_OK)
 		return CS_OK;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -1418,7 +1477,8 @@ cs_store_quarantined(struct cs_store *s, struct cs_qrec **out, size_t *n)
 		q[cnt].raw = NULL;
 		cs_buf_reset(&s->scratch);
 		if (blob &&
-		    cs_keys_day(s->keys, q[cnt].day, 0, &dk, NULL) == CS_OK &&
+		    cs_keys_day(s->keys, sqlite3_column_int(st, 6), q[cnt].day,
+			0, &dk, NULL) == CS_OK &&
 		    cs_unseal(dk, q[cnt].line, blob, (size_t)bn, &s->scratch) ==
 			CS_OK)
 			q[cnt].raw =
@@ -1552,10 +1612,9 @@ may_be_open(struct day *d)
 }
 
 static void
-probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a, cs_time t,
-    int open_only, struct cs_hit **h, size_t *n, size_t *cap)
+probe_part(struct cs_store *s, struct day *d, const struct cs_addr *a,
+    cs_time t, int open_only, struct cs_hit **h, size_t *n, size_t *cap)
 {
-	struct day *d = day_get(s, day, 0, NULL);
 	struct cs_binding *cand[MAXCAND];
 	int pl[129], np, i, k, m;
 	sqlite3_stmt *st;
@@ -1588,6 +1647,18 @@ probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a, cs_time t,
 	}
 }
 
+/* probe_day - probe_part on each identity class of day */
+static void
+probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a, cs_time t,
+    int open_only, struct cs_hit **h, size_t *n, size_t *cap)
+{
+	int i;
+
+	for (i = 0; i < NID_CLASSES; i++)
+		probe_part(s, day_get(s, id_classes[i], day, 0, NULL), a, t,
+		    open_only, h, n, cap);
+}
+
 /* next_start - earliest start after t of another binding on prefix p */
 static cs_time
 next_start(
@@ -1597,25 +1668,25 @@ next_start(
 	cs_time best = CS_TIME_NONE;
 	sqlite3_stmt *st;
 	struct day *d;
+	int c;
 
 	if (last > cs_day_of(after) + 2)
 		last = cs_day_of(after) + 2;
 	for (day = cs_day_of(after); day <= last; day++) {
-		d = day_get(s, day, 0, NULL);
-		if (d == NULL)
-			continue;
-		st = stmt(d, ST_NEXT);
-		if (st == NULL)
-			continue;
-		sqlite3_bind_int64(st, 1, addr_tag(d->dk, p));
-		sqlite3_bind_int64(st, 2, after);
-		if (sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_type(st, 0) != SQLITE_NULL) {
-			cs_time v = sqlite3_column_int64(st, 0);
-			if (best == CS_TIME_NONE || v < best)
-				best = v;
+		for (c = 0; c < NID_CLASSES; c++) {
+			d = day_get(s, id_classes[c], day, 0, NULL);
+			if (d == NULL || (st = stmt(d, ST_NEXT)) == NULL)
+				continue;
+			sqlite3_bind_int64(st, 1, addr_tag(d->dk, p));
+			sqlite3_bind_int64(st, 2, after);
+			if (sqlite3_step(st) == SQLITE_ROW &&
+			    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+				cs_time v = sqlite3_column_int64(st, 0);
+				if (best == CS_TIME_NONE || v < best)
+					best = v;
+			}
+			sqlite3_reset(st);
 		}
-		sqlite3_reset(st);
 		if (best != CS_TIME_NONE)
 			break;
 	}
@@ -1719,14 +1790,17 @@ cs_store_history(struct cs_store *s, const char *sub, cs_time from, cs_time to,
 
 	rd_refresh(s);
 	ismac = cs_mac_parse(cs_span_cstr(sub), mac) == CS_OK;
-	for (i = 0; i < s->ndays; i++) {
-		day = s->days[i];
+	for (i = 0; i < s->nparts; i++) {
+		day = s->parts[i] / CS_NCLASS;
+		if (s->parts[i] % CS_NCLASS < 0)
+			day--; /* floor division for days before 1970 */
 		if (day > last)
 			break;
 		if (day < cs_day_of(from) - LOOKBACK_DAYS)
 			continue;
-		d = day_get(s, day, 0, NULL);
-		if (d == NULL)
+		d = day_get(s, (enum cs_class)(s->parts[i] - day * CS_NCLASS),
+		    day, 0, NULL);
+		if (d == NULL || d->cls == CS_CL_SMTP)
 			continue;
 		for (pass = 0; pass < 2; pass++) {
 			if (pass == 1 && !ismac)
@@ -1837,9 +1911,9 @@ cs_store_mail(struct cs_store *s, const char *user, const struct cs_hit *hits,
 
 	rd_refresh(s);
 	for (day = cs_day_of(from); day <= cs_day_of(to); day++) {
-		if (!days_has(s, day))
+		if (!days_has(s, CS_CL_SMTP, day))
 			continue;
-		d = day_get(s, day, 0, NULL);
+		d = day_get(s, CS_CL_SMTP, day, 0, NULL);
 		if (d == NULL)
 			continue;
 		if (user && *user) {
@@ -1905,8 +1979,12 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 	const char *u, *ip, *json;
 
 	rd_refresh(s);
-	for (i = 0; i < s->ndays; i++) {
-		d = day_get(s, s->days[i], 0, NULL);
+	for (i = 0; i < s->nparts; i++) {
+		int64_t day = s->parts[i] / CS_NCLASS;
+		if (s->parts[i] % CS_NCLASS < 0)
+			day--;
+		d = day_get(s, (enum cs_class)(s->parts[i] - day * CS_NCLASS),
+		    day, 0, NULL);
 		if (d == NULL)
 			continue;
 		if (sqlite3_prepare_v2(d->db,

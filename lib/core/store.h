@@ -1,6 +1,8 @@
 /*
- * store - the identity store: one SQLite file per UTC day under
- * DATA/days/YYYY-MM-DD.db, sealed under that day's key (core/keys.h), plus
+ * store - the identity store: one SQLite file per retention class and UTC
+ * day (a partition) under DATA/CLASS/YYYY-MM-DD.db -- radius and dhcp hold
+ * bindings, smtp holds envelopes -- each sealed under its own key
+ * (core/keys.h) so that each class is destroyed at its own time, plus
  * DATA/state.db for ingest offsets and the quarantine.
  *
  * A binding is written into every day partition its interval covers (a
@@ -97,10 +99,13 @@ enum cs_err cs_store_file_get(struct cs_store *s, const char *path,
     struct cs_fileinfo *out);
 enum cs_err cs_store_file_set(struct cs_store *s, const char *path,
     const struct cs_fileinfo *fi, const char *format);
-/* cs_store_quarantine - keep a rejected record (sealed) */
-enum cs_err cs_store_quarantine(struct cs_store *s, const char *file,
-    const uint8_t fp[32], uint64_t line, const char *field, const char *reason,
-    struct cs_span raw);
+/*
+ * cs_store_quarantine - keep a rejected record, sealed under today's key
+ * of cls (purged with that class's day)
+ */
+enum cs_err cs_store_quarantine(struct cs_store *s, enum cs_class cls,
+    const char *file, const uint8_t fp[32], uint64_t line, const char *field,
+    const char *reason, struct cs_span raw);
 
 /* one quarantined record, as listed by cs_store_quarantined */
 struct cs_qrec {
@@ -143,7 +148,7 @@ enum cs_err cs_store_mail(struct cs_store *s, const char *user,
 /* cs_store_dump - every binding and envelope, in canonical order */
 enum cs_err cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
     struct cs_mail **mail, size_t *nmail);
-/* cs_store_days - the day partitions present (sorted), count in *n */
+/* cs_store_days - the days with any partition (sorted), count in *n */
 const int64_t *cs_store_days(struct cs_store *s, size_t *n);
 /*
  * cs_store_idle - end the read snapshots a read-only store keeps between

@@ -588,7 +588,8 @@ co_reject(void *arg, uint64_t line, const char *field, const char *reason,
 	static const uint8_t fp[32];
 
 	c->rejected++;
-	(void)cs_store_quarantine(c->s, c->name, fp, line, field, reason, raw);
+	(void)cs_store_quarantine(
+	    c->s, CS_CL_NAT, c->name, fp, line, field, reason, raw);
 }
 
 static void

@@ -69,33 +69,38 @@ static const char purge_usage[] =
     "usage: custos purge [--dry-run] [--json] [--by NAME] [--data DIR]\n"
     "                    [--keys DIR] [--config FILE]\n"
     "\n"
-    "Destroy every day past its retention, whole: first the day's key\n"
-    "(KEYS/days/D.key is renamed out of reach, overwritten with zeros,\n"
-    "fsynced and unlinked, and the key directory fsynced), then the day's\n"
-    "files (DATA/days/D.db, -wal, -shm and DATA/nat/D.db*), then the data\n"
-    "directories are fsynced.  From the moment the key is gone, the day\n"
-    "is unreadable in every copy of the data directory, backups included.\n"
-    "Nothing reads the day's rows, so the cost does not depend on its\n"
-    "size.  Each destroyed day is recorded in the audit trail\n"
-    "(action retention.purge; see custos retention --attest).\n"
-    "\n"
-    "A day D is destroyed once the current time is past the end of D plus\n"
-    "the retention.  Identity bindings and SMTP envelopes share the day\n"
-    "files, so the whole day is kept for the LONGEST of retention_days and\n"
-    "retention_smtp_days (configuration file); NAT records follow the day\n"
-    "files.  Records under a preservation hold were copied into the case's\n"
-    "vault (custos hold new) and are not affected.\n"
+    "Destroy every day of every source past its retention, whole.  Each\n"
+    "source class (radius, dhcp, smtp, nat) keeps each day in its own\n"
+    "files DATA/CLASS/D.* under its own key KEYS/CLASS/D.key, and each has\n"
+    "its own retention (configuration file: retention_radius_days,\n"
+    "retention_dhcp_days, retention_smtp_days, retention_nat_days; 0 or\n"
+    "unset: retention_days).  A class's day D is destroyed once the\n"
+    "current time is past the end of D plus that class's retention: first\n"
+    "its key (renamed out of reach, overwritten with zeros, fsynced and\n"
+    "unlinked, the key directory fsynced), then its files (renamed into\n"
+    "DATA/trash, the directories fsynced).  From the moment the key is\n"
+    "gone, that day of that source is unreadable in every copy of the\n"
+    "data directory, backups included.  Nothing reads the day's rows and\n"
+    "its files are renamed, not rewritten, so the cost does not depend on\n"
+    "its size; the trash is then unlinked (the file system frees the\n"
+    "blocks; reported apart).  Each destroyed day is recorded in the audit\n"
+    "trail (action retention.purge; see custos retention --attest).\n"
+    "Records under a preservation hold were copied into the case's vault\n"
+    "(custos hold new, or automatically for the case desk's open cases\n"
+    "before anything is destroyed) and are not affected.\n"
     "\n"
     "The purge of each day is journaled (DATA/purge.journal, and an empty\n"
-    "KEYS/days/D.purged that marks the day as destroyed): a purge killed at\n"
-    "any step leaves the day either whole and readable or gone and\n"
+    "KEYS/CLASS/D.purged that marks the day as destroyed): a purge killed\n"
+    "at any step leaves the day either whole and readable or gone and\n"
     "unreadable, and the next purge finishes it.\n"
     "\n"
     "  --dry-run    list what would be destroyed; change nothing\n"
-    "  --json       {\"now\", \"keep_days\", \"first_kept\", \"dry_run\",\n"
-    "               \"days\": [{\"day\", \"key\", \"bytes\", \"resumed\",\n"
-    "               \"key_gone_ms\", \"done_ms\"}], \"holds_made\",\n"
-    "               \"holds_expired\"}\n"
+    "  --json       {\"now\", \"dry_run\", \"sources\": [{\"source\",\n"
+    "               \"keep_days\", \"first_kept\"}], \"days\": [{\"source\",\n"
+    "               \"day\", \"key\", \"bytes\", \"resumed\", "
+    "\"key_gone_ms\",\n"
+    "               \"done_ms\"}], \"reclaimed\": {\"files\", \"bytes\",\n"
+    "               \"ms\"}, \"holds_made\", \"holds_expired\"}\n"
     "  --by NAME    who runs it (audit; default $CUSTOS_USER, the login)\n"
     "  --data, --keys, --config   directories and configuration file\n"
     "\n"
@@ -119,12 +124,13 @@ cmd_purge(int argc, char **argv)
 	struct cs_config cfg;
 	struct cs_errbuf eb = {""};
 	struct cs_dayinfo *days = NULL;
+	struct cs_reclaim rec = {0};
 	struct dirs d;
 	struct cs_buf b;
 	const char *cfgpath = NULL, *by = NULL, *crash;
 	char name[16], ts[40];
 	size_t n = 0, i, nexp = 0, nauto = 0;
-	int opt, json = 0, rc;
+	int opt, json = 0, rc, c;
 	uint64_t v;
 	enum cs_err e;
 
@@ -166,7 +172,8 @@ cmd_purge(int argc, char **argv)
 	o.datadir = d.data;
 	o.keysdir = d.keys;
 	o.now = cs_time_now();
-	o.keep = cs_purge_keep_days(&cfg);
+	for (c = 0; c < CS_NCLASS; c++)
+		o.keep[c] = cs_purge_keep(&cfg, c);
 	o.actor = actor(by);
 	if ((crash = getenv("CUSTOS_PURGE_CRASH_AT")) != NULL && *crash &&
 	    cs_parse_u64(cs_span_cstr(crash), 0, 100, &v) == CS_OK)
@@ -181,12 +188,17 @@ cmd_purge(int argc, char **argv)
 		struct cs_purge_opts dry = o;
 		dry.dry_run = 1;
 		dry.crash_at = 0;
-		e = cs_purge_run(&dry, &days, &n, &eb);
-		if (e == CS_OK && n > 0)
+		e = cs_purge_run(&dry, &days, &n, NULL, &eb);
+		if (e == CS_OK && n > 0) {
+			int64_t d0 = days[0].day, d1 = days[0].day;
+			for (i = 1; i < n; i++) {
+				d0 = days[i].day < d0 ? days[i].day : d0;
+				d1 = days[i].day > d1 ? days[i].day : d1;
+			}
 			e = cs_hold_auto(d.data, d.keys, o.now,
-			    days[0].day * 86400LL * CS_US,
-			    (days[n - 1].day + 1) * 86400LL * CS_US, o.actor,
-			    &nauto, &eb);
+			    d0 * 86400LL * CS_US, (d1 + 1) * 86400LL * CS_US,
+			    o.actor, &nauto, &eb);
+		}
 		free(days);
 		days = NULL;
 		n = 0;
@@ -198,26 +210,33 @@ cmd_purge(int argc, char **argv)
 			return 1;
 		}
 	}
-	e = cs_purge_run(&o, &days, &n, &eb);
+	e = cs_purge_run(&o, &days, &n, &rec, &eb);
 	/* holds past their expiry fall back to normal retention (R-PRES-3) */
 	if (e == CS_OK && !o.dry_run)
 		e = cs_hold_expire(d.data, d.keys, o.now, o.actor, &nexp, &eb);
 	cs_buf_init(&b, NULL, 0, 64 * 1024 * 1024);
 	cs_time_format(o.now, ts);
-	cs_day_name(cs_purge_first_kept(o.now, o.keep), name);
 	if (json) {
 		cs_buf_appendf(&b,
-		    "{\"now\":\"%s\",\"keep_days\":%llu,"
-		    "\"first_kept\":\"%s\",\"dry_run\":%s,\"days\":[",
-		    ts, (unsigned long long)o.keep, name,
+		    "{\"now\":\"%s\",\"dry_run\":%s,\"sources\":[", ts,
 		    o.dry_run ? "true" : "false");
+		for (c = 0; c < CS_NCLASS; c++) {
+			cs_day_name(
+			    cs_purge_first_kept(o.now, o.keep[c]), name);
+			cs_buf_appendf(&b,
+			    "%s{\"source\":\"%s\",\"keep_days\":%llu,"
+			    "\"first_kept\":\"%s\"}",
+			    c ? "," : "", cs_class_name(c),
+			    (unsigned long long)o.keep[c], name);
+		}
+		cs_buf_puts(&b, "],\"days\":[");
 		for (i = 0; i < n; i++) {
 			cs_day_name(days[i].day, name);
 			cs_buf_appendf(&b,
-			    "%s{\"day\":\"%s\",\"key\":%s,"
+			    "%s{\"source\":\"%s\",\"day\":\"%s\",\"key\":%s,"
 			    "\"bytes\":%lld,\"resumed\":%s,\"key_gone_ms\":"
 			    "%.3f,\"done_ms\":%.3f}",
-			    i ? "," : "", name,
+			    i ? "," : "", cs_class_name(days[i].cls), name,
 			    (days[i].what & CS_DI_KEY) ? "true" : "false",
 			    (long long)days[i].bytes,
 			    (days[i].what & CS_DI_JOURNAL) ? "true" : "false",
@@ -225,24 +244,28 @@ cmd_purge(int argc, char **argv)
 			    (double)days[i].total_us / 1000.0);
 		}
 		cs_buf_appendf(&b,
-		    "],\"holds_made\":%zu,\"holds_expired\":%zu}"
+		    "],\"reclaimed\":{\"files\":%lld,\"bytes\":%lld,"
+		    "\"ms\":%.3f},\"holds_made\":%zu,\"holds_expired\":%zu}"
 		    "\n",
-		    nauto, nexp);
+		    (long long)rec.files, (long long)rec.bytes,
+		    (double)rec.us / 1000.0, nauto, nexp);
 	} else {
-		cs_buf_appendf(&b,
-		    "keeping %llu day%s (the longest of "
-		    "retention_days %llu and retention_smtp_days %llu): days "
-		    "before %s %s\n",
-		    (unsigned long long)o.keep, o.keep == 1 ? "" : "s",
-		    (unsigned long long)cfg.retention_days,
-		    (unsigned long long)cfg.retention_smtp_days, name,
-		    o.dry_run ? "would be destroyed" : "are destroyed");
+		for (c = 0; c < CS_NCLASS; c++) {
+			cs_day_name(
+			    cs_purge_first_kept(o.now, o.keep[c]), name);
+			cs_buf_appendf(&b,
+			    "%-6s kept %llu day%s: days before %s %s\n",
+			    cs_class_name(c), (unsigned long long)o.keep[c],
+			    o.keep[c] == 1 ? "" : "s", name,
+			    o.dry_run ? "would be destroyed" : "are destroyed");
+		}
 		for (i = 0; i < n; i++) {
 			cs_day_name(days[i].day, name);
 			cs_buf_appendf(&b,
-			    "%s %s: key %s, %lld bytes of data"
+			    "%s %s %s: key %s, %lld bytes of data"
 			    "%s\n",
-			    o.dry_run ? "would destroy" : "destroyed", name,
+			    o.dry_run ? "would destroy" : "destroyed",
+			    cs_class_name(days[i].cls), name,
 			    (days[i].what & CS_DI_KEY) ? "destroyed"
 						       : "already gone",
 			    (long long)days[i].bytes,
@@ -250,8 +273,14 @@ cmd_purge(int argc, char **argv)
 				? " (finished an interrupted purge)"
 				: "");
 		}
-		cs_buf_appendf(&b, "%zu day%s %s\n", n, n == 1 ? "" : "s",
-		    o.dry_run ? "due" : "destroyed");
+		cs_buf_appendf(&b, "%zu source-day%s %s\n", n,
+		    n == 1 ? "" : "s", o.dry_run ? "due" : "destroyed");
+		if (rec.files)
+			cs_buf_appendf(&b,
+			    "trash reclaimed: %lld file%s, %lld bytes, "
+			    "%.3f s\n",
+			    (long long)rec.files, rec.files == 1 ? "" : "s",
+			    (long long)rec.bytes, (double)rec.us / 1e6);
 		if (nauto)
 			cs_buf_appendf(&b,
 			    "%zu hold%s of the case desk: the "
@@ -293,17 +322,18 @@ day_state(unsigned w)
 static const char keys_usage[] =
     "usage: custos keys status [--json] [--data DIR] [--keys DIR]\n"
     "\n"
-    "Which days have keys: for each day the key and data directories know\n"
-    "of, its state:\n"
+    "Which days have keys: for each source class (radius, dhcp, smtp,\n"
+    "nat) and each day the key and data directories know of, its state:\n"
     "  readable          key and data: the day answers lookups\n"
     "  unreadable        data without a key: the key was destroyed (or\n"
     "                    lost); the files are dead weight until purged\n"
     "  key without data  a key whose day has no files (nothing ingested\n"
     "                    that day, or files removed by hand)\n"
-    "  purged            destroyed by custos purge (KEYS/days/D.purged)\n"
+    "  purged            destroyed by custos purge (KEYS/CLASS/D.purged)\n"
     "  purge unfinished  a purge was interrupted; the next one finishes it\n"
     "\n"
-    "  --json   {\"days\": [{\"day\", \"state\", \"key\", \"data\", \"nat\",\n"
+    "  --json   {\"days\": [{\"source\", \"day\", \"state\", \"key\", "
+    "\"data\",\n"
     "           \"bytes\"}], \"counts\": {STATE: N}}\n";
 
 int
@@ -365,20 +395,20 @@ cmd_keys(int argc, char **argv)
 		cs_day_name(days[i].day, name);
 		if (json)
 			cs_buf_appendf(&b,
-			    "%s{\"day\":\"%s\",\"state\":\"%s\","
-			    "\"key\":%s,\"data\":%s,\"nat\":%s,\"bytes\":%lld}",
-			    i ? "," : "", name, st,
+			    "%s{\"source\":\"%s\",\"day\":\"%s\","
+			    "\"state\":\"%s\",\"key\":%s,\"data\":%s,"
+			    "\"bytes\":%lld}",
+			    i ? "," : "", cs_class_name(days[i].cls), name, st,
 			    (days[i].what & CS_DI_KEY) ? "true" : "false",
-			    (days[i].what & CS_DI_DB) ? "true" : "false",
-			    (days[i].what & CS_DI_NAT) ? "true" : "false",
+			    (days[i].what & CS_DI_DATA) ? "true" : "false",
 			    (long long)days[i].bytes);
 		else
 			cs_buf_appendf(&b,
-			    "%s  %-17s key %-3s  data %-3s  "
-			    "nat %-3s  %lld bytes\n",
-			    name, st, (days[i].what & CS_DI_KEY) ? "yes" : "no",
-			    (days[i].what & CS_DI_DB) ? "yes" : "no",
-			    (days[i].what & CS_DI_NAT) ? "yes" : "no",
+			    "%-6s %s  %-17s key %-3s  data %-3s  "
+			    "%lld bytes\n",
+			    cs_class_name(days[i].cls), name, st,
+			    (days[i].what & CS_DI_KEY) ? "yes" : "no",
+			    (days[i].what & CS_DI_DATA) ? "yes" : "no",
 			    (long long)days[i].bytes);
 	}
 	if (json) {
@@ -905,99 +935,77 @@ static const char retention_usage[] =
     "FILE]\n"
     "       custos retention --attest [--json] [--data DIR] [--keys DIR]\n"
     "\n"
-    "Per source family (identity bindings, SMTP envelopes, NAT records):\n"
-    "the retention configured, the oldest data held and the next purge;\n"
-    "then the preservation holds in force.  Whole days are kept for the\n"
-    "longest of retention_days and retention_smtp_days (they share the day\n"
-    "files), so a family with a shorter retention may be held longer; the\n"
-    "text says so.\n"
+    "Per source (radius, dhcp, smtp, nat): the retention configured, the\n"
+    "oldest day held, when it is purged and the bytes held; then the\n"
+    "preservation holds in force.  Each source's days have their own key\n"
+    "and files and are destroyed at their own time (custos purge --help).\n"
     "\n"
     "--attest prints, for auditors, what was destroyed and when: every\n"
-    "retention.purge entry of the audit trail (day, when its key and files\n"
-    "were destroyed, by whom, the entry's hash) and every hold created,\n"
-    "renewed, released or expired, after checking the trail's hash chain.\n"
+    "retention.purge entry of the audit trail (source, day, when its key\n"
+    "and files were destroyed, by whom, the entry's hash) and every hold\n"
+    "created, renewed, released or expired, after checking the trail's\n"
+    "hash chain.\n"
     "\n"
-    "  --json   retention: {\"now\", \"keep_days\", \"sources\": "
-    "[{\"family\",\n"
-    "           \"retention_days\", \"kept_days\", \"oldest_day\", "
-    "\"next_purge\"}],\n"
+    "  --json   retention: {\"now\", \"sources\": [{\"source\",\n"
+    "           \"retention_days\", \"first_kept\", \"oldest_day\",\n"
+    "           \"next_purge\", \"overdue\", \"days\", \"bytes\"}],\n"
     "           \"holds\": [...], \"unreadable_days\": N}\n"
     "           attest: {\"trail\": {\"intact\", \"entries\", \"head\"},\n"
     "           \"destroyed\": [...], \"holds\": [...]}\n";
 
-/* oldest_with - the oldest day whose DATA/days file has a row in table */
-static int64_t
-oldest_with(const char *datadir, const struct cs_dayinfo *d, size_t n,
-    const char *table)
+/* source_out - one source's line (or object) of custos retention */
+static void
+source_out(struct cs_buf *b, int json, int *first, enum cs_class cls,
+    uint64_t keep, const struct cs_dayinfo *d, size_t n, cs_time now)
 {
-	char name[16], path[PATH_MAX + 64], sql[96];
+	char od[16] = "", np[40] = "", fk[16];
+	int64_t oldest = INT64_MIN, bytes = 0, ndays = 0;
 	size_t i;
 
-	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s LIMIT 1", table);
 	for (i = 0; i < n; i++) {
-		sqlite3 *db = NULL;
-		sqlite3_stmt *st = NULL;
-		int found = 0;
-		if (!(d[i].what & CS_DI_DB))
+		if (d[i].cls != cls || !(d[i].what & CS_DI_DATA))
 			continue;
-		cs_day_name(d[i].day, name);
-		snprintf(path, sizeof(path), "%s/days/%s.db", datadir, name);
-		if (sqlite3_open_v2(path, &db,
-			SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-			NULL) == SQLITE_OK &&
-		    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW)
-			found = 1;
-		sqlite3_finalize(st);
-		sqlite3_close(db);
-		if (found)
-			return d[i].day;
+		if (oldest == INT64_MIN)
+			oldest = d[i].day; /* the inventory is oldest first */
+		bytes += d[i].bytes;
+		ndays++;
 	}
-	return INT64_MIN;
-}
-
-static void
-source_out(struct cs_buf *b, int json, int *first, const char *family,
-    uint64_t days, uint64_t keep, int64_t oldest, cs_time now)
-{
-	char od[16] = "", np[40] = "";
-	cs_time due;
-
+	cs_day_name(cs_purge_first_kept(now, keep), fk);
 	if (oldest != INT64_MIN) {
 		cs_day_name(oldest, od);
-		due = cs_purge_due(oldest, keep);
-		cs_time_format(due, np);
+		cs_time_format(cs_purge_due(oldest, keep), np);
 	}
 	if (json) {
 		cs_buf_appendf(b,
-		    "%s{\"family\":\"%s\",\"retention_days\":%llu,"
-		    "\"kept_days\":%llu,",
-		    *first ? "" : ",", family, (unsigned long long)days,
-		    (unsigned long long)keep);
+		    "%s{\"source\":\"%s\",\"retention_days\":%llu,"
+		    "\"first_kept\":\"%s\",",
+		    *first ? "" : ",", cs_class_name(cls),
+		    (unsigned long long)keep, fk);
 		if (oldest != INT64_MIN)
 			cs_buf_appendf(b,
 			    "\"oldest_day\":\"%s\",\"next_purge\":"
-			    "\"%s\",\"overdue\":%s}",
+			    "\"%s\",\"overdue\":%s,",
 			    od, np,
 			    cs_purge_due(oldest, keep) <= now ? "true"
 							      : "false");
 		else
 			cs_buf_puts(b,
 			    "\"oldest_day\":null,\"next_purge\":null,"
-			    "\"overdue\":false}");
+			    "\"overdue\":false,");
+		cs_buf_appendf(b, "\"days\":%lld,\"bytes\":%lld}",
+		    (long long)ndays, (long long)bytes);
 		*first = 0;
 		return;
 	}
-	cs_buf_appendf(b, "%-9s retention %llu day%s", family,
-	    (unsigned long long)days, days == 1 ? "" : "s");
-	if (days != keep)
-		cs_buf_appendf(b, " (kept %llu: the day files are shared)",
-		    (unsigned long long)keep);
+	cs_buf_appendf(b, "%-7s retention %llu day%s", cs_class_name(cls),
+	    (unsigned long long)keep, keep == 1 ? "" : "s");
 	if (oldest == INT64_MIN) {
 		cs_buf_puts(b, "; no data held\n");
 		return;
 	}
-	cs_buf_appendf(b, "; oldest data %s; next purge %s%s\n", od, np,
+	cs_buf_appendf(b,
+	    "; %lld day%s held (%lld bytes), oldest %s; next purge %s%s\n",
+	    (long long)ndays, ndays == 1 ? "" : "s", (long long)bytes, od, np,
 	    cs_purge_due(oldest, keep) <= now ? " (overdue: run custos purge)"
 					      : "");
 }
@@ -1128,11 +1136,9 @@ cmd_retention(int argc, char **argv)
 	struct dirs d;
 	struct cs_buf b;
 	const char *cfgpath = NULL;
-	char ts[40], fk[16];
+	char ts[40];
 	size_t n = 0, nh = 0, i, unread = 0, k = 0;
-	int opt, json = 0, att = 0, first = 1;
-	int64_t oldest_nat = INT64_MIN;
-	uint64_t keep;
+	int opt, json = 0, att = 0, first = 1, c;
 	cs_time now = cs_time_now();
 
 	dirs_default(&d);
@@ -1168,7 +1174,6 @@ cmd_retention(int argc, char **argv)
 	if (att)
 		return attest(&d, json);
 	load_cfg(cfgpath, &cfg);
-	keep = cs_purge_keep_days(&cfg);
 	if (cs_purge_inventory(d.data, d.keys, &days, &n, &eb) != CS_OK) {
 		fprintf(stderr, "custos: retention: %s\n", eb.msg);
 		return 1;
@@ -1177,32 +1182,21 @@ cmd_retention(int argc, char **argv)
 		fprintf(stderr, "custos: retention: holds: %s\n", eb.msg);
 		nh = 0;
 	}
-	for (i = 0; i < n; i++) {
-		if ((days[i].what & CS_DI_NAT) && oldest_nat == INT64_MIN)
-			oldest_nat = days[i].day;
+	for (i = 0; i < n; i++)
 		if ((days[i].what & CS_DI_DATA) && !(days[i].what & CS_DI_KEY))
 			unread++;
-	}
 	cs_buf_init(&b, NULL, 0, 64 * 1024 * 1024);
 	cs_time_format(now, ts);
-	cs_day_name(cs_purge_first_kept(now, keep), fk);
 	if (json)
-		cs_buf_appendf(&b,
-		    "{\"now\":\"%s\",\"keep_days\":%llu,"
-		    "\"first_kept\":\"%s\",\"sources\":[",
-		    ts, (unsigned long long)keep, fk);
+		cs_buf_appendf(&b, "{\"now\":\"%s\",\"sources\":[", ts);
 	else
 		cs_buf_appendf(&b,
-		    "at %s: whole days are kept %llu days (the "
-		    "longest retention); days before %s are due for "
-		    "purging\n\n",
-		    ts, (unsigned long long)keep, fk);
-	source_out(&b, json, &first, "identity", cfg.retention_days, keep,
-	    oldest_with(d.data, days, n, "binding"), now);
-	source_out(&b, json, &first, "smtp", cfg.retention_smtp_days, keep,
-	    oldest_with(d.data, days, n, "smtp"), now);
-	source_out(
-	    &b, json, &first, "nat", cfg.retention_days, keep, oldest_nat, now);
+		    "at %s (each source's days have their own key and "
+		    "are destroyed at their own time):\n\n",
+		    ts);
+	for (c = 0; c < CS_NCLASS; c++)
+		source_out(
+		    &b, json, &first, c, cs_purge_keep(&cfg, c), days, n, now);
 	if (json)
 		cs_buf_puts(&b, "],\"holds\":[");
 	else

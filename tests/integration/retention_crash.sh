@@ -51,7 +51,7 @@ readable() {
 # whole_or_gone - STORE: day 20 is readable with its key and files, or
 # its key is gone under every name a reader tries (and not left zeroed)
 whole_or_gone() {
-	_k="$WORK/$1/keys/days/2026-11-20.key"
+	_k="$WORK/$1/keys/radius/2026-11-20.key"
 	if [ -f "$_k" ]; then
 		# a key that is still there is the real one, and the day reads
 		[ "$(od -An -tx1 "$_k" | tr -d ' \n' | tr -d 0)" != "" ] &&
@@ -80,20 +80,20 @@ for step in 1 2 3 4 5 6 7 8; do
 	readable c 21 || fail "killed after step $step: day 21 untouched"
 	if [ "$step" -lt 8 ]; then
 		cu c keys status --json >"$WORK/ks.json" 2>&1
-		jq -e '.days[] | select(.day == "2026-11-20") |
+		jq -e '.days[] | select(.source == "radius" and .day == "2026-11-20") |
 		    .state == "purge unfinished"' "$WORK/ks.json" >/dev/null ||
 		    fail "killed after step $step: keys status says unfinished" \
 		    "$(cat "$WORK/ks.json")"
 	fi
 	if cu c purge >"$WORK/again.out" 2>&1 && ! readable c 20 &&
 	    ! readable c 21 && readable c 22 &&
-	    [ -z "$(ls "$WORK/c/data/days" | grep '2026-11-2[01]')" ] &&
-	    [ -z "$(ls "$WORK/c/keys/days" | grep '2026-11-2[01]\.key')" ] &&
+	    [ -z "$(ls "$WORK/c/data/radius" | grep '2026-11-2[01]')" ] &&
+	    [ -z "$(ls "$WORK/c/keys/radius" | grep '2026-11-2[01]\.key')" ] &&
 	    [ ! -e "$WORK/c/data/purge.journal" ]; then
 		pass "after step $step: the next purge finishes the job"
 	else
 		fail "after step $step: the next purge finishes the job" \
-		    "$(cat "$WORK/again.out"; ls "$WORK/c/data/days" "$WORK/c/keys/days")"
+		    "$(cat "$WORK/again.out"; ls "$WORK/c/data/radius" "$WORK/c/keys/radius")"
 	fi
 	cu c audit show --json >"$WORK/audit.json" 2>/dev/null
 	n20=$(jq -s '[.[] | select(.action == "retention.purge" and
@@ -123,18 +123,18 @@ while [ $i -lt 5 ]; do
 	# many empty-ish days: keys and files made by hand for days 1..40
 	for d in $(seq 1 40); do
 		day=$(date -u -d "2026-10-01 + $d days" +%Y-%m-%d)
-		head -c 32 /dev/urandom >"$WORK/k/keys/days/$day.key"
-		chmod 600 "$WORK/k/keys/days/$day.key"
-		cp "$WORK/base/data/days/2026-11-22.db" "$WORK/k/data/days/$day.db"
+		head -c 32 /dev/urandom >"$WORK/k/keys/radius/$day.key"
+		chmod 600 "$WORK/k/keys/radius/$day.key"
+		cp "$WORK/base/data/radius/2026-11-22.db" "$WORK/k/data/radius/$day.db"
 	done
 	spawn P "$CUSTOS" purge --data "$WORK/k/data" --keys "$WORK/k/keys" \
 	    >/dev/null 2>&1
 	# a purge of these 42 days takes about a second (fsyncs)
 	sleep "$(($(rand) % 2)).$(($(rand) % 10))"
 	stop_pid "$P" KILL
-	note "SIGKILL $i: $(ls "$WORK/k/keys/days" | grep -c '\.purged$') days purged before the kill"
+	note "SIGKILL $i: $(ls "$WORK/k/keys/radius" | grep -c '\.purged$') days purged before the kill"
 	# every day is whole (key + db) or gone (no key); none half-keyed
-	for k in "$WORK/k/keys/days/"*.key; do
+	for k in "$WORK/k/keys/radius/"*.key; do
 		[ -f "$k" ] || continue
 		[ "$(od -An -tx1 "$k" | tr -d ' \n' | tr -d 0)" != "" ] ||
 		    { ok=0; note "zeroed key left under its name: $k"; }
@@ -143,8 +143,8 @@ while [ $i -lt 5 ]; do
 		ok=0
 		note "after SIGKILL $i: $(cat "$WORK/k.out")"
 	fi
-	old=$(ls "$WORK/k/data/days" | awk '$0 < "2026-11-22"')
-	keys=$(ls "$WORK/k/keys/days" | grep '\.key' | tr '\n' ' ')
+	old=$(ls "$WORK/k/data/radius" | awk '$0 < "2026-11-22"')
+	keys=$(ls "$WORK/k/keys/radius" | grep '\.key' | tr '\n' ' ')
 	if [ -n "$old" ] || [ "$keys" != "2026-11-22.key " ]; then
 		ok=0
 		note "after SIGKILL $i: left: $old / $keys"

@@ -84,12 +84,13 @@ cp -a "$WORK/s/data" "$WORK/backup"
 export CUSTOS_NOW=2026-11-29T12:00:00Z
 cu s purge --dry-run --json >"$WORK/dry.json" 2>"$WORK/dry.err"
 # (generated sessions already up when the logs begin reach back ~12 days)
-if jq -e '.dry_run and .keep_days == 7 and .first_kept == "2026-11-22" and
-    ([.days[].day] | index("2026-11-20") != null and
-    index("2026-11-21") != null) and all(.days[]; .day < "2026-11-22")' \
-    "$WORK/dry.json" \
-    >/dev/null 2>&1 && [ -f "$WORK/s/keys/days/2026-11-20.key" ] &&
-    [ -f "$WORK/s/data/days/2026-11-20.db" ]; then
+if jq -e '.dry_run and
+    all(.sources[]; .keep_days == 7 and .first_kept == "2026-11-22") and
+    ([.days[] | select(.source == "radius") | .day] |
+    index("2026-11-20") != null and index("2026-11-21") != null) and
+    all(.days[]; .day < "2026-11-22")' "$WORK/dry.json" \
+    >/dev/null 2>&1 && [ -f "$WORK/s/keys/radius/2026-11-20.key" ] &&
+    [ -f "$WORK/s/data/radius/2026-11-20.db" ]; then
 	pass "dry run lists days 20, 21 (and older) and changes nothing"
 else
 	fail "dry run lists days 20, 21 (and older) and changes nothing" \
@@ -98,26 +99,34 @@ fi
 
 NDUE=$(jq '.days | length' "$WORK/dry.json")
 if cu s purge --by tester >"$WORK/purge.out" 2>"$WORK/purge.err" &&
-    grep -q '^destroyed 2026-11-20: key destroyed' "$WORK/purge.out" &&
-    grep -q '^destroyed 2026-11-21: key destroyed' "$WORK/purge.out" &&
-    grep -q "^$NDUE days destroyed" "$WORK/purge.out"; then
+    grep -q '^destroyed radius 2026-11-20: key destroyed' "$WORK/purge.out" &&
+    grep -q '^destroyed radius 2026-11-21: key destroyed' "$WORK/purge.out" &&
+    grep -q '^destroyed dhcp 2026-11-21: key destroyed' "$WORK/purge.out" &&
+    grep -q '^destroyed smtp 2026-11-21: key destroyed' "$WORK/purge.out" &&
+    grep -q "^$NDUE source-days destroyed" "$WORK/purge.out" &&
+    grep -q "^trash reclaimed: " "$WORK/purge.out" &&
+    [ -z "$(ls -A "$WORK/s/data/trash")" ]; then
 	pass "purge destroys days 20 and 21"
 else
 	fail "purge destroys days 20 and 21" \
 	    "$(cat "$WORK/purge.out" "$WORK/purge.err")"
 fi
 gone=1
-for d in 2026-11-20 2026-11-21; do
-	for f in "$WORK/s/keys/days/$d.key" "$WORK/s/keys/days/$d.key.dead" \
-	    "$WORK/s/data/days/$d.db" "$WORK/s/data/days/$d.db-wal" \
-	    "$WORK/s/data/days/$d.db-shm" "$WORK/s/data/purge.journal"; do
-		[ -e "$f" ] && { gone=0; note "still there: $f"; }
+for c in radius dhcp smtp; do
+	for d in 2026-11-20 2026-11-21; do
+		[ "$c$d" = smtp2026-11-20 ] && continue # no mail before the 21st
+		for f in "$WORK/s/keys/$c/$d.key" "$WORK/s/keys/$c/$d.key.dead" \
+		    "$WORK/s/data/$c/$d.db" "$WORK/s/data/$c/$d.db-wal" \
+		    "$WORK/s/data/$c/$d.db-shm" "$WORK/s/data/purge.journal"; do
+			[ -e "$f" ] && { gone=0; note "still there: $f"; }
+		done
+		[ -f "$WORK/s/keys/$c/$d.purged" ] ||
+		    { gone=0; note "no tombstone $c $d"; }
 	done
-	[ -f "$WORK/s/keys/days/$d.purged" ] || { gone=0; note "no tombstone $d"; }
-done
-for d in 2026-11-22 2026-11-23; do
-	[ -f "$WORK/s/keys/days/$d.key" ] && [ -f "$WORK/s/data/days/$d.db" ] ||
-	    { gone=0; note "day $d lost"; }
+	for d in 2026-11-22 2026-11-23; do
+		[ -f "$WORK/s/keys/$c/$d.key" ] && [ -f "$WORK/s/data/$c/$d.db" ] ||
+		    { gone=0; note "$c day $d lost"; }
+	done
 done
 if [ $gone = 1 ]; then pass "keys and files of 20, 21 gone; 22, 23 kept"; else
 	fail "keys and files of 20, 21 gone; 22, 23 kept"; fi
@@ -189,7 +198,8 @@ fi
 
 # keys status
 cu s keys status --json >"$WORK/ks.json" 2>&1
-if jq -e '(.days | map({(.day): .state}) | add) as $m |
+if jq -e '(.days | map(select(.source == "radius")) |
+    map({(.day): .state}) | add) as $m |
     $m["2026-11-20"] == "purged" and $m["2026-11-21"] == "purged" and
     $m["2026-11-22"] == "readable" and $m["2026-11-23"] == "readable"' \
     "$WORK/ks.json" >/dev/null 2>&1; then
@@ -199,7 +209,8 @@ else
 fi
 "$CUSTOS" keys status --json --data "$WORK/backup" --keys "$WORK/s/keys" \
     >"$WORK/ksb.json" 2>&1
-if jq -e '(.days | map({(.day): .state}) | add) as $m |
+if jq -e '(.days | map(select(.source == "radius")) |
+    map({(.day): .state}) | add) as $m |
     $m["2026-11-20"] == "unreadable" and $m["2026-11-22"] == "readable"' \
     "$WORK/ksb.json" >/dev/null 2>&1; then
 	pass "keys status on the backup: 20 unreadable (data without key)"
@@ -211,8 +222,8 @@ fi
 # the audit trail
 cu s audit show --json >"$WORK/audit.json" 2>"$WORK/audit.err"
 if jq -e -s --slurpfile dry "$WORK/dry.json" '[.[] |
-    select(.action == "retention.purge") | .detail.day] ==
-    [$dry[0].days[].day]' "$WORK/audit.json" \
+    select(.action == "retention.purge") | .detail | .source + .day] ==
+    [$dry[0].days[] | .source + .day]' "$WORK/audit.json" \
     >/dev/null 2>&1 && jq -e -s '[.[] | select(.action ==
     "retention.purge")][0] | .actor == "tester" and
     .detail.key == "destroyed" and (.detail.files | length) >= 1' \
@@ -229,20 +240,23 @@ fi
 cp "$WORK/logs/detail-hand" "$WORK/logs/detail-again"
 cu s ingest --tz UTC --quiet "$WORK/logs/detail-again" >"$WORK/again-ingest.out" 2>&1
 if ! found "$WORK/s/data" 20 && ! found "$WORK/s/data" 21 &&
-    found "$WORK/s/data" 22 && [ ! -e "$WORK/s/keys/days/2026-11-20.key" ] &&
-    [ ! -e "$WORK/s/data/days/2026-11-20.db" ]; then
+    found "$WORK/s/data" 22 && [ ! -e "$WORK/s/keys/radius/2026-11-20.key" ] &&
+    [ ! -e "$WORK/s/data/radius/2026-11-20.db" ]; then
 	pass "re-ingesting the logs of a purged day stores nothing of it"
 else
 	fail "re-ingesting the logs of a purged day stores nothing of it" \
-	    "$(cat "$WORK/again-ingest.out"; ls "$WORK/s/keys/days")"
+	    "$(cat "$WORK/again-ingest.out"; ls "$WORK/s/keys/radius")"
 fi
 
-# custos retention: per family, the oldest data and the next purge
+# custos retention: per source, the oldest data and the next purge
 cu s retention --json >"$WORK/ret.json" 2>"$WORK/ret.err"
-if jq -e '(.sources | map({(.family): .}) | add) as $s |
-    .keep_days == 7 and $s.identity.oldest_day == "2026-11-22" and
-    $s.identity.next_purge == "2026-11-30T00:00:00Z" and
-    ($s.identity.overdue | not) and $s.smtp.oldest_day >= "2026-11-22" and
+if jq -e '(.sources | map({(.source): .}) | add) as $s |
+    $s.radius.retention_days == 7 and
+    $s.radius.oldest_day == "2026-11-22" and
+    $s.radius.next_purge == "2026-11-30T00:00:00Z" and
+    ($s.radius.overdue | not) and $s.radius.days == 2 and
+    $s.radius.bytes > 0 and $s.dhcp.oldest_day == "2026-11-22" and
+    $s.smtp.oldest_day >= "2026-11-22" and
     $s.nat.oldest_day == null' "$WORK/ret.json" >/dev/null 2>&1; then
 	pass "retention: oldest day 22, next purge 2026-11-30T00:00Z"
 else
@@ -250,12 +264,13 @@ else
 	    "$(cat "$WORK/ret.json" "$WORK/ret.err")"
 fi
 cu s retention >"$WORK/ret.txt" 2>&1
-grep -q '^identity  retention 7 days; oldest data 2026-11-22' "$WORK/ret.txt" ||
+grep -q '^radius  retention 7 days; 2 days held (.*), oldest 2026-11-22; next purge 2026-11-30T00:00:00Z$' "$WORK/ret.txt" ||
     fail "retention text" "$(cat "$WORK/ret.txt")"
 # --attest: what was destroyed and when, from the verified trail
 cu s retention --attest --json >"$WORK/att.json" 2>"$WORK/att.err"
 if jq -e --slurpfile dry "$WORK/dry.json" '.trail.intact and
-    ([.destroyed[].detail.day] == [$dry[0].days[].day]) and
+    ([.destroyed[].detail | .source + .day] ==
+    [$dry[0].days[] | .source + .day]) and
     all(.destroyed[]; .time == "2026-11-29T12:00:00Z" and
     .actor == "tester" and (.hash | length) == 64)' "$WORK/att.json" \
     >/dev/null 2>&1 && cu s retention --attest | grep -q 'intact'; then
@@ -267,7 +282,7 @@ fi
 
 # again: nothing to do
 if cu s purge >"$WORK/again.out" 2>&1 &&
-    grep -q '^0 days destroyed' "$WORK/again.out"; then
+    grep -q '^0 source-days destroyed' "$WORK/again.out"; then
 	pass "a second purge has nothing to do"
 else
 	fail "a second purge has nothing to do" "$(cat "$WORK/again.out")"
@@ -275,7 +290,7 @@ fi
 
 # a day later, day 22 goes too
 if CUSTOS_NOW=2026-11-30T00:00:00Z cu s purge >"$WORK/next.out" 2>&1 &&
-    grep -q '^destroyed 2026-11-22' "$WORK/next.out" &&
+    grep -q '^destroyed radius 2026-11-22' "$WORK/next.out" &&
     ! found "$WORK/s/data" 22 && found "$WORK/s/data" 23; then
 	pass "at 2026-11-30T00:00Z day 22 is due and destroyed"
 else

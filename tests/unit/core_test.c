@@ -55,7 +55,8 @@ test_keys_stable(void)
 	/* load days out of order: pointers handed out must stay valid */
 	for (i = 0; i < 40; i++) {
 		order[i] = 20000 + (i * 17) % 40;
-		T_EQ_INT(cs_keys_day(keys, order[i], 1, &p[i], &eb), CS_OK);
+		T_EQ_INT(cs_keys_day(keys, CS_CL_DHCP, order[i], 1, &p[i], &eb),
+		    CS_OK);
 	}
 	tag0 = cs_tag(p[0], 'a', "x", 1);
 	for (i = 0; i < 40; i++)
@@ -65,9 +66,9 @@ test_keys_stable(void)
 	cs_keys_free(keys);
 	/* the same key comes back from disk */
 	T_EQ_INT(cs_keys_open(k, d, 0, &keys, &eb), CS_OK);
-	T_EQ_INT(cs_keys_day(keys, order[0], 0, &p[0], &eb), CS_OK);
+	T_EQ_INT(cs_keys_day(keys, CS_CL_DHCP, order[0], 0, &p[0], &eb), CS_OK);
 	T_EQ_INT(cs_tag(p[0], 'a', "x", 1), tag0);
-	T_EQ_INT(cs_keys_day(keys, 1, 0, &p[1], &eb), CS_ENOENT);
+	T_EQ_INT(cs_keys_day(keys, CS_CL_DHCP, 1, 0, &p[1], &eb), CS_ENOENT);
 	cs_keys_free(keys);
 }
 
@@ -101,8 +102,8 @@ test_seal(void)
 	path(k, sizeof(k), "keys3");
 	path(d, sizeof(d), "data3");
 	T_EQ_INT(cs_keys_open(k, d, 1, &keys, &eb), CS_OK);
-	T_EQ_INT(cs_keys_day(keys, 20000, 1, &a, &eb), CS_OK);
-	T_EQ_INT(cs_keys_day(keys, 20001, 1, &b, &eb), CS_OK);
+	T_EQ_INT(cs_keys_day(keys, CS_CL_DHCP, 20000, 1, &a, &eb), CS_OK);
+	T_EQ_INT(cs_keys_day(keys, CS_CL_DHCP, 20001, 1, &b, &eb), CS_OK);
 	cs_buf_init(&c, NULL, 0, 1 << 20);
 	cs_buf_init(&m, NULL, 0, 1 << 20);
 	cs_seal(a, 7, "subscriber", 10, &c);

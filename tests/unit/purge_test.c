@@ -63,6 +63,7 @@ static void
 fresh(void)
 {
 	char cmd[PATH_MAX + 16], p[PATH_MAX + 16];
+	int c;
 
 	if (root[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
@@ -77,32 +78,58 @@ fresh(void)
 	snprintf(keys, sizeof(keys), "%s/keys", root);
 	mkdir(data, 0700);
 	mkdir(keys, 0700);
-	snprintf(p, sizeof(p), "%s/days", data);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/nat", data);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/days", keys);
-	mkdir(p, 0700);
+	for (c = 0; c < CS_NCLASS; c++) {
+		snprintf(p, sizeof(p), "%s/%s", data, cs_class_name(c));
+		mkdir(p, 0700);
+		snprintf(p, sizeof(p), "%s/%s", keys, cs_class_name(c));
+		mkdir(p, 0700);
+	}
 }
 
-/* day_files - a key, a day file with -wal, and a NAT file for name */
+/* kdir, ddir - KEYS/CLASS and DATA/CLASS */
+static const char *
+kdir(enum cs_class c)
+{
+	static char p[CS_NCLASS][PATH_MAX + 16];
+
+	snprintf(p[c], sizeof(p[c]), "%s/%s", keys, cs_class_name(c));
+	return p[c];
+}
+
+static const char *
+ddir(enum cs_class c)
+{
+	static char p[CS_NCLASS][PATH_MAX + 16];
+
+	snprintf(p[c], sizeof(p[c]), "%s/%s", data, cs_class_name(c));
+	return p[c];
+}
+
+/* part_files - a class's key and day file (with -wal) for day name */
+static void
+part_files(enum cs_class c, const char *name)
+{
+	char f[64];
+
+	snprintf(f, sizeof(f), "%s.key", name);
+	put(kdir(c), f, "0123456789abcdef0123456789abcdef");
+	snprintf(f, sizeof(f), "%s.db", name);
+	put(ddir(c), f, "sealed rows");
+	snprintf(f, sizeof(f), "%s.db-wal", name);
+	put(ddir(c), f, "wal");
+}
+
+/* day_files - radius partition files and a NAT run for day name */
 static void
 day_files(const char *name)
 {
-	char kd[PATH_MAX + 16], dd[PATH_MAX + 16], nd[PATH_MAX + 16];
 	char f[64];
 
-	snprintf(kd, sizeof(kd), "%s/days", keys);
-	snprintf(dd, sizeof(dd), "%s/days", data);
-	snprintf(nd, sizeof(nd), "%s/nat", data);
+	part_files(CS_CL_RADIUS, name);
 	snprintf(f, sizeof(f), "%s.key", name);
-	put(kd, f, "0123456789abcdef0123456789abcdef");
-	snprintf(f, sizeof(f), "%s.db", name);
-	put(dd, f, "sealed rows");
-	snprintf(f, sizeof(f), "%s.db-wal", name);
-	put(dd, f, "wal");
-	snprintf(f, sizeof(f), "%s.db", name);
-	put(nd, f, "nat");
+	put(kdir(CS_CL_NAT), f, "0123456789abcdef0123456789abcdef");
+	snprintf(f, sizeof(f), "%s.nat", name);
+	put(ddir(CS_CL_NAT), f, "nat");
 }
 
 static void
@@ -111,12 +138,20 @@ test_arithmetic(void)
 	struct cs_config c;
 
 	cs_cfg_defaults(&c);
-	T_EQ_INT(cs_purge_keep_days(&c), 7);
+	T_EQ_INT(cs_purge_keep(&c, CS_CL_RADIUS), 7);
+	T_EQ_INT(cs_purge_keep(&c, CS_CL_SMTP), 7);
+	/* each class its own, falling back to retention_days */
 	c.retention_days = 3;
 	c.retention_smtp_days = 30;
-	T_EQ_INT(cs_purge_keep_days(&c), 30); /* the longest */
-	c.retention_days = 90;
-	T_EQ_INT(cs_purge_keep_days(&c), 90);
+	c.retention_nat_days = 180;
+	T_EQ_INT(cs_purge_keep(&c, CS_CL_RADIUS), 3);
+	T_EQ_INT(cs_purge_keep(&c, CS_CL_DHCP), 3);
+	T_EQ_INT(cs_purge_keep(&c, CS_CL_SMTP), 30);
+	T_EQ_INT(cs_purge_keep(&c, CS_CL_NAT), 180);
+	c.retention_dhcp_days = 14;
+	c.retention_radius_days = 90;
+	T_EQ_INT(cs_purge_keep(&c, CS_CL_DHCP), 14);
+	T_EQ_INT(cs_purge_keep(&c, CS_CL_RADIUS), 90);
 	/* 7 days kept at 2026-11-29T12:00Z: days before 2026-11-22 go */
 	T_EQ_INT(cs_purge_first_kept(at("2026-11-29T12:00:00Z"), 7),
 	    day("2026-11-22"));
@@ -143,22 +178,30 @@ test_inventory(void)
 
 	fresh();
 	day_files("2026-11-20");
-	snprintf(kd, sizeof(kd), "%s/days", keys);
+	snprintf(kd, sizeof(kd), "%s", kdir(CS_CL_RADIUS));
 	put(kd, "2026-11-18.purged", "");
 	put(kd, "2026-11-19.key.dead", "0123456789abcdef0123456789abcdef");
 	put(kd, "2026-11-25.key", "0123456789abcdef0123456789abcdef");
 	put(kd, "README", "not a day");
-	put(data, "purge.journal", "2026-11-19 1795000000000000\n");
+	/* a NAT run file is NAT's only: in the smtp directory it is not */
+	put(ddir(CS_CL_SMTP), "2026-11-20.nat", "x");
+	put(data, "purge.journal",
+	    "radius 2026-11-19 1795000000000000\nbogus 2026-11-19 1\n");
 	T_EQ_INT(cs_purge_inventory(data, keys, &d, &n, &eb), CS_OK);
-	T_EQ_INT(n, 4);
-	if (n == 4) {
+	T_EQ_INT(n, 5);
+	if (n == 5) {
+		T_EQ_INT(d[0].cls, CS_CL_RADIUS);
 		T_EQ_INT(d[0].day, day("2026-11-18"));
 		T_EQ_INT(d[0].what, CS_DI_TOMB);
 		T_EQ_INT(d[1].what, CS_DI_DEAD | CS_DI_JOURNAL);
 		T_EQ_INT(d[1].began, 1795000000000000LL);
-		T_EQ_INT(d[2].what, CS_DI_KEY | CS_DI_DB | CS_DI_NAT);
-		T_EQ_INT(d[2].bytes, 11 + 3 + 3);
+		T_EQ_INT(d[2].what, CS_DI_KEY | CS_DI_DATA);
+		T_EQ_INT(d[2].bytes, 11 + 3);
 		T_EQ_INT(d[3].what, CS_DI_KEY);
+		T_EQ_INT(d[4].cls, CS_CL_NAT);
+		T_EQ_INT(d[4].day, day("2026-11-20"));
+		T_EQ_INT(d[4].what, CS_DI_KEY | CS_DI_DATA);
+		T_EQ_INT(d[4].bytes, 3);
 	}
 	free(d);
 	/* an unsafe key directory is refused */
@@ -197,7 +240,8 @@ opts(int dry, int crash)
 	o.datadir = data;
 	o.keysdir = keys;
 	o.now = at("2026-11-29T12:00:00Z");
-	o.keep = 7;
+	o.keep[CS_CL_RADIUS] = o.keep[CS_CL_DHCP] = o.keep[CS_CL_NAT] = 7;
+	o.keep[CS_CL_SMTP] = 7;
 	o.dry_run = dry;
 	o.actor = "purge_test";
 	o.crash_at = crash;
@@ -234,6 +278,7 @@ test_run(void)
 	struct cs_purge_opts o;
 	struct cs_dayinfo *d = NULL;
 	struct cs_errbuf eb = {""};
+	struct cs_reclaim rec;
 	char kd[PATH_MAX + 16], dd[PATH_MAX + 16], detail[2048] = "";
 	size_t n = 0;
 
@@ -241,20 +286,26 @@ test_run(void)
 	day_files("2026-11-20");
 	day_files("2026-11-21");
 	day_files("2026-11-22");
-	snprintf(kd, sizeof(kd), "%s/days", keys);
-	snprintf(dd, sizeof(dd), "%s/days", data);
+	snprintf(kd, sizeof(kd), "%s", kdir(CS_CL_RADIUS));
+	snprintf(dd, sizeof(dd), "%s", ddir(CS_CL_RADIUS));
 	/* dry run: listed, nothing changed, nothing audited */
 	o = opts(1, 0);
-	T_EQ_INT(cs_purge_run(&o, &d, &n, &eb), CS_OK);
-	T_EQ_INT(n, 2);
+	T_EQ_INT(cs_purge_run(&o, &d, &n, NULL, &eb), CS_OK);
+	T_EQ_INT(n, 4); /* radius and nat of the 20th and 21st */
 	free(d);
 	T_CHECK(exists(kd, "2026-11-20.key"));
 	T_CHECK(!exists(data, "audit.db"));
-	/* the real thing */
+	/* the real thing; the files go through the trash */
 	o = opts(0, 0);
-	T_EQ_INT(cs_purge_run(&o, &d, &n, &eb), CS_OK);
-	T_EQ_INT(n, 2);
+	T_EQ_INT(cs_purge_run(&o, &d, &n, &rec, &eb), CS_OK);
+	T_EQ_INT(n, 4);
+	T_EQ_INT(rec.files, 6); /* .db and .db-wal twice, .nat twice */
+	T_EQ_INT(rec.bytes, 2 * (11 + 3 + 3));
+	T_CHECK(!exists(data, "trash/radius-2026-11-20.db"));
 	free(d);
+	T_CHECK(!exists(kdir(CS_CL_NAT), "2026-11-20.key"));
+	T_CHECK(!exists(ddir(CS_CL_NAT), "2026-11-21.nat"));
+	T_CHECK(exists(ddir(CS_CL_NAT), "2026-11-22.nat"));
 	T_CHECK(!exists(kd, "2026-11-20.key"));
 	T_CHECK(!exists(kd, "2026-11-20.key.dead"));
 	T_CHECK(exists(kd, "2026-11-20.purged"));
@@ -264,14 +315,58 @@ test_run(void)
 	T_CHECK(exists(kd, "2026-11-22.key"));
 	T_CHECK(exists(dd, "2026-11-22.db"));
 	T_CHECK(!exists(data, "purge.journal"));
-	T_EQ_INT(purges(detail, sizeof(detail)), 2);
+	T_EQ_INT(purges(detail, sizeof(detail)), 4);
 	T_CHECK(strstr(detail, "\"day\":\"2026-11-21\"") != NULL);
-	T_CHECK(strstr(detail, "\"nat/2026-11-21.db\"") != NULL);
+	T_CHECK(strstr(detail, "\"source\":\"nat\"") != NULL);
+	T_CHECK(strstr(detail, "\"nat/2026-11-21.nat\"") != NULL);
 	/* nothing left to do */
-	T_EQ_INT(cs_purge_run(&o, &d, &n, &eb), CS_OK);
+	T_EQ_INT(cs_purge_run(&o, &d, &n, NULL, &eb), CS_OK);
 	T_EQ_INT(n, 0);
 	free(d);
-	T_EQ_INT(purges(NULL, 0), 2);
+	T_EQ_INT(purges(NULL, 0), 4);
+}
+
+/*
+ * test_per_source - each class goes at its own time: a day's DHCP leases
+ * (3 days) are destroyed while its SMTP envelopes (30 days) and RADIUS
+ * sessions (7 days) of the same day stay readable
+ */
+static void
+test_per_source(void)
+{
+	struct cs_purge_opts o;
+	struct cs_dayinfo *d = NULL;
+	struct cs_errbuf eb = {""};
+	size_t n = 0;
+
+	fresh();
+	part_files(CS_CL_RADIUS, "2026-11-24");
+	part_files(CS_CL_DHCP, "2026-11-24");
+	part_files(CS_CL_SMTP, "2026-11-24");
+	o = opts(0, 0);
+	o.keep[CS_CL_DHCP] = 3;
+	o.keep[CS_CL_SMTP] = 30;
+	T_EQ_INT(cs_purge_run(&o, &d, &n, NULL, &eb), CS_OK);
+	T_EQ_INT(n, 1);
+	if (n == 1)
+		T_EQ_INT(d[0].cls, CS_CL_DHCP);
+	free(d);
+	T_CHECK(!exists(kdir(CS_CL_DHCP), "2026-11-24.key"));
+	T_CHECK(exists(kdir(CS_CL_DHCP), "2026-11-24.purged"));
+	T_CHECK(!exists(ddir(CS_CL_DHCP), "2026-11-24.db"));
+	T_CHECK(exists(kdir(CS_CL_RADIUS), "2026-11-24.key"));
+	T_CHECK(exists(ddir(CS_CL_RADIUS), "2026-11-24.db"));
+	T_CHECK(exists(kdir(CS_CL_SMTP), "2026-11-24.key"));
+	T_CHECK(exists(ddir(CS_CL_SMTP), "2026-11-24.db"));
+	/* four days later RADIUS goes too; SMTP stays */
+	o.now = at("2026-12-02T12:00:00Z");
+	T_EQ_INT(cs_purge_run(&o, &d, &n, NULL, &eb), CS_OK);
+	T_EQ_INT(n, 1);
+	if (n == 1)
+		T_EQ_INT(d[0].cls, CS_CL_RADIUS);
+	free(d);
+	T_CHECK(!exists(ddir(CS_CL_RADIUS), "2026-11-24.db"));
+	T_CHECK(exists(ddir(CS_CL_SMTP), "2026-11-24.db"));
 }
 
 /* crash_child - run a purge that dies after step; its exit status */
@@ -288,7 +383,7 @@ crash_child(int step)
 	fflush(NULL);
 	p = fork();
 	if (p == 0) {
-		cs_purge_run(&o, &d, &n, &eb);
+		cs_purge_run(&o, &d, &n, NULL, &eb);
 		_exit(0);
 	}
 	if (p < 0 || waitpid(p, &st, 0) != p)
@@ -306,18 +401,18 @@ test_resume(void)
 	size_t n = 0;
 	int step;
 
-	snprintf(kd, sizeof(kd), "%s/days", keys);
 	for (step = 1; step <= 8; step++) {
 		fresh();
-		snprintf(kd, sizeof(kd), "%s/days", keys);
-		snprintf(dd, sizeof(dd), "%s/days", data);
-		day_files("2026-11-20");
+		snprintf(kd, sizeof(kd), "%s", kdir(CS_CL_RADIUS));
+		snprintf(dd, sizeof(dd), "%s", ddir(CS_CL_RADIUS));
+		part_files(CS_CL_RADIUS, "2026-11-20");
 		T_EQ_INT(crash_child(step), 9);
 		/* whole (step 1) or gone: never a key under its name after */
 		T_EQ_INT(exists(kd, "2026-11-20.key"), step == 1);
 		T_EQ_INT(exists(dd, "2026-11-20.db"), step < 4);
+		T_EQ_INT(exists(data, "trash/radius-2026-11-20.db"), step >= 4);
 		o = opts(0, 0);
-		T_EQ_INT(cs_purge_run(&o, &d, &n, &eb), CS_OK);
+		T_EQ_INT(cs_purge_run(&o, &d, &n, NULL, &eb), CS_OK);
 		T_EQ_INT(n, step == 8 ? 0 : 1);
 		free(d);
 		T_CHECK(!exists(kd, "2026-11-20.key"));
@@ -325,6 +420,9 @@ test_resume(void)
 		T_CHECK(!exists(dd, "2026-11-20.db"));
 		T_CHECK(!exists(dd, "2026-11-20.db-wal"));
 		T_CHECK(!exists(data, "purge.journal"));
+		/* the next run empties the trash the crash left */
+		T_CHECK(!exists(data, "trash/radius-2026-11-20.db"));
+		T_CHECK(!exists(data, "trash/radius-2026-11-20.db-wal"));
 		detail[0] = '\0';
 		T_EQ_INT(purges(detail, sizeof(detail)), step == 7 ? 2 : 1);
 		if (step < 8)
@@ -393,6 +491,7 @@ main(void)
 	T_RUN(test_inventory);
 	T_RUN(test_wipe);
 	T_RUN(test_run);
+	T_RUN(test_per_source);
 	T_RUN(test_resume);
 	T_RUN(test_hold_rules);
 	T_RUN(test_hold_empty);
