@@ -18,11 +18,10 @@
 # Prints, per store: bindings (rows of the day file), bytes of the day's
 # files, when the day's key was gone (ms from the start of the day's
 # purge: the day is unreadable from then on), when the day was done
-# (files unlinked, directories fsynced, audit entry, journal), and the
-# whole command; then the ratios of the big day to the small one.  The
-# key is destroyed in constant time; unlinking a file costs the file
-# system time that grows with the file (freeing its extents and cached
-# pages), which shows in "day done".
+# (files renamed into DATA/trash, directories fsynced, audit entry,
+# journal), the reclaim (unlinking the trash: the file system frees the
+# blocks, in time that grows with the bytes), and the whole command; then
+# the ratios of the big day to the small one.
 set -eu
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -53,9 +52,9 @@ printf 'retention_days = 7\n' >"$CONF"
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
 echo "purge bench ($SCALE, $CACHE page cache): one day of DHCP bindings per store"
-printf '%-8s %10s %13s %12s %11s %11s\n' store bindings "day bytes" \
-    "key gone ms" "day done ms" "command ms"
-keys="" dones="" times=""
+printf '%-8s %10s %13s %12s %11s %11s %11s\n' store bindings "day bytes" \
+    "key gone ms" "day done ms" "reclaim ms" "command ms"
+keys="" dones="" recs="" times=""
 i=0
 for subs in $SUBS; do
 	i=$((i + 1))
@@ -70,11 +69,11 @@ for subs in $SUBS; do
 	(cd "$s/gen" && "$CUSTOS" ingest --data "$s/data" --keys "$s/keys" \
 	    --quiet $args) >"$s/ingest.out" 2>&1
 	rm -rf "$s/gen"		# the logs: disk for the next store
-	n=$(sqlite3 "$s/data/days/$DAY.db" "SELECT count(*) FROM binding")
-	bytes=$(cat "$s/data/days/$DAY.db"* | wc -c)
+	n=$(sqlite3 "$s/data/dhcp/$DAY.db" "SELECT count(*) FROM binding")
+	bytes=$(cat "$s/data/dhcp/$DAY.db"* | wc -c)
 	sync
 	if [ "$CACHE" = cold ]; then
-		for f in "$s"/data/days/* "$s"/data/nat/*; do
+		for f in "$s"/data/dhcp/* "$s"/data/nat/*; do
 			[ -f "$f" ] && dd if="$f" iflag=nocache count=0 status=none
 		done
 	fi
@@ -82,18 +81,19 @@ for subs in $SUBS; do
 	CUSTOS_NOW=2027-01-01T00:00:00Z CUSTOS_CONFIG=$CONF "$CUSTOS" purge \
 	    --data "$s/data" --keys "$s/keys" --json >"$s/purge.json"
 	t=$(($(ms) - t0))
-	[ ! -e "$s/data/days/$DAY.db" ] && [ ! -e "$s/keys/days/$DAY.key" ] || {
+	[ ! -e "$s/data/dhcp/$DAY.db" ] && [ ! -e "$s/keys/dhcp/$DAY.key" ] &&
+	    [ -z "$(ls -A "$s/data/trash")" ] || {
 		echo "bench/purge.sh: day $DAY not destroyed in $s" >&2
 		exit 1
 	}
-	k=$(jq --arg d "$DAY" '.days[] | select(.day == $d) | .key_gone_ms' \
-	    "$s/purge.json")
-	dn=$(jq --arg d "$DAY" '.days[] | select(.day == $d) | .done_ms' \
-	    "$s/purge.json")
+	sel='.days[] | select(.source == "dhcp" and .day == $d)'
+	k=$(jq --arg d "$DAY" "$sel | .key_gone_ms" "$s/purge.json")
+	dn=$(jq --arg d "$DAY" "$sel | .done_ms" "$s/purge.json")
+	rc=$(jq '.reclaimed.ms' "$s/purge.json")
 	ndays=$(jq '.days | length' "$s/purge.json")
-	printf '%-8s %10s %13s %12s %11s %11s   (%s days purged)\n' \
-	    "store$i" "$n" "$bytes" "$k" "$dn" "$t" "$ndays"
-	keys="$keys $k" dones="$dones $dn" times="$times $t"
+	printf '%-8s %10s %13s %12s %11s %11s %11s   (%s source-days purged)\n' \
+	    "store$i" "$n" "$bytes" "$k" "$dn" "$rc" "$t" "$ndays"
+	keys="$keys $k" dones="$dones $dn" recs="$recs $rc" times="$times $t"
 	rm -rf "$s/data"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.2f", b / a; else printf "n/a" }'; }
@@ -102,5 +102,7 @@ rk=$(ratio "$1" "$2")
 set -- $dones
 rd=$(ratio "$1" "$2")
 set -- $times
-echo "ratios (big day / small day): key gone $rk, day done $rd, command $(ratio "$1" "$2")"
+rt=$(ratio "$1" "$2")
+set -- $recs
+echo "ratios (big day / small day): key gone $rk, day done $rd, reclaim $(ratio "$1" "$2"), command $rt"
 rm -rf "$OUT"
