@@ -213,6 +213,20 @@ else
 	fail "hold list: R-PRES-3 warning within 14 days of expiry" \
 	    "$(cat "$WORK/l1.json" "$WORK/l0.json")"
 fi
+# the same reminders in custos case due: 14, 7 and 1 days before, then
+# the expiry (hold 1 of the case, received 2026-11-23T10:00Z)
+CUSTOS_NOW=2027-02-01T10:00:00Z "$CUSTOS" case due --json --data "$WORK/s/data" \
+    --keys "$WORK/s/keys" >"$WORK/due.json" 2>&1
+if jq -e --arg c "$CASE" '[.[] | select(.case == $c and
+    (.what | startswith("hold #1 "))) | .rule + " " + .at] ==
+    ["R-PRES-3 2027-02-07T10:00:00Z", "R-PRES-3 2027-02-14T10:00:00Z",
+    "R-PRES-3 2027-02-20T10:00:00Z", "R-PRES-1 2027-02-21T10:00:00Z"]' \
+    "$WORK/due.json" >/dev/null 2>&1; then
+	pass "case due: hold reminders 14, 7 and 1 days before its expiry"
+else
+	fail "case due: hold reminders 14, 7 and 1 days before its expiry" \
+	    "$(cat "$WORK/due.json")"
+fi
 CUSTOS_NOW=2027-02-10T10:00:00Z cu s hold renew "$CASE#1" --json \
     >"$WORK/r1.json" 2>"$WORK/r1.err"
 CUSTOS_NOW=2027-02-11T10:00:00Z cu s hold renew "$CASE#1" --json \
