@@ -235,6 +235,8 @@ day_get(struct cs_natdb *db, int64_t day, int create, struct cs_errbuf *eb)
 	snprintf(path, sizeof(path), "%s/%s.db", db->dir, name);
 	if (!create && access(path, F_OK) != 0)
 		return NULL;
+	if (create && cs_store_lock_class(db->s, CS_CL_NAT, eb) != CS_OK)
+		return NULL;
 	if (cs_keys_day(cs_store_keys(db->s), CS_CL_NAT, day, create, &d->dk,
 		eb) != CS_OK)
 		return NULL;
@@ -1118,8 +1120,10 @@ natfile_get(struct cs_natdb *db, int64_t day, int level, int create, int *perm,
 	}
 	if (!create && access(f->path, F_OK) != 0)
 		return NULL;
-	e = cs_keys_day(
-	    cs_store_keys(db->s), CS_CL_NAT, day, create, &f->dk, eb);
+	e = create ? cs_store_lock_class(db->s, CS_CL_NAT, eb) : CS_OK;
+	if (e == CS_OK)
+		e = cs_keys_day(
+		    cs_store_keys(db->s), CS_CL_NAT, day, create, &f->dk, eb);
 	if (e != CS_OK) {
 		if (perm && e == CS_EPERM)
 			*perm = 1;

@@ -1,12 +1,14 @@
 /* store - day partitions in SQLite, sealed rows, offsets and quarantine */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,6 +192,7 @@ struct cs_store {
 	size_t ndays, capdays;
 	int evicted;
 	int unreadable;
+	int lockfd[CS_NCLASS];   /* cs_store_lock_class; -1: not held */
 	void *nat;               /* owned by core/nat.c */
 	uint64_t skipped_purged; /* rows not written: day purged */
 	struct cs_buf scratch, sealbuf, lzbuf;
@@ -353,6 +356,8 @@ cs_store_open(const char *datadir, const char *keysdir, enum cs_store_mode mode,
 	s = cs_xcalloc(1, sizeof(*s));
 	s->datadir = cs_xstrdup(datadir);
 	s->mode = mode;
+	for (c = 0; c < CS_NCLASS; c++)
+		s->lockfd[c] = -1;
 	for (c = 0; mode == CS_STORE_RW && c < CS_NCLASS; c++) {
 		char dir[PATH_MAX + 16];
 		snprintf(dir, sizeof(dir), "%s/%s", datadir, cs_class_name(c));
@@ -405,6 +410,9 @@ cs_store_close(struct cs_store *s)
 	cs_nat_close(s);
 	for (i = 0; i < s->nopen; i++)
 		day_close(s->open[i]);
+	for (i = 0; i < CS_NCLASS; i++)
+		if (s->lockfd[i] >= 0)
+			close(s->lockfd[i]); /* releases the lock */
 	free(s->open);
 	free(s->parts);
 	free(s->days);
@@ -605,11 +613,54 @@ stmt(struct day *d, int which)
 	return d->st[which];
 }
 
-static enum cs_err
-begin(struct day *d, struct cs_errbuf *eb)
+enum cs_err
+cs_store_lock_class(struct cs_store *s, enum cs_class cls, struct cs_errbuf *eb)
 {
+	char path[PATH_MAX + 32], pid[32];
+	ssize_t n;
+	int fd;
+
+	if ((unsigned)cls >= CS_NCLASS || s->mode != CS_STORE_RW)
+		return CS_EINVAL;
+	if (s->lockfd[cls] >= 0)
+		return CS_OK;
+	snprintf(path, sizeof(path), "%s/%s/.writer", s->datadir,
+	    cs_class_name(cls));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		cs_errbuf_set(eb, "%s: %s", path, strerror(errno));
+		return CS_EIO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		cs_errbuf_set(eb,
+		    "%s/%s is being written by another custos process%s%s%s: "
+		    "one writer per source (give one custos ingest all of "
+		    "a source's files), or wait for it to end",
+		    s->datadir, cs_class_name(cls), *pid ? " (pid " : "", pid,
+		    *pid ? ")" : "");
+		close(fd);
+		return CS_EBUSY;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		/* the lock holds without the note of who holds it */
+	}
+	s->lockfd[cls] = fd;
+	return CS_OK;
+}
+
+static enum cs_err
+begin(struct cs_store *s, struct day *d, struct cs_errbuf *eb)
+{
+	enum cs_err e;
+
 	if (d->in_txn)
 		return CS_OK;
+	if ((e = cs_store_lock_class(s, d->cls, eb)) != CS_OK)
+		return e;
 	if (sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		cs_errbuf_set(eb, "cannot begin: %s", sqlite3_errmsg(d->db));
 		return CS_EDB;
@@ -655,7 +706,7 @@ delete_rows(struct cs_store *s, struct cs_binding *b, int64_t day,
 
 	if (d == NULL)
 		return CS_OK;
-	if ((e = begin(d, eb)) != CS_OK)
+	if ((e = begin(s, d, eb)) != CS_OK)
 		return e;
 	for (i = 0; i < n; i++) {
 		st = stmt(d, ST_DELETE);
@@ -721,7 +772,7 @@ cs_store_put_binding(
 		}
 		if (d == NULL)
 			return CS_EIO;
-		if ((e = begin(d, eb)) != CS_OK)
+		if ((e = begin(s, d, eb)) != CS_OK)
 			return e;
 		ktag = cs_tag(d->dk, D_KEY, b->key, strlen(b->key));
 		if (b->f[CS_F_USERNAME])
@@ -967,7 +1018,7 @@ cs_store_put_reset(struct cs_store *s, struct cs_span nas_key, cs_time t,
 
 	if (d == NULL && day_purged(s, CS_CL_RADIUS, cs_day_of(t)))
 		return 0;
-	if (d == NULL || begin(d, eb) != CS_OK)
+	if (d == NULL || begin(s, d, eb) != CS_OK)
 		return -1;
 	memcpy(ubuf, nas_key.p, kl);
 	memcpy(ubuf + kl, &t, 8);
@@ -1231,7 +1282,7 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	}
 	if (d == NULL)
 		return CS_EIO;
-	if ((e = begin(d, eb)) != CS_OK)
+	if ((e = begin(s, d, eb)) != CS_OK)
 		return e;
 	/*
 	 * The row is named by the key and the lines it holds: the same copy

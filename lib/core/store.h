@@ -79,6 +79,16 @@ enum cs_err cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
     struct cs_span qid, struct cs_span user, const struct cs_addr *ip,
     const char *json, struct cs_span raw, struct cs_errbuf *eb);
 
+/*
+ * cs_store_lock_class - take the writer lock of a class (DATA/CLASS/.writer,
+ * flock, held until cs_store_close): one process writes a class at a time,
+ * so two ingests cannot overwrite each other's bindings.  Every write
+ * takes it before its first transaction.  CS_EBUSY (eb names the holder's
+ * pid) when another process holds it.
+ */
+enum cs_err cs_store_lock_class(
+    struct cs_store *s, enum cs_class cls, struct cs_errbuf *eb);
+
 /* cs_store_skipped_purged - rows not written because their day was purged */
 uint64_t cs_store_skipped_purged(const struct cs_store *s);
 

@@ -16,6 +16,7 @@ static const char *const texts[] = {
     [CS_EDB] = "database error",
     [CS_EINVAL] = "invalid argument",
     [CS_ESKIP] = "not applicable",
+    [CS_EBUSY] = "busy",
 };
 
 /* cs_strerror - fixed text for an error code */

@@ -23,6 +23,7 @@ enum cs_err {
 	CS_EDB,     /* SQLite failed */
 	CS_EINVAL,  /* bad argument */
 	CS_ESKIP,   /* input is not for us (not an error for the user) */
+	CS_EBUSY,   /* another process holds what is needed */
 };
 
 #define CS_PRINTF(a, b) __attribute__((format(printf, a, b)))
