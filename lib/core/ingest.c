@@ -33,7 +33,15 @@ struct src {
 	uint64_t boff; /* file offset of buf[0] */
 	uint64_t reported;
 	int done;
+	struct timespec grew_at; /* follow: when the open file last grew */
 };
+
+/*
+ * A followed file renamed away is read on until it has not grown for
+ * this long and its successor exists: a writer (rsyslog before its HUP,
+ * a daemon holding the file open) still appends to it after the rename.
+ */
+#define ROTATE_IDLE 2.0
 
 struct ingest {
 	struct cs_store *s;
@@ -441,8 +449,14 @@ follow_step(struct ingest *g, struct src *f)
 			return;
 		}
 	}
-	if (pump(g, f) < 0)
-		return;
+	{
+		uint64_t before = f->off;
+		ssize_t n = pump(g, f);
+		if (n < 0)
+			return;
+		if (f->off != before || f->grew_at.tv_sec == 0)
+			clock_gettime(CLOCK_MONOTONIC, &f->grew_at);
+	}
 	f->fmt->flush(f->st, 0);
 	if (fstat(f->fd, &fb) == 0 && (uint64_t)fb.st_size < f->off) {
 		/* copytruncate: the file was emptied under us */
@@ -453,10 +467,22 @@ follow_step(struct ingest *g, struct src *f)
 	}
 	if (stat(f->path, &sb) != 0 || sb.st_ino != f->ino ||
 	    sb.st_dev != f->dev) {
-		/* renamed away: read the old file to its end first */
+		/*
+		 * renamed away: go on reading the old file while it grows
+		 * or while no new file has taken its name; then read it to
+		 * its end and move to the new one
+		 */
+		if (since(&f->grew_at) < ROTATE_IDLE ||
+		    stat(f->path, &sb) != 0) {
+			if (since(&g->last_cp) >= 1.0)
+				checkpoint(g, f, safe_offset(f));
+			return;
+		}
 		pump(g, f);
 		finish(g, f);
 		src_close(f);
+		f->grew_at.tv_sec = 0;
+		f->grew_at.tv_nsec = 0;
 		f->fmt = g->o->format ? cs_fmt_find(g->o->format) : NULL;
 		return;
 	}

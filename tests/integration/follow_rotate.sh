@@ -57,16 +57,21 @@ else
 fi
 
 # --- rotation by rename ----------------------------------------------------
-# The writer still has the old file open after the rename: its last
-# record goes there.  The new file appears a moment later (long enough
-# for the follower to look at a missing path at least once).
+# The writer still has the old file open after the rename (rsyslog until
+# its HUP): records go there after the follower has seen the name gone,
+# and even after the new file has appeared.
 mv "$F" "$F.1"
+sleep 1.2
 detail_rec Start u2 S2 100.64.1.2 02:00:00:00:00:02 $((T0 + 200)) >>"$F.1"
-sleep 1.5
+sleep 1
 detail_rec Start u3 S3 100.64.1.3 02:00:00:00:00:03 $((T0 + 300)) >>"$F"
+sleep 0.5
+detail_rec Start u7 S7 100.64.1.7 02:00:00:00:00:07 $((T0 + 250)) >>"$F.1"
 found "rename: new file's record found" 100.64.1.3 $((T0 + 301)) u3 open
 found "rename: record written to the old file after the rename found" \
     100.64.1.2 $((T0 + 201)) u2 open
+found "rename: record written to the old file after the new one appeared found" \
+    100.64.1.7 $((T0 + 251)) u7 open
 detail_rec Start u4 S4 100.64.1.4 02:00:00:00:00:04 $((T0 + 400)) >>"$F"
 found "rename: new file still followed" 100.64.1.4 $((T0 + 401)) u4 open
 
@@ -93,7 +98,7 @@ head -c "$cut" "$WORK/rec6" >>"$F"
 sleep 1.5
 if who_is 100.64.1.6 $((T0 + 601)) '.matches | length == 0' &&
     dump_json s "$WORK/mid.dump" &&
-    [ "$(jq -s -S "$PROJ" "$WORK/mid.dump" | jq length)" = 5 ]; then
+    [ "$(jq -s -S "$PROJ" "$WORK/mid.dump" | jq length)" = 6 ]; then
 	pass "partial: nothing ingested from half a record"
 else
 	fail "partial: nothing ingested from half a record"
@@ -121,11 +126,11 @@ else
 	wait "$CPID"
 	fail "sigterm: follower exits 0" "follower had already exited with $?"
 fi
-# records: u1 start+stop, u2, u3, u4, u5 start+stop, u6 = 8
-if jq -e '.records == 8 and .rejected == 0' "$WORK/follow.out" >/dev/null 2>&1; then
-	pass "summary: 8 records, 0 rejected"
+# records: u1 start+stop, u2, u7, u3, u4, u5 start+stop, u6 = 9
+if jq -e '.records == 9 and .rejected == 0' "$WORK/follow.out" >/dev/null 2>&1; then
+	pass "summary: 9 records, 0 rejected"
 else
-	fail "summary: 8 records, 0 rejected" "summary: $(cat "$WORK/follow.out")"
+	fail "summary: 9 records, 0 rejected" "summary: $(cat "$WORK/follow.out")"
 	tail -5 "$WORK/follow.err" >&2
 fi
 
@@ -138,7 +143,7 @@ dump_json s "$WORK/s.dump" && dump_json b "$WORK/b.dump"
 jq -s -S "$PROJ" "$WORK/s.dump" >"$WORK/s.proj" 2>&1
 jq -s -S "$PROJ" "$WORK/b.dump" >"$WORK/b.proj" 2>&1
 n=$(jq length "$WORK/b.proj" 2>/dev/null)
-if [ $rc -eq 0 ] && [ "$n" = 6 ] && cmp -s "$WORK/s.proj" "$WORK/b.proj"; then
+if [ $rc -eq 0 ] && [ "$n" = 7 ] && cmp -s "$WORK/s.proj" "$WORK/b.proj"; then
 	pass "store equals a plain ingest of the rotated files"
 else
 	fail "store equals a plain ingest of the rotated files" \
