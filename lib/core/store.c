@@ -236,6 +236,19 @@ pord(int64_t day, enum cs_class cls)
 	return day * CS_NCLASS + (int64_t)cls;
 }
 
+/* pord_day, pord_cls - the day and class of a pord() value */
+static int64_t
+pord_day(int64_t v)
+{
+	return v >= 0 ? v / CS_NCLASS : -((-v + CS_NCLASS - 1) / CS_NCLASS);
+}
+
+static enum cs_class
+pord_cls(int64_t v)
+{
+	return (enum cs_class)(v - pord_day(v) * CS_NCLASS);
+}
+
 /* the identity classes: who and history read both */
 static const enum cs_class id_classes[] = {CS_CL_RADIUS, CS_CL_DHCP};
 #define NID_CLASSES 2
@@ -1842,15 +1855,12 @@ cs_store_history(struct cs_store *s, const char *sub, cs_time from, cs_time to,
 	rd_refresh(s);
 	ismac = cs_mac_parse(cs_span_cstr(sub), mac) == CS_OK;
 	for (i = 0; i < s->nparts; i++) {
-		day = s->parts[i] / CS_NCLASS;
-		if (s->parts[i] % CS_NCLASS < 0)
-			day--; /* floor division for days before 1970 */
+		day = pord_day(s->parts[i]);
 		if (day > last)
 			break;
 		if (day < cs_day_of(from) - LOOKBACK_DAYS)
 			continue;
-		d = day_get(s, (enum cs_class)(s->parts[i] - day * CS_NCLASS),
-		    day, 0, NULL);
+		d = day_get(s, pord_cls(s->parts[i]), day, 0, NULL);
 		if (d == NULL || d->cls == CS_CL_SMTP)
 			continue;
 		for (pass = 0; pass < 2; pass++) {
@@ -2031,11 +2041,8 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 
 	rd_refresh(s);
 	for (i = 0; i < s->nparts; i++) {
-		int64_t day = s->parts[i] / CS_NCLASS;
-		if (s->parts[i] % CS_NCLASS < 0)
-			day--;
-		d = day_get(s, (enum cs_class)(s->parts[i] - day * CS_NCLASS),
-		    day, 0, NULL);
+		d = day_get(s, pord_cls(s->parts[i]), pord_day(s->parts[i]), 0,
+		    NULL);
 		if (d == NULL)
 			continue;
 		if (sqlite3_prepare_v2(d->db,
