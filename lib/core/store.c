@@ -2041,8 +2041,8 @@ cs_store_dump(struct cs_store *s, struct cs_hit **out, size_t *n,
 
 	rd_refresh(s);
 	for (i = 0; i < s->nparts; i++) {
-		d = day_get(s, pord_cls(s->parts[i]), pord_day(s->parts[i]), 0,
-		    NULL);
+		d = day_get(
+		    s, pord_cls(s->parts[i]), pord_day(s->parts[i]), 0, NULL);
 		if (d == NULL)
 			continue;
 		if (sqlite3_prepare_v2(d->db,
