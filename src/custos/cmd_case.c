@@ -681,8 +681,10 @@ case_list(struct desk *k, int argc, char **argv)
 	size_t n, i;
 	int a = one_id(k, argc, argv,
 	    "usage: custos case list [--json]\n\n"
-	    "Every case: id, type, state, agency, and the rule that blocks "
-	    "it.\n",
+	    "Every case: id, type, state, agency (its first 24 characters),\n"
+	    "the day it was received, and the rule that blocks it (- if\n"
+	    "none).  --json: [{\"id\", \"type\", \"status\", \"agency\",\n"
+	    "\"received\", \"blocked_by\"}].\n",
 	    NULL, NULL, NULL);
 
 	if (a < 0)
@@ -718,8 +720,10 @@ case_list(struct desk *k, int argc, char **argv)
 			else
 				cs_buf_puts(&b, "null}");
 		} else {
-			cs_buf_appendf(&b, "%-10s %-22s %-6s %-20s %s\n", c->id,
-			    c->type_name, c->closed ? "closed" : "open", ts,
+			cs_buf_appendf(&b,
+			    "%-10s %-22s %-6s %-24.24s %.10s  %s\n", c->id,
+			    c->type_name, c->closed ? "closed" : "open",
+			    *c->agency ? c->agency : "-", ts,
 			    blk ? blk->rule : "-");
 		}
 		fputs(b.data, stdout);

@@ -52,6 +52,13 @@ if [ -n "$ID1" ] && [ "$ID1" != null ]; then pass new_json_id; else
 refused subpoena_smtp_blocked R-SUB-1 \
     "$CUSTOS" who 100.64.12.34 --at $AT --case "$ID1" $S
 
+# case list: the agency and the day received, then the blocking rule
+if "$CUSTOS" case list $S | grep -Eq "^$ID1 +subpoena_admin +open +DEA +2026-11-30 +R-SUB-1\$"; then
+	pass list_text_agency
+else
+	fail list_text_agency "$("$CUSTOS" case list $S 2>&1)"
+fi
+
 # a subpoena for basic subscriber information: call-back first
 ID2=$("$CUSTOS" case new $S --type subpoena_admin --agency "DEA" \
     --received 2026-11-30T10:00:00Z --statute "21 USC 876" \
