@@ -117,10 +117,16 @@ hit_json(const struct cs_hit *h, struct cs_buf *b, unsigned cats)
 		cs_time_format(h->end, ts);
 		cs_buf_appendf(b, "\"end\":\"%s\",", ts);
 	}
-	cs_buf_appendf(b,
-	    "\"end_known\":\"%s\",\"source\":\"%s\","
-	    "\"evidence\":[",
-	    known_name(h->end_known), cs_src_name((enum cs_src)x->src));
+	cs_buf_appendf(b, "\"end_known\":\"%s\",", known_name(h->end_known));
+	/* the latest record: when an open binding was last confirmed */
+	if (x->last_seen != CS_TIME_NONE) {
+		cs_time_format(x->last_seen, ts);
+		cs_buf_appendf(b, "\"last_seen\":\"%s\",", ts);
+	} else {
+		cs_buf_puts(b, "\"last_seen\":null,");
+	}
+	cs_buf_appendf(b, "\"source\":\"%s\",\"evidence\":[",
+	    cs_src_name((enum cs_src)x->src));
 	for (i = 0; i < CS_EV_MAX && (cats & CAT_EVIDENCE); i++) {
 		int j;
 		if (x->ev[i].t == CS_TIME_NONE)
@@ -174,6 +180,10 @@ hit_text(const struct cs_hit *h, struct cs_buf *b, unsigned cats)
 		cs_time_format(h->end, te);
 	cs_buf_appendf(b, "\n  held       %s .. %s  (end %s)  source %s\n", ts,
 	    te, known_name(h->end_known), cs_src_name((enum cs_src)x->src));
+	if (h->end_known == CS_END_OPEN && x->last_seen != CS_TIME_NONE) {
+		cs_time_format(x->last_seen, te);
+		cs_buf_appendf(b, "  last seen  %s (the latest record)\n", te);
+	}
 	if (!(cats & CAT_EVIDENCE))
 		return;
 	cs_buf_puts(b, "  evidence\n");
