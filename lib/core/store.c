@@ -49,6 +49,9 @@ enum {
 	ST_SMTP_IP,
 	ST_SMTP_QID,
 	ST_SMTP_DEL,
+	ST_SMTP_PFX,
+	ST_SMTP_PFX_DEL,
+	ST_SMTP_BYPFX,
 	ST_SIBLING,
 	ST_PLENS,
 	ST_MAX
@@ -91,6 +94,12 @@ static const char *const sql_text[ST_MAX] = {
     [ST_SMTP_QID] = "SELECT uid, sealed FROM smtp WHERE qid_tag = ?"
 		    " AND time >= ? AND time <= ?",
     [ST_SMTP_DEL] = "DELETE FROM smtp WHERE uid = ?",
+    [ST_SMTP_PFX] = "INSERT OR IGNORE INTO smtp_pfx(ptag, time, uid)"
+		    " VALUES(?,?,?)",
+    [ST_SMTP_PFX_DEL] = "DELETE FROM smtp_pfx WHERE uid = ?",
+    [ST_SMTP_BYPFX] = "SELECT s.uid, s.time, s.sealed FROM smtp_pfx p"
+		      " JOIN smtp s ON s.uid = p.uid WHERE p.ptag = ? AND"
+		      " p.time >= ? AND p.time < ?",
     [ST_SIBLING] = "SELECT sealed FROM binding WHERE key_tag = ? AND"
 		   " start = ? AND sealed IS NOT NULL LIMIT 1",
     [ST_SMTP_IP] = "SELECT uid, time, sealed FROM smtp WHERE ip_tag = ? AND"
@@ -142,7 +151,16 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS smtp_user ON smtp(user_tag)"
     " WHERE user_tag IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS smtp_ip ON smtp(ip_tag, time)"
-    " WHERE ip_tag IS NOT NULL;";
+    " WHERE ip_tag IS NOT NULL;"
+    /* an IPv6 client's /48, /56, /60 and /64: mail from inside a
+       subscriber's delegated or framed prefix (smtp_plens) */
+    "CREATE TABLE IF NOT EXISTS smtp_pfx(ptag INTEGER NOT NULL,"
+    " time INTEGER NOT NULL, uid INTEGER NOT NULL, UNIQUE(ptag, uid));"
+    "CREATE INDEX IF NOT EXISTS smtp_pfx_at ON smtp_pfx(ptag, time);";
+
+/* the IPv6 prefix lengths an SMTP client is indexed under, longest first */
+static const int smtp_plens[] = {64, 60, 56, 48};
+#define NSMTP_PLENS 4
 
 static const char state_schema[] =
     "CREATE TABLE IF NOT EXISTS file(path TEXT PRIMARY KEY, fp BLOB NOT NULL,"
@@ -1274,6 +1292,11 @@ smtp_seen(struct cs_store *s, struct day *d, int64_t qtag, cs_time t,
 		sqlite3_bind_int64(del, 1, victim[i]);
 		sqlite3_step(del);
 		sqlite3_reset(del);
+		if ((del = stmt(d, ST_SMTP_PFX_DEL)) == NULL)
+			break;
+		sqlite3_bind_int64(del, 1, victim[i]);
+		sqlite3_step(del);
+		sqlite3_reset(del);
 	}
 	return seen;
 }
@@ -1287,6 +1310,7 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	char ipt[CS_ADDR_STRLEN] = "";
 	sqlite3_stmt *st;
 	int64_t uid, qtag = 0;
+	int i;
 	enum cs_err e;
 
 	if (d == NULL && day_purged(s, CS_CL_SMTP, cs_day_of(t))) {
@@ -1339,6 +1363,18 @@ cs_store_put_smtp(struct cs_store *s, cs_time t, struct cs_span key,
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		cs_errbuf_set(eb, "smtp: %s", sqlite3_errmsg(d->db));
 		return CS_EDB;
+	}
+	for (i = 0; ip && ip->family == 6 && i < NSMTP_PLENS; i++) {
+		struct cs_addr p = cs_addr_truncate(ip, smtp_plens[i]);
+		if ((st = stmt(d, ST_SMTP_PFX)) == NULL)
+			return CS_EDB;
+		sqlite3_bind_int64(st, 1, addr_tag(d->dk, &p));
+		sqlite3_bind_int64(st, 2, t);
+		sqlite3_bind_int64(st, 3, uid);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			cs_errbuf_set(eb, "smtp: %s", sqlite3_errmsg(d->db));
+			return CS_EDB;
+		}
 	}
 	return CS_OK;
 }
@@ -1958,6 +1994,51 @@ mail_cmp(const void *x, const void *y)
 	return strcmp(a->json, b->json);
 }
 
+/*
+ * mail_from - the envelopes of day d sent from address (or IPv6 prefix)
+ * a in [lo, hi): a host by its own tag, a prefix by the longest indexed
+ * prefix length not longer than its own (smtp_plens), each client then
+ * checked to lie inside it
+ */
+static void
+mail_from(struct cs_store *s, struct day *d, const struct cs_addr *a,
+    cs_time lo, cs_time hi, struct cs_mail **m, size_t *cnt, size_t *cap)
+{
+	const char *u, *ip, *json;
+	char want[CS_ADDR_STRLEN];
+	struct cs_addr q, c;
+	sqlite3_stmt *st;
+	int host = cs_addr_is_host(a), i;
+
+	if (host) {
+		cs_addr_format(a, want);
+		if ((st = stmt(d, ST_SMTP_IP)) == NULL)
+			return;
+		sqlite3_bind_int64(st, 1, addr_tag(d->dk, a));
+	} else {
+		for (i = 0; i < NSMTP_PLENS && smtp_plens[i] > a->plen; i++)
+			;
+		if (a->family != 6 || i == NSMTP_PLENS)
+			return; /* IPv4 pools and prefixes wider than /48 */
+		q = cs_addr_truncate(a, smtp_plens[i]);
+		if ((st = stmt(d, ST_SMTP_BYPFX)) == NULL)
+			return;
+		sqlite3_bind_int64(st, 1, addr_tag(d->dk, &q));
+	}
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cs_time t = sqlite3_column_int64(st, 1);
+		if ((json = unseal_mail(s, d, st, &u, &ip)) == NULL)
+			continue;
+		if (host ? strcmp(ip, want) == 0
+			 : cs_addr_parse(cs_span_cstr(ip), &c) == CS_OK &&
+			    cs_addr_contains(a, &c))
+			mail_push(m, cnt, cap, t, json);
+	}
+	sqlite3_reset(st);
+}
+
 enum cs_err
 cs_store_mail(struct cs_store *s, const char *user, const struct cs_hit *hits,
     size_t nhits, cs_time from, cs_time to, struct cs_mail **out, size_t *n)
@@ -1968,7 +2049,6 @@ cs_store_mail(struct cs_store *s, const char *user, const struct cs_hit *hits,
 	struct day *d;
 	sqlite3_stmt *st;
 	const char *u, *ip, *json;
-	char want[CS_ADDR_STRLEN];
 
 	rd_refresh(s);
 	for (day = cs_day_of(from); day <= cs_day_of(to); day++) {
@@ -1998,26 +2078,9 @@ cs_store_mail(struct cs_store *s, const char *user, const struct cs_hit *hits,
 			cs_time hi = hits[i].end_known == CS_END_OPEN
 			    ? to
 			    : (hits[i].end < to ? hits[i].end : to);
-			for (k = 0; k < (size_t)b->naddr; k++) {
-				if (!cs_addr_is_host(&b->addr[k]))
-					continue;
-				cs_addr_format(&b->addr[k], want);
-				st = stmt(d, ST_SMTP_IP);
-				if (st == NULL)
-					continue;
-				sqlite3_bind_int64(
-				    st, 1, addr_tag(d->dk, &b->addr[k]));
-				sqlite3_bind_int64(st, 2, lo);
-				sqlite3_bind_int64(st, 3, hi);
-				while (sqlite3_step(st) == SQLITE_ROW) {
-					cs_time t = sqlite3_column_int64(st, 1);
-					json = unseal_mail(s, d, st, &u, &ip);
-					if (json && strcmp(ip, want) == 0)
-						mail_push(
-						    &m, &cnt, &cap, t, json);
-				}
-				sqlite3_reset(st);
-			}
+			for (k = 0; k < (size_t)b->naddr; k++)
+				mail_from(
+				    s, d, &b->addr[k], lo, hi, &m, &cnt, &cap);
 		}
 	}
 	if (cnt > 1)
