@@ -168,6 +168,16 @@ cs_keys_open(const char *dir, const char *datadir, int create,
 		    rk, rd);
 		return CS_EPERM;
 	}
+	/* the layout before per-source keys: one key per day for all */
+	snprintf(sub, sizeof(sub), "%s/days", rk);
+	if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+		cs_errbuf_set(eb,
+		    "key directory %s has the old layout (days/: one key per "
+		    "day for every source); ingest the logs again into new "
+		    "data and key directories, then destroy the old ones",
+		    rk);
+		return CS_EINVAL;
+	}
 	for (i = 0; create && i < CS_NCLASS; i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", rk, class_names[i]);
 		if (mkdir(sub, 0700) != 0 && errno != EEXIST) {

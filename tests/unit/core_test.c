@@ -88,6 +88,15 @@ test_keys_refused(void)
 	snprintf(inner, sizeof(inner), "%s/keys", d);
 	T_EQ_INT(cs_keys_open(inner, d, 1, &keys, &eb), CS_EPERM);
 	T_CHECK(strstr(eb.msg, "inside the data directory") != NULL);
+	/* a key directory of the layout before per-source keys */
+	chmod(k, 0700);
+	snprintf(inner, sizeof(inner), "%s/days", k);
+	mkdir(inner, 0700);
+	T_EQ_INT(cs_keys_open(k, d, 1, &keys, &eb), CS_EINVAL);
+	T_CHECK(strstr(eb.msg, "old layout") != NULL);
+	rmdir(inner);
+	T_EQ_INT(cs_keys_open(k, d, 1, &keys, &eb), CS_OK);
+	cs_keys_free(keys);
 }
 
 static void
