@@ -1759,7 +1759,10 @@ probe_day(struct cs_store *s, int64_t day, const struct cs_addr *a, cs_time t,
 		    open_only, h, n, cap);
 }
 
-/* next_start - earliest start after t of another binding on prefix p */
+/*
+ * next_start - the earliest start after `after` of another binding on
+ * prefix p, looked for in the days up to limit's (at most LOOKBACK_DAYS)
+ */
 static cs_time
 next_start(
     struct cs_store *s, const struct cs_addr *p, cs_time after, cs_time limit)
@@ -1770,8 +1773,8 @@ next_start(
 	struct day *d;
 	int c;
 
-	if (last > cs_day_of(after) + 2)
-		last = cs_day_of(after) + 2;
+	if (last > cs_day_of(after) + LOOKBACK_DAYS)
+		last = cs_day_of(after) + LOOKBACK_DAYS;
 	for (day = cs_day_of(after); day <= last; day++) {
 		for (c = 0; c < NID_CLASSES; c++) {
 			d = day_get(s, id_classes[c], day, 0, NULL);
@@ -1843,7 +1846,12 @@ cs_store_who(struct cs_store *s, const struct cs_addr *a, cs_time t,
 			i--;
 		}
 	}
-	/* trim the unobserved ends of the rest the same way */
+	/*
+	 * The same for the rest, against every binding of the prefix (not
+	 * only those covering t): one that started by t means the address
+	 * changed hands before t (a lost Stop, a lease given to another), so
+	 * this holder is no answer; one that started after t cuts the end.
+	 */
 	for (i = 0; i < cnt; i++) {
 		cs_time ns;
 		if (h[i].end_known == CS_END_OBSERVED)
@@ -1852,7 +1860,12 @@ cs_store_who(struct cs_store *s, const struct cs_addr *a, cs_time t,
 		    next_start(s, &h[i].b->addr[h[i].addr_index], h[i].b->start,
 			h[i].end_known == CS_END_OPEN ? t + 2 * 86400 * CS_US
 						      : h[i].end);
-		if (ns != CS_TIME_NONE && ns > t &&
+		if (ns != CS_TIME_NONE && ns <= t) {
+			cs_binding_free(h[i].b);
+			h[i--] = h[--cnt];
+			continue;
+		}
+		if (ns != CS_TIME_NONE &&
 		    (h[i].end_known == CS_END_OPEN || ns < h[i].end)) {
 			h[i].end = ns;
 			h[i].end_known = CS_END_INFERRED;
