@@ -116,9 +116,14 @@ map_find_h(const struct cs_fold *f, struct cs_span key, uint64_t *hp)
 
 	while (f->slot[i].b) {
 		const struct cs_binding *b = f->slot[i].b;
-		if (f->slot[i].h == h && b->keylen == key.len &&
-		    memcmp(b->key, key.p, key.len) == 0)
-			break;
+		if (f->slot[i].h == h) {
+			/* the key lies after the binding (cs_binding_new):
+			   fetch its line while the binding's own is read */
+			__builtin_prefetch(b + 1);
+			if (b->keylen == key.len &&
+			    memcmp(b->key, key.p, key.len) == 0)
+				break;
+		}
 		i = (i + 1) & (f->cap - 1);
 	}
 	*hp = h;
@@ -399,6 +404,9 @@ cs_fold_obs(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 		return CS_EINVAL;
 	slot = map_find_h(f, o->key, &h);
 	b = f->slot[slot].b;
+	/* an Interim replaces the latest record: fetch it during the merge */
+	if (b && b->ev[CS_EV_LAST].raw)
+		__builtin_prefetch(b->ev[CS_EV_LAST].raw, 1);
 	if (b && cs_binding_accepts(b, o)) {
 		cs_binding_merge(b, o);
 		return CS_OK;
