@@ -12,10 +12,14 @@
 struct cs_binding *
 cs_binding_new(struct cs_span key, enum cs_src src)
 {
-	struct cs_binding *b = cs_xcalloc(1, sizeof(*b));
+	/* the key right after the binding: one allocation, and the map's
+	   compare touches no other block */
+	struct cs_binding *b = cs_xcalloc(1, sizeof(*b) + key.len + 1);
 	int i;
 
-	b->key = cs_xstrndup(key.p, key.len);
+	b->key = (char *)(b + 1);
+	if (key.len)
+		memcpy(b->key, key.p, key.len);
 	b->keylen = key.len;
 	b->src = (uint8_t)src;
 	b->start = b->last_seen = b->close_at = b->until = b->reset_at =
@@ -35,7 +39,6 @@ cs_binding_free(struct cs_binding *b)
 
 	if (b == NULL)
 		return;
-	free(b->key);
 	for (i = 0; i < CS_F_MAX; i++)
 		free(b->f[i]);
 	for (i = 0; i < CS_EV_MAX; i++)
@@ -175,13 +178,15 @@ set_ev(struct cs_binding *b, int i, cs_time t, const char *raw, size_t n,
 			return;
 	}
 	n = strnlen(raw, n);
-	if (e->raw && malloc_usable_size(e->raw) > n) {
+	if (e->raw && e->room > n) {
 		/* an Interim replaces the latest record: reuse its room */
 		memmove(e->raw, raw, n);
 		e->raw[n] = '\0';
 	} else {
 		free(e->raw);
 		e->raw = cs_xstrndup(raw, n);
+		/* asked now, while the block is fresh in the cache */
+		e->room = malloc_usable_size(e->raw);
 	}
 	e->t = t;
 	b->dirty = 1;

@@ -42,12 +42,13 @@ enum cs_field {
 };
 
 struct cs_evidence {
-	cs_time t; /* CS_TIME_NONE when absent */
-	char *raw; /* owned, NUL-terminated */
+	cs_time t;   /* CS_TIME_NONE when absent */
+	char *raw;   /* owned, NUL-terminated */
+	size_t room; /* bytes usable at raw; 0 when not known */
 };
 
 struct cs_binding {
-	char *key;     /* owned */
+	char *key;     /* in the binding's own allocation (after it) */
 	size_t keylen; /* strlen(key) */
 	uint8_t src;   /* enum cs_src */
 	cs_time start, last_seen, close_at, until, reset_at;

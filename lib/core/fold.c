@@ -17,10 +17,16 @@
 #define BLOOM_BITS (1u << 27) /* 16 MiB: 1 % false hits at 11M keys */
 #define NCAND 64
 
+/* a slot of the map: the binding and its key's hash, side by side so
+   that a probe reads one cache line */
+struct slot {
+	uint64_t h;
+	struct cs_binding *b; /* NULL: empty */
+};
+
 struct cs_fold {
-	struct cs_store *s;       /* borrowed */
-	struct cs_binding **slot; /* owned; open addressing by key */
-	uint64_t *hslot;          /* hash of each slot's key */
+	struct cs_store *s; /* borrowed */
+	struct slot *slot;  /* owned; open addressing by key */
 	size_t cap, count;
 	struct cs_reset *resets; /* owned */
 	size_t nresets;
@@ -63,7 +69,6 @@ cs_fold_new(struct cs_store *s)
 	f->s = s;
 	f->cap = 1024;
 	f->slot = cs_xcalloc(f->cap, sizeof(*f->slot));
-	f->hslot = cs_xcalloc(f->cap, sizeof(*f->hslot));
 	cs_buf_init(&f->json, NULL, 0, 16 * 1024 * 1024);
 	return f;
 }
@@ -74,8 +79,8 @@ map_clear(struct cs_fold *f)
 	size_t i;
 
 	for (i = 0; i < f->cap; i++) {
-		cs_binding_free(f->slot[i]);
-		f->slot[i] = NULL;
+		cs_binding_free(f->slot[i].b);
+		f->slot[i].b = NULL;
 	}
 	f->count = 0;
 }
@@ -89,7 +94,6 @@ cs_fold_free(struct cs_fold *f)
 		return;
 	map_clear(f);
 	free(f->slot);
-	free(f->hslot);
 	free(f->bloom);
 	for (i = 0; i < f->nresets; i++) {
 		free(f->resets[i].nas_key);
@@ -102,7 +106,7 @@ cs_fold_free(struct cs_fold *f)
 
 /*
  * map_find_h - the slot of key, or the empty slot where it goes; *hp gets
- * the key's hash, to be stored in hslot with a new entry
+ * the key's hash, to be stored with a new entry
  */
 static size_t
 map_find_h(const struct cs_fold *f, struct cs_span key, uint64_t *hp)
@@ -110,11 +114,16 @@ map_find_h(const struct cs_fold *f, struct cs_span key, uint64_t *hp)
 	uint64_t h = hash(key.p, key.len);
 	size_t i = h & (f->cap - 1);
 
-	while (f->slot[i]) {
-		const struct cs_binding *b = f->slot[i];
-		if (f->hslot[i] == h && b->keylen == key.len &&
-		    memcmp(b->key, key.p, key.len) == 0)
-			break;
+	while (f->slot[i].b) {
+		const struct cs_binding *b = f->slot[i].b;
+		if (f->slot[i].h == h) {
+			/* the key lies after the binding (cs_binding_new):
+			   fetch its line while the binding's own is read */
+			__builtin_prefetch(b + 1);
+			if (b->keylen == key.len &&
+			    memcmp(b->key, key.p, key.len) == 0)
+				break;
+		}
 		i = (i + 1) & (f->cap - 1);
 	}
 	*hp = h;
@@ -125,32 +134,28 @@ map_find_h(const struct cs_fold *f, struct cs_span key, uint64_t *hp)
 static void
 map_set(struct cs_fold *f, size_t i, uint64_t h, struct cs_binding *b)
 {
-	f->slot[i] = b;
-	f->hslot[i] = h;
+	f->slot[i].h = h;
+	f->slot[i].b = b;
 }
 
 static void
 map_grow(struct cs_fold *f)
 {
-	struct cs_binding **old = f->slot;
-	uint64_t *oldh = f->hslot, h;
+	struct slot *old = f->slot;
 	size_t oldcap = f->cap, i, j;
 
 	f->cap *= 2;
 	f->slot = cs_xcalloc(f->cap, sizeof(*f->slot));
-	f->hslot = cs_xcalloc(f->cap, sizeof(*f->hslot));
 	for (i = 0; i < oldcap; i++) {
-		if (old[i] == NULL)
+		if (old[i].b == NULL)
 			continue;
 		/* keys are unique: the first empty slot after the home one */
-		h = oldh[i];
-		j = h & (f->cap - 1);
-		while (f->slot[j])
+		j = old[i].h & (f->cap - 1);
+		while (f->slot[j].b)
 			j = (j + 1) & (f->cap - 1);
-		map_set(f, j, h, old[i]);
+		f->slot[j] = old[i];
 	}
 	free(old);
-	free(oldh);
 }
 
 /* the three bit positions of a key hash (from disjoint bits of it) */
@@ -349,8 +354,8 @@ fold_reset(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 	f->st.resets++;
 	/* sessions already in memory */
 	for (i = 0; i < f->cap; i++)
-		if (f->slot[i])
-			apply_resets(f, f->slot[i]);
+		if (f->slot[i].b)
+			apply_resets(f, f->slot[i].b);
 	/* sessions still open in the store, on this day and before */
 	days = cs_store_days(f->s, &nd);
 	for (j = nd; j-- > 0;) {
@@ -365,7 +370,7 @@ fold_reset(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 			struct cs_span key = cs_span_cstr(cand[k]->key);
 			uint64_t h;
 			size_t slot = map_find_h(f, key, &h);
-			if (f->slot[slot]) {
+			if (f->slot[slot].b) {
 				cs_binding_free(cand[k]);
 				continue;
 			}
@@ -398,7 +403,10 @@ cs_fold_obs(struct cs_fold *f, const struct cs_obs *o, struct cs_errbuf *eb)
 	if (o->key.len == 0 || o->time == CS_TIME_NONE)
 		return CS_EINVAL;
 	slot = map_find_h(f, o->key, &h);
-	b = f->slot[slot];
+	b = f->slot[slot].b;
+	/* an Interim replaces the latest record: fetch it during the merge */
+	if (b && b->ev[CS_EV_LAST].raw)
+		__builtin_prefetch(b->ev[CS_EV_LAST].raw, 1);
 	if (b && cs_binding_accepts(b, o)) {
 		cs_binding_merge(b, o);
 		return CS_OK;
@@ -438,15 +446,15 @@ cs_fold_checkpoint(struct cs_fold *f, struct cs_errbuf *eb)
 	enum cs_err e;
 
 	for (i = 0; i < f->cap; i++)
-		if (f->slot[i] &&
-		    (e = write_binding(f, f->slot[i], eb)) != CS_OK)
+		if (f->slot[i].b &&
+		    (e = write_binding(f, f->slot[i].b, eb)) != CS_OK)
 			return e;
 	if ((e = cs_store_commit(f->s, eb)) != CS_OK)
 		return e;
 	if (f->count >= MAP_LIMIT) {
 		for (i = 0; i < f->cap; i++)
-			if (f->slot[i])
-				bloom_add(f, f->hslot[i]);
+			if (f->slot[i].b)
+				bloom_add(f, f->slot[i].h);
 		map_clear(f);
 	}
 	return CS_OK;

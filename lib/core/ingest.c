@@ -33,6 +33,7 @@ struct src {
 	uint64_t boff; /* file offset of buf[0] */
 	uint64_t reported;
 	int done;
+	int unsaved; /* fi holds an offset the next checkpoint saves */
 	struct timespec grew_at; /* follow: when the open file last grew */
 };
 
@@ -52,6 +53,9 @@ struct ingest {
 	struct cs_tz tz;
 	struct src *cur;
 	struct cs_sink sink;
+	struct src *srcs; /* every file of the run */
+	int nsrcs;
+	const struct cs_fmt *last_fmt; /* of the file read last */
 	enum cs_err err;
 	struct cs_errbuf eb;
 	struct timespec last_cp, last_prog, t0;
@@ -187,31 +191,53 @@ count_newlines(int fd, uint64_t from, uint64_t to)
 	return n;
 }
 
+/*
+ * note_offset - f's resume point: safe, the line there and the fingerprint,
+ * into f->fi for the next checkpoint to save once what came before it is
+ * committed
+ */
+static void
+note_offset(struct src *f, uint64_t safe)
+{
+	struct stat sb;
+	uint64_t line = f->line;
+
+	if (safe < f->off)
+		line -= count_newlines(f->fd, safe, f->off);
+	if (fstat(f->fd, &sb) == 0 && f->fi.fp_len < FP_MAX &&
+	    sb.st_size > f->fi.fp_len) {
+		f->fi.fp_len = sb.st_size < FP_MAX ? sb.st_size : FP_MAX;
+		fingerprint(f->fd, f->fi.fp_len, f->fi.fp);
+	}
+	f->fi.offset = (int64_t)safe;
+	f->fi.line = (int64_t)line;
+	f->unsaved = 1;
+}
+
+/*
+ * checkpoint - commit the fold, then save the offsets noted since the last
+ * one (f's at safe, when f is given, and those of files finished since)
+ */
 static enum cs_err
 checkpoint(struct ingest *g, struct src *f, uint64_t safe)
 {
-	struct stat sb;
 	enum cs_err e;
+	int i;
 
 	if (g->err != CS_OK)
 		return g->err;
+	if (f && f->fd >= 0)
+		note_offset(f, safe);
 	if ((e = cs_fold_checkpoint(g->fold, &g->eb)) != CS_OK) {
 		g->err = e;
 		return e;
 	}
-	if (f && f->fd >= 0) {
-		uint64_t line = f->line;
-		if (safe < f->off)
-			line -= count_newlines(f->fd, safe, f->off);
-		if (fstat(f->fd, &sb) == 0 && f->fi.fp_len < FP_MAX &&
-		    sb.st_size > f->fi.fp_len) {
-			f->fi.fp_len =
-			    sb.st_size < FP_MAX ? sb.st_size : FP_MAX;
-			fingerprint(f->fd, f->fi.fp_len, f->fi.fp);
-		}
-		f->fi.offset = (int64_t)safe;
-		f->fi.line = (int64_t)line;
+	for (i = 0; i < g->nsrcs; i++) {
+		f = &g->srcs[i];
+		if (!f->unsaved)
+			continue;
 		cs_store_file_set(g->s, f->path, &f->fi, f->fmt->name);
+		f->unsaved = 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &g->last_cp);
 	return CS_OK;
@@ -393,7 +419,15 @@ pump(struct ingest *g, struct src *f)
 	return total;
 }
 
-/* finish - end of a file that will not grow any more */
+/*
+ * finish - end of a file that will not grow any more.  Reading a list of
+ * files once, its offset is only noted: the next checkpoint saves it, the
+ * one before a file of another format (ingest_once), a timed one, or the
+ * run's last.  So the files of one log (a week of daily detail files) are
+ * committed together: a checkpoint per file rewrote every binding that
+ * spans them (a RADIUS session) once per file.  A crash before that
+ * checkpoint only costs a re-read of those files.
+ */
 static void
 finish(struct ingest *g, struct src *f)
 {
@@ -402,7 +436,10 @@ finish(struct ingest *g, struct src *f)
 	feed(g, f, 1);
 	safe = safe_offset(f);
 	f->fmt->flush(f->st, 1);
-	checkpoint(g, f, safe);
+	if (g->o->follow)
+		checkpoint(g, f, safe);
+	else if (g->err == CS_OK)
+		note_offset(f, safe);
 }
 
 static enum cs_err
@@ -416,6 +453,13 @@ ingest_once(struct ingest *g, struct src *f)
 		src_close(f);
 		return CS_OK;
 	}
+	/* another log: the files read before it are committed first */
+	if (g->last_fmt && f->fmt != g->last_fmt &&
+	    checkpoint(g, NULL, 0) != CS_OK) {
+		src_close(f);
+		return g->err;
+	}
+	g->last_fmt = f->fmt;
 	g->cur = f;
 	if (pump(g, f) < 0) {
 		src_close(f);
@@ -532,6 +576,8 @@ cs_ingest_run(struct cs_store *s, const struct cs_ingest_opts *o,
 		srcs[i].fd = -1;
 		srcs[i].fmt = forced;
 	}
+	g.srcs = srcs;
+	g.nsrcs = nfiles;
 	if (!o->follow) {
 		for (i = 0; i < nfiles && !(o->stop && *o->stop); i++) {
 			fe = ingest_once(&g, &srcs[i]);
@@ -545,6 +591,11 @@ cs_ingest_run(struct cs_store *s, const struct cs_ingest_opts *o,
 				cs_log_warnx("%s", g.eb.msg);
 				e = fe;
 			}
+		}
+		/* the offsets finish() noted, after what they cover */
+		if (g.err == CS_OK && checkpoint(&g, NULL, 0) != CS_OK) {
+			e = g.err;
+			cs_errbuf_set(eb, "%s", g.eb.msg);
 		}
 	} else {
 		st->files = (uint64_t)nfiles;

@@ -349,20 +349,49 @@ unquote(struct cs_span v, char *out, size_t cap, size_t *outlen)
 	return "unterminated quoted string";
 }
 
+/*
+ * find_def - the definition of an attribute name, or NULL.  The names are
+ * indexed by length (once: they are constant), so a line costs a compare
+ * or two, not a pass over every definition.
+ */
 static const struct attr_def *
 find_def(struct cs_span name)
 {
-	enum { NDEFS = sizeof(attr_defs) / sizeof(attr_defs[0]) };
-	static size_t lens[NDEFS]; /* computed once: names are constant */
-	size_t i;
+	enum {
+		NDEFS = sizeof(attr_defs) / sizeof(attr_defs[0]),
+		MAXLEN = 32, /* longer than any name defined */
+		PER = 4,     /* most names of one length (three now) */
+	};
+	static uint8_t bylen[MAXLEN][PER]; /* index + 1 of each; 0 ends */
+	static int ready, linear;
+	const struct attr_def *d;
+	size_t i, k, n;
 
-	if (lens[0] == 0)
+	if (!ready) {
+		for (i = 0; i < NDEFS; i++) {
+			n = strlen(attr_defs[i].name);
+			for (k = 0; n < MAXLEN && k < PER && bylen[n][k]; k++)
+				;
+			if (n >= MAXLEN || k == PER)
+				linear = 1; /* a name that does not fit */
+			else
+				bylen[n][k] = (uint8_t)(i + 1);
+		}
+		ready = 1;
+	}
+	if (linear) {
 		for (i = 0; i < NDEFS; i++)
-			lens[i] = strlen(attr_defs[i].name);
-	for (i = 0; i < NDEFS; i++)
-		if (name.len == lens[i] && name.p[0] == attr_defs[i].name[0] &&
-		    memcmp(name.p, attr_defs[i].name, name.len) == 0)
-			return &attr_defs[i];
+			if (cs_span_eq(name, attr_defs[i].name))
+				return &attr_defs[i];
+		return NULL;
+	}
+	if (name.len >= MAXLEN)
+		return NULL;
+	for (k = 0; k < PER && bylen[name.len][k]; k++) {
+		d = &attr_defs[bylen[name.len][k] - 1];
+		if (memcmp(name.p, d->name, name.len) == 0)
+			return d;
+	}
 	return NULL;
 }
 
@@ -531,10 +560,12 @@ static void
 store(struct rad *r, const struct attr_def *d, struct cs_span v, uint64_t line)
 {
 	struct cs_addr a;
-	int ok;
+	int ok = 0;
 
+	/* only addresses are parsed as such (not every text value) */
 	memset(&a, 0, sizeof(a));
-	ok = cs_addr_parse(v, &a) == CS_OK;
+	if (d->kind != V_TEXT && d->kind != V_OCTETS)
+		ok = cs_addr_parse(v, &a) == CS_OK;
 	switch (d->kind) {
 	case V_IP4:
 		if (!ok || a.family != 4 || !cs_addr_is_host(&a)) {

@@ -75,6 +75,23 @@ cs_buf_append(struct cs_buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
+char *
+cs_buf_room(struct cs_buf *b, size_t n)
+{
+	if (b->err != CS_OK || n > b->max || b->len > b->max - n)
+		return NULL;
+	if (!reserve(b, n))
+		return NULL;
+	return b->data + b->len;
+}
+
+void
+cs_buf_added(struct cs_buf *b, size_t n)
+{
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 void
 cs_buf_puts(struct cs_buf *b, const char *s)
 {

@@ -28,6 +28,14 @@ struct cs_buf {
 void cs_buf_init(struct cs_buf *b, void *stack, size_t stacklen, size_t max);
 /* cs_buf_append - append bytes; sticky CS_ETOOBIG past max */
 void cs_buf_append(struct cs_buf *b, const void *p, size_t n);
+/*
+ * cs_buf_room - room for n more bytes at data + len, for the caller to
+ * fill and then count with cs_buf_added; NULL when n more bytes would pass
+ * max (the buffer is left as it was) or after an error
+ */
+char *cs_buf_room(struct cs_buf *b, size_t n);
+/* cs_buf_added - count n bytes written into the room cs_buf_room gave */
+void cs_buf_added(struct cs_buf *b, size_t n);
 /* cs_buf_puts - append a C string */
 void cs_buf_puts(struct cs_buf *b, const char *s);
 /* cs_buf_putc - append one byte */

@@ -32,41 +32,6 @@ cs_span_chr(struct cs_span s, char c)
 	return q ? (long)(q - s.p) : -1;
 }
 
-static int
-blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-struct cs_span
-cs_span_ltrim(struct cs_span s)
-{
-	while (s.len && blank(s.p[0])) {
-		s.p++;
-		s.len--;
-	}
-	return s;
-}
-
-struct cs_span
-cs_span_trim(struct cs_span s)
-{
-	s = cs_span_ltrim(s);
-	while (s.len && blank(s.p[s.len - 1]))
-		s.len--;
-	return s;
-}
-
-struct cs_span
-cs_span_skip(struct cs_span s, size_t n)
-{
-	if (n > s.len)
-		n = s.len;
-	s.p += n;
-	s.len -= n;
-	return s;
-}
-
 int
 cs_span_token(struct cs_span *s, char sep, struct cs_span *tok)
 {
@@ -94,7 +59,7 @@ cs_span_word(struct cs_span *s, struct cs_span *tok)
 	*s = cs_span_ltrim(*s);
 	if (s->len == 0)
 		return 0;
-	while (i < s->len && !blank(s->p[i]))
+	while (i < s->len && !cs_span_blank(s->p[i]))
 		i++;
 	*tok = cs_span_make(s->p, i);
 	*s = cs_span_skip(*s, i);

@@ -63,12 +63,51 @@ cs_span_ends(struct cs_span s, const char *lit)
 long cs_span_find(struct cs_span s, const char *lit);
 /* cs_span_chr - offset of c in s, or -1 */
 long cs_span_chr(struct cs_span s, char c);
-/* cs_span_trim - strip leading and trailing blanks (space, tab, CR) */
-struct cs_span cs_span_trim(struct cs_span s);
-/* cs_span_skip - drop n bytes from the front (n <= len) */
-struct cs_span cs_span_skip(struct cs_span s, size_t n);
+
+/*
+ * cs_span_ltrim, cs_span_trim, cs_span_skip: inline too, for the same
+ * reason (several calls per line in every parser).
+ */
+
+/* cs_span_blank - space, tab or CR: what the trims strip */
+static inline int
+cs_span_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
 /* cs_span_ltrim - strip leading blanks */
-struct cs_span cs_span_ltrim(struct cs_span s);
+static inline struct cs_span
+cs_span_ltrim(struct cs_span s)
+{
+	while (s.len && cs_span_blank(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	return s;
+}
+
+/* cs_span_trim - strip leading and trailing blanks (space, tab, CR) */
+static inline struct cs_span
+cs_span_trim(struct cs_span s)
+{
+	s = cs_span_ltrim(s);
+	while (s.len && cs_span_blank(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+/* cs_span_skip - drop n bytes from the front (at most len) */
+static inline struct cs_span
+cs_span_skip(struct cs_span s, size_t n)
+{
+	if (n > s.len)
+		n = s.len;
+	s.p += n;
+	s.len -= n;
+	return s;
+}
+
 /*
  * cs_span_token - split off the next token ended by sep (sep not included;
  * runs of sep are not merged).  Returns 0 when s was empty.  *s advances
