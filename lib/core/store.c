@@ -180,6 +180,7 @@ struct day {
 	const struct cs_daykey *dk; /* borrowed from keys */
 	int in_txn;
 	int created; /* the file did not exist before this run */
+	int bulk;    /* created by a bulk load: rollback journal until closed */
 	int bad;     /* key missing: unreadable */
 	int purged;  /* the day was purged: nothing is written */
 	uint8_t plen_seen[2][129];
@@ -210,6 +211,7 @@ struct cs_store {
 	size_t ndays, capdays;
 	int evicted;
 	int unreadable;
+	int bulk;                /* cs_store_bulk */
 	int lockfd[CS_NCLASS];   /* cs_store_lock_class; -1: not held */
 	void *nat;               /* owned by core/nat.c */
 	uint64_t skipped_purged; /* rows not written: day purged */
@@ -426,6 +428,11 @@ day_close(struct day *d)
 	if (d->db) {
 		if (d->in_txn || d->rd_since)
 			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+		/* as every other day file (fails harmlessly if a reader has
+		   it open: the next writer switches it) */
+		if (d->bulk)
+			sqlite3_exec(
+			    d->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 		sqlite3_close(d->db);
 	}
 	free(d);
@@ -583,11 +590,23 @@ day_get(struct cs_store *s, enum cs_class cls, int64_t day, int create,
 						   : "PRAGMA cache_size=-8192",
 			    NULL, NULL, NULL);
 			if (s->mode == CS_STORE_RW) {
+				/*
+				 * A file a bulk load creates is filled once:
+				 * each page written once to the .db (a WAL
+				 * writes it twice), the journal holding only
+				 * what existed before a commit.  It is put in
+				 * WAL mode when closed (day_close).
+				 */
+				d->bulk = s->bulk && d->created;
 				sqlite3_exec(d->db,
-				    "PRAGMA journal_mode=WAL;"
-				    "PRAGMA synchronous=NORMAL;"
-				    "PRAGMA wal_autocheckpoint=16384;"
-				    "PRAGMA temp_store=MEMORY",
+				    d->bulk
+					? "PRAGMA journal_mode=TRUNCATE;"
+					  "PRAGMA synchronous=FULL;"
+					: "PRAGMA journal_mode=WAL;"
+					  "PRAGMA synchronous=NORMAL;"
+					  "PRAGMA wal_autocheckpoint=16384;",
+				    NULL, NULL, NULL);
+				sqlite3_exec(d->db, "PRAGMA temp_store=MEMORY",
 				    NULL, NULL, NULL);
 				if (sqlite3_exec(d->db, schema, NULL, NULL,
 					NULL) != SQLITE_OK) {
@@ -2179,6 +2198,12 @@ struct cs_keys *
 cs_store_keys(struct cs_store *s)
 {
 	return s->keys;
+}
+
+void
+cs_store_bulk(struct cs_store *s, int on)
+{
+	s->bulk = on;
 }
 
 int

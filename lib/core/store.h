@@ -176,6 +176,13 @@ void cs_mail_free(struct cs_mail *m, size_t n);
 /* cs_store_datadir, cs_store_keys - what the store was opened on */
 const char *cs_store_datadir(const struct cs_store *s);
 struct cs_keys *cs_store_keys(struct cs_store *s);
+/*
+ * cs_store_bulk - day files created from now on are loaded in bulk (an
+ * ingest that does not follow): written with a rollback journal, each
+ * page once, and switched to WAL when closed.  Readers meanwhile wait on
+ * a commit rather than read beside it.
+ */
+void cs_store_bulk(struct cs_store *s, int on);
 /* cs_store_writable - opened for writing */
 int cs_store_writable(const struct cs_store *s);
 /* cs_store_nat_slot - where the NAT module keeps its state (core/nat.h) */

@@ -276,6 +276,7 @@ cmd_ingest(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	s = open_store(&d, CS_STORE_RW);
+	cs_store_bulk(s, !o.follow);
 	e = cs_ingest_run(s, &o, argv + optind, argc - optind, &st, &eb);
 	purged = cs_store_skipped_purged(s);
 	if (e != CS_OK && eb.msg[0])

@@ -53,4 +53,18 @@ else
 	fail "after the follower ends, the refused file goes in" \
 	    "$(cat "$WORK/third.err")"
 fi
+# a bulk ingest writes new day files with a rollback journal and leaves
+# them in WAL mode, as every other day file, with no journal behind
+new_store b
+cu b ingest --format radius-detail --tz UTC "$L/detail-a" "$L/detail-b" \
+    >/dev/null 2>&1
+modes=$(for f in "$WORK/b/data/radius/"*.db; do
+	sqlite3 "$f" 'PRAGMA journal_mode'; done | sort -u)
+if [ "$modes" = wal ] && ! ls "$WORK/b/data/radius/" | grep -q -- '-journal$' &&
+    STORE=b who_is 100.64.9.2 $((T0 + 1)) '.matches | length == 1'; then
+	pass "bulk-loaded day files are left in WAL mode, no journal behind"
+else
+	fail "bulk-loaded day files are left in WAL mode, no journal behind" \
+	    "modes: $modes; $(ls "$WORK/b/data/radius/")"
+fi
 finish
