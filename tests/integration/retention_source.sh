@@ -28,13 +28,8 @@ export CUSTOS_CONFIG="$CONF"
 
 new_store s
 GEN="$WORK/gen"
-if "$CUSTOS_GEN" --out "$GEN" --subscribers 300 --days 4 \
-    --start 2026-11-20 --seed 5 >"$WORK/gen.out" 2>&1 &&
-    ARGS=$(sed -n 's/^ingest: custos ingest //p' "$GEN/README.gen") &&
-    [ -n "$ARGS" ] &&
-    # shellcheck disable=SC2086 # ARGS is a list of words
-    (cd "$GEN" && exec "$CUSTOS" ingest --data "$WORK/s/data" \
-    --keys "$WORK/s/keys" --quiet $ARGS) >"$WORK/ingest.out" 2>&1; then
+if gen_ingest s "$GEN" --subscribers 300 --days 4 --start 2026-11-20 \
+    --seed 5; then
 	pass "ingest a generated ISP of four days"
 else
 	fail "ingest a generated ISP of four days" \
