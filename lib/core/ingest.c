@@ -115,6 +115,23 @@ sink_obs(void *arg, const struct cs_obs *o)
 		g->err = e;
 }
 
+/*
+ * reject_class - whose key seals a rejected record: its format's class; in
+ * a syslog file, the class of the program that wrote the line (a Postfix
+ * line is kept no longer than SMTP envelopes are)
+ */
+static enum cs_class
+reject_class(struct ingest *g, struct src *f, struct cs_span raw)
+{
+	const char *name = f->fmt ? f->fmt->name : NULL;
+	enum cs_src src;
+
+	if (name && strcmp(name, "syslog") == 0 &&
+	    (src = cs_syslog_src(raw, &g->fo)) != CS_SRC_NONE)
+		return cs_class_of_src(src);
+	return cs_class_of_format(name);
+}
+
 static void
 sink_reject(void *arg, uint64_t line, const char *field, const char *reason,
     struct cs_span raw)
@@ -139,8 +156,7 @@ sink_reject(void *arg, uint64_t line, const char *field, const char *reason,
 		    f->path);
 	}
 	f->reported++;
-	cs_store_quarantine(g->s,
-	    cs_class_of_format(f->fmt ? f->fmt->name : NULL), f->path, f->fi.fp,
+	cs_store_quarantine(g->s, reject_class(g, f, raw), f->path, f->fi.fp,
 	    line, field, reason, raw);
 }
 

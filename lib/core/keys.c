@@ -52,6 +52,8 @@ cs_class_of_src(int src)
 		return CS_CL_SMTP;
 	case CS_SRC_IPFIX:
 	case CS_SRC_CONNTRACK:
+	case CS_SRC_NATMAP:
+	case CS_SRC_NATLOG:
 		return CS_CL_NAT;
 	default:
 		return CS_CL_DHCP;

@@ -47,7 +47,7 @@ int cs_class_parse(const char *name);
 enum cs_class cs_class_of_src(int src);
 /*
  * cs_class_of_format - the class whose key seals a format's quarantined
- * records (a mixed syslog: dhcp, the most common there)
+ * records (syslog: dhcp; ingest.c asks cs_syslog_src for the line's program)
  */
 enum cs_class cs_class_of_format(const char *format);
 

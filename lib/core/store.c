@@ -1586,6 +1586,7 @@ cs_store_quarantined(struct cs_store *s, struct cs_qrec **out, size_t *n)
 			q = cs_xreallocarray(q, cap, sizeof(*q));
 		}
 		q[cnt].day = sqlite3_column_int64(st, 0);
+		q[cnt].cls = (enum cs_class)sqlite3_column_int(st, 6);
 		q[cnt].file =
 		    cs_xstrdup((const char *)sqlite3_column_text(st, 1));
 		q[cnt].line = sqlite3_column_int64(st, 2);
@@ -1596,8 +1597,8 @@ cs_store_quarantined(struct cs_store *s, struct cs_qrec **out, size_t *n)
 		q[cnt].raw = NULL;
 		cs_buf_reset(&s->scratch);
 		if (blob &&
-		    cs_keys_day(s->keys, sqlite3_column_int(st, 6), q[cnt].day,
-			0, &dk, NULL) == CS_OK &&
+		    cs_keys_day(s->keys, q[cnt].cls, q[cnt].day, 0, &dk,
+			NULL) == CS_OK &&
 		    cs_unseal(dk, q[cnt].line, blob, (size_t)bn, &s->scratch) ==
 			CS_OK)
 			q[cnt].raw =

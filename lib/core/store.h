@@ -119,8 +119,9 @@ enum cs_err cs_store_quarantine(struct cs_store *s, enum cs_class cls,
 
 /* one quarantined record, as listed by cs_store_quarantined */
 struct cs_qrec {
-	int64_t day; /* day it was quarantined */
-	char *file;  /* owned */
+	int64_t day;       /* day it was quarantined */
+	enum cs_class cls; /* whose key seals it */
+	char *file;        /* owned */
 	int64_t line;
 	char *field, *reason; /* owned */
 	char *raw;            /* owned; NULL if its day key is gone */

@@ -103,6 +103,13 @@ enum cs_err cs_syslog_parse(struct cs_span line, const struct cs_fmt_opts *o,
     struct cs_syslog_hdr *h, struct cs_errbuf *eb);
 
 /*
+ * cs_syslog_src - the source a syslog line belongs to, by its program
+ * (CS_SRC_POSTFIX, CS_SRC_DHCPD...; CS_SRC_NATLOG for vendor NAT lines;
+ * CS_SRC_NONE when it is none of ours or has no header we read)
+ */
+enum cs_src cs_syslog_src(struct cs_span line, const struct cs_fmt_opts *o);
+
+/*
  * Message parsers for syslog programs.  Each returns CS_OK (handled: zero
  * or more observations emitted), CS_ESKIP (a message we do not use), or
  * CS_EPARSE with the field at fault in *field and the reason in eb.

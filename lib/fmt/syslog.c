@@ -183,6 +183,25 @@ family_of(struct cs_span prog)
 	return FAM_NONE;
 }
 
+enum cs_src
+cs_syslog_src(struct cs_span line, const struct cs_fmt_opts *o)
+{
+	static const enum cs_src src[] = {[FAM_NONE] = CS_SRC_NONE,
+	    [FAM_DHCPD] = CS_SRC_DHCPD,
+	    [FAM_KEA] = CS_SRC_KEA_LOG,
+	    [FAM_DNSMASQ] = CS_SRC_DNSMASQ,
+	    [FAM_POSTFIX] = CS_SRC_POSTFIX};
+	struct cs_syslog_hdr h;
+	struct cs_errbuf eb;
+
+	if (cs_span_find(line, "%ASA-6-30501") >= 0 ||
+	    cs_span_find(line, "RT_FLOW_SESSION_") >= 0)
+		return CS_SRC_NATLOG;
+	if (cs_syslog_parse(line, o, &h, &eb) != CS_OK)
+		return CS_SRC_NONE;
+	return src[family_of(h.prog)];
+}
+
 static const char *
 family_name(enum family f)
 {

@@ -937,12 +937,13 @@ cmd_quarantine(int argc, char **argv)
 			    "usage: custos quarantine [--data DIR] [--keys "
 			    "DIR] "
 			    "[--json]\n\nThe records ingest rejected: file, "
-			    "line, "
-			    "the field at fault, why,\nand the verbatim record "
-			    "(sealed under the key of the day it was\n"
-			    "quarantined; null once that key is gone).  JSON: "
-			    "one "
-			    "object per line\n{\"day\",\"file\",\"line\","
+			    "line, the field at fault, why,\nand the verbatim "
+			    "record, sealed under the key of the day it was\n"
+			    "quarantined of its source (the program that wrote "
+			    "it, in a syslog\nfile): purged with that source's "
+			    "day, null once that key is gone.\nJSON: one "
+			    "object "
+			    "per line {\"day\",\"source\",\"file\",\"line\",\n"
 			    "\"field\",\"reason\",\"record\"}.\n");
 			return 0;
 		default:
@@ -956,7 +957,9 @@ cmd_quarantine(int argc, char **argv)
 		cs_buf_reset(&b);
 		cs_day_name(q[i].day, day);
 		if (json) {
-			cs_buf_appendf(&b, "{\"day\":\"%s\",\"file\":", day);
+			cs_buf_appendf(&b,
+			    "{\"day\":\"%s\",\"source\":\"%s\",\"file\":", day,
+			    cs_class_name(q[i].cls));
 			cs_buf_json_str(&b, q[i].file, strlen(q[i].file));
 			cs_buf_appendf(&b,
 			    ",\"line\":%lld,\"field\":", (long long)q[i].line);
@@ -970,9 +973,10 @@ cmd_quarantine(int argc, char **argv)
 				cs_buf_puts(&b, "null");
 			cs_buf_puts(&b, "}\n");
 		} else {
-			cs_buf_appendf(&b, "%s:%lld: %s: %s (quarantined %s)\n",
-			    q[i].file, (long long)q[i].line, q[i].field,
-			    q[i].reason, day);
+			cs_buf_appendf(&b,
+			    "%s:%lld: %s: %s (quarantined %s, %s)\n", q[i].file,
+			    (long long)q[i].line, q[i].field, q[i].reason, day,
+			    cs_class_name(q[i].cls));
 			if (q[i].raw)
 				cs_buf_appendf(&b, "    | %s\n", q[i].raw);
 		}
