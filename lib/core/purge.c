@@ -385,7 +385,7 @@ fail:
 	return CS_EIO;
 }
 
-/* wipe_dead - every D.key.dead / D.key.tmp.* of day in KEYS/days */
+/* wipe_dead - every D.key.dead / D.key.tmp.* of day in KEYS/CLASS */
 static enum cs_err
 wipe_dead(const char *kdir, const char *dname, struct cs_errbuf *eb)
 {
@@ -412,7 +412,7 @@ wipe_dead(const char *kdir, const char *dname, struct cs_errbuf *eb)
 	return e;
 }
 
-/* tombstone - KEYS/days/D.purged, durable */
+/* tombstone - KEYS/CLASS/D.purged, durable */
 static enum cs_err
 tombstone(const char *kdir, const char *dname, struct cs_errbuf *eb)
 {
