@@ -109,6 +109,8 @@ bad:
 	return CS_EPARSE;
 }
 
+/* dec_micro - a constructed MicroSecondTimeStamp {seconds [0],
+   microSeconds [1]}; *out is set only when it is well formed */
 static enum cs_err
 dec_micro(struct ber_rd *r0, const struct ber_tlv *t, cs_time *out,
     const char *field, struct cs_errbuf *eb)
@@ -119,6 +121,8 @@ dec_micro(struct ber_rd *r0, const struct ber_tlv *t, cs_time *out,
 	enum cs_err e;
 	char f[96];
 
+	if ((e = want_cons(t, 1, field, eb)) != CS_OK)
+		return e;
 	ber_rd_sub(r0, t, &r);
 	snprintf(f, sizeof(f), "%s.seconds", field);
 	if ((e = ber_rd_expect(&r, T_CTX, 0, &s, f, eb)) != CS_OK ||
@@ -296,10 +300,7 @@ dec_header(struct ber_rd *r0, const struct ber_tlv *ht, struct li_pdu *d,
 			break;
 		}
 		case 7:
-			if ((e = want_cons(
-				 &t, 1, "pSHeader.microSecondTimeStamp", eb)) !=
-				CS_OK ||
-			    (e = dec_micro(&r, &t, &micro,
+			if ((e = dec_micro(&r, &t, &micro,
 				 "pSHeader.microSecondTimeStamp", eb)) != CS_OK)
 				return e;
 			break;
@@ -666,17 +667,10 @@ dec_iri_payload(struct ber_rd *r0, const struct ber_tlv *pt, struct li_pdu *d,
 			e = dec_iri_contents(&r, &t, d, eb);
 			seen = 1;
 			break;
-		case 3: {
-			cs_time m;
-			e = want_cons(
-			    &t, 1, "IRIPayload.microSecondTimeStamp", eb);
-			if (e == CS_OK)
-				e = dec_micro(&r, &t, &m,
-				    "IRIPayload.microSecondTimeStamp", eb);
-			if (e == CS_OK)
-				d->payload_ts = m;
+		case 3:
+			e = dec_micro(&r, &t, &d->payload_ts,
+			    "IRIPayload.microSecondTimeStamp", eb);
 			break;
-		}
 		case 4:
 			e = get_enum(
 			    &t, 0, 3, &x, "IRIPayload.timeStampQualifier", eb);
@@ -773,17 +767,10 @@ dec_cc_payload(struct ber_rd *r0, const struct ber_tlv *pt, struct li_pdu *d,
 			d->data = y.v;
 			d->datalen = y.len;
 			break;
-		case 3: {
-			cs_time m;
-			e = want_cons(
-			    &t, 1, "CCPayload.microSecondTimeStamp", eb);
-			if (e == CS_OK)
-				e = dec_micro(&r, &t, &m,
-				    "CCPayload.microSecondTimeStamp", eb);
-			if (e == CS_OK)
-				d->payload_ts = m;
+		case 3:
+			e = dec_micro(&r, &t, &d->payload_ts,
+			    "CCPayload.microSecondTimeStamp", eb);
 			break;
-		}
 		case 4:
 			e = get_enum(
 			    &t, 0, 3, &v, "CCPayload.timeStampQualifier", eb);
