@@ -209,7 +209,6 @@ struct cs_store {
 	size_t nparts, capparts;
 	int64_t *days; /* owned; days with any partition, sorted */
 	size_t ndays, capdays;
-	int evicted;
 	int unreadable;
 	int bulk;                /* cs_store_bulk */
 	int lockfd[CS_NCLASS];   /* cs_store_lock_class; -1: not held */
@@ -1012,16 +1011,10 @@ cs_store_may_have(struct cs_store *s, int64_t day)
 		if (!days_has(s, id_classes[i], day))
 			continue;
 		d = day_get(s, id_classes[i], day, 0, NULL);
-		if (d != NULL && (!d->created || s->evicted))
+		if (d != NULL && !d->created)
 			return 1;
 	}
 	return 0;
-}
-
-void
-cs_store_note_eviction(struct cs_store *s)
-{
-	s->evicted = 1;
 }
 
 enum cs_err

@@ -45,10 +45,12 @@ enum cs_err cs_store_put_binding(
  */
 enum cs_err cs_store_find_key(struct cs_store *s, int64_t day,
     struct cs_span key, struct cs_binding **out, int max, int *n);
-/* cs_store_may_have - 0 when day certainly holds nothing this run missed */
+/*
+ * cs_store_may_have - 0 when day certainly holds nothing this run missed:
+ * its identity partitions were all created by this run (what the run
+ * dropped from memory, the fold's own filter remembers)
+ */
 int cs_store_may_have(struct cs_store *s, int64_t day);
-/* cs_store_note_eviction - the caller dropped bindings from memory */
-void cs_store_note_eviction(struct cs_store *s);
 /* cs_store_open_of_nas - open RADIUS bindings of a NAS in day, started before t
  */
 enum cs_err cs_store_open_of_nas(struct cs_store *s, int64_t day,
