@@ -24,7 +24,10 @@ test_parse(void)
 	    "operator_name = Example Fiber LLC   # trailing comment\n"
 	    "  payment_before_fulfilment=yes\n"
 	    "\n"
-	    "dhcp_lease_time = 3600\n";
+	    "dhcp_lease_time = 3600\n"
+	    "retention_days = 30\n"
+	    "retention_dhcp_days = 0\n"
+	    "retention_smtp_days = 3650\n";
 	struct cs_config c;
 	struct cs_errbuf eb = {""};
 
@@ -34,6 +37,10 @@ test_parse(void)
 	T_EQ_STR(c.operator_name, "Example Fiber LLC");
 	T_EQ_INT(c.payment_before_fulfilment, 1);
 	T_EQ_INT(c.dhcp_lease_time, 3600);
+	T_EQ_INT(c.retention_days, 30);
+	T_EQ_INT(c.retention_dhcp_days, 0); /* 0: as retention_days */
+	T_EQ_INT(c.retention_smtp_days, 3650);
+	T_EQ_INT(c.retention_radius_days, 0); /* unset */
 }
 
 static void
@@ -47,6 +54,9 @@ test_errors(void)
 		"t.conf:2: retention_days: want a "
 		"number from 1 to 3650"},
 	    {"retention_days = 7x\n", "t.conf:1: retention_days"},
+	    {"retention_smtp_days = 3651\n",
+		"t.conf:1: retention_smtp_days: want a number from 0 to 3650"},
+	    {"retention_nat_days = -1\n", "t.conf:1: retention_nat_days"},
 	    {"notify_customers = maybe\n", "want yes or no"},
 	    {"require_callback = no\nrequire_callback = yes\n",
 		"t.conf:2: require_callback is set twice"},
